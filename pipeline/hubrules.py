@@ -1,0 +1,109 @@
+"""The Hub's rules for repo ids and card metadata, in one place.
+
+Used by the manifest (repo ids, licenses, languages), the card metadata checks and the local Hub's
+validate-yaml endpoint, so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Hub license ids (the `license:` values the Hub's metadata validator accepts).
+LICENSES: frozenset[str] = frozenset(
+    """
+    apache-2.0 mit openrail bigscience-openrail-m creativeml-openrail-m bigscience-bloom-rail-1.0
+    bigcode-openrail-m afl-3.0 artistic-2.0 bsl-1.0 bsd bsd-2-clause bsd-3-clause
+    bsd-3-clause-clear c-uda cc cc0-1.0 cc-by-2.0 cc-by-2.5 cc-by-3.0 cc-by-4.0 cc-by-sa-3.0
+    cc-by-sa-4.0 cc-by-nc-2.0 cc-by-nc-3.0 cc-by-nc-4.0 cc-by-nd-4.0 cc-by-nc-nd-3.0
+    cc-by-nc-nd-4.0 cc-by-nc-sa-2.0 cc-by-nc-sa-3.0 cc-by-nc-sa-4.0 cdla-sharing-1.0
+    cdla-permissive-1.0 cdla-permissive-2.0 wtfpl ecl-2.0 epl-1.0 epl-2.0 etalab-2.0 eupl-1.1
+    eupl-1.2 agpl-3.0 gfdl gpl gpl-2.0 gpl-3.0 lgpl lgpl-2.1 lgpl-3.0 isc h-research
+    intel-research lppl-1.3c ms-pl apple-ascl apple-amlr mpl-2.0 odc-by odbl openrail++ osl-3.0
+    postgresql ofl-1.1 ncsa unlicense zlib pddl lgpl-lr deepfloyd-if-license
+    fair-noncommercial-research-license llama2 llama3 llama3.1 llama3.2 llama3.3 llama4 gemma
+    unknown other
+    """.split()
+)
+
+# The Llama Community License id of each Llama version the family uses.
+LLAMA_LICENSES: dict[str, str] = {
+    "2": "llama2",
+    "3": "llama3",
+    "3.1": "llama3.1",
+    "3.2": "llama3.2",
+    "3.3": "llama3.3",
+    "4": "llama4",
+}
+
+# Hub task ids (the `pipeline_tag:` values).
+PIPELINE_TAGS: frozenset[str] = frozenset(
+    """
+    text-classification token-classification table-question-answering question-answering
+    zero-shot-classification translation summarization feature-extraction text-generation
+    fill-mask sentence-similarity text-to-speech text-to-audio automatic-speech-recognition
+    audio-to-audio audio-classification audio-text-to-text voice-activity-detection
+    depth-estimation image-classification object-detection image-segmentation text-to-image
+    image-to-text image-to-image image-to-video unconditional-image-generation
+    video-classification reinforcement-learning robotics tabular-classification
+    tabular-regression tabular-to-text table-to-text multiple-choice text-ranking text-retrieval
+    time-series-forecasting text-to-video image-text-to-text image-text-to-image
+    image-text-to-video visual-question-answering document-question-answering
+    zero-shot-image-classification graph-ml mask-generation zero-shot-object-detection
+    text-to-3d image-to-3d image-feature-extraction video-text-to-text keypoint-detection
+    visual-document-retrieval any-to-any video-to-video other
+    """.split()
+)
+
+# ISO 639-1 two-letter codes. Three-letter ISO 639-2/3 codes are accepted by form (see below).
+ISO_639_1: frozenset[str] = frozenset(
+    """
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
+    hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb
+    lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om
+    or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw
+    ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+    """.split()
+)
+
+_ISO_639_3_FORM = re.compile(r"^[a-z]{3}$")
+
+# Hub repo names: letters, digits, `-`, `_`, `.`; at most 96 characters; no `--` or `..`;
+# no leading or trailing `-` or `.`. Namespaces follow the same character rules.
+REPO_PART_MAX = 96
+_REPO_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$")
+
+# Library names and tags: lowercase-ish tokens the Hub shows as chips.
+_TAG = re.compile(r"^[^\s,\"'`]{1,100}$", re.UNICODE)
+
+
+def is_language_code(code: str) -> bool:
+    """True for an ISO 639-1 code or a three-letter ISO 639-2/3 code (lowercase)."""
+    return code in ISO_639_1 or bool(_ISO_639_3_FORM.match(code))
+
+
+def repo_id_problem(repo_id: str) -> str | None:
+    """Why `repo_id` is not a valid Hub model repo id, or None if it is."""
+    if not isinstance(repo_id, str) or not repo_id:
+        return "a repo id must be a non-empty string 'namespace/name'"
+    parts = repo_id.split("/")
+    if len(parts) != 2:
+        return f"a repo id must be 'namespace/name' with exactly one '/', got {repo_id!r}"
+    for label, part in zip(("namespace", "name"), parts, strict=True):
+        if not part:
+            return f"the {label} of {repo_id!r} is empty"
+        if len(part) > REPO_PART_MAX:
+            return f"the {label} of {repo_id!r} is longer than {REPO_PART_MAX} characters"
+        if ".." in part or "--" in part:
+            return f"the {label} of {repo_id!r} contains '..' or '--', which the Hub refuses"
+        if not _REPO_PART.match(part):
+            return (
+                f"the {label} of {repo_id!r} may hold only letters, digits, '-', '_' and '.', "
+                "and may not start or end with '-' or '.'"
+            )
+    return None
+
+
+def is_tag(value: str) -> bool:
+    """True for a Hub tag or library name: no spaces, commas or quotes, 1 to 100 characters."""
+    return bool(_TAG.match(value))

@@ -1,0 +1,29 @@
+"""Plain typed records passed between the stages (render -> fetch -> diff -> plan -> publish).
+
+Frozen dataclasses only: no I/O, no huggingface_hub import, so every pure stage can use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    """One card as rendered from the manifest and templates."""
+
+    repo_id: str  # "NbAiLab/nb-llama-3.1-8B"
+    variant: str  # the manifest's name for the variant (the repo name)
+    template: str  # template file name under cards/, e.g. "base.md.j2"
+    content: str  # the whole README.md: front matter + body, LF endings, one trailing newline
+    allow_create: bool = False  # the manifest allows creating the repo if it does not exist
+
+
+@dataclass(frozen=True)
+class LiveCard:
+    """What the Hub holds for one repo at the moment it was read."""
+
+    repo_id: str
+    exists: bool  # the repo exists
+    head_sha: str | None  # the head commit of main (None if the repo does not exist)
+    content: str | None  # README.md at head_sha, decoded as UTF-8 (None if there is no README.md)
