@@ -1,0 +1,646 @@
+"""models.toml -> a validated, frozen Manifest.
+
+Pydantic validates at this edge only (strict, `extra="forbid"`); past it, stages get the plain
+frozen `Variant` and `Manifest` dataclasses. Every problem in the file is collected and reported
+together in one ManifestError, each with file, line, column, key path, expectation and a hint.
+
+Resolution of a variant's values: the variant's own key, else `[kinds.<kind>]`, else `[defaults]`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from pipeline import hubrules
+from pipeline.errors import ManifestError, Problem
+
+Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
+KINDS: tuple[str, ...] = get_args(Kind)
+
+_VERSION_FORM = re.compile(r"^\d+(\.\d+)?$")
+_SIZE_FORM = re.compile(r"^(\d+(?:\.\d+)?)([MB])$")
+_URL_FORM = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+# --- field types that carry the rules -------------------------------------------------------
+
+
+def _llama_version(value: object) -> str:
+    if isinstance(value, float):
+        # A TOML float cannot tell 3.1 from 3.10; refuse it rather than guess.
+        raise ValueError(
+            f'expected a string such as "3.1", got the TOML number {value!r}; '
+            f'write it in quotes: "{value}"'
+        )
+    if not isinstance(value, str) or not _VERSION_FORM.match(value):
+        raise ValueError(f'expected a Llama version string such as "3.1", got {value!r}')
+    return value
+
+
+def _repo_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a repo id string 'namespace/name', got {value!r}")
+    problem = hubrules.repo_id_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _repo_part(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    problem = hubrules.repo_id_problem(f"{value}/x" if value else "/x")
+    if problem or "/" in value:
+        raise ValueError(
+            f"{value!r} is not a valid Hub name: use letters, digits, '-', '_' and '.', "
+            "no '/', no '..' or '--', and no leading or trailing '-' or '.'"
+        )
+    return value
+
+
+def _language(value: object) -> str:
+    if not isinstance(value, str) or not hubrules.is_language_code(value):
+        raise ValueError(f"expected an ISO 639 language code such as 'nb' or 'nob', got {value!r}")
+    return value
+
+
+def _license(value: object) -> str:
+    if not isinstance(value, str) or value not in hubrules.LICENSES:
+        near = difflib.get_close_matches(str(value), sorted(hubrules.LICENSES), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ValueError(f"expected a Hub license id such as 'llama3.1', got {value!r}{hint}")
+    return value
+
+
+def _pipeline_tag(value: object) -> str:
+    if not isinstance(value, str) or value not in hubrules.PIPELINE_TAGS:
+        raise ValueError(f"expected a Hub task id such as 'text-generation', got {value!r}")
+    return value
+
+
+def _tag(value: object) -> str:
+    if not isinstance(value, str) or not hubrules.is_tag(value):
+        raise ValueError(f"expected a tag without spaces, commas or quotes, got {value!r}")
+    return value
+
+
+def _url(value: object) -> str:
+    if not isinstance(value, str) or not _URL_FORM.match(value):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value
+
+
+def _size(value: object) -> str:
+    if not isinstance(value, str) or not _SIZE_FORM.match(value):
+        raise ValueError(f"expected a size such as '8B' or '500M', got {value!r}")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _template(value: object) -> str:
+    if (
+        not isinstance(value, str)
+        or not value.endswith(".j2")
+        or value.startswith(("/", "\\"))
+        or ".." in Path(value).parts
+    ):
+        raise ValueError(
+            f"expected a template file name under cards/ ending in '.j2', got {value!r}"
+        )
+    return value
+
+
+LlamaVersion = Annotated[str, BeforeValidator(_llama_version)]
+RepoId = Annotated[str, BeforeValidator(_repo_id)]
+RepoPart = Annotated[str, BeforeValidator(_repo_part)]
+Language = Annotated[str, BeforeValidator(_language)]
+License = Annotated[str, BeforeValidator(_license)]
+PipelineTag = Annotated[str, BeforeValidator(_pipeline_tag)]
+Tag = Annotated[str, BeforeValidator(_tag)]
+Url = Annotated[str, BeforeValidator(_url)]
+Size = Annotated[str, BeforeValidator(_size)]
+Text = Annotated[str, BeforeValidator(_text)]
+TemplateName = Annotated[str, BeforeValidator(_template)]
+
+
+# --- the file's shape (Pydantic, at the edge) -------------------------------------------------
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _Overridable(_Strict):
+    """Keys that a variant, a `[kinds.X]` table and `[defaults]` may all set."""
+
+    namespace: RepoPart | None = None
+    languages: list[Language] | None = Field(default=None, min_length=1)
+    tags: list[Tag] | None = None
+    extra_tags: list[Tag] | None = None
+    pipeline_tag: PipelineTag | None = None
+    library_name: Tag | None = None
+    knowledge_cutoff: Text | None = None
+    developer: Text | None = None
+    author: Text | None = None
+    template: TemplateName | None = None
+    allow_create: bool | None = None
+
+
+class _Defaults(_Overridable):
+    licenses: dict[LlamaVersion, License] = Field(default_factory=dict)
+    links: dict[str, Url] = Field(default_factory=dict)
+
+
+class _KindDefaults(_Overridable):
+    pass
+
+
+class _RawVariant(_Overridable):
+    name: RepoPart
+    kind: Kind
+    llama_version: LlamaVersion
+    size: Size
+    base_model: RepoId
+    display_name: Text | None = None
+    parameters: Text | None = None
+    license: License | None = None
+    quantization: Text | None = None
+    gguf_file: Text | None = None
+
+
+class _File(_Strict):
+    defaults: dict[str, Any]
+    kinds: dict[Kind, dict[str, Any]] = Field(default_factory=dict)
+    # Each entry is validated on its own (see load_manifest), so that one bad variant does
+    # not hide the family checks of the others.
+    models: list[dict[str, Any]] = Field(min_length=1)
+
+
+# --- the result (plain, frozen) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One model repo, with every default resolved."""
+
+    name: str
+    repo_id: str
+    display_name: str
+    kind: str
+    llama_version: str
+    size: str
+    parameters: str
+    base_model: str
+    base_model_variant: str | None  # the manifest variant base_model names, if any
+    template: str
+    languages: tuple[str, ...]
+    tags: tuple[str, ...]
+    license: str
+    pipeline_tag: str
+    library_name: str | None
+    knowledge_cutoff: str
+    developer: str
+    author: str
+    quantization: str | None
+    gguf_file: str | None
+    allow_create: bool
+    index: int  # its position among the [[models]] entries of models.toml
+    line: int | None  # the line of its [[models]] header in models.toml
+
+    @property
+    def namespace(self) -> str:
+        return self.repo_id.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    variants: tuple[Variant, ...]
+    links: Mapping[str, str]
+
+    def by_repo_id(self, repo_id: str) -> Variant | None:
+        wanted = repo_id.lower()
+        return next((v for v in self.variants if v.repo_id.lower() == wanted), None)
+
+
+# --- locating keys in the TOML text -----------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+
+def _unquote(key: str) -> str:
+    key = key.strip()
+    if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+        return key[1:-1]
+    return key
+
+
+def _split_dotted(name: str) -> list[str]:
+    return [_unquote(p) for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name)]
+
+
+class _Locator:
+    """Maps key paths such as `models[3].base_model` to (line, column) in the TOML text."""
+
+    def __init__(self, text: str) -> None:
+        self.places: dict[str, tuple[int, int]] = {}
+        counts: dict[str, int] = {}
+        prefix = ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(line)
+            if header and not _KEY.match(line):
+                parts = _split_dotted(header.group(2))
+                if header.group(1) == "[[":
+                    table = ".".join(parts)
+                    index = counts.get(table, 0)
+                    counts[table] = index + 1
+                    prefix = f"{table}[{index}]"
+                else:
+                    prefix = self._with_indexes(parts, counts)
+                self.places.setdefault(prefix, (number, line.index("[") + 1))
+                continue
+            key = _KEY.match(line)
+            if key:
+                names = _split_dotted(key.group(1))
+                path = ".".join([prefix, *names]) if prefix else ".".join(names)
+                self.places.setdefault(path, (number, len(line) - len(line.lstrip()) + 1))
+
+    @staticmethod
+    def _with_indexes(parts: list[str], counts: dict[str, int]) -> str:
+        # `[models.x]` after `[[models]]` belongs to the last models entry.
+        out: list[str] = []
+        for part in parts:
+            out.append(part)
+            table = ".".join(out)
+            if table in counts:
+                out[-1] = f"{part}[{counts[table] - 1}]"
+        return ".".join(out)
+
+    def find(self, path: str) -> tuple[int | None, int | None]:
+        candidate = path
+        while candidate:
+            if candidate in self.places:
+                return self.places[candidate]
+            cut = max(candidate.rfind("."), candidate.rfind("["))
+            candidate = candidate[:cut] if cut > 0 else ""
+        return None, None
+
+
+def _key_path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _fields_of(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The Pydantic model that owns the key at `loc` (for "did you mean" hints)."""
+    if not loc:
+        return _File
+    head = loc[0]
+    if head == "defaults" and len(loc) == 1:
+        return _Defaults
+    if head == "kinds" and len(loc) == 2:
+        return _KindDefaults
+    if head == "models" and len(loc) == 2:
+        return _RawVariant
+    return None
+
+
+def _problems_from_validation(
+    error: ValidationError, file: str, locator: _Locator, prefix: Sequence[int | str] = ()
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        loc = [*prefix, *item["loc"]]
+        loc = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
+        # Pydantic tags union members and dict keys; drop those internal markers.
+        loc = [p for p in loc if p not in ("[key]",)]
+        path = _key_path(loc)
+        line, column = locator.find(path)
+        message = str(item["msg"]).removeprefix("Value error, ")
+        hint = None
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            owner = _model_at(loc[:-1])
+            key = str(loc[-1])
+            message = f"unknown key {key!r}"
+            if owner is not None:
+                near = difflib.get_close_matches(key, _fields_of(owner), n=1, cutoff=0.6)
+                hint = (
+                    f"did you mean {near[0]!r}?"
+                    if near
+                    else "allowed keys: " + ", ".join(_fields_of(owner))
+                )
+        elif kind == "missing":
+            message = f"required key {str(loc[-1])!r} is missing"
+            path = _key_path(loc)
+            line, column = locator.find(_key_path(loc[:-1]))
+        elif kind == "literal_error" and loc and loc[-1] == "kind":
+            message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
+        elif kind.endswith("_type"):
+            message = f"{message}, got {_describe(item.get('input'))}"
+        problems.append(Problem(file, message, line, column, path, hint))
+    return problems
+
+
+def _describe(value: object) -> str:
+    """A short description of a TOML value for a message: its TOML type and a bounded repr."""
+    names = {
+        bool: "boolean",
+        int: "integer",
+        float: "float",
+        str: "string",
+        list: "array",
+        dict: "table",
+    }
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{names.get(type(value), type(value).__name__)} {text}"
+
+
+def _parameters(size: str) -> str:
+    match = _SIZE_FORM.match(size)
+    assert match  # the size type already guaranteed this form
+    number, unit = match.groups()
+    return f"{number} {'billion' if unit == 'B' else 'million'}"
+
+
+def _pick(name: str, *layers: _Overridable | None) -> Any:
+    for layer in layers:
+        if layer is not None:
+            value = getattr(layer, name, None)
+            if value is not None:
+                return value
+    return None
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate models.toml; raise ManifestError listing every problem."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError("cannot read the manifest", [Problem(file, str(exc))]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
+
+    locator = _Locator(text)
+    problems: list[Problem] = []
+
+    def check(model: type[_M], value: Any, prefix: tuple[int | str, ...]) -> _M | None:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(exc, file, locator, prefix))
+            return None
+
+    # Each section, and each variant, is validated on its own so that one mistake does not
+    # hide the others (every problem in one run).
+    shape = check(_File, data, ())
+    if shape is None:
+        raise ManifestError("the manifest is invalid", problems)
+    defaults = check(_Defaults, shape.defaults, ("defaults",))
+    kinds: dict[str, _KindDefaults] = {}
+    for kind, table in shape.kinds.items():
+        checked = check(_KindDefaults, table, ("kinds", kind))
+        if checked is not None:
+            kinds[kind] = checked
+    raws: list[tuple[int, _RawVariant]] = []
+    for index, entry in enumerate(shape.models):
+        raw = check(_RawVariant, entry, ("models", index))
+        if raw is not None:
+            raws.append((index, raw))
+    if defaults is None:
+        raise ManifestError("the manifest is invalid", problems)
+
+    variants = [
+        _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
+        for index, raw in raws
+    ]
+    family_problems, parents = _family_problems(variants, file, locator)
+    problems.extend(family_problems)
+    if problems:
+        raise ManifestError("the manifest is invalid", problems)
+    variants = [
+        replace(v, base_model_variant=variants[parents[i]].name) if i in parents else v
+        for i, v in enumerate(variants)
+    ]
+    return Manifest(path=path, variants=tuple(variants), links=dict(defaults.links))
+
+
+def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "colno", None)
+    message = str(getattr(exc, "msg", exc))
+    return Problem(file, f"TOML syntax error: {message}", line, column)
+
+
+def _resolve(
+    index: int,
+    raw: _RawVariant,
+    kind_defaults: _KindDefaults | None,
+    defaults: _Defaults,
+    file: str,
+    locator: _Locator,
+    problems: list[Problem],
+) -> Variant:
+    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults]."""
+    where = f"models[{index}]"
+    layers = (raw, kind_defaults, defaults)
+
+    def need(name: str) -> Any:
+        value = _pick(name, *layers)
+        if value is None:
+            line, column = locator.find(where)
+            problems.append(
+                Problem(
+                    file,
+                    f"no value for {name!r}",
+                    line,
+                    column,
+                    f"{where}.{name}",
+                    f"set it in the variant, in [kinds.{raw.kind}] or in [defaults]",
+                )
+            )
+        return value
+
+    license_ = raw.license or defaults.licenses.get(raw.llama_version)
+    if license_ is None:
+        line, column = locator.find(f"{where}.llama_version")
+        problems.append(
+            Problem(
+                file,
+                f"no license for Llama {raw.llama_version}",
+                line,
+                column,
+                f"{where}.license",
+                f'add "{raw.llama_version}" = "llama{raw.llama_version}" to '
+                "[defaults.licenses], or set license in the variant",
+            )
+        )
+    extra: list[str] = []
+    for layer in (defaults, kind_defaults, raw):
+        if layer is not None and layer.extra_tags:
+            extra.extend(layer.extra_tags)
+    tags = tuple(dict.fromkeys([*(_pick("tags", *layers) or ()), *extra]))
+    namespace = need("namespace") or "?"
+    return Variant(
+        name=raw.name,
+        repo_id=f"{namespace}/{raw.name}",
+        display_name=raw.display_name or raw.name,
+        kind=raw.kind,
+        llama_version=raw.llama_version,
+        size=raw.size,
+        parameters=raw.parameters or _parameters(raw.size),
+        base_model=raw.base_model,
+        base_model_variant=None,
+        template=_pick("template", *layers) or f"{raw.kind}.md.j2",
+        languages=tuple(need("languages") or ()),
+        tags=tags,
+        license=license_ or "?",
+        pipeline_tag=need("pipeline_tag") or "?",
+        library_name=_pick("library_name", *layers),
+        knowledge_cutoff=need("knowledge_cutoff") or "?",
+        developer=need("developer") or "?",
+        author=need("author") or "?",
+        quantization=raw.quantization,
+        gguf_file=raw.gguf_file,
+        allow_create=bool(_pick("allow_create", *layers)),
+        index=index,
+        line=locator.find(where)[0],
+    )
+
+
+def _family_problems(
+    variants: list[Variant], file: str, locator: _Locator
+) -> tuple[list[Problem], dict[int, int]]:
+    """Checks across the family: unique ids, bases that exist, no cycles, licenses, quantised."""
+    problems: list[Problem] = []
+
+    def add(position: int, key: str, message: str, hint: str | None = None) -> None:
+        path = f"models[{variants[position].index}].{key}"
+        line, column = locator.find(path)
+        problems.append(Problem(file, message, line, column, path, hint))
+
+    seen: dict[str, int] = {}
+    for index, variant in enumerate(variants):
+        folded = variant.repo_id.lower()
+        if folded in seen:
+            first = variants[seen[folded]]
+            same = "the same repo id" if first.repo_id == variant.repo_id else "a repo id"
+            add(
+                index,
+                "name",
+                f"{variant.repo_id!r} is {same} as models[{first.index}] ({first.repo_id!r})"
+                + ("" if first.repo_id == variant.repo_id else " but for case"),
+                "the Hub ignores case in repo ids; give each variant its own name",
+            )
+        else:
+            seen[folded] = index
+
+    namespaces = {v.namespace.lower() for v in variants}
+    index_of = {v.repo_id.lower(): i for i, v in enumerate(variants)}
+    parents: dict[int, int] = {}
+    for index, variant in enumerate(variants):
+        base = variant.base_model
+        target = index_of.get(base.lower())
+        if target is not None:
+            if variants[target].repo_id != base:
+                add(
+                    index,
+                    "base_model",
+                    f"base model {base!r} differs in case from the variant "
+                    f"{variants[target].repo_id!r}",
+                    f"write {variants[target].repo_id!r}",
+                )
+            parents[index] = target
+        elif base.split("/", 1)[0].lower() in namespaces:
+            near = difflib.get_close_matches(base, [v.repo_id for v in variants], n=1)
+            add(
+                index,
+                "base_model",
+                f"base model {base!r} is in the family's namespace but is not a variant "
+                "of the manifest",
+                f"did you mean {near[0]!r}?" if near else "add that variant, or fix the id",
+            )
+        expected = hubrules.LLAMA_LICENSES.get(variant.llama_version)
+        if expected is not None and variant.license not in ("?", expected):
+            add(
+                index,
+                "license",
+                f"license {variant.license!r} does not match Llama {variant.llama_version}",
+                f"Llama {variant.llama_version} is released under {expected!r}",
+            )
+        if variant.kind == "gguf":
+            if index not in parents:
+                add(
+                    index,
+                    "base_model",
+                    "a quantised (gguf) variant must name its parent variant of the manifest "
+                    f"as base_model, got {base!r}",
+                )
+            for key in ("quantization", "gguf_file"):
+                if getattr(variant, key) is None:
+                    add(index, key, f"a gguf variant needs {key!r}")
+        elif variant.quantization or variant.gguf_file:
+            add(index, "quantization", "only gguf variants take quantization and gguf_file")
+
+    # Cycles through base_model (a variant that is, through its bases, its own base).
+    reported: set[int] = set()
+    for start in parents:
+        chain = [start]
+        node = parents.get(start)
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        if node is not None and node == start and not reported.intersection(chain):
+            reported.update(chain)
+            names = " -> ".join(variants[i].repo_id for i in [*chain, start])
+            add(start, "base_model", f"base models form a cycle: {names}")
+
+    for index, parent in parents.items():
+        child, source = variants[index], variants[parent]
+        if child.kind == "gguf" and index not in reported:
+            for key in ("llama_version", "size"):
+                if getattr(child, key) != getattr(source, key):
+                    add(
+                        index,
+                        key,
+                        f"{key} {getattr(child, key)!r} differs from its parent "
+                        f"{source.repo_id!r} ({getattr(source, key)!r})",
+                        "a quantisation has the Llama version and size of the model it quantises",
+                    )
+    return problems, parents
