@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from pipeline.errors import CardError, Problem
+from pipeline import frontmatter
+from pipeline.errors import CardError
 from pipeline.records import LiveCard, RenderedCard
 
 Action: TypeAlias = Literal["create", "update", "unchanged", "missing-repo", "create-repo"]
@@ -33,8 +31,6 @@ ERROR_ACTIONS: frozenset[Action] = frozenset({"missing-repo"})
 README = "README.md"
 CONTEXT_LINES = 3
 
-# The Hub's own front-matter pattern (huggingface.js / hub-docs), so we split where the Hub does.
-_FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -89,17 +85,20 @@ def diff_card(rendered: RenderedCard, live: LiveCard) -> CardDiff:
     else:
         action = "update"
 
-    new_yaml, new_body = _split(new)
-    old_yaml, old_body = _split(old)
-    new_data = _load_rendered(rendered.repo_id, new_yaml)
+    # frontmatter.split returns the body as a suffix of the card, so the head is what precedes it.
+    new_yaml, new_body = frontmatter.split(new)
+    old_yaml, old_body = frontmatter.split(old)
+    new_data = _load(new_yaml, f"{rendered.repo_id}/{README} (rendered)")
     changes: tuple[MetadataChange, ...] = ()
     live_error: str | None = None
     reformat_only = False
     if action != "unchanged":
         try:
-            old_data = _load(old_yaml)
-        except YAMLError as exc:
-            live_error = f"the live front matter is not valid YAML: {_first_line(exc)}"
+            old_data = _load(old_yaml, f"{live.repo_id}/{README} (live)")
+        except CardError as exc:
+            # A hand-edited live card may be broken; the plan still replaces it, so name it.
+            reason = exc.problems[0].message if exc.problems else exc.message
+            live_error = f"the live front matter cannot be read: {reason}"
         else:
             changes = tuple(_compare(old_data, new_data, ""))
             head_old = old[: len(old) - len(old_body)]
@@ -122,33 +121,12 @@ def diff_card(rendered: RenderedCard, live: LiveCard) -> CardDiff:
 # --- front matter ---------------------------------------------------------------------------
 
 
-def _split(text: str) -> tuple[str | None, str]:
-    """(front-matter YAML or None, body); the body is always a suffix of `text`."""
-    match = _FRONT_MATTER.match(text)
-    if match is None:
-        return None, text
-    return match.group(2), text[match.end() :]
-
-
-def _load(yaml_text: str | None) -> Any:
+def _load(yaml_text: str | None, card: str) -> Any:
     """YAML 1.2 data of the front matter; no front matter or an empty one is an empty mapping."""
     if yaml_text is None:
         return {}
-    data = YAML(typ="safe").load(yaml_text)
+    data = frontmatter.load(yaml_text, card=card)
     return {} if data is None else data
-
-
-def _load_rendered(repo_id: str, yaml_text: str | None) -> Any:
-    try:
-        return _load(yaml_text)
-    except YAMLError as exc:
-        # render.py validates cards before any diff; meeting this means a card slipped through.
-        problem = Problem(file=f"{repo_id}/{README}", message=_first_line(exc))
-        raise CardError("rendered front matter is not valid YAML", [problem]) from exc
-
-
-def _first_line(exc: Exception) -> str:
-    return " ".join(str(exc).split("\n", 2)[:2]).strip()
 
 
 # --- metadata as data -----------------------------------------------------------------------

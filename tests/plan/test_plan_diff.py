@@ -168,12 +168,13 @@ def test_unreadable_live_front_matter_is_named_not_raised() -> None:
     assert result.action == "update"
     assert result.metadata_changes == ()
     assert result.live_metadata_error is not None
-    assert result.live_metadata_error.startswith("the live front matter is not valid YAML")
+    assert result.live_metadata_error.startswith("the live front matter cannot be read: YAML")
 
 
 def test_invalid_rendered_front_matter_is_a_card_error() -> None:
-    with pytest.raises(CardError, match=REPO):
+    with pytest.raises(CardError, match="not valid YAML") as info:
         diff("---\nlicense: [unclosed\n---\nbody\n", CARD)
+    assert info.value.problems[0].file == f"{REPO}/README.md (rendered)"
 
 
 # --- re-formatting --------------------------------------------------------------------------
