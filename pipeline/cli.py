@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
+from pipeline.hub import Hub, open_hub, resolve_spec
+from pipeline.plan import Plan, read_plan, write_plan
+from pipeline.publish import ApplyResult, Sources, apply_plan, build_plan, check_plan
+from pipeline.render import Selection
+from pipeline.report import render_json, render_markdown, render_text
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -117,6 +124,67 @@ def build_parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 and list the files under --out that differ from a fresh render",
     )
     render.set_defaults(handler=_render)
+
+    plan = commands.add_parser(
+        "plan",
+        help="the dry-run diff report: what a release would publish",
+        description="Render every card, read the live cards from the Hub and report what a "
+        "release would publish. Needs no write token. Exit status 0 nothing to publish, "
+        "2 changes pending, 1 error.",
+    )
+    _add_source(plan)
+    _add_selection(plan)
+    _add_hub(plan)
+    plan.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="PLAN.json",
+        help="also save the plan (written atomically) for `nb-release apply`",
+    )
+    plan.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="the report's format on standard output (default: text)",
+    )
+    plan.set_defaults(handler=_plan)
+
+    apply = commands.add_parser(
+        "apply",
+        help="publish exactly a saved plan",
+        description="Publish exactly the plan saved by `nb-release plan --out`. A repo whose "
+        "head moved since the plan is not published and is reported stale. Exit status 0 all "
+        "done, 1 error before any write, 3 partly done (a re-run converges).",
+    )
+    apply.add_argument("plan_file", type=Path, metavar="PLAN.json", help="the saved plan")
+    _add_source(apply)
+    _add_hub(apply)
+    apply.add_argument(
+        "--create-pr",
+        action="store_true",
+        help="open Hub pull requests instead of pushing to main (re-uses nb-release's open PR)",
+    )
+    apply.set_defaults(handler=_apply)
+
+    release = commands.add_parser(
+        "release",
+        help="plan, show, confirm, apply",
+        description="Plan, show the report, ask for confirmation (y/N), then publish only the "
+        "changed cards. Without a terminal nothing is published unless --yes is given. Exit "
+        "status 0 all done (or nothing to publish), 1 error before any write, 2 changes pending "
+        "but not confirmed, 3 partly done (a re-run converges).",
+    )
+    _add_source(release)
+    _add_selection(release)
+    _add_hub(release)
+    release.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
+    release.add_argument(
+        "--create-pr",
+        action="store_true",
+        help="open Hub pull requests instead of pushing to main (re-uses nb-release's open PR)",
+    )
+    release.set_defaults(handler=_release)
 
     hub = commands.add_parser(
         "hub",
@@ -227,6 +295,131 @@ def _render(args: argparse.Namespace, console: Console) -> int:
     written = write_cards(cards, args.out)
     console.print(f"Rendered {len(written)} cards to {args.out}/")
     return EXIT_OK
+
+
+def _sources(args: argparse.Namespace) -> Sources:
+    return Sources(manifest=args.manifest, cards=args.cards)
+
+
+@contextmanager
+def _progress(
+    console: Console, label: str
+) -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+    """A rich progress bar; yields (start(total), advance(repo_id)) callbacks for the core."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def start(total: int) -> None:
+            bar.update(task, total=total)
+
+        def advance(_repo_id: str) -> None:
+            bar.advance(task)
+
+        yield start, advance
+
+
+def _make_plan(args: argparse.Namespace, hub: Hub, console: Console) -> Plan:
+    selection = Selection(tuple(args.only), tuple(args.exclude))
+    with _progress(console, "Reading live cards") as (start, advance):
+        return build_plan(_sources(args), selection, hub, resolve_spec(args.hub), advance, start)
+
+
+def _plan(args: argparse.Namespace, console: Console) -> int:
+    with open_hub(args.hub, args.hub_root) as hub:
+        plan = _make_plan(args, hub, _stderr())
+    if args.out is not None:
+        write_plan(plan, args.out)
+    if args.format == "json":
+        console.out(render_json(plan), end="")
+    elif args.format == "markdown":
+        console.out(render_markdown(plan), end="")
+    else:
+        render_text(plan, console)
+        console.print(f"Target: {hub.target.display}")
+        if args.out is not None:
+            console.print(
+                f"Plan saved to {args.out}; publish it with `nb-release apply {args.out}`."
+            )
+    if plan.errors:
+        return EXIT_ERROR
+    return EXIT_PENDING if plan.has_changes else EXIT_OK
+
+
+def _publish(plan: Plan, hub: Hub, create_pr: bool, console: Console) -> int:
+    with _progress(_stderr(), "Publishing") as (start, advance):
+        start(len(plan.changes))
+        result = apply_plan(plan, hub, create_pr=create_pr, on_done=advance)
+    _print_summary(result, hub, console)
+    return EXIT_OK if result.complete else EXIT_PARTIAL
+
+
+def _print_summary(result: ApplyResult, hub: Hub, console: Console) -> None:
+    for item in result.with_status("published", "proposed"):
+        url = item.pr_url or item.commit_url
+        console.print(f"  {item.status:<9} {item.repo_id}  {url}")
+    for item in result.with_status("already"):
+        console.print(f"  {'up to date':<9} {item.repo_id}  ({item.message})")
+    for item in result.with_status("stale", "failed"):
+        console.print(f"  {item.status:<9} {item.repo_id}  {item.message}")
+    counts = {
+        s: len(result.with_status(s))
+        for s in ("published", "proposed", "already", "stale", "failed")
+    }
+    console.print(
+        f"Done on {hub.target.display}: {counts['published']} published, "
+        f"{counts['proposed']} proposed as pull requests, {len(result.unchanged)} unchanged, "
+        f"{counts['already']} already up to date, {counts['stale']} stale, {counts['failed']} failed."
+    )
+    if counts["stale"]:
+        console.print(
+            "Stale repos changed on the Hub after the plan was made; nothing was overwritten. "
+            "Run the release again to diff against their new contents."
+        )
+
+
+def _apply(args: argparse.Namespace, console: Console) -> int:
+    source = str(args.plan_file)
+    plan = read_plan(args.plan_file)
+    check_plan(plan, _sources(args), resolve_spec(args.hub), source)
+    if not plan.has_changes:
+        console.print(f"{source}: nothing to publish.")
+        return EXIT_OK
+    with open_hub(args.hub, args.hub_root) as hub:
+        return _publish(plan, hub, args.create_pr, console)
+
+
+def _release(args: argparse.Namespace, console: Console) -> int:
+    with open_hub(args.hub, args.hub_root) as hub:
+        plan = _make_plan(args, hub, _stderr())
+        check_plan(plan, _sources(args), resolve_spec(args.hub), str(args.manifest))
+        if not plan.has_changes:
+            console.print(
+                f"Nothing to publish: all {len(plan.entries)} cards on "
+                f"{hub.target.display} match the manifest."
+            )
+            return EXIT_OK
+        render_text(plan, console)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
+                return EXIT_PENDING
+            answer = console.input(
+                f"Publish {len(plan.changes)} card(s) to {hub.target.display}? [y/N] "
+            )
+            if answer.strip().lower() not in ("y", "yes"):
+                console.print("Nothing published.")
+                return EXIT_PENDING
+        return _publish(plan, hub, args.create_pr, console)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
 
 
 def _hub_serve(args: argparse.Namespace, console: Console) -> int:

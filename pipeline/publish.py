@@ -1,0 +1,171 @@
+"""Make a Plan against a Hub, and apply it: one commit per changed repo, parent = planned head.
+
+The flow of `plan`, `apply` and `release`, with no printing: callers pass progress callbacks
+and get plain results back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.diff import CardDiff, diff_card
+from pipeline.errors import PlanError
+from pipeline.hub import CommitResult, Hub
+from pipeline.manifest import load_manifest
+from pipeline.plan import Plan, PlanEntry, make_plan
+from pipeline.render import Selection, fingerprint, render_all
+
+PR_TITLE = "Update model card (nb-release)"
+TRAILER_TOOL = "Released-by"
+TRAILER_FINGERPRINT = "Manifest-fingerprint"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the manifest and templates are."""
+
+    manifest: Path
+    cards: Path
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.manifest, self.cards)
+
+
+def build_plan(
+    sources: Sources,
+    selection: Selection,
+    hub: Hub,
+    hub_label: str,
+    on_read: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> Plan:
+    """Validate and render everything, then read the live cards and diff them."""
+    manifest = load_manifest(sources.manifest)
+    cards = render_all(manifest, sources.cards, selection)
+    if on_start is not None:
+        on_start(len(cards))
+    live = hub.read_cards([c.repo_id for c in cards], on_done=on_read)
+    diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
+    return make_plan(
+        diffs,
+        cards,
+        live,
+        hub=hub_label,
+        fingerprint=sources.fingerprint(),
+        tool_version=__version__,
+        now=datetime.now(UTC),
+    )
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    results: tuple[CommitResult, ...]
+    unchanged: tuple[str, ...]
+
+    def with_status(self, *statuses: str) -> tuple[CommitResult, ...]:
+        return tuple(r for r in self.results if r.status in statuses)
+
+    @property
+    def complete(self) -> bool:
+        return not self.with_status("stale", "failed")
+
+
+def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> None:
+    """Refuse a plan made from other manifest/template contents or for another Hub."""
+    if plan.fingerprint != sources.fingerprint():
+        raise PlanError(
+            f"{source}: the plan was made from other contents of {sources.manifest} or "
+            f"{sources.cards}/ than the current ones",
+            hint="run `nb-release plan --out` again, then apply the new plan",
+        )
+    if plan.hub != hub_label:
+        raise PlanError(
+            f"{source}: the plan was made for {plan.hub}, not for {hub_label}",
+            hint="apply it with the same --hub it was made with, or make a new plan",
+        )
+    if plan.errors:
+        names = ", ".join(e.repo_id for e in plan.errors)
+        raise PlanError(
+            f"{len(plan.errors)} repo(s) of the plan do not exist on the Hub: {names}",
+            hint="create them on the Hub, or set allow_create = true for them in models.toml",
+        )
+
+
+def describe(entry: PlanEntry, fingerprint_value: str) -> tuple[str, str]:
+    """The commit title and description: a summary of the change plus nb-release's trailers."""
+    title = (
+        "Create model card" if entry.action in ("create", "create-repo") else "Update model card"
+    )
+    diff: CardDiff = entry.diff
+    parts: list[str] = []
+    keys = sorted({c.key_path.split("[")[0].split(".")[0] for c in diff.metadata_changes})
+    if keys:
+        parts.append(f"metadata changed: {', '.join(keys)}")
+    elif diff.reformat_only:
+        parts.append("front matter re-formatted only")
+    parts.append(f"+{diff.lines_added} -{diff.lines_removed} lines")
+    summary = f"Rendered from models.toml and cards/ by nb-release ({'; '.join(parts)})."
+    trailers = (
+        f"{TRAILER_TOOL}: nb-release {__version__}\n{TRAILER_FINGERPRINT}: {fingerprint_value}"
+    )
+    return title, f"{summary}\n\n{trailers}"
+
+
+def apply_plan(
+    plan: Plan,
+    hub: Hub,
+    *,
+    create_pr: bool = False,
+    on_done: Progress | None = None,
+) -> ApplyResult:
+    """Publish every change of the plan; a repo whose head moved is reported stale."""
+    results: list[CommitResult] = []
+    if plan.changes:
+        hub.whoami()  # fail on a bad token before the first write
+    for entry in plan.changes:
+        results.append(_apply_one(entry, plan, hub, create_pr))
+        if on_done is not None:
+            on_done(entry.repo_id)
+    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
+    return ApplyResult(results=tuple(results), unchanged=unchanged)
+
+
+def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> CommitResult:
+    assert entry.content is not None  # the plan guarantees content for writing actions
+    title, description = describe(entry, plan.fingerprint)
+    parent = entry.head_sha
+    if entry.action == "create-repo":
+        hub.create_repo(entry.repo_id)
+        parent = None
+    if not create_pr:
+        return hub.commit_card(
+            entry.repo_id, entry.content, parent=parent, title=title, description=description
+        )
+    own = hub.find_own_pr(entry.repo_id, PR_TITLE)
+    if own is None:
+        return hub.commit_card(
+            entry.repo_id,
+            entry.content,
+            parent=parent,
+            title=PR_TITLE,
+            description=description,
+            create_pr=True,
+        )
+    _, ref = own
+    proposed = hub.read_card(entry.repo_id, revision=ref)
+    if proposed.content == entry.content:
+        return CommitResult(entry.repo_id, "already", message=f"already proposed in {ref}")
+    return hub.commit_card(
+        entry.repo_id,
+        entry.content,
+        parent=proposed.head_sha,
+        title=title,
+        description=description,
+        revision=ref,
+    )
