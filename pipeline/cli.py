@@ -374,7 +374,8 @@ def _print_summary(result: ApplyResult, hub: Hub, console: Console) -> None:
     console.print(
         f"Done on {hub.target.display}: {counts['published']} published, "
         f"{counts['proposed']} proposed as pull requests, {len(result.unchanged)} unchanged, "
-        f"{counts['already']} already up to date, {counts['stale']} stale, {counts['failed']} failed."
+        f"{counts['already']} already up to date, {counts['stale']} stale, "
+        f"{counts['failed']} failed."
     )
     if counts["stale"]:
         console.print(

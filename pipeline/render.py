@@ -6,6 +6,7 @@ listing every template, front-matter and metadata problem of every card.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import os
@@ -130,10 +131,8 @@ def _template_problem(exc: Exception, variant: Variant, cards_dir: Path) -> Prob
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.endswith(".j2"):
             place, line = frame.filename, frame.lineno
-    try:
+    with contextlib.suppress(ValueError):  # outside the working folder: keep it absolute
         place = str(Path(place).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        pass
     message = str(exc)
     if isinstance(exc, jinja2.UndefinedError):
         message = f"undefined variable: {message}"
