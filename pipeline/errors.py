@@ -26,7 +26,11 @@ class Problem:
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
-        head = f"{place}: {self.key_path}: {self.message}" if self.key_path else f"{place}: {self.message}"
+        head = (
+            f"{place}: {self.key_path}: {self.message}"
+            if self.key_path
+            else f"{place}: {self.message}"
+        )
         if self.hint:
             head += f"\n    hint: {self.hint}"
         return head
