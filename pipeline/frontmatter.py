@@ -1,0 +1,396 @@
+"""Split, join and canonicalise a card's YAML front matter; check that YAML 1.1 and 1.2 agree.
+
+Two YAML dialects read every card: the Hub's own parser and ruamel.yaml read YAML 1.2, while
+huggingface_hub's `ModelCard`/`metadata_load` use PyYAML `safe_load`, which is YAML 1.1 and reads an
+unquoted `no` as False (the Norway problem, docs/hub-http-api.md §6). So every card is re-emitted
+in one canonical layout that both read the same way, and checked for agreement before it is written.
+
+The canonical layout (what `dump` and `canonicalize` produce):
+
+* the card starts with `---\\n`, then block-style YAML with no empty line after the fence, then
+  `---\\n`, then the body; LF line ends; the whole card ends with exactly one newline;
+* mappings indented by 2; sequences not indented under their key (`language:\\n- "no"`), as in
+  the seed template and as PyYAML dumps them; flow collections (`[a, b]`) become block style;
+* no line wrapping, however long a value is;
+* a string is written plain, unless YAML 1.1 (PyYAML's resolver) or YAML 1.2 (ruamel's resolver)
+  would resolve that plain scalar to something other than a string (`no`, `Yes`, `ON`, `~`,
+  `null`, `0o7`, `012`, `1:30`, `1e3`, `=`, ...): then it is written double-quoted; strings that
+  cannot be plain at all (empty, leading space, `: ` inside, ...) keep ruamel's own quoting;
+  literal (`|`) and folded (`>`) block strings stay block strings;
+* numbers and booleans are written in their plain form (`0o7` becomes `7`, `1e3` becomes
+  `1000.0`), which both dialects read alike;
+* key order and comments are kept; an end-of-line comment sits two spaces after its value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import math
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml as pyyaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.scalarfloat import ScalarFloat
+from ruamel.yaml.scalarint import ScalarInt
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+)
+from ruamel.yaml.tokens import CommentToken
+
+from pipeline.errors import CardError, Problem
+
+# The Hub's and huggingface_hub's front matter regex (huggingface_hub/repocard.py), used with
+# `search`, so it only matches at the start of the card (after optional whitespace).
+FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+
+FENCE = "---\n"
+EMPTY_YAML = "{}\n"  # what huggingface_hub writes for no metadata; `---\n---\n` is not a block
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_PYYAML_RESOLVER = pyyaml.resolver.Resolver()
+_RUAMEL_RESOLVER = VersionedResolver(version=(1, 2))
+
+# Characters YAML 1.1 treats as line breaks or that PyYAML refuses raw; written escaped.
+_UNSAFE_RAW = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
+def split(text: str) -> tuple[str | None, str]:
+    """(front matter YAML without the `---` fences, or None if there is none; the body)."""
+    match = FRONT_MATTER.search(text)
+    if match is None:
+        return None, text
+    return match.group(2), text[match.end() :]
+
+
+def join(yaml_text: str | None, body: str) -> str:
+    """The card made of `yaml_text` between `---` fences and `body`; no fences if None.
+
+    An empty `yaml_text` is written as `{}`: `---\\n---\\n` is not a front matter block for the Hub.
+    """
+    if yaml_text is None:
+        return body
+    if not yaml_text.strip():
+        yaml_text = EMPTY_YAML
+    if not yaml_text.endswith("\n"):
+        yaml_text += "\n"
+    return FENCE + yaml_text + FENCE + body
+
+
+def load(yaml_text: str, *, card: str = "<front matter>") -> Any:
+    """The YAML 1.2 data of `yaml_text` as plain Python: dict, list, str, int, float, bool, None."""
+    try:
+        return _safe12().load(yaml_text)
+    except YAMLError as exc:
+        raise CardError("front matter is not valid YAML", [_yaml_problem(exc, card, 0)]) from exc
+
+
+def dump(data: Mapping[Any, Any] | None) -> str:
+    """`data` (plain Python or ruamel round-trip data) as canonical YAML, ending in a newline."""
+    if data is None or not data:
+        return EMPTY_YAML
+    if not isinstance(data, Mapping):
+        raise TypeError(f"front matter must be a mapping, not {type(data).__name__}")
+    data = _canonical(data)
+    stream = io.StringIO()
+    _round_trip().dump(data, stream)
+    return stream.getvalue()
+
+
+def canonicalize(text: str, card: str) -> str:
+    """The card `text` in the canonical layout; raises CardError if the YAML is broken or ambiguous.
+
+    Canonicalising a canonical card returns it unchanged.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    match = FRONT_MATTER.search(text)
+    if match is None:
+        return _one_newline(text)
+    yaml_text = match.group(2)
+    lines_before = text.count("\n", 0, match.start(2))
+    try:
+        data = _round_trip().load(yaml_text)
+    except YAMLError as exc:
+        raise CardError(
+            f"the front matter of {card} is not valid YAML",
+            [_yaml_problem(exc, card, lines_before)],
+        ) from exc
+    if data is not None and not isinstance(data, Mapping):
+        problem = Problem(
+            file=card,
+            line=lines_before + 1,
+            message=f"the front matter must be a mapping of keys, not {type(data).__name__}",
+            hint="write `key: value` lines between the `---` lines",
+        )
+        raise CardError(f"the front matter of {card} is not a mapping", [problem])
+    result = _one_newline(join(dump(data), text[match.end() :]))
+    problems = agreement_problems(split(result)[0] or "", card)
+    if problems:
+        raise CardError(
+            f"the front matter of {card} reads differently in YAML 1.1 and 1.2", problems
+        )
+    return result
+
+
+def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> list[Problem]:
+    """Every place where PyYAML (YAML 1.1, huggingface_hub) and ruamel (YAML 1.2) disagree.
+
+    `line_offset` is the number of card lines before the YAML (1 for the opening `---`), so that
+    problems carry card line numbers.
+    """
+    try:
+        data12 = _safe12().load(yaml_text)
+    except YAMLError as exc:
+        return [_yaml_problem(exc, card, line_offset)]
+    try:
+        data11 = pyyaml.safe_load(yaml_text)
+    except pyyaml.YAMLError as exc:
+        line = None
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            line = mark.line + 1 + line_offset
+        return [
+            Problem(
+                file=card,
+                line=line,
+                message=f"PyYAML (YAML 1.1, as huggingface_hub reads cards) cannot read it: {exc}",
+                hint="quote the value",
+            )
+        ]
+    lines = _lines(yaml_text)
+    problems: list[Problem] = []
+    for path, message, is_key in _disagreements(data11, data12, ""):
+        line = lines.get(path)
+        problems.append(
+            Problem(
+                file=card,
+                line=None if line is None else line + line_offset,
+                key_path=path or "(document)",
+                message=message,
+                hint="quote the key" if is_key else "quote the value",
+            )
+        )
+    return problems
+
+
+def key_lines(yaml_text: str) -> dict[str, int]:
+    """Key path (`language[0]`, `a.b`) -> 1-based line in `yaml_text`; empty if it does not load."""
+    return _lines(yaml_text)
+
+
+# --- canonical form ---------------------------------------------------------------------------
+
+
+def _round_trip() -> YAML:
+    rt = YAML(typ="rt")
+    rt.version = None  # YAML 1.2, and no `%YAML` directive in the output
+    rt.indent(mapping=2, sequence=2, offset=0)
+    rt.width = sys.maxsize  # never wrap a long value
+    rt.allow_unicode = True
+    rt.explicit_start = False
+    return rt
+
+
+def _safe12() -> YAML:
+    return YAML(typ="safe", pure=True)
+
+
+def _canonical(node: Any) -> Any:
+    """`node` with the canonical scalar styles, converting plain Python to round-trip types."""
+    if isinstance(node, CommentedMap):
+        node.fa.set_block_style()
+        for index, key in enumerate(list(node.keys())):
+            new_key = _canonical_scalar(key)
+            value = _canonical(node[key])
+            if type(new_key) is not type(key):
+                del node[key]
+                node.insert(index, new_key, value)
+            else:
+                node[key] = value
+        _two_space_comments(node.ca.items, 2)
+        return node
+    if isinstance(node, CommentedSeq):
+        node.fa.set_block_style()
+        for index, item in enumerate(node):
+            node[index] = _canonical(item)
+        _two_space_comments(node.ca.items, 0)
+        return node
+    if isinstance(node, Mapping):
+        fresh = CommentedMap()
+        for key, value in node.items():
+            fresh[_canonical_scalar(key)] = _canonical(value)
+        return fresh
+    if isinstance(node, list | tuple):
+        return CommentedSeq(_canonical(item) for item in node)
+    return _canonical_scalar(node)
+
+
+def _canonical_scalar(value: Any) -> Any:
+    if isinstance(value, LiteralScalarString | FoldedScalarString):
+        if _UNSAFE_RAW.search(value):
+            return DoubleQuotedScalarString(value)
+        return value
+    if isinstance(value, str):
+        plain = str(value)
+        if _needs_quotes(plain):
+            return DoubleQuotedScalarString(plain)
+        return plain
+    if isinstance(value, bool | ScalarBoolean):
+        return bool(value)
+    if isinstance(value, ScalarInt):
+        return int(value)
+    if isinstance(value, ScalarFloat):
+        return float(value)
+    return value
+
+
+def _needs_quotes(value: str) -> bool:
+    """True if either dialect would read `value`, written plain, as something else than a string."""
+    implicit = (True, False)
+    if _PYYAML_RESOLVER.resolve(pyyaml.ScalarNode, value, implicit) != _STR_TAG:
+        return True
+    ruamel_tag = _RUAMEL_RESOLVER.resolve(ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
+    if ruamel_tag != _STR_TAG:
+        return True
+    return bool(_UNSAFE_RAW.search(value))
+
+
+def _two_space_comments(items: dict[Any, list[Any]], slot: int) -> None:
+    """Put every end-of-line comment two spaces after its value, whatever its source column."""
+    for entry in items.values():
+        if len(entry) <= slot:
+            continue
+        token = entry[slot]
+        if isinstance(token, CommentToken) and token.value.startswith("#"):
+            entry[slot] = CommentToken(" " + token.value, CommentMark(0))
+
+
+def _one_newline(text: str) -> str:
+    return text.rstrip("\n") + "\n"
+
+
+# --- agreement ----------------------------------------------------------------------------------
+
+
+def _disagreements(v11: Any, v12: Any, path: str) -> Iterator[tuple[str, str, bool]]:
+    """(key path, message, is a key) for each place where the two readings differ."""
+    if isinstance(v11, dict) and isinstance(v12, dict):
+        items11, items12 = list(v11.items()), list(v12.items())
+        for (k11, c11), (k12, c12) in zip(items11, items12, strict=False):
+            child = _child(path, k12)
+            if not _same(k11, k12):
+                yield child, _differ(k11, k12, "key "), True
+            else:
+                yield from _disagreements(c11, c12, child)
+        if len(items11) != len(items12):
+            yield (
+                path,
+                f"YAML 1.1 reads {len(items11)} keys but YAML 1.2 reads {len(items12)} "
+                "(a key repeated, or read as the same value)",
+                True,
+            )
+        return
+    if isinstance(v11, list) and isinstance(v12, list):
+        for index, (c11, c12) in enumerate(zip(v11, v12, strict=False)):
+            yield from _disagreements(c11, c12, f"{path}[{index}]")
+        if len(v11) != len(v12):
+            yield path, f"YAML 1.1 reads {len(v11)} items but YAML 1.2 reads {len(v12)}", False
+        return
+    if not _same(v11, v12):
+        yield path, _differ(v11, v12, ""), False
+
+
+def _same(a: Any, b: Any) -> bool:
+    # bool is an int and 1 == 1.0: only the same kind of value agrees
+    if type(a) is not type(b) and not (_kind(a) == _kind(b) in {"int", "float", "str"}):
+        return False
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, datetime.datetime):
+        return "datetime"
+    if isinstance(value, datetime.date):
+        return "date"
+    return type(value).__name__
+
+
+def _differ(v11: Any, v12: Any, what: str) -> str:
+    written = v11 if isinstance(v11, str) else v12 if isinstance(v12, str) else None
+    if written is None:
+        return f"YAML 1.1 reads the {what}value as {v11!r} but YAML 1.2 reads it as {v12!r}"
+    if written == v11:
+        return f"YAML 1.1 reads the {what}{written!r} as a string but YAML 1.2 reads it as {v12!r}"
+    return f"YAML 1.1 reads the {what}{written!r} as {v11!r} but YAML 1.2 reads it as {v12!r}"
+
+
+def _child(path: str, key: Any) -> str:
+    name = key if isinstance(key, str) else repr(key)
+    return f"{path}.{name}" if path else name
+
+
+def _lines(yaml_text: str) -> dict[str, int]:
+    try:
+        data = YAML(typ="rt").load(yaml_text)
+    except YAMLError:
+        return {}
+    found: dict[str, int] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, CommentedMap):
+            for key, value in node.items():
+                child = _child(path, key)
+                with contextlib.suppress(KeyError, TypeError):
+                    found[child] = node.lc.key(key)[0] + 1
+                walk(value, child)
+        elif isinstance(node, CommentedSeq):
+            for index, value in enumerate(node):
+                child = f"{path}[{index}]"
+                with contextlib.suppress(KeyError, TypeError):
+                    found[child] = node.lc.item(index)[0] + 1
+                walk(value, child)
+
+    walk(data, "")
+    return found
+
+
+def _yaml_problem(exc: YAMLError, card: str, line_offset: int) -> Problem:
+    """A Problem for a YAML syntax error, at its card line and column."""
+    line = column = None
+    message = str(exc)
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None:
+            line = mark.line + 1 + line_offset
+            column = mark.column + 1
+        parts = [p for p in (exc.context, exc.problem) if p]
+        if parts:
+            message = ", ".join(parts)
+    return Problem(
+        file=card,
+        line=line,
+        column=column,
+        message=f"YAML syntax error: {message}",
+        hint="fix the front matter between the `---` lines",
+    )
