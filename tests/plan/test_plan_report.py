@@ -1,0 +1,230 @@
+"""The three plan reports, compared byte for byte with tests/plan/golden/ (see conftest.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from rich.console import Console
+
+from pipeline.diff import MetadataChange, diff_card
+from pipeline.plan import Plan, make_plan
+from pipeline.records import LiveCard, RenderedCard
+from pipeline.report import (
+    format_value,
+    render_json,
+    render_markdown,
+    render_text,
+    summary_line,
+)
+
+Golden = Callable[[str, str], None]
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+BASE = """\
+---
+license: llama3.1
+language:
+- "no"
+- nb
+- nn
+- en
+- sv
+- da
+pipeline_tag: text-generation
+---
+# NB-Llama-3.1-8B
+
+NB-Llama-3.1-8B is a continued pre-training of Meta's Llama-3.1-8B on public Norwegian,
+English, Swedish and Danish data, by the National Library of Norway (NB-AiLab).
+
+## Model details
+- Developer: National Library of Norway (NB-AiLab)
+- Knowledge cutoff: May 2024
+- Parameters: 8 billion
+"""
+
+GGUF = """\
+---
+base_model: NbAiLab/nb-llama-3.2-1B
+license: llama3.2
+tags:
+- llama-cpp
+- gguf
+- quantization
+---
+# NB-Llama-3.2-1B Q4_K_M GGUF
+
+A Q4_K_M quantisation made with llama.cpp, for testing on modest hardware.
+
+## Usage
+
+```bash
+llama-cli --hf-file nb-llama-3.2-1b_1200-q4_k_m.gguf -p "Hei"
+```
+
+## Links
+- llama.cpp: https://github.com/ggerganov/llama.cpp
+"""
+
+GGUF_LIVE = (
+    GGUF.replace("license: llama3.2", "license: llama3.1")
+    .replace("- quantization\n", "")
+    .replace("base_model: NbAiLab/nb-llama-3.2-1B\n", "")
+    .replace("```bash\nllama-cli", "```\nllama-cli")
+    .replace(' -p "Hei"', "")
+)
+
+
+def card(repo: str, content: str, *, allow_create: bool = False) -> RenderedCard:
+    return RenderedCard(f"NbAiLab/{repo}", repo, "base.md.j2", content, allow_create)
+
+
+def state(repo: str, content: str | None, *, exists: bool = True) -> LiveCard:
+    return LiveCard(f"NbAiLab/{repo}", exists, SHA if exists else None, content)
+
+
+def golden_plan() -> Plan:
+    """create, update with metadata and body changes, re-formatting only, unchanged, missing."""
+    pairs = [
+        (card("nb-llama-3.2-3B", BASE.replace("3.1-8B", "3.2-3B")), state("nb-llama-3.2-3B", None)),
+        (
+            card("nb-llama-3.2-1B-Q4_K_M-GGUF", GGUF),
+            state("nb-llama-3.2-1B-Q4_K_M-GGUF", GGUF_LIVE),
+        ),
+        (
+            card("nb-llama-3.1-8B", BASE),
+            state("nb-llama-3.1-8B", BASE.replace('- "no"', "- 'no'").replace("\n", "\r\n")),
+        ),
+        (card("nb-llama-3.1-70B", BASE), state("nb-llama-3.1-70B", BASE.replace("\n", "\r\n"))),
+        (card("nb-llama-3.1-70B-sft", BASE), state("nb-llama-3.1-70B-sft", None, exists=False)),
+    ]
+    rendered = [r for r, _ in pairs]
+    live = [lv for _, lv in pairs]
+    return make_plan(
+        [diff_card(r, lv) for r, lv in pairs],
+        rendered,
+        live,
+        hub="https://huggingface.co",
+        fingerprint="sha256:5f2b9c0e",
+        tool_version="0.1.0",
+        now=datetime(2025, 1, 31, 12, 0, tzinfo=UTC),
+    )
+
+
+def text_of(plan: Plan) -> str:
+    out = io.StringIO()
+    render_text(plan, Console(file=out, width=100, color_system=None, force_terminal=False))
+    return out.getvalue()
+
+
+def test_golden_plan_has_every_action() -> None:
+    actions = [e.action for e in golden_plan().entries]
+    assert actions == ["create", "update", "update", "unchanged", "missing-repo"]
+    assert golden_plan().entries[2].diff.reformat_only
+
+
+def test_text_report(golden: Golden) -> None:
+    golden("plan.txt", text_of(golden_plan()))
+
+
+def test_markdown_report(golden: Golden) -> None:
+    golden("plan.md", render_markdown(golden_plan()))
+
+
+def test_json_report(golden: Golden) -> None:
+    golden("plan.json", render_json(golden_plan()))
+
+
+def test_markdown_fence_is_longer_than_any_backtick_run() -> None:
+    markdown = render_markdown(golden_plan())
+    # The GGUF body diff holds ``` fences, so the diff block is fenced with four.
+    assert "````diff\n--- a/README.md\n" in markdown
+    assert markdown.count("````") == 2
+
+
+def test_json_report_is_versioned_and_counts() -> None:
+    data = json.loads(render_json(golden_plan()))
+    assert data["schema_version"] == 1
+    assert data["kind"] == "nb-release.plan-report"
+    assert data["summary"] == {
+        "create": 1,
+        "create-repo": 0,
+        "update": 2,
+        "unchanged": 1,
+        "missing-repo": 1,
+        "changes": 3,
+        "errors": 1,
+        "total": 5,
+        "text": "Plan: 1 to create, 2 to update, 1 unchanged, 1 error.",
+    }
+    assert "content" not in data["entries"][0]
+
+
+def test_summary_line_without_errors_and_with_new_repos() -> None:
+    rendered = [card("a", BASE, allow_create=True), card("b", BASE)]
+    live = [state("a", None, exists=False), state("b", BASE)]
+    plan = make_plan(
+        [diff_card(r, lv) for r, lv in zip(rendered, live, strict=True)],
+        rendered,
+        live,
+        hub="h",
+        fingerprint="f",
+        tool_version="v",
+        now=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    assert summary_line(plan) == "Plan: 1 to create (1 in a new repo), 0 to update, 1 unchanged."
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("llama3.1", "'llama3.1'"),
+        ("it's", "'it''s'"),
+        ("two\nlines", '"two\\nlines"'),
+        (None, "null"),
+        (True, "true"),
+        (1.5, "1.5"),
+        (["no", 1], "['no', 1]"),
+        ({"name": "x", "a b": []}, "{name: 'x', 'a b': []}"),
+        ("x" * 200, "'" + "x" * 118 + "…"),
+    ],
+)
+def test_format_value(value: object, shown: str) -> None:
+    assert format_value(value) == shown  # type: ignore[arg-type]
+
+
+def test_change_lines_in_text_report() -> None:
+    text = text_of(golden_plan())
+    assert "~ license: 'llama3.1' -> 'llama3.2'" in text
+    assert "+ base_model: 'NbAiLab/nb-llama-3.2-1B'" in text
+    assert "+ tags[2]: 'quantization'" in text
+    assert "re-formatting only" in text
+
+
+def test_reports_never_hold_a_token() -> None:
+    rendered = [card("a", BASE)]
+    live = [state("a", None)]
+    plan = make_plan(
+        [diff_card(rendered[0], live[0])],
+        rendered,
+        live,
+        hub="https://x:hf_secrettoken@hub.example/?token=hf_secrettoken",
+        fingerprint="f",
+        tool_version="v",
+        now=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    for output in (text_of(plan), render_markdown(plan), render_json(plan)):
+        assert "hf_secret" not in output
+
+
+def test_metadata_change_order_is_kept() -> None:
+    diff = golden_plan().entries[1].diff
+    assert diff.metadata_changes == (
+        MetadataChange("license", "changed", "llama3.1", "llama3.2"),
+        MetadataChange("tags[2]", "added", None, "quantization"),
+        MetadataChange("base_model", "added", None, "NbAiLab/nb-llama-3.2-1B"),
+    )
