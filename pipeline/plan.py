@@ -35,8 +35,9 @@ The plan file, schema_version 1 (docs/plan-schema.md is the reference; keep the 
     }
 
 Keys are written sorted, two-space indented, UTF-8, LF, with a trailing newline. schema_version
-policy: adding an optional field keeps the version; removing, renaming or changing the meaning of a
-field bumps it, and a reader refuses any version it does not know (plans are short-lived: re-plan).
+policy: any change to the shape (a field added, removed, renamed, retyped or given a new meaning; a
+new action) bumps it, because readers forbid unknown fields; a reader refuses any version it does
+not know, newer or older (plans live for minutes: plan again rather than migrate).
 """
 
 from __future__ import annotations
