@@ -258,10 +258,10 @@ def _canonical_scalar(value: Any) -> Any:
 def _needs_quotes(value: str) -> bool:
     """True if either dialect would read `value`, written plain, as something else than a string."""
     implicit = (True, False)
-    if _PYYAML_RESOLVER.resolve(pyyaml.ScalarNode, value, implicit) != _STR_TAG:
+    pyyaml_tag = _PYYAML_RESOLVER.resolve(pyyaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
+    if pyyaml_tag != _STR_TAG:
         return True
-    ruamel_tag = _RUAMEL_RESOLVER.resolve(ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
-    if ruamel_tag != _STR_TAG:
+    if _RUAMEL_RESOLVER.resolve(ScalarNode, value, implicit) != _STR_TAG:
         return True
     return bool(_UNSAFE_RAW.search(value))
 

@@ -1,0 +1,141 @@
+"""The render context render.py provides, built by hand for the template tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import jinja2
+
+CARDS = Path(__file__).resolve().parents[2] / "cards"
+
+LANGUAGE_NAMES = {
+    "no": "Generic Norwegian",
+    "nb": "Norwegian Bokmål",
+    "nn": "Norwegian Nynorsk",
+    "en": "English",
+    "sv": "Swedish",
+    "da": "Danish",
+}
+ALL_LANGUAGES = ("no", "nb", "nn", "en", "sv", "da")
+FAMILY_TAGS = (
+    "norwegian",
+    "bokmål",
+    "nynorsk",
+    "swedish",
+    "danish",
+    "multilingual",
+    "text-generation",
+)
+
+
+def variant(repo_id: str, kind: str, base_model: str, **changes: Any) -> SimpleNamespace:
+    """A manifest variant with the attributes render.py promises; `changes` overrides them."""
+    name = repo_id.split("/")[1]
+    version = changes.pop("llama_version", "3.1")
+    fields: dict[str, Any] = {
+        "repo_id": repo_id,
+        "name": name,
+        "display_name": name,
+        "kind": kind,
+        "llama_version": version,
+        "size": "8B",
+        "parameters": "8 billion",
+        "base_model": base_model,
+        "languages": ALL_LANGUAGES,
+        "tags": FAMILY_TAGS,
+        "license": "llama" + version,
+        "pipeline_tag": "text-generation",
+        "library_name": None,
+        "knowledge_cutoff": "May 2024",
+        "developer": "National Library of Norway (NB-AiLab)",
+        "author": "Per Egil Kummervold",
+        "quantization": None,
+        "gguf_file": None,
+    }
+    fields.update(changes)
+    return SimpleNamespace(**fields)
+
+
+BASE_8B = variant("NbAiLab/nb-llama-3.1-8B", "base", "meta-llama/Llama-3.1-8B")
+BASE_1B = variant(
+    "NbAiLab/nb-llama-3.2-1B",
+    "base",
+    "meta-llama/Llama-3.2-1B",
+    llama_version="3.2",
+    size="1B",
+    parameters="1 billion",
+)
+NOTRAM_8B = variant(
+    "NbAiLab/nb-notram-llama-3.1-8b-instruct",
+    "notram",
+    "meta-llama/Llama-3.1-8B-Instruct",
+    languages=("no", "nb", "nn", "en"),
+    library_name="transformers",
+)
+
+# (variant, parent): one of each kind, shaped like the real family (docs/nb-llama-family.md).
+VARIANTS: dict[str, tuple[SimpleNamespace, SimpleNamespace | None]] = {
+    "base": (BASE_8B, None),
+    "sft": (variant("NbAiLab/nb-llama-3.1-8B-sft", "sft", "NbAiLab/nb-llama-3.1-8B"), BASE_8B),
+    "instruct": (
+        variant(
+            "NbAiLab/nb-llama-3.2-1B-Instruct",
+            "instruct",
+            "meta-llama/Llama-3.2-1B-Instruct",
+            llama_version="3.2",
+            size="1B",
+            parameters="1 billion",
+        ),
+        None,
+    ),
+    "notram": (NOTRAM_8B, None),
+    "gguf": (
+        variant(
+            "NbAiLab/nb-llama-3.1-8B-Instruct-Q4_K_M-GGUF",
+            "gguf",
+            "NbAiLab/nb-notram-llama-3.1-8b-instruct",
+            quantization="Q4_K_M",
+            gguf_file="nb-llama-3.1-8b-instruct-q4_k_m.gguf",
+        ),
+        NOTRAM_8B,
+    ),
+}
+KINDS = tuple(VARIANTS)
+
+
+def context(model: SimpleNamespace, parent: SimpleNamespace | None) -> dict[str, Any]:
+    """The render context render.py builds (the names the seed template used included)."""
+    flat = model.llama_version.replace(".", "_")
+    return {
+        "model": model,
+        "parent": parent,
+        "model_name": model.display_name,
+        "model_id": model.repo_id,
+        "version": model.llama_version,
+        "base_model_name": parent.display_name if parent else model.base_model.split("/")[1],
+        "base_model_link": f"https://huggingface.co/{model.base_model}",
+        "parameter_count": model.parameters,
+        "license_url": f"https://github.com/meta-llama/llama-models/blob/main/models/llama{flat}/LICENSE",
+        "use_policy_url": f"https://llama.meta.com/llama{flat}/use-policy",
+        "language_names": LANGUAGE_NAMES,
+        "hub_url": "https://huggingface.co",
+    }
+
+
+def make_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(CARDS),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render_card(kind: str, template: str | None = None, **changes: Any) -> str:
+    """The raw rendered card of the `kind` example; `changes` override context entries."""
+    model, parent = VARIANTS[kind]
+    ctx = context(model, parent)
+    ctx.update(changes)
+    return make_env().get_template(template or f"{kind}.md.j2").render(ctx)

@@ -1,0 +1,167 @@
+"""The card templates: every kind renders, says what its kind must say, and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+import pytest
+import yaml
+from card_context import KINDS, VARIANTS, context, make_env, render_card
+
+from pipeline import frontmatter
+
+INSTRUCT_PARAGRAPH = "The Instruct-model is trained using Supervised FineTuning (SFT) and then"
+
+
+def card_data(kind: str) -> dict[str, object]:
+    text = frontmatter.canonicalize(render_card(kind), f"{kind}.md")
+    yaml_text, _ = frontmatter.split(text)
+    assert yaml_text is not None
+    data = yaml.safe_load(yaml_text)  # YAML 1.1, as huggingface_hub reads it
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders_a_card_with_the_hub_metadata(kind: str) -> None:
+    model, _ = VARIANTS[kind]
+    data = card_data(kind)
+    assert data["language"] == list(model.languages)
+    assert data["license"] == model.license
+    assert data["pipeline_tag"] == "text-generation"
+    assert data["base_model"] == model.base_model
+    assert isinstance(data["tags"], list)
+    assert set(model.tags) <= set(data["tags"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_card_is_tidy(kind: str) -> None:
+    text = render_card(kind)
+    assert text.startswith("---\nlanguage:\n")  # no empty line after the opening fence
+    assert text.endswith(".\n") and not text.endswith("\n\n")
+    assert not [line for line in text.splitlines() if line != line.rstrip()], "trailing spaces"
+    assert "\n\n\n" not in text
+    assert "{{" not in text and "{%" not in text
+    assert frontmatter.canonicalize(text, kind) == text.replace("- no  #", '- "no"  #')
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_license_links_use_metas_underscore_paths(kind: str) -> None:
+    model, _ = VARIANTS[kind]
+    flat = model.llama_version.replace(".", "_")
+    text = render_card(kind)
+    assert (
+        f"https://github.com/meta-llama/llama-models/blob/main/models/llama{flat}/LICENSE" in text
+    )
+    assert f"https://llama.meta.com/llama{flat}/use-policy" in text
+    assert not re.search(r"models/llama\d\.\d", text)
+    assert not re.search(r"llama\.meta\.com/llama\d\.\d", text)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_seed_typos_are_fixed(kind: str) -> None:
+    text = render_card(kind)
+    for typo in ("tht ", "intented", "experiemental", "undertstanding", "Optimalisation"):
+        assert typo not in text
+
+
+def test_the_instruct_paragraph_is_only_in_instruct_cards() -> None:
+    for kind in KINDS:
+        text = render_card(kind)
+        assert (INSTRUCT_PARAGRAPH in text) == (kind == "instruct"), kind
+    instruct = render_card("instruct")
+    assert "[Magpie](https://huggingface.co/Magpie-Align)" in instruct
+    assert "https://huggingface.co/datasets/Anthropic/hh-rlhf" in instruct
+    assert "a decent understanding of a chat template." in instruct
+
+
+def test_the_base_card_says_continued_pre_training_and_names_its_sources() -> None:
+    text = render_card("base")
+    assert "continued pre-training" in text
+    assert (
+        "trained on top of [Llama-3.1-8B](https://huggingface.co/meta-llama/Llama-3.1-8B)" in text
+    )
+    for source in ("CulturaX", "HPLT", "Norwegian Colossal Corpus", "Wikipedia", "nb-bert-base"):
+        assert source in text
+    assert "For SFT and DPO" not in text
+
+
+def test_the_sft_card_says_sft_only_and_names_pretraining_and_data_selection() -> None:
+    text = render_card("sft")
+    assert "Supervised FineTuning (SFT) only" in text
+    assert "not aligned" in text and "further fine-tuning" in text
+    assert (
+        "trained on top of [nb-llama-3.1-8B](https://huggingface.co/NbAiLab/nb-llama-3.1-8B)"
+        in text
+    )
+    for source in ("CulturaX", "HPLT", "Norwegian Colossal Corpus", "Wikipedia"):
+        assert source in text
+    assert "[nb-bert-base](https://huggingface.co/NbAiLab/nb-bert-base)" in text
+    assert "FineWeb" in text
+    assert "hh-rlhf" not in text  # no DPO in an sft model
+
+
+def test_the_notram_card_targets_bokmal_nynorsk_and_english_only() -> None:
+    text = render_card("notram")
+    data = card_data("notram")
+    assert data["language"] == ["no", "nb", "nn", "en"]
+    assert "(sv)" not in text and "(da)" not in text
+    assert "Partial support" not in text and "partial support" not in text
+    assert "very light Direct Preference Optimization (DPO)" in text
+    assert "concise answers" in text
+    assert data["library_name"] == "transformers"
+    assert data["base_model"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert {"llama", "notram", "conversational"} <= set(data["tags"])  # type: ignore[arg-type]
+
+
+def test_the_notram_card_defaults_library_name_to_transformers() -> None:
+    model, _ = VARIANTS["notram"]
+    assert "library_name: transformers\n" in render_card(
+        "notram", model=type(model)(**{**vars(model), "library_name": None})
+    )
+
+
+def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
+    model, parent = VARIANTS["gguf"]
+    assert parent is not None
+    text = render_card("gguf")
+    data = card_data("gguf")
+    link = f"[{parent.display_name}](https://huggingface.co/{parent.repo_id})"
+    assert link in text
+    assert data["base_model"] == parent.repo_id
+    assert f"`{model.gguf_file}`" in text
+    assert f"--hf-repo {model.repo_id} --hf-file {model.gguf_file}" in text
+    assert "llama-cli " in text and "llama-server " in text
+    assert "### What is llama.cpp?" in text and "### Installation" in text
+    assert "### Benefits" in text and "### Links" in text
+    assert "Q4_K_M" in text and "modest hardware" in text
+    assert {"llama-cpp", "gguf", "quantization"} <= set(data["tags"])  # type: ignore[arg-type]
+    assert INSTRUCT_PARAGRAPH not in text and "from transformers import" not in text
+
+
+def test_kind_tags_are_not_repeated_when_the_manifest_already_has_them() -> None:
+    model, _ = VARIANTS["gguf"]
+    tags = ("gguf", *model.tags)
+    text = render_card("gguf", model=type(model)(**{**vars(model), "tags": tags}))
+    assert text.count("\n- gguf\n") == 1
+
+
+def test_the_language_list_comes_from_the_model_with_comments() -> None:
+    model, _ = VARIANTS["base"]
+    changed = type(model)(**{**vars(model), "languages": ("nb", "se")})
+    text = render_card("base", model=changed)
+    assert "language:\n- nb  # Norwegian Bokmål\n- se  # se\ntags:" in text
+    assert "Partial support: se (se)." in text
+
+
+def test_a_missing_variable_fails_under_strict_undefined() -> None:
+    model, _ = VARIANTS["instruct"]
+    bare = type(model)(**{k: v for k, v in vars(model).items() if k != "knowledge_cutoff"})
+    with pytest.raises(jinja2.UndefinedError, match="knowledge_cutoff"):
+        render_card("instruct", model=bare)
+    model, parent = VARIANTS["instruct"]
+    ctx = context(model, parent)
+    del ctx["use_policy_url"]
+    with pytest.raises(jinja2.UndefinedError, match="use_policy_url"):
+        make_env().get_template("instruct.md.j2").render(ctx)
