@@ -128,15 +128,15 @@ def test_golden_plan_has_every_action() -> None:
 
 
 def test_text_report(golden: Golden) -> None:
-    golden("plan.txt", text_of(golden_plan()))
+    golden("report.txt", text_of(golden_plan()))
 
 
 def test_markdown_report(golden: Golden) -> None:
-    golden("plan.md", render_markdown(golden_plan()))
+    golden("report.md", render_markdown(golden_plan()))
 
 
 def test_json_report(golden: Golden) -> None:
-    golden("plan.json", render_json(golden_plan()))
+    golden("report.json", render_json(golden_plan()))
 
 
 def test_markdown_fence_is_longer_than_any_backtick_run() -> None:
