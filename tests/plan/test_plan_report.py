@@ -228,3 +228,23 @@ def test_metadata_change_order_is_kept() -> None:
         MetadataChange("tags[2]", "added", None, "quantization"),
         MetadataChange("base_model", "added", None, "NbAiLab/nb-llama-3.2-1B"),
     )
+
+
+def test_card_text_is_never_read_as_rich_markup() -> None:
+    content = BASE.replace("## Model details", "[bold]not markup[/bold] :smile:")
+    rendered = [card("a", content)]
+    live = [state("a", BASE)]
+    plan = make_plan(
+        [diff_card(rendered[0], live[0])],
+        rendered,
+        live,
+        hub="h",
+        fingerprint="f",
+        tool_version="v",
+        now=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    assert "+[bold]not markup[/bold] :smile:\n" in text_of(plan)
+    out = io.StringIO()
+    render_text(plan, Console(file=out, width=100, color_system="truecolor", force_terminal=True))
+    assert "[bold]not markup[/bold] :smile:" in out.getvalue()
+    assert "\x1b[" in out.getvalue()
