@@ -102,8 +102,12 @@ class RequestCounter:
 class Hub:
     """One command's connection to a Hub."""
 
-    def __init__(self, target: Target, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+    def __init__(
+        self, target: Target, concurrency: int = DEFAULT_CONCURRENCY, fresh: bool = False
+    ) -> None:
         self.target = target
+        # The embedded local Hub was created by this run: it has no repos yet.
+        self.fresh = fresh
         self.concurrency = max(1, concurrency)
         self.api = HfApi(endpoint=target.url, token=target.token or False)
         self.requests = RequestCounter()
@@ -328,8 +332,11 @@ def open_hub(
     if resolved == LOCAL:
         from pipeline.localhub import LocalHub
 
-        with LocalHub(root=local_root or Path(".hub")) as server:
-            yield Hub(Target(url=server.url, token=server.token, local=True), concurrency)
+        root = local_root or Path(".hub")
+        fresh = not (root / "tokens").exists()
+        with LocalHub(root=root) as server:
+            target = Target(url=server.url, token=server.token, local=True)
+            yield Hub(target, concurrency, fresh=fresh)
         return
     if not re.match(r"^https?://[^\s/]+", resolved):
         raise HubError(

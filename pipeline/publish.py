@@ -16,7 +16,7 @@ from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import PlanError
 from pipeline.hub import CommitResult, Hub
 from pipeline.manifest import load_manifest
-from pipeline.plan import Plan, PlanEntry, make_plan
+from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.render import Selection, fingerprint, render_all
 
 PR_TITLE = "Update model card (nb-release)"
@@ -50,6 +50,11 @@ def build_plan(
     cards = render_all(manifest, sources.cards, selection)
     if on_start is not None:
         on_start(len(cards))
+    if hub.target.local and hub.fresh:
+        # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
+        # none has a card, so the first release shows `create` for each (never on a real Hub).
+        for card in cards:
+            hub.create_repo(card.repo_id)
     live = hub.read_cards([c.repo_id for c in cards], on_done=on_read)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
     return make_plan(
@@ -84,7 +89,7 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
             f"{sources.cards}/ than the current ones",
             hint="run `nb-release plan --out` again, then apply the new plan",
         )
-    if plan.hub != hub_label:
+    if plan.hub != redact_url(hub_label):
         raise PlanError(
             f"{source}: the plan was made for {plan.hub}, not for {hub_label}",
             hint="apply it with the same --hub it was made with, or make a new plan",
