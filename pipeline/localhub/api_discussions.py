@@ -1,0 +1,145 @@
+"""Discussions and pull requests: create, list (paged as get_repo_discussions expects), details."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from typing import Any
+
+from pipeline.localhub import problems
+from pipeline.localhub.store import Discussion, Repo
+from pipeline.localhub.views import Context, discussion_json, visible_repo
+from pipeline.localhub.wire import Request, Response, json_response
+
+STATUSES = ("open", "closed", "merged", "draft")
+
+
+def create(ctx: Context, request: Request, namespace: str, name: str) -> Response:
+    user = request.require_user()
+    repo = visible_repo(ctx, request, namespace, name)
+    body = request.json_object()
+    title, description = body.get("title"), body.get("description", "")
+    pull_request = body.get("pullRequest", False)
+    if not isinstance(title, str) or not title.strip():
+        raise problems.bad_request('"title" must be a non-empty string')
+    if not isinstance(description, str) or not isinstance(pull_request, bool):
+        raise problems.bad_request('"description" must be a string and "pullRequest" a boolean')
+    discussion = ctx.store.create_discussion(
+        repo, title=title.strip(), description=description, author=user, pull_request=pull_request
+    )
+    url = f"{request.base_url}/{repo.repo_id}/discussions/{discussion.num}"
+    return json_response({"num": discussion.num, "pullRequest": pull_request, "url": url})
+
+
+def list_all(ctx: Context, request: Request, namespace: str, name: str) -> Response:
+    """`{"discussions", "count", "start"}` pages: the client asks p=0, 1, ... while
+    start + len(discussions) < count (HfApi.get_repo_discussions)."""
+    repo = visible_repo(ctx, request, namespace, name)
+    kind, status, author = request.param("type"), request.param("status"), request.param("author")
+    page = request.param("p") or "0"
+    if not page.isdigit():
+        raise problems.bad_request(f"Invalid page number p={page!r}")
+    found = [
+        d
+        for d in ctx.store.discussions(repo)
+        if kind in (None, "all", "pull_request" if d.is_pr else "discussion")
+        and _status_matches(status, d.status)
+        and (author is None or d.author == author)
+    ]
+    size = ctx.size(50)
+    start = int(page) * size
+    return json_response(
+        {
+            "discussions": [discussion_json(repo, d) for d in found[start : start + size]],
+            "count": len(found),
+            "start": start,
+            "numClosedDiscussions": sum(d.status in ("closed", "merged") for d in found),
+        }
+    )
+
+
+def _status_matches(wanted: str | None, status: str) -> bool:
+    if wanted in (None, "all"):
+        return True
+    if wanted == "open":
+        return status in ("open", "draft")  # a draft PR is still open
+    return status == wanted
+
+
+def details(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
+    repo = visible_repo(ctx, request, namespace, name)
+    discussion = ctx.store.discussion(repo, int(number)) if number.isdigit() else None
+    if discussion is None:
+        raise problems.HubProblem(404, f"Discussion {number} not found")
+    data = discussion_json(repo, discussion)
+    data["events"] = _events(ctx, repo, discussion)
+    if discussion.is_pr:
+        data["changes"] = {"base": discussion.base_ref or "refs/heads/main"}
+        data["filesWithConflicts"] = []
+        if request.flag("diff"):
+            data["diff"] = _diff(ctx, repo, discussion)
+    return json_response(data)
+
+
+def _event_id(*parts: object) -> str:
+    return hashlib.sha1("\0".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
+def _events(ctx: Context, repo: Repo, discussion: Discussion) -> list[dict[str, Any]]:
+    author = {"name": discussion.author, "type": "user"}
+    events: list[dict[str, Any]] = [
+        {
+            "id": _event_id(repo.pk, discussion.num, "comment"),
+            "type": "comment",
+            "createdAt": discussion.created_at,
+            "author": author,
+            "data": {
+                "edited": False,
+                "hidden": False,
+                "latest": {"raw": discussion.description, "updatedAt": discussion.created_at},
+            },
+        }
+    ]
+    if discussion.is_pr:
+        head = ctx.store.resolve(repo, f"refs/pr/{discussion.num}")
+        commits = ctx.store.history(head, stop=discussion.base_commit) if head else []
+        events += [
+            {
+                "id": _event_id(repo.pk, discussion.num, commit.oid),
+                "type": "commit",
+                "createdAt": commit.created_at,
+                "author": {"name": commit.author, "type": "user"},
+                "data": {"subject": commit.title, "oid": commit.oid},
+            }
+            for commit in reversed(commits)
+        ]
+    return events
+
+
+def _diff(ctx: Context, repo: Repo, discussion: Discussion) -> str:
+    """A git-style unified diff of the PR against its base commit."""
+    head = ctx.store.resolve(repo, f"refs/pr/{discussion.num}")
+    if head is None or discussion.base_commit is None:
+        return ""
+    old = {f.path: f.oid for f in ctx.store.files(discussion.base_commit)}
+    new = {f.path: f.oid for f in ctx.store.files(head)}
+    chunks: list[str] = []
+    for path in sorted(old.keys() | new.keys()):
+        if old.get(path) == new.get(path):
+            continue
+        before = _lines(ctx, old.get(path))
+        after = _lines(ctx, new.get(path))
+        chunks.append(f"diff --git a/{path} b/{path}\n")
+        chunks += difflib.unified_diff(
+            before,
+            after,
+            fromfile=f"a/{path}" if path in old else "/dev/null",
+            tofile=f"b/{path}" if path in new else "/dev/null",
+        )
+    return "".join(chunks)
+
+
+def _lines(ctx: Context, oid: str | None) -> list[str]:
+    if oid is None:
+        return []
+    return ctx.store.blob(oid).decode("utf-8", errors="replace").splitlines(keepends=True)

@@ -1,0 +1,231 @@
+"""File endpoints: resolve (download), tree, preupload and the NDJSON commit."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import mimetypes
+import re
+from typing import Any
+
+from pipeline.localhub import problems
+from pipeline.localhub.store import Op
+from pipeline.localhub.views import Context, commit_at, visible_repo
+from pipeline.localhub.wire import Request, Response, json_response, paginate
+
+MAX_PATH = 1000
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def path_problem(path: str) -> str | None:
+    """Why the Hub would refuse `path` as a file path in a repo, or None."""
+    if not path:
+        return "the file path is empty"
+    if len(path) > MAX_PATH:
+        return f"the file path is longer than {MAX_PATH} characters"
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in path):
+        return f"the file path {path!r} contains control characters"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return f"the file path {path!r} has an empty, '.' or '..' segment"
+    if parts[0] == ".git":
+        return f"the file path {path!r} is inside .git"
+    return None
+
+
+def checked_path(path: object) -> str:
+    if not isinstance(path, str):
+        raise problems.bad_request('"path" must be a string')
+    problem = path_problem(path)
+    if problem:
+        raise problems.bad_request(problem)
+    return path
+
+
+def resolve(
+    ctx: Context, request: Request, namespace: str, name: str, revision: str, *segments: str
+) -> Response:
+    """GET or HEAD a file: X-Repo-Commit and the blob's ETag are what hf_hub_download needs."""
+    repo = visible_repo(ctx, request, namespace, name)
+    path = checked_path("/".join(segments))
+    oid = commit_at(ctx, repo, revision)
+    entry = ctx.store.file(oid, path)
+    if entry is None:
+        raise problems.entry_not_found(path, oid)
+    data = ctx.store.blob(entry.oid)
+    # Never X-Xet-* headers: with them the client leaves plain HTTP for a CAS server.
+    headers = {"X-Repo-Commit": oid, "ETag": f'"{entry.oid}"', "Accept-Ranges": "bytes"}
+    guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if guessed.startswith("text/") or path.endswith(".md"):
+        guessed = "text/plain; charset=utf-8"
+    response = Response(200, data, guessed, headers, head_only=request.method == "HEAD")
+    wanted = request.headers.get("range")
+    if wanted:
+        _apply_range(response, wanted, len(data))
+    return response
+
+
+def _apply_range(response: Response, wanted: str, size: int) -> None:
+    match = _RANGE.match(wanted.strip())
+    if not match or match.group(1) == match.group(2) == "":
+        return  # several ranges or another unit: answering the whole file is allowed (RFC 9110)
+    first, last = match.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        response.status, response.body = 416, b""
+        response.headers["Content-Range"] = f"bytes */{size}"
+        return
+    response.status = 206
+    response.body = response.body[start : end + 1]
+    response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+
+
+def tree(
+    ctx: Context, request: Request, namespace: str, name: str, revision: str, *segments: str
+) -> Response:
+    """`list_repo_tree`/`list_repo_files`: files (and folders unless recursive) under a path."""
+    repo = visible_repo(ctx, request, namespace, name)
+    oid = commit_at(ctx, repo, revision)
+    base = "/".join(segments)
+    if base:
+        checked_path(base)
+    prefix = f"{base}/" if base else ""
+    files = [f for f in ctx.store.files(oid) if f.path.startswith(prefix)]
+    if base and not files:
+        raise problems.entry_not_found(base, oid)
+    recursive = request.flag("recursive")
+    items: dict[str, dict[str, Any]] = {}
+
+    def add_folder(folder: str) -> None:
+        folder_oid = hashlib.sha1(f"tree\0{oid}\0{folder}".encode()).hexdigest()
+        items.setdefault(folder, {"type": "directory", "oid": folder_oid, "path": folder})
+
+    for entry in files:
+        folders = entry.path[len(prefix) :].split("/")[:-1]
+        if folders and not recursive:
+            add_folder(prefix + folders[0])
+            continue
+        for depth in range(1, len(folders) + 1):
+            add_folder(prefix + "/".join(folders[:depth]))
+        items[entry.path] = {
+            "type": "file",
+            "oid": entry.oid,
+            "size": entry.size,
+            "path": entry.path,
+        }
+    page, link = paginate(request, sorted(items.values(), key=lambda i: i["path"]), ctx.size(1000))
+    return json_response(page, headers={"Link": link} if link else None)
+
+
+def preupload(ctx: Context, request: Request, namespace: str, name: str, revision: str) -> Response:
+    """Always "regular" (inline base64), never LFS; `oid` of the existing file lets the client skip
+    files that did not change (and, when none did, skip the commit)."""
+    request.require_user()
+    repo = visible_repo(ctx, request, namespace, name)
+    files = request.json_object().get("files")
+    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+        raise problems.bad_request('"files" must be a list of objects')
+    oid = commit_at(ctx, repo, revision)
+    answers = []
+    for item in files:
+        path = checked_path(item.get("path"))
+        answer: dict[str, Any] = {"path": path, "uploadMode": "regular", "shouldIgnore": False}
+        entry = ctx.store.file(oid, path)
+        if entry is not None:
+            answer["oid"] = entry.oid
+        answers.append(answer)
+    return json_response({"files": answers, "commitOid": oid})
+
+
+def commit(ctx: Context, request: Request, namespace: str, name: str, revision: str) -> Response:
+    user = request.require_user()
+    repo = visible_repo(ctx, request, namespace, name)
+    header, ops = parse_ndjson(request.body)
+    summary = header.get("summary")
+    description = header.get("description") or ""
+    parent = header.get("parentCommit")
+    if not isinstance(summary, str) or not summary.strip():
+        raise problems.bad_request('The commit header needs a non-empty "summary"')
+    if not isinstance(description, str) or not isinstance(parent, str | None):
+        raise problems.bad_request('"description" and "parentCommit" must be strings')
+    outcome = ctx.store.commit(
+        repo,
+        revision,
+        ops,
+        title=summary.strip(),
+        description=description,
+        author=user,
+        parent=parent,
+        create_pr=request.flag("create_pr"),
+    )
+    base = f"{request.base_url}/{repo.repo_id}"
+    pr_url = f"{base}/discussions/{outcome.pr_num}" if outcome.pr_num else None
+    return json_response(
+        {
+            "success": True,
+            "commitOid": outcome.oid,
+            "commitUrl": f"{base}/commit/{outcome.oid}",
+            "hookOutput": "",
+            "pullRequestUrl": pr_url,
+        }
+    )
+
+
+def parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Op]]:
+    """The commit body: one header line, then file/deletedFile/deletedFolder lines."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise problems.bad_request("The commit body is not UTF-8 NDJSON") from None
+    header: dict[str, Any] | None = None
+    ops: list[Op] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise problems.bad_request(f"Line {number} of the commit is not JSON") from None
+        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
+            raise problems.bad_request(f'Line {number} must be {{"key": ..., "value": {{...}}}}')
+        key, value = item.get("key"), item["value"]
+        if key == "header":
+            if header is not None:
+                raise problems.bad_request(f"Line {number}: a second header line")
+            header = value
+        elif key == "file":
+            ops.append(Op("put", checked_path(value.get("path")), _content(value, number)))
+        elif key == "deletedFile":
+            ops.append(Op("delete", checked_path(value.get("path"))))
+        elif key == "deletedFolder":
+            ops.append(Op("delete_folder", checked_path(str(value.get("path", "")).rstrip("/"))))
+        elif key in ("lfsFile", "copyFile"):
+            raise problems.bad_request(
+                f"Line {number}: {key} is not supported by the local Hub (preupload answers"
+                ' "regular" for every file, so files travel inline)'
+            )
+        else:
+            raise problems.bad_request(f"Line {number}: unknown line kind {key!r}")
+    if header is None:
+        raise problems.bad_request("The commit has no header line")
+    return header, ops
+
+
+def _content(value: dict[str, Any], number: int) -> bytes:
+    content, encoding = value.get("content"), value.get("encoding", "utf-8")
+    if not isinstance(content, str):
+        raise problems.bad_request(f'Line {number}: "content" must be a string')
+    if encoding == "base64":
+        try:
+            return base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise problems.bad_request(f"Line {number}: content is not valid base64") from None
+    if encoding in ("utf-8", "utf8"):
+        return content.encode("utf-8")
+    raise problems.bad_request(f"Line {number}: unknown encoding {encoding!r}")

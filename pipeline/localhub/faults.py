@@ -1,0 +1,206 @@
+"""Latency, injected faults and request counters: what benchmarks and reliability tests turn.
+
+Off by default. A fault is decided before the handler runs, so a faulted request never changes
+the store (a 5xx here means "nothing happened", which is what the client's retries assume).
+The fault stream is seeded, so a run with the same seed and the same requests fails the same way.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from pipeline.errors import PipelineError
+
+FAULT_KINDS = ("500", "502", "503", "429", "drop", "slow")
+
+# Route names, for FaultConfig.route and the counters. Writes are the routes that change the store.
+ROUTES = (
+    "whoami",
+    "list_models",
+    "model_info",
+    "resolve",
+    "preupload",
+    "commit",
+    "create_repo",
+    "validate_yaml",
+    "list_commits",
+    "list_discussions",
+    "create_discussion",
+    "discussion",
+    "list_refs",
+    "tree",
+    "unknown",
+)
+WRITE_ROUTES = frozenset({"create_repo", "commit", "create_discussion"})
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Latency for every request, and faults for a share of them (optionally one route, first N)."""
+
+    latency_ms: float = 0
+    jitter_ms: float = 0
+    fault_rate: float = 0.0
+    fault_seed: int = 0
+    route: str | None = None
+    first_n: int | None = None
+    kinds: tuple[str, ...] = FAULT_KINDS
+    # `Retry-After: 0` makes the client's backoff wait 1 s instead of 1, 2, 4, 8 s (http_backoff).
+    retry_after: int = 0
+    slow_ms: float = 3000
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if self.latency_ms < 0 or self.jitter_ms < 0 or self.slow_ms < 0:
+            problems.append("latency, jitter and slow times must be >= 0")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            problems.append(f"fault_rate must be between 0 and 1, got {self.fault_rate}")
+        if self.route is not None and self.route not in ROUTES:
+            problems.append(f"unknown route {self.route!r}; routes: {', '.join(ROUTES)}")
+        if self.first_n is not None and self.first_n < 0:
+            problems.append("first_n must be >= 0")
+        unknown = [kind for kind in self.kinds if kind not in FAULT_KINDS]
+        if unknown or not self.kinds:
+            problems.append(f"fault kinds must be among {', '.join(FAULT_KINDS)}, got {unknown}")
+        if self.retry_after < 0:
+            problems.append("retry_after must be >= 0")
+        if problems:
+            raise PipelineError("invalid fault configuration: " + "; ".join(problems))
+
+    @classmethod
+    def from_json(cls, data: object) -> FaultConfig:
+        """From the admin endpoint's JSON object; unknown keys and wrong types are refused."""
+        if not isinstance(data, dict):
+            raise PipelineError("a fault configuration must be a JSON object")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise PipelineError(f"unknown fault setting(s): {', '.join(unknown)}")
+        values = dict(data)
+        if "kinds" in values:
+            kinds = values["kinds"]
+            if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+                raise PipelineError("kinds must be a list of strings")
+            values["kinds"] = tuple(kinds)
+        for key in ("latency_ms", "jitter_ms", "fault_rate", "slow_ms"):
+            if key in values and not _is_number(values[key]):
+                raise PipelineError(f"{key} must be a number")
+        for key in ("fault_seed", "first_n", "retry_after"):
+            value = values.get(key, 0)
+            if not (value is None and key == "first_n") and not _is_int(value):
+                raise PipelineError(f"{key} must be an integer")
+        if values.get("route") is not None and not isinstance(values["route"], str):
+            raise PipelineError("route must be a string")
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kinds"] = list(self.kinds)
+        return data
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one request: sleep this long, then answer normally or with `fault`."""
+
+    delay_s: float
+    fault: str | None
+
+
+class FaultPlan:
+    """Draws latency and faults from a seeded stream; swapped whole by `set_faults`."""
+
+    def __init__(self, config: FaultConfig | None) -> None:
+        self.config = config or FaultConfig()
+        # Two streams: turning jitter on must not change which requests fail.
+        self._random = random.Random(self.config.fault_seed)
+        self._jitter = random.Random(self.config.fault_seed + 1)
+        self._seen = 0
+        self._lock = threading.Lock()
+
+    def decide(self, route: str) -> Decision:
+        config = self.config
+        with self._lock:
+            delay = config.latency_ms
+            if config.jitter_ms:
+                delay += self._jitter.uniform(0, config.jitter_ms)
+            if config.fault_rate <= 0 or (config.route is not None and route != config.route):
+                return Decision(delay / 1000, None)
+            self._seen += 1
+            if config.first_n is not None and self._seen > config.first_n:
+                return Decision(delay / 1000, None)
+            if self._random.random() >= config.fault_rate:
+                return Decision(delay / 1000, None)
+            kind = self._random.choice(config.kinds)
+        if kind == "slow":
+            return Decision((delay + config.slow_ms) / 1000, None)
+        return Decision(delay / 1000, kind)
+
+
+class Counters:
+    """Requests per (route, method) and faults injected per kind; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: Counter[tuple[str, str]] = Counter()
+        self._faults: Counter[str] = Counter()
+
+    def count(self, route: str, method: str) -> None:
+        with self._lock:
+            self._requests[(route, method)] += 1
+
+    def count_fault(self, kind: str) -> None:
+        with self._lock:
+            self._faults[kind] += 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """{route: {method: count}}, e.g. {"commit": {"POST": 3}, "resolve": {"HEAD": 2}}."""
+        with self._lock:
+            result: dict[str, dict[str, int]] = {}
+            for (route, method), count in sorted(self._requests.items()):
+                result.setdefault(route, {})[method] = count
+            return result
+
+    def get(self, route: str, method: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                n for (r, m), n in self._requests.items() if r == route and method in (None, m)
+            )
+
+    def writes(self) -> int:
+        """Requests to the routes that can change the store: create_repo, commit, discussions."""
+        with self._lock:
+            return sum(n for (route, _), n in self._requests.items() if route in WRITE_ROUTES)
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._requests.values())
+
+    def faults(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self._faults.items()))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._faults.clear()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.snapshot(),
+            "writes": self.writes(),
+            "total": self.total(),
+            "faults": self.faults(),
+        }

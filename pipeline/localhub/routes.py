@@ -1,0 +1,94 @@
+"""Which handler answers which path: the Hub's model-repo routes, by path segments.
+
+The path is split on "/" before each segment is unquoted: the client quotes a revision with
+`safe=''`, so `refs/pr/1` arrives as one segment `refs%2Fpr%2F1` (hub-http-api.md §1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.localhub import api_discussions, api_files, api_repos
+from pipeline.localhub.views import Context
+from pipeline.localhub.wire import Request, Response
+
+Handler = Callable[..., Response]  # (ctx, request, *captured segments) -> Response
+
+ONE, REST = "*", "**"  # one segment; one or more segments (a file path)
+
+# (segments pattern, {method: (route name, handler)}); first match wins.
+_TABLE: list[tuple[tuple[str, ...], dict[str, tuple[str, Handler]]]] = [
+    (("api", "whoami-v2"), {"GET": ("whoami", api_repos.whoami)}),
+    (("api", "models"), {"GET": ("list_models", api_repos.list_models)}),
+    (("api", "repos", "create"), {"POST": ("create_repo", api_repos.create_repo)}),
+    (("api", "validate-yaml"), {"POST": ("validate_yaml", api_repos.validate_yaml)}),
+    (("api", "models", ONE, ONE), {"GET": ("model_info", api_repos.model_info)}),
+    (("api", "models", ONE, ONE, "revision", ONE), {"GET": ("model_info", api_repos.model_info)}),
+    (("api", "models", ONE, ONE, "preupload", ONE), {"POST": ("preupload", api_files.preupload)}),
+    (("api", "models", ONE, ONE, "commit", ONE), {"POST": ("commit", api_files.commit)}),
+    (
+        ("api", "models", ONE, ONE, "commits", ONE),
+        {"GET": ("list_commits", api_repos.list_commits)},
+    ),
+    (("api", "models", ONE, ONE, "refs"), {"GET": ("list_refs", api_repos.list_refs)}),
+    (("api", "models", ONE, ONE, "tree", ONE), {"GET": ("tree", api_files.tree)}),
+    (("api", "models", ONE, ONE, "tree", ONE, REST), {"GET": ("tree", api_files.tree)}),
+    (
+        ("api", "models", ONE, ONE, "discussions"),
+        {
+            "GET": ("list_discussions", api_discussions.list_all),
+            "POST": ("create_discussion", api_discussions.create),
+        },
+    ),
+    (
+        ("api", "models", ONE, ONE, "discussions", ONE),
+        {"GET": ("discussion", api_discussions.details)},
+    ),
+    ((ONE, ONE, "resolve", ONE, REST), {"GET": ("resolve", api_files.resolve)}),
+]
+
+
+@dataclass(frozen=True)
+class Match:
+    route: str  # for counters and FaultConfig.route
+    handler: Handler | None  # None: the path exists but not for this method (405)
+    args: tuple[str, ...]
+    allowed: tuple[str, ...] = ()
+
+
+def _captures(pattern: tuple[str, ...], segments: tuple[str, ...]) -> tuple[str, ...] | None:
+    if pattern and pattern[-1] == REST:
+        if len(segments) < len(pattern):
+            return None
+    elif len(segments) != len(pattern):
+        return None
+    args: list[str] = []
+    for i, part in enumerate(pattern):
+        if part == REST:
+            args.extend(segments[i:])
+            return tuple(args)
+        if part == ONE:
+            args.append(segments[i])
+        elif part != segments[i]:
+            return None
+    return tuple(args)
+
+
+def match(method: str, segments: tuple[str, ...]) -> Match:
+    # HEAD is GET without a body everywhere, as in HTTP; `resolve` is the route that needs it.
+    lookup = "GET" if method == "HEAD" else method
+    for pattern, methods in _TABLE:
+        args = _captures(pattern, segments)
+        if args is None:
+            continue
+        if lookup in methods:
+            route, handler = methods[lookup]
+            return Match(route, handler, args)
+        allowed = tuple(methods) + (("HEAD",) if "GET" in methods else ())
+        return Match(next(iter(methods.values()))[0], None, args, allowed)
+    return Match("unknown", None, ())
+
+
+def call(handler: Handler, ctx: Context, request: Request, args: tuple[str, ...]) -> Response:
+    return handler(ctx, request, *args)

@@ -1,0 +1,259 @@
+"""The HTTP side: a ThreadingHTTPServer whose handler parses, counts, injects faults, checks the
+token and hands a `Request` to the route's handler. Bad input is a 4xx, never a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+import threading
+import time
+import traceback
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from pipeline.errors import PipelineError
+from pipeline.localhub import problems, routes
+from pipeline.localhub.faults import Counters, FaultConfig, FaultPlan
+from pipeline.localhub.problems import HubProblem
+from pipeline.localhub.views import Context
+from pipeline.localhub.wire import (
+    Request,
+    Response,
+    header_safe,
+    json_response,
+    problem_response,
+)
+
+log = logging.getLogger("pipeline.localhub")
+
+MAX_BODY = 10 * 1024 * 1024  # the Hub's inline-commit bodies are small; bigger ones are 413
+_HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+_BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
+
+
+class HubServer(ThreadingHTTPServer):
+    """Holds what handlers share, and tracks connections so `stop` can end idle keep-alives."""
+
+    daemon_threads = False  # server_close() waits for requests in flight
+    block_on_close = True
+
+    def __init__(
+        self, address: tuple[str, int], ctx: Context, faults: FaultConfig | None, ipv6: bool
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ipv6 else socket.AF_INET
+        super().__init__(address, HubHandler)
+        self.ctx = ctx
+        self.counters = Counters()
+        self.plan = FaultPlan(faults)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        host, port = str(self.server_address[0]), int(self.server_address[1])
+        self.base_url = f"http://[{host}]:{port}" if ipv6 else f"http://{host}:{port}"
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def end_idle_connections(self) -> None:
+        """Wake handlers blocked reading the next keep-alive request; answers in flight still go."""
+        with self._open_lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):  # already closed by the client
+                    sock.shutdown(socket.SHUT_RD)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection error from %s:\n%s", client_address, traceback.format_exc())
+
+
+class HubHandler(BaseHTTPRequestHandler):
+    server: HubServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as the client's connection pool expects
+    server_version = "nb-release-localhub"
+    sys_version = ""
+    timeout = 120  # an idle or stalled connection does not hold a thread forever
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the router, so an odd one is a 405 rather than http.server's 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request line holds no token (tokens travel in a header, which is never logged).
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (bad request line, headers too long) as JSON 4xx.
+
+        Its 505 (bad HTTP version) and 501 are the client's mistake here, so they become 400.
+        """
+        status = 400 if code >= 500 else code
+        text = message or HTTPStatus(status).phrase
+        self.close_connection = True
+        self._send(json_response({"error": text}, status, {"X-Error-Message": header_safe(text)}))
+
+    def _serve(self) -> None:
+        try:
+            self._serve_one()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception:
+            # A bug, not bad input: say so (500) rather than hide it, and keep serving.
+            log.exception("local Hub bug while serving %s %s", self.command, self.path)
+            self.close_connection = True
+            self._send(json_response({"error": "Internal error in the local Hub"}, 500))
+
+    def _serve_one(self) -> None:
+        method = self.command
+        raw_path, _, query = self.path.partition("?")
+        raw_path = raw_path.partition("#")[0]
+        if not raw_path.startswith("/"):
+            self._send(problem_response(problems.bad_request("The path must start with '/'")))
+            return
+        segments = tuple(unquote(segment) for segment in raw_path.split("/")[1:])
+        if segments and segments[0] == "_admin":
+            self._send(self._admin(method, segments, raw_path, query))
+            return
+        found = routes.match(method, segments)
+        self.server.counters.count(found.route, method)
+        if self._inject(found.route):
+            return
+        try:
+            request = self._request(method, raw_path, segments, query)
+            response = self._dispatch(found, request)
+        except HubProblem as problem:
+            response = problem_response(problem)
+        self._send(response)
+
+    def _dispatch(self, found: routes.Match, request: Request) -> Response:
+        if found.handler is None:
+            if found.route == "unknown":
+                where = " ".join(request.segments[:2])
+                if where in ("api datasets", "api spaces"):
+                    raise HubProblem(404, "The local Hub serves model repos only")
+                raise HubProblem(404, f"Not found: {request.method} {request.raw_path}")
+            allowed = ", ".join(found.allowed)
+            raise HubProblem(
+                405, f"{request.method} is not allowed here", headers={"Allow": allowed}
+            )
+        return routes.call(found.handler, self.server.ctx, request, found.args)
+
+    def _request(
+        self, method: str, raw_path: str, segments: tuple[str, ...], query: str
+    ) -> Request:
+        body = self._body()
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        return Request(
+            method=method,
+            raw_path=raw_path,
+            segments=segments,
+            query=tuple(parse_qsl(query, keep_blank_values=True)),
+            headers=headers,
+            body=body,
+            user=self._user(headers.get("authorization")),
+            base_url=self._base_url(headers.get("host")),
+        )
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise HubProblem(411, "Send the body with a Content-Length (chunked is not supported)")
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if not length.isdigit():
+            self.close_connection = True
+            raise problems.bad_request(f"Invalid Content-Length {length!r}")
+        size = int(length)
+        if size > MAX_BODY:
+            # The body is not read, so the connection cannot be reused.
+            self.close_connection = True
+            raise HubProblem(413, f"The request body is over {MAX_BODY // (1024 * 1024)} MiB")
+        body = self.rfile.read(size)
+        if len(body) != size:
+            raise ConnectionError("the client closed the connection mid-body")
+        return body
+
+    def _user(self, authorization: str | None) -> str | None:
+        if authorization is None:
+            return None
+        found = _BEARER.match(authorization)
+        user = self.server.ctx.tokens.user(found.group(1)) if found else None
+        if user is None:
+            # As the Hub: a bad token is refused even where no token is needed.
+            raise problems.unauthorized()
+        return user
+
+    def _base_url(self, host: str | None) -> str:
+        # Links and URLs name the host the client used (localhost or 127.0.0.1), if it is sane.
+        if host and _HOST.match(host):
+            return f"http://{host}"
+        return self.server.base_url
+
+    def _inject(self, route: str) -> bool:
+        """Sleep the configured latency; answer with an injected fault if one is drawn."""
+        plan = self.server.plan
+        decision = plan.decide(route)
+        if decision.delay_s:
+            time.sleep(decision.delay_s)
+        if decision.fault is None:
+            return False
+        self.server.counters.count_fault(decision.fault)
+        self.close_connection = True  # the body is not read
+        if decision.fault == "drop":
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return True
+        status = int(decision.fault)
+        message = f"Injected fault: {status} {HTTPStatus(status).phrase}"
+        headers = {"X-Error-Message": message}
+        if status == 429:
+            headers["Retry-After"] = str(plan.config.retry_after)
+        self._send(json_response({"error": message}, status, headers))
+        return True
+
+    def _admin(self, method: str, segments: tuple[str, ...], raw_path: str, query: str) -> Response:
+        """/_admin/counters (GET), /_admin/counters/reset (POST), /_admin/faults (GET, POST)."""
+        try:
+            where = "/".join(segments[1:])
+            if method == "GET" and where == "counters":
+                return json_response(self.server.counters.to_json())
+            if method == "GET" and where == "faults":
+                return json_response(self.server.plan.config.to_json())
+            if method != "POST" or where not in ("counters/reset", "faults"):
+                raise HubProblem(404, f"Not found: {method} {raw_path}")
+            request = self._request(method, raw_path, segments, query)
+            request.require_user()  # changing counters or faults is a write
+            if where == "counters/reset":
+                self.server.counters.reset()
+                return json_response({"ok": True})
+            data = request.json()
+            try:
+                config = None if data is None else FaultConfig.from_json(data)
+            except (PipelineError, TypeError) as error:
+                raise problems.bad_request(str(error)) from None
+            self.server.plan = FaultPlan(config)
+            return json_response(self.server.plan.config.to_json())
+        except HubProblem as problem:
+            return problem_response(problem)
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and not response.head_only:
+            self.wfile.write(response.body)

@@ -1,0 +1,105 @@
+"""Requests and responses as the handlers see them, and the Hub's error and paging shapes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from pipeline.localhub import problems
+from pipeline.localhub.problems import HubProblem
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    raw_path: str  # as sent, still percent-encoded, without the query
+    segments: tuple[str, ...]  # split on "/" first, then each segment unquoted
+    query: tuple[tuple[str, str], ...]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    user: str | None  # the token's user; None without a token
+    base_url: str  # "http://host:port", for absolute links and URLs
+
+    def param(self, name: str) -> str | None:
+        values = self.params(name)
+        return values[-1] if values else None
+
+    def params(self, name: str) -> list[str]:
+        return [value for key, value in self.query if key == name]
+
+    def flag(self, name: str) -> bool:
+        return (self.param(name) or "").lower() in ("1", "true")
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise problems.bad_request(f"The request body is not valid JSON: {error}") from None
+
+    def json_object(self) -> dict[str, Any]:
+        data = self.json()
+        if not isinstance(data, dict):
+            raise problems.bad_request("The request body must be a JSON object")
+        return data
+
+    def require_user(self) -> str:
+        """The writer's user name; every write needs a valid token, as on the Hub."""
+        if self.user is None:
+            raise problems.unauthorized("You must be authenticated to do this (no token sent)")
+        return self.user
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    head_only: bool = False  # HEAD: send Content-Length of the body but not the body
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return Response(status, body, headers=dict(headers or {}))
+
+
+def text_response(text: str, status: int = 200) -> Response:
+    return Response(status, text.encode("utf-8"), content_type="text/plain; charset=utf-8")
+
+
+def header_safe(text: str) -> str:
+    """Header values must be latin-1 and one line; keep the message readable in ASCII."""
+    flat = " ".join(text.split())
+    return flat.encode("ascii", errors="replace").decode("ascii")[:1000]
+
+
+def problem_response(problem: HubProblem) -> Response:
+    """The Hub's error form: X-Error-Code (when known), X-Error-Message and {"error": ...}."""
+    headers = {"X-Error-Message": header_safe(problem.message), **problem.headers}
+    if problem.code:
+        headers["X-Error-Code"] = problem.code
+    return json_response({"error": problem.message}, problem.status, headers)
+
+
+def paginate(request: Request, items: Sequence[T], page_size: int) -> tuple[list[T], str | None]:
+    """One page of `items` (page `p`) and the absolute `Link` to the next one, or None.
+
+    The client follows the link as is, without re-adding its query (utils/_pagination.py), and
+    refuses a relative one, so the link is absolute and carries every parameter of this request.
+    """
+    raw_page = request.param("p") or "0"
+    if not raw_page.isdigit():
+        raise problems.bad_request(f"Invalid page number p={raw_page!r}")
+    page = int(raw_page)
+    start = page * page_size
+    chunk = list(items[start : start + page_size])
+    if start + page_size >= len(items):
+        return chunk, None
+    query = [(key, value) for key, value in request.query if key != "p"] + [("p", str(page + 1))]
+    url = f"{request.base_url}{request.raw_path}?{urlencode(query)}"
+    return chunk, f'<{url}>; rel="next"'
