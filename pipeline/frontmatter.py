@@ -277,7 +277,8 @@ def _two_space_comments(items: dict[Any, list[Any]], slot: int) -> None:
 
 
 def _one_newline(text: str) -> str:
-    return text.rstrip("\n") + "\n"
+    """`text` ending in exactly one newline; trailing blanks at the very end mean nothing."""
+    return text.rstrip() + "\n"
 
 
 # --- agreement ----------------------------------------------------------------------------------
@@ -339,10 +340,10 @@ def _kind(value: Any) -> str:
 def _differ(v11: Any, v12: Any, what: str) -> str:
     written = v11 if isinstance(v11, str) else v12 if isinstance(v12, str) else None
     if written is None:
-        return f"YAML 1.1 reads the {what}value as {v11!r} but YAML 1.2 reads it as {v12!r}"
+        return f"YAML 1.1 reads the {what or 'value '}as {v11!r} but YAML 1.2 reads it as {v12!r}"
     if written == v11:
-        return f"YAML 1.1 reads the {what}{written!r} as a string but YAML 1.2 reads it as {v12!r}"
-    return f"YAML 1.1 reads the {what}{written!r} as {v11!r} but YAML 1.2 reads it as {v12!r}"
+        return f"YAML 1.1 reads {what}{written!r} as a string but YAML 1.2 reads it as {v12!r}"
+    return f"YAML 1.1 reads {what}{written!r} as {v11!r} but YAML 1.2 reads it as {v12!r}"
 
 
 def _child(path: str, key: Any) -> str:
