@@ -88,12 +88,16 @@ def join(yaml_text: str | None, body: str) -> str:
     return FENCE + yaml_text + FENCE + body
 
 
-def load(yaml_text: str, *, card: str = "<front matter>") -> Any:
-    """The YAML 1.2 data of `yaml_text` as plain Python: dict, list, str, int, float, bool, None."""
+def load(yaml_text: str, *, card: str = "<front matter>", line_offset: int = 0) -> Any:
+    """The YAML 1.2 data of `yaml_text` as plain Python: dict, list, str, int, float, bool, None.
+
+    A YAML error raises CardError naming `card` and the line (`line_offset` lines precede the YAML).
+    """
     try:
         return _safe12().load(yaml_text)
     except YAMLError as exc:
-        raise CardError("front matter is not valid YAML", [_yaml_problem(exc, card, 0)]) from exc
+        problem = _yaml_problem(exc, card, line_offset)
+        raise CardError(f"the front matter of {card} is not valid YAML", [problem]) from exc
 
 
 def dump(data: Mapping[Any, Any] | None) -> str:

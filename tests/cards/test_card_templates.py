@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import jinja2
 import pytest
@@ -14,7 +15,7 @@ from pipeline import frontmatter
 INSTRUCT_PARAGRAPH = "The Instruct-model is trained using Supervised FineTuning (SFT) and then"
 
 
-def card_data(kind: str) -> dict[str, object]:
+def card_data(kind: str) -> dict[str, Any]:
     text = frontmatter.canonicalize(render_card(kind), f"{kind}.md")
     yaml_text, _ = frontmatter.split(text)
     assert yaml_text is not None
@@ -112,7 +113,7 @@ def test_the_notram_card_targets_bokmal_nynorsk_and_english_only() -> None:
     assert "concise answers" in text
     assert data["library_name"] == "transformers"
     assert data["base_model"] == "meta-llama/Llama-3.1-8B-Instruct"
-    assert {"llama", "notram", "conversational"} <= set(data["tags"])  # type: ignore[arg-type]
+    assert {"llama", "notram", "conversational"} <= set(data["tags"])
 
 
 def test_the_notram_card_defaults_library_name_to_transformers() -> None:
@@ -136,7 +137,7 @@ def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
     assert "### What is llama.cpp?" in text and "### Installation" in text
     assert "### Benefits" in text and "### Links" in text
     assert "Q4_K_M" in text and "modest hardware" in text
-    assert {"llama-cpp", "gguf", "quantization"} <= set(data["tags"])  # type: ignore[arg-type]
+    assert {"llama-cpp", "gguf", "quantization"} <= set(data["tags"])
     assert INSTRUCT_PARAGRAPH not in text and "from transformers import" not in text
 
 
