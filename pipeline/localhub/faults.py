@@ -165,13 +165,17 @@ class Counters:
         with self._lock:
             self._faults[kind] += 1
 
-    def snapshot(self) -> dict[str, dict[str, int]]:
-        """{route: {method: count}}, e.g. {"commit": {"POST": 3}, "resolve": {"HEAD": 2}}."""
+    def snapshot(self) -> dict[tuple[str, str], int]:
+        """{(route, method): count}, e.g. {("commit", "POST"): 3, ("resolve", "HEAD"): 2}."""
         with self._lock:
-            result: dict[str, dict[str, int]] = {}
-            for (route, method), count in sorted(self._requests.items()):
-                result.setdefault(route, {})[method] = count
-            return result
+            return dict(sorted(self._requests.items()))
+
+    def by_route(self) -> dict[str, dict[str, int]]:
+        """{route: {method: count}}: the snapshot as JSON can hold it (GET /_admin/counters)."""
+        result: dict[str, dict[str, int]] = {}
+        for (route, method), count in self.snapshot().items():
+            result.setdefault(route, {})[method] = count
+        return result
 
     def get(self, route: str, method: str | None = None) -> int:
         with self._lock:
@@ -199,7 +203,7 @@ class Counters:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "requests": self.snapshot(),
+            "requests": self.by_route(),
             "writes": self.writes(),
             "total": self.total(),
             "faults": self.faults(),
