@@ -139,3 +139,51 @@ def render_card(kind: str, template: str | None = None, **changes: Any) -> str:
     ctx = context(model, parent)
     ctx.update(changes)
     return make_env().get_template(template or f"{kind}.md.j2").render(ctx)
+
+
+def _family() -> dict[str, tuple[SimpleNamespace, SimpleNamespace | None]]:
+    """The 16 repos of the release set (docs/nb-llama-family.md): repo id -> (variant, parent)."""
+    rows = [
+        ("nb-llama-3.2-1B", "base", "meta-llama/Llama-3.2-1B", None),
+        ("nb-llama-3.2-3B", "base", "meta-llama/Llama-3.2-3B", None),
+        ("nb-llama-3.1-8B", "base", "meta-llama/Llama-3.1-8B", None),
+        ("nb-llama-3.1-70B", "base", "meta-llama/Llama-3.1-70B", None),
+        ("nb-llama-3.1-8B-sft", "sft", "NbAiLab/nb-llama-3.1-8B", None),
+        ("nb-llama-3.1-70B-sft", "sft", "NbAiLab/nb-llama-3.1-70B", None),
+        ("nb-llama-3.2-1B-Instruct", "instruct", "meta-llama/Llama-3.2-1B-Instruct", None),
+        ("nb-llama-3.1-70B-Instruct", "instruct", "meta-llama/Llama-3.1-70B-Instruct", None),
+        ("nb-notram-llama-3.1-8b-instruct", "notram", "meta-llama/Llama-3.1-8B-Instruct", None),
+        ("nb-notram-llama-3.2-3b-instruct", "notram", "meta-llama/Llama-3.2-3B-Instruct", None),
+        ("nb-notram-llama-3.3-70b-instruct", "notram", "meta-llama/Llama-3.3-70B-Instruct", None),
+        ("nb-llama-3.2-1B-Q4_K_M-GGUF", "gguf", "NbAiLab/nb-llama-3.2-1B",
+         "nb-llama-3.2-1b_1200-q4_k_m.gguf"),
+        ("nb-llama-3.2-3B-Q4_K_M-GGUF", "gguf", "NbAiLab/nb-llama-3.2-3B",
+         "nb-llama-3.2-3b_1200-q4_k_m.gguf"),
+        ("nb-llama-3.1-8B-Q4_K_M-GGUF", "gguf", "NbAiLab/nb-llama-3.1-8B",
+         "nb-llama-3.1-8b-q4_k_m.gguf"),
+        ("nb-llama-3.1-8B-Instruct-Q4_K_M-GGUF", "gguf", "NbAiLab/nb-notram-llama-3.1-8b-instruct",
+         "nb-llama-3.1-8b-instruct-q4_k_m.gguf"),
+        ("nb-llama-3.2-1B-Instruct-Q4_K_M-GGUF", "gguf", "NbAiLab/nb-llama-3.2-1B-Instruct",
+         "nb-llama-3.2-1b-instruct-q4_k_m.gguf"),
+    ]  # fmt: skip
+    variants: dict[str, SimpleNamespace] = {}
+    for name, kind, base_model, gguf_file in rows:
+        version = name.lower().split("llama-")[1][:3]
+        size = name.lower().split("llama-")[1].split("-")[1].upper()
+        notram = kind == "notram"
+        variants[f"NbAiLab/{name}"] = variant(
+            f"NbAiLab/{name}",
+            kind,
+            base_model,
+            llama_version=version,
+            size=size,
+            parameters=f"{size[:-1]} billion",
+            languages=("no", "nb", "nn", "en") if notram else ALL_LANGUAGES,
+            library_name="transformers" if notram else None,
+            quantization="Q4_K_M" if gguf_file else None,
+            gguf_file=gguf_file,
+        )
+    return {repo_id: (model, variants.get(model.base_model)) for repo_id, model in variants.items()}
+
+
+FAMILY = _family()

@@ -8,9 +8,11 @@ from typing import Any
 import jinja2
 import pytest
 import yaml
-from card_context import KINDS, VARIANTS, context, make_env, render_card
+from card_context import CARDS, FAMILY, KINDS, VARIANTS, context, make_env, render_card
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import frontmatter
+from pipeline.metadata import check_metadata
 
 INSTRUCT_PARAGRAPH = "The Instruct-model is trained using Supervised FineTuning (SFT) and then"
 
@@ -166,3 +168,36 @@ def test_a_missing_variable_fails_under_strict_undefined() -> None:
     del ctx["use_policy_url"]
     with pytest.raises(jinja2.UndefinedError, match="use_policy_url"):
         make_env().get_template("instruct.md.j2").render(ctx)
+
+
+@pytest.mark.parametrize("repo_id", sorted(FAMILY))
+def test_every_card_of_the_release_set_renders_canonical_and_valid(repo_id: str) -> None:
+    model, parent = FAMILY[repo_id]
+    assert (parent is None) == model.base_model.startswith("meta-llama/")
+    raw = make_env().get_template(f"{model.kind}.md.j2").render(context(model, parent))
+    card = frontmatter.canonicalize(raw, f"{repo_id}/README.md")
+    expected = {
+        "language": model.languages,
+        "license": model.license,
+        "pipeline_tag": model.pipeline_tag,
+        "base_model": model.base_model,
+        "tags": model.tags,
+    }
+    assert check_metadata(repo_id, card, expected=expected) == []
+    flat = model.llama_version.replace(".", "_")
+    assert f"models/llama{flat}/LICENSE" in card
+    assert f"**Parameters**: {model.parameters}." in card
+    if parent is not None:
+        assert f"[{parent.display_name}](https://huggingface.co/{parent.repo_id})" in card
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_templates_work_in_a_sandbox(kind: str) -> None:
+    model, parent = VARIANTS[kind]
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(CARDS),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    assert env.get_template(f"{kind}.md.j2").render(context(model, parent)) == render_card(kind)
