@@ -101,11 +101,14 @@ def load(yaml_text: str, *, card: str = "<front matter>", line_offset: int = 0) 
 
 
 def dump(data: Mapping[Any, Any] | None) -> str:
-    """`data` (plain Python or ruamel round-trip data) as canonical YAML, ending in a newline."""
-    if data is None or not data:
-        return EMPTY_YAML
-    if not isinstance(data, Mapping):
+    """`data` (plain Python or ruamel round-trip data) as canonical YAML, ending in a newline.
+
+    Plain data is copied; ruamel round-trip data (CommentedMap) is canonicalised in place.
+    """
+    if data is not None and not isinstance(data, Mapping):
         raise TypeError(f"front matter must be a mapping, not {type(data).__name__}")
+    if not data:
+        return EMPTY_YAML
     data = _canonical(data)
     stream = io.StringIO()
     _round_trip().dump(data, stream)
