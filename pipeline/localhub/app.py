@@ -122,9 +122,16 @@ class LocalHub:
             store.close()
         self._server = self._thread = self._store = None
 
-    def seed(self, repo_id: str, files: Mapping[str, bytes | str], *, private: bool = False) -> str:
+    def seed(
+        self,
+        repo_id: str,
+        files: Mapping[str, bytes | str],
+        *,
+        private: bool = False,
+        message: str = "Seed files",
+    ) -> str:
         """Create a repo (if needed) and commit `files` to main, bypassing HTTP (test setup)."""
-        return self.store.seed(repo_id, files, private=private)
+        return self.store.seed(repo_id, files, private=private, message=message)
 
     def __enter__(self) -> LocalHub:
         return self.start()

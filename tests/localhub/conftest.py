@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import huggingface_hub.constants
+import huggingface_hub.hf_api
 import pytest
 from huggingface_hub import HfApi
 from localhub_support import PAGE_SIZE
@@ -33,6 +34,8 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
             "HUGGINGFACE_CO_URL_TEMPLATE",
             running.url + "/{repo_id}/resolve/{revision}/{filename}",
         )
+        # ModelCard.push_to_hub calls the module-level HfApi() built at import time.
+        monkeypatch.setattr(huggingface_hub.hf_api.api, "endpoint", running.url)
         yield running
 
 

@@ -1,0 +1,107 @@
+"""Cards and metadata through the client: validate-yaml (both callers), ModelCard load and push,
+discussions and pull requests."""
+
+from __future__ import annotations
+
+import pytest
+from huggingface_hub import CommitOperationAdd, HfApi, ModelCard, RepoCard
+from huggingface_hub.utils import get_session
+from localhub_support import CARD, PAGE_SIZE
+
+from pipeline.localhub import LocalHub
+
+REPO = "NbAiLab/nb-llama"
+QUOTED = CARD.replace("- no  # Generic Norwegian", '- "no"')
+
+
+def test_a_bad_license_fails_the_commit_before_any_upload(api: HfApi, hub: LocalHub) -> None:
+    hub.seed(REPO, {})
+    hub.counters.reset()
+    bad = CARD.replace("llama3.1", "not-a-license")
+    with pytest.raises(ValueError, match=r"Invalid metadata in README\.md") as caught:
+        api.create_commit(
+            REPO, [CommitOperationAdd("README.md", bad.encode())], commit_message="Bad"
+        )
+    assert '"license" must be one of' in str(caught.value)
+    assert hub.counters.writes() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("pipeline_tag: text-generation", "pipeline_tag: chat"), '"pipeline_tag" must be one of'),
+        (("- nb\n", "- bokmål\n"), '"language[1]" must be an ISO 639-1'),
+        (("- norwegian", "- 3"), '"tags[0]" must be a string'),
+        (("library_name: transformers", "library_name: [a]"), '"library_name" must be a string'),
+        (("base_model: meta-llama/Llama-3.1-8B", "base_model: a--b/c"), "not a valid model id"),
+        (("license: llama3.1", "license: [mit"), "Invalid YAML"),
+    ],
+)
+def test_validate_yaml_checks(api: HfApi, change: tuple[str, str], message: str) -> None:
+    bad = CARD.replace(*change)
+    assert bad != CARD
+    with pytest.raises(ValueError, match="Invalid metadata") as caught:
+        api._validate_yaml(bad)
+    assert message in str(caught.value)
+
+
+def test_validate_yaml_reads_yaml_1_2(api: HfApi) -> None:
+    # `no` is Norwegian under YAML 1.2 (the Hub's js-yaml), not False: no error.
+    api._validate_yaml(CARD)
+
+
+def test_a_card_without_metadata_gets_the_hubs_warning(api: HfApi) -> None:
+    with pytest.warns(UserWarning, match="empty or missing yaml metadata in repo card"):
+        api._validate_yaml("# Just a title\n")
+
+
+def test_repocard_validate_is_unauthenticated_text(hub: LocalHub) -> None:
+    ModelCard(QUOTED).validate()
+    with pytest.raises(ValueError, match='"license" must be one of'):
+        RepoCard(CARD.replace("llama3.1", "nope")).validate()
+    response = get_session().post(
+        f"{hub.url}/api/validate-yaml", content=b"{not json", headers={"Accept": "text/plain"}
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/plain")
+
+
+def test_modelcard_push_to_hub_and_load(hub: LocalHub) -> None:
+    hub.seed(REPO, {})
+    ModelCard(QUOTED).push_to_hub(REPO, token=hub.token, commit_message="Push card")
+    loaded = ModelCard.load(REPO, token=hub.token)
+    assert loaded.data.license == "llama3.1"
+    assert loaded.data.language == ["no", "nb", "en"]
+    assert "A card." in loaded.text
+
+
+def test_modelcard_push_of_an_unquoted_no_is_refused(hub: LocalHub) -> None:
+    # The client reads `- no` with PyYAML (YAML 1.1) as False and pushes `- false`, which the
+    # Hub's validator refuses: the Norway problem of hub-http-api.md §6, caught before a write.
+    hub.seed(REPO, {})
+    with pytest.raises(ValueError, match=r'"language\[0\]" must be an ISO 639-1'):
+        ModelCard(CARD).push_to_hub(REPO, token=hub.token)
+    assert hub.counters.writes() == 0
+
+
+def test_pull_requests_and_discussions(api: HfApi, hub: LocalHub) -> None:
+    hub.seed(REPO, {"README.md": CARD})
+    pr = api.create_pull_request(REPO, title="Draft PR", description="Please review")
+    assert (pr.num, pr.status, pr.is_pull_request) == (1, "draft", True)
+    assert pr.git_reference == "refs/pr/1"
+    assert pr.events[0].content == "Please review"  # type: ignore[attr-defined]
+    api.create_discussion(REPO, title="A question")
+    for i in range(PAGE_SIZE):
+        api.create_commit(
+            REPO,
+            [CommitOperationAdd(f"f{i}.txt", b"x")],
+            commit_message=f"PR {i}",
+            create_pr=True,
+        )
+    listed = list(api.get_repo_discussions(REPO))  # 4 items over 2 pages
+    assert [d.num for d in listed] == [4, 3, 2, 1]
+    assert [d.is_pull_request for d in listed] == [True, True, False, True]
+    assert [d.num for d in api.get_repo_discussions(REPO, discussion_type="discussion")] == [2]
+    assert hub.counters.get("list_discussions") == 2 + 1
+    details = api.get_discussion_details(REPO, 2)
+    assert not details.is_pull_request and details.target_branch is None
