@@ -461,11 +461,17 @@ def load_manifest(path: Path) -> Manifest:
     return Manifest(path=path, variants=tuple(variants), links=dict(defaults.links))
 
 
+_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
 def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
-    line = getattr(exc, "lineno", None)
-    column = getattr(exc, "colno", None)
-    message = str(getattr(exc, "msg", exc))
-    return Problem(file, f"TOML syntax error: {message}", line, column)
+    # Python 3.11's tomllib puts the place only in the message: "... (at line 3, column 7)".
+    message = str(exc)
+    place = _TOML_PLACE.search(message)
+    if place is None:
+        return Problem(file, f"TOML syntax error: {message}")
+    line, column = int(place.group(1)), int(place.group(2))
+    return Problem(file, f"TOML syntax error: {message[: place.start()]}", line, column)
 
 
 def _resolve(
@@ -588,7 +594,8 @@ def _family_problems(
                 )
             parents[index] = target
         elif base.split("/", 1)[0].lower() in namespaces:
-            near = difflib.get_close_matches(base, [v.repo_id for v in variants], n=1)
+            others = [v.repo_id for v in variants if v is not variant]
+            near = difflib.get_close_matches(base, others, n=1)
             add(
                 index,
                 "base_model",
