@@ -99,6 +99,9 @@ class HubHandler(BaseHTTPRequestHandler):
         Its 505 (bad HTTP version) and 501 are the client's mistake here, so they become 400.
         """
         status = 400 if code >= 500 else code
+        if self.request_version == "HTTP/0.9":
+            # An unparsable version leaves http.server at 0.9, which sends no status line at all.
+            self.request_version = "HTTP/1.0"
         text = message or HTTPStatus(status).phrase
         self.close_connection = True
         self._send(json_response({"error": text}, status, {"X-Error-Message": header_safe(text)}))
