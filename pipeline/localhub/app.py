@@ -167,11 +167,10 @@ def serve_forever(
         with hub:
             announce(f"Local Hub serving at {hub.url}")
             announce(f"Token file: {hub.token_file} (use its token as HF_TOKEN for writes)")
-            try:
-                while not stop.wait(0.5):
-                    pass
-            except KeyboardInterrupt:
+            while not stop.wait(0.5):
                 pass
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is the normal way out; the `with` has stopped the server and closed the DB
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
