@@ -10,153 +10,42 @@ while sleeping for injected latency).
 
 from __future__ import annotations
 
-import hashlib
-import re
 import secrets
 import sqlite3
 import threading
-import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from pipeline.localhub import problems
+from pipeline.localhub import problems, tables
+from pipeline.localhub.objects import (
+    COMMIT_OID,
+    GITATTRIBUTES,
+    PR_REF,
+    Commit,
+    CommitOutcome,
+    Discussion,
+    FileEntry,
+    Op,
+    Repo,
+    blob_oid,
+    hub_date,
+)
+
+__all__ = [
+    "GITATTRIBUTES",
+    "Commit",
+    "CommitOutcome",
+    "Discussion",
+    "FileEntry",
+    "Op",
+    "Repo",
+    "Store",
+    "blob_oid",
+    "hub_date",
+]
 
 DB_NAME = "hub.sqlite3"
-COMMIT_OID = re.compile(r"^[0-9a-f]{40}$")
-PR_REF = re.compile(r"^refs/pr/([1-9][0-9]*)$")
-
-# What the Hub puts in a new repo's initial commit (by "system"), abridged to the common patterns.
-_LFS_PATTERNS = (
-    "*.7z *.arrow *.bin *.bz2 *.ckpt *.ftz *.gz *.h5 *.joblib *.lfs.* *.mlmodel *.model *.msgpack "
-    "*.npy *.npz *.onnx *.ot *.parquet *.pb *.pickle *.pkl *.pt *.pth *.rar *.safetensors "
-    "saved_model/**/* *.tar.* *.tar *.tflite *.tgz *.wasm *.xz *.zip *.zst *tfevents*"
-)
-GITATTRIBUTES = "".join(
-    f"{pattern} filter=lfs diff=lfs merge=lfs -text\n" for pattern in _LFS_PATTERNS.split(" ")
-).encode()
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS repos (
-    pk INTEGER PRIMARY KEY,
-    repo_id TEXT NOT NULL,
-    repo_key TEXT NOT NULL UNIQUE,      -- lower(repo_id): the Hub's ids are case-insensitive
-    object_id TEXT NOT NULL,
-    private INTEGER NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS blobs (
-    oid TEXT PRIMARY KEY,               -- git blob sha1, the Hub's ETag of a regular file
-    size INTEGER NOT NULL,
-    content BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS commits (
-    oid TEXT PRIMARY KEY,
-    repo INTEGER NOT NULL REFERENCES repos(pk),
-    parent TEXT REFERENCES commits(oid),
-    title TEXT NOT NULL,
-    description TEXT NOT NULL,
-    author TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tree (
-    commit_oid TEXT NOT NULL REFERENCES commits(oid),
-    path TEXT NOT NULL,
-    blob_oid TEXT NOT NULL REFERENCES blobs(oid),
-    PRIMARY KEY (commit_oid, path)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS refs (
-    repo INTEGER NOT NULL REFERENCES repos(pk),
-    name TEXT NOT NULL,                 -- "main" (a branch) or "refs/pr/N"
-    commit_oid TEXT NOT NULL REFERENCES commits(oid),
-    PRIMARY KEY (repo, name)
-);
-CREATE TABLE IF NOT EXISTS discussions (
-    repo INTEGER NOT NULL REFERENCES repos(pk),
-    num INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    description TEXT NOT NULL,
-    author TEXT NOT NULL,
-    is_pr INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    base_ref TEXT,
-    base_commit TEXT,
-    PRIMARY KEY (repo, num)
-);
-"""
-
-
-def hub_date(timestamp: float | None = None) -> str:
-    """The Hub's date form; the client refuses anything without the trailing `Z`."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
-
-
-def blob_oid(data: bytes) -> str:
-    """The git blob sha1 the Hub uses as a regular file's oid and ETag."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-@dataclass(frozen=True)
-class Repo:
-    pk: int
-    repo_id: str
-    object_id: str
-    private: bool
-    created_at: str
-
-    @property
-    def namespace(self) -> str:
-        return self.repo_id.split("/")[0]
-
-
-@dataclass(frozen=True)
-class Commit:
-    oid: str
-    parent: str | None
-    title: str
-    description: str
-    author: str
-    created_at: str
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    path: str
-    oid: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Discussion:
-    num: int
-    title: str
-    description: str
-    author: str
-    is_pr: bool
-    status: str
-    created_at: str
-    base_ref: str | None
-    base_commit: str | None
-
-
-@dataclass(frozen=True)
-class Op:
-    """One line of a commit: put a file, delete a file, or delete everything under a folder."""
-
-    kind: Literal["put", "delete", "delete_folder"]
-    path: str
-    content: bytes = b""
-
-
-@dataclass(frozen=True)
-class CommitOutcome:
-    oid: str
-    created: bool
-    pr_num: int | None = None
 
 
 class Store:
@@ -175,7 +64,7 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._write() as db:
             # One statement at a time: executescript() would COMMIT the open transaction first.
-            for statement in _SCHEMA.split(";"):
+            for statement in tables.SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
 
@@ -205,19 +94,19 @@ class Store:
 
     def get_repo(self, repo_id: str) -> Repo | None:
         with self._read() as db:
-            return _get_repo(db, repo_id)
+            return tables.get_repo(db, repo_id)
 
     def list_repos(self) -> list[Repo]:
         with self._read() as db:
             rows = db.execute(
                 "SELECT pk, repo_id, object_id, private, created_at FROM repos ORDER BY repo_key"
             ).fetchall()
-        return [_repo(row) for row in rows]
+        return [tables.repo(row) for row in rows]
 
     def create_repo(self, repo_id: str, *, private: bool) -> tuple[Repo, bool]:
         """The repo and True if it was created, or the existing one (any case) and False."""
         with self._write() as db:
-            existing = _get_repo(db, repo_id)
+            existing = tables.get_repo(db, repo_id)
             if existing is not None:
                 return existing, False
             now = hub_date()
@@ -228,10 +117,10 @@ class Store:
             ).lastrowid
             assert pk is not None
             # Like the Hub: a new repo starts with an "initial commit" by "system".
-            tree = {".gitattributes": _put_blob(db, GITATTRIBUTES)}
-            oid = _insert_commit(db, pk, None, tree, "initial commit", "", "system")
+            tree = {".gitattributes": tables.put_blob(db, GITATTRIBUTES)}
+            oid = tables.insert_commit(db, pk, None, tree, "initial commit", "", "system")
             db.execute("INSERT INTO refs (repo, name, commit_oid) VALUES (?, 'main', ?)", (pk, oid))
-            repo = _get_repo(db, repo_id)
+            repo = tables.get_repo(db, repo_id)
             assert repo is not None
             return repo, True
 
@@ -244,7 +133,7 @@ class Store:
     def resolve(self, repo: Repo, revision: str) -> str | None:
         """The commit a branch, a `refs/pr/N` or a 40-hex commit id of this repo names, or None."""
         with self._read() as db:
-            return _resolve(db, repo.pk, revision)
+            return tables.resolve(db, repo.pk, revision)
 
     def refs(self, repo: Repo) -> list[tuple[str, str]]:
         """(name, commit) of every ref: branches by name, pull requests as `refs/pr/N`."""
@@ -325,17 +214,17 @@ class Store:
                 raise problems.bad_request(
                     f"Cannot commit to a commit id ({revision}): use a branch"
                 )
-            ref = _ref_name(revision)
-            head = _ref_target(db, repo.pk, ref)
+            ref = tables.ref_name(revision)
+            head = tables.ref_target(db, repo.pk, ref)
             if head is None:
                 raise problems.revision_not_found(revision)
             if create_pr:
                 base = head
                 if parent is not None:
-                    base = _find_commit(db, repo.pk, parent) or _raise_unknown(parent)
-                tree = _apply(db, _tree(db, base), ops, base)
-                oid = _insert_commit(db, repo.pk, base, tree, title, description, author)
-                num = _insert_discussion(
+                    base = tables.find_commit(db, repo.pk, parent) or tables.raise_unknown(parent)
+                tree = tables.apply(db, tables.tree(db, base), ops, base)
+                oid = tables.insert_commit(db, repo.pk, base, tree, title, description, author)
+                num = tables.insert_discussion(
                     db,
                     repo,
                     title,
@@ -354,11 +243,11 @@ class Store:
             # The parent check runs under SQLite's write lock: no commit can slip in between.
             if parent is not None and not head.startswith(parent):
                 raise problems.stale_parent()
-            old = _tree(db, head)
-            tree = _apply(db, old, ops, head)
+            old = tables.tree(db, head)
+            tree = tables.apply(db, old, ops, head)
             if tree == old:
                 return CommitOutcome(head, False)
-            oid = _insert_commit(db, repo.pk, head, tree, title, description, author)
+            oid = tables.insert_commit(db, repo.pk, head, tree, title, description, author)
             db.execute(
                 "UPDATE refs SET commit_oid = ? WHERE repo = ? AND name = ?", (oid, repo.pk, ref)
             )
@@ -371,9 +260,9 @@ class Store:
     ) -> Discussion:
         """A discussion, or a draft pull request whose `refs/pr/N` starts at the head of main."""
         with self._write() as db:
-            head = _ref_target(db, repo.pk, "main")
+            head = tables.ref_target(db, repo.pk, "main")
             assert head is not None
-            num = _insert_discussion(
+            num = tables.insert_discussion(
                 db,
                 repo,
                 title,
@@ -389,21 +278,22 @@ class Store:
                     "INSERT INTO refs (repo, name, commit_oid) VALUES (?, ?, ?)",
                     (repo.pk, f"refs/pr/{num}", head),
                 )
-            found = _get_discussion(db, repo.pk, num)
+            found = tables.get_discussion(db, repo.pk, num)
             assert found is not None
             return found
 
     def discussions(self, repo: Repo) -> list[Discussion]:
         with self._read() as db:
             rows = db.execute(
-                f"SELECT {_DISCUSSION_COLUMNS} FROM discussions WHERE repo = ? ORDER BY num DESC",
+                f"SELECT {tables.DISCUSSION_COLUMNS} FROM discussions"
+                " WHERE repo = ? ORDER BY num DESC",
                 (repo.pk,),
             ).fetchall()
-        return [_discussion(row) for row in rows]
+        return [tables.discussion(row) for row in rows]
 
     def discussion(self, repo: Repo, num: int) -> Discussion | None:
         with self._read() as db:
-            return _get_discussion(db, repo.pk, num)
+            return tables.get_discussion(db, repo.pk, num)
 
     # -- tests and tools -----------------------------------------------------------------------
 
@@ -452,165 +342,3 @@ class Store:
                 if blob_oid(bytes(content)) != oid or len(content) != size:
                     found.append(f"blob {oid}: content does not match its oid or size")
         return found
-
-
-# -- helpers that run inside a transaction -----------------------------------------------------
-
-_DISCUSSION_COLUMNS = (
-    "num, title, description, author, is_pr, status, created_at, base_ref, base_commit"
-)
-
-
-def _repo(row: tuple[int, str, str, int, str]) -> Repo:
-    pk, repo_id, object_id, private, created_at = row
-    return Repo(pk, repo_id, object_id, bool(private), created_at)
-
-
-def _get_repo(db: sqlite3.Connection, repo_id: str) -> Repo | None:
-    row = db.execute(
-        "SELECT pk, repo_id, object_id, private, created_at FROM repos WHERE repo_key = ?",
-        (repo_id.lower(),),
-    ).fetchone()
-    return _repo(row) if row else None
-
-
-def _discussion(
-    row: tuple[int, str, str, str, int, str, str, str | None, str | None],
-) -> Discussion:
-    num, title, description, author, is_pr, status, created_at, base_ref, base_commit = row
-    return Discussion(
-        num, title, description, author, bool(is_pr), status, created_at, base_ref, base_commit
-    )
-
-
-def _get_discussion(db: sqlite3.Connection, pk: int, num: int) -> Discussion | None:
-    row = db.execute(
-        f"SELECT {_DISCUSSION_COLUMNS} FROM discussions WHERE repo = ? AND num = ?", (pk, num)
-    ).fetchone()
-    return _discussion(row) if row else None
-
-
-def _ref_name(revision: str) -> str:
-    # The Hub accepts a branch by name or as refs/heads/<name>; PR refs keep their full name.
-    return revision.removeprefix("refs/heads/")
-
-
-def _ref_target(db: sqlite3.Connection, pk: int, ref: str) -> str | None:
-    row = db.execute(
-        "SELECT commit_oid FROM refs WHERE repo = ? AND name = ?", (pk, ref)
-    ).fetchone()
-    return str(row[0]) if row else None
-
-
-def _find_commit(db: sqlite3.Connection, pk: int, oid: str) -> str | None:
-    # A full id, or a prefix of at least 5 hex digits (the client allows short parent ids).
-    if not re.fullmatch(r"[0-9a-f]{5,40}", oid):
-        return None
-    rows = db.execute(
-        "SELECT oid FROM commits WHERE repo = ? AND oid >= ? AND oid < ? LIMIT 2",
-        (pk, oid, oid + "g"),
-    ).fetchall()
-    return str(rows[0][0]) if len(rows) == 1 else None
-
-
-def _raise_unknown(revision: str) -> str:
-    raise problems.revision_not_found(revision)
-
-
-def _resolve(db: sqlite3.Connection, pk: int, revision: str) -> str | None:
-    if COMMIT_OID.match(revision):
-        row = db.execute(
-            "SELECT oid FROM commits WHERE repo = ? AND oid = ?", (pk, revision)
-        ).fetchone()
-        return str(row[0]) if row else None
-    return _ref_target(db, pk, _ref_name(revision))
-
-
-def _tree(db: sqlite3.Connection, commit_oid: str) -> dict[str, str]:
-    rows = db.execute("SELECT path, blob_oid FROM tree WHERE commit_oid = ?", (commit_oid,))
-    return {str(path): str(oid) for path, oid in rows}
-
-
-def _put_blob(db: sqlite3.Connection, data: bytes) -> str:
-    oid = blob_oid(data)
-    db.execute(
-        "INSERT OR IGNORE INTO blobs (oid, size, content) VALUES (?, ?, ?)", (oid, len(data), data)
-    )
-    return oid
-
-
-def _apply(
-    db: sqlite3.Connection, old: dict[str, str], ops: Sequence[Op], head: str
-) -> dict[str, str]:
-    tree = dict(old)
-    for op in ops:
-        if op.kind == "put":
-            tree[op.path] = _put_blob(db, op.content)
-        elif op.kind == "delete":
-            if tree.pop(op.path, None) is None:
-                raise problems.entry_not_found(op.path, head)
-        else:
-            prefix = op.path.rstrip("/") + "/"
-            doomed = [path for path in tree if path.startswith(prefix)]
-            if not doomed:
-                raise problems.entry_not_found(op.path, head)
-            for path in doomed:
-                del tree[path]
-    # Git cannot hold a file and a folder of the same name; the Hub refuses such a commit.
-    folders = {path[:i] for path in tree for i, ch in enumerate(path) if ch == "/"}
-    clash = sorted(folders & tree.keys())
-    if clash:
-        raise problems.bad_request(f"'{clash[0]}' would be both a file and a folder")
-    return tree
-
-
-def _insert_commit(
-    db: sqlite3.Connection,
-    pk: int,
-    parent: str | None,
-    tree: dict[str, str],
-    title: str,
-    description: str,
-    author: str,
-) -> str:
-    now = hub_date()
-    # Not git's exact object format (there is no git here), but a 40-hex id unique to this commit.
-    listing = "\n".join(f"{path}\0{oid}" for path, oid in sorted(tree.items()))
-    material = "\0".join([str(pk), parent or "", listing, title, description, author, now])
-    oid = hashlib.sha1(f"commit\0{material}\0{uuid.uuid4()}".encode()).hexdigest()
-    db.execute(
-        "INSERT INTO commits (oid, repo, parent, title, description, author, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (oid, pk, parent, title, description, author, now),
-    )
-    db.executemany(
-        "INSERT INTO tree (commit_oid, path, blob_oid) VALUES (?, ?, ?)",
-        [(oid, path, blob) for path, blob in tree.items()],
-    )
-    return oid
-
-
-def _insert_discussion(
-    db: sqlite3.Connection,
-    repo: Repo,
-    title: str,
-    description: str,
-    author: str,
-    *,
-    is_pr: bool,
-    status: str,
-    base: str | None,
-    base_ref: str | None,
-) -> int:
-    # Discussions and pull requests share one numbering per repo, as on the Hub.
-    num = int(
-        db.execute(
-            "SELECT COALESCE(MAX(num), 0) + 1 FROM discussions WHERE repo = ?", (repo.pk,)
-        ).fetchone()[0]
-    )
-    db.execute(
-        f"INSERT INTO discussions ({_DISCUSSION_COLUMNS}, repo)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (num, title, description, author, int(is_pr), status, hub_date(), base_ref, base, repo.pk),
-    )
-    return num

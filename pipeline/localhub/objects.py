@@ -1,0 +1,91 @@
+"""The store's records: repos, commits, files, discussions, commit operations; git-like ids."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+COMMIT_OID = re.compile(r"^[0-9a-f]{40}$")
+PR_REF = re.compile(r"^refs/pr/([1-9][0-9]*)$")
+
+# What the Hub puts in a new repo's initial commit (by "system"), abridged to the common patterns.
+_LFS_PATTERNS = (
+    "*.7z *.arrow *.bin *.bz2 *.ckpt *.ftz *.gz *.h5 *.joblib *.lfs.* *.mlmodel *.model *.msgpack "
+    "*.npy *.npz *.onnx *.ot *.parquet *.pb *.pickle *.pkl *.pt *.pth *.rar *.safetensors "
+    "saved_model/**/* *.tar.* *.tar *.tflite *.tgz *.wasm *.xz *.zip *.zst *tfevents*"
+)
+GITATTRIBUTES = "".join(
+    f"{pattern} filter=lfs diff=lfs merge=lfs -text\n" for pattern in _LFS_PATTERNS.split(" ")
+).encode()
+
+
+def hub_date(timestamp: float | None = None) -> str:
+    """The Hub's date form; the client refuses anything without the trailing `Z`."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
+
+
+def blob_oid(data: bytes) -> str:
+    """The git blob sha1 the Hub uses as a regular file's oid and ETag."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Repo:
+    pk: int
+    repo_id: str
+    object_id: str
+    private: bool
+    created_at: str
+
+    @property
+    def namespace(self) -> str:
+        return self.repo_id.split("/")[0]
+
+
+@dataclass(frozen=True)
+class Commit:
+    oid: str
+    parent: str | None
+    title: str
+    description: str
+    author: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    oid: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Discussion:
+    num: int
+    title: str
+    description: str
+    author: str
+    is_pr: bool
+    status: str
+    created_at: str
+    base_ref: str | None
+    base_commit: str | None
+
+
+@dataclass(frozen=True)
+class Op:
+    """One line of a commit: put a file, delete a file, or delete everything under a folder."""
+
+    kind: Literal["put", "delete", "delete_folder"]
+    path: str
+    content: bytes = b""
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    oid: str
+    created: bool
+    pr_num: int | None = None

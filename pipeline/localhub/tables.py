@@ -1,0 +1,226 @@
+"""The store's SQL: its tables, and the statements that run inside one open transaction.
+
+Callers (store.py) hold the transaction; nothing here commits, so a commit's blobs, tree, commit
+row and ref update land together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import uuid
+from collections.abc import Sequence
+
+from pipeline.localhub import problems
+from pipeline.localhub.objects import COMMIT_OID, Discussion, Op, Repo, blob_oid, hub_date
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS repos (
+    pk INTEGER PRIMARY KEY,
+    repo_id TEXT NOT NULL,
+    repo_key TEXT NOT NULL UNIQUE,      -- lower(repo_id): the Hub's ids are case-insensitive
+    object_id TEXT NOT NULL,
+    private INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blobs (
+    oid TEXT PRIMARY KEY,               -- git blob sha1, the Hub's ETag of a regular file
+    size INTEGER NOT NULL,
+    content BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS commits (
+    oid TEXT PRIMARY KEY,
+    repo INTEGER NOT NULL REFERENCES repos(pk),
+    parent TEXT REFERENCES commits(oid),
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tree (
+    commit_oid TEXT NOT NULL REFERENCES commits(oid),
+    path TEXT NOT NULL,
+    blob_oid TEXT NOT NULL REFERENCES blobs(oid),
+    PRIMARY KEY (commit_oid, path)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refs (
+    repo INTEGER NOT NULL REFERENCES repos(pk),
+    name TEXT NOT NULL,                 -- "main" (a branch) or "refs/pr/N"
+    commit_oid TEXT NOT NULL REFERENCES commits(oid),
+    PRIMARY KEY (repo, name)
+);
+CREATE TABLE IF NOT EXISTS discussions (
+    repo INTEGER NOT NULL REFERENCES repos(pk),
+    num INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    author TEXT NOT NULL,
+    is_pr INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    base_ref TEXT,
+    base_commit TEXT,
+    PRIMARY KEY (repo, num)
+);
+"""
+
+
+DISCUSSION_COLUMNS = (
+    "num, title, description, author, is_pr, status, created_at, base_ref, base_commit"
+)
+
+
+def repo(row: tuple[int, str, str, int, str]) -> Repo:
+    pk, repo_id, object_id, private, created_at = row
+    return Repo(pk, repo_id, object_id, bool(private), created_at)
+
+
+def get_repo(db: sqlite3.Connection, repo_id: str) -> Repo | None:
+    row = db.execute(
+        "SELECT pk, repo_id, object_id, private, created_at FROM repos WHERE repo_key = ?",
+        (repo_id.lower(),),
+    ).fetchone()
+    return repo(row) if row else None
+
+
+def discussion(
+    row: tuple[int, str, str, str, int, str, str, str | None, str | None],
+) -> Discussion:
+    num, title, description, author, is_pr, status, created_at, base_ref, base_commit = row
+    return Discussion(
+        num, title, description, author, bool(is_pr), status, created_at, base_ref, base_commit
+    )
+
+
+def get_discussion(db: sqlite3.Connection, pk: int, num: int) -> Discussion | None:
+    row = db.execute(
+        f"SELECT {DISCUSSION_COLUMNS} FROM discussions WHERE repo = ? AND num = ?", (pk, num)
+    ).fetchone()
+    return discussion(row) if row else None
+
+
+def ref_name(revision: str) -> str:
+    # The Hub accepts a branch by name or as refs/heads/<name>; PR refs keep their full name.
+    return revision.removeprefix("refs/heads/")
+
+
+def ref_target(db: sqlite3.Connection, pk: int, ref: str) -> str | None:
+    row = db.execute(
+        "SELECT commit_oid FROM refs WHERE repo = ? AND name = ?", (pk, ref)
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def find_commit(db: sqlite3.Connection, pk: int, oid: str) -> str | None:
+    # A full id, or a prefix of at least 5 hex digits (the client allows short parent ids).
+    if not re.fullmatch(r"[0-9a-f]{5,40}", oid):
+        return None
+    rows = db.execute(
+        "SELECT oid FROM commits WHERE repo = ? AND oid >= ? AND oid < ? LIMIT 2",
+        (pk, oid, oid + "g"),
+    ).fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def raise_unknown(revision: str) -> str:
+    raise problems.revision_not_found(revision)
+
+
+def resolve(db: sqlite3.Connection, pk: int, revision: str) -> str | None:
+    if COMMIT_OID.match(revision):
+        row = db.execute(
+            "SELECT oid FROM commits WHERE repo = ? AND oid = ?", (pk, revision)
+        ).fetchone()
+        return str(row[0]) if row else None
+    return ref_target(db, pk, ref_name(revision))
+
+
+def tree(db: sqlite3.Connection, commit_oid: str) -> dict[str, str]:
+    rows = db.execute("SELECT path, blob_oid FROM tree WHERE commit_oid = ?", (commit_oid,))
+    return {str(path): str(oid) for path, oid in rows}
+
+
+def put_blob(db: sqlite3.Connection, data: bytes) -> str:
+    oid = blob_oid(data)
+    db.execute(
+        "INSERT OR IGNORE INTO blobs (oid, size, content) VALUES (?, ?, ?)", (oid, len(data), data)
+    )
+    return oid
+
+
+def apply(
+    db: sqlite3.Connection, old: dict[str, str], ops: Sequence[Op], head: str
+) -> dict[str, str]:
+    tree = dict(old)
+    for op in ops:
+        if op.kind == "put":
+            tree[op.path] = put_blob(db, op.content)
+        elif op.kind == "delete":
+            if tree.pop(op.path, None) is None:
+                raise problems.entry_not_found(op.path, head)
+        else:
+            prefix = op.path.rstrip("/") + "/"
+            doomed = [path for path in tree if path.startswith(prefix)]
+            if not doomed:
+                raise problems.entry_not_found(op.path, head)
+            for path in doomed:
+                del tree[path]
+    # Git cannot hold a file and a folder of the same name; the Hub refuses such a commit.
+    folders = {path[:i] for path in tree for i, ch in enumerate(path) if ch == "/"}
+    clash = sorted(folders & tree.keys())
+    if clash:
+        raise problems.bad_request(f"'{clash[0]}' would be both a file and a folder")
+    return tree
+
+
+def insert_commit(
+    db: sqlite3.Connection,
+    pk: int,
+    parent: str | None,
+    tree: dict[str, str],
+    title: str,
+    description: str,
+    author: str,
+) -> str:
+    now = hub_date()
+    # Not git's exact object format (there is no git here), but a 40-hex id unique to this commit.
+    listing = "\n".join(f"{path}\0{oid}" for path, oid in sorted(tree.items()))
+    material = "\0".join([str(pk), parent or "", listing, title, description, author, now])
+    oid = hashlib.sha1(f"commit\0{material}\0{uuid.uuid4()}".encode()).hexdigest()
+    db.execute(
+        "INSERT INTO commits (oid, repo, parent, title, description, author, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (oid, pk, parent, title, description, author, now),
+    )
+    db.executemany(
+        "INSERT INTO tree (commit_oid, path, blob_oid) VALUES (?, ?, ?)",
+        [(oid, path, blob) for path, blob in tree.items()],
+    )
+    return oid
+
+
+def insert_discussion(
+    db: sqlite3.Connection,
+    repo: Repo,
+    title: str,
+    description: str,
+    author: str,
+    *,
+    is_pr: bool,
+    status: str,
+    base: str | None,
+    base_ref: str | None,
+) -> int:
+    # Discussions and pull requests share one numbering per repo, as on the Hub.
+    num = int(
+        db.execute(
+            "SELECT COALESCE(MAX(num), 0) + 1 FROM discussions WHERE repo = ?", (repo.pk,)
+        ).fetchone()[0]
+    )
+    db.execute(
+        f"INSERT INTO discussions ({DISCUSSION_COLUMNS}, repo)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (num, title, description, author, int(is_pr), status, hub_date(), base_ref, base, repo.pk),
+    )
+    return num
