@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument("--fault-route", default=None)
-    parser.add_argument("--fault-first-n", type=int, default=None)
+    parser.add_argument("--fault-first", type=int, default=None)
     args = parser.parse_args(argv)
     try:
         faults = FaultConfig(
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             fault_rate=args.fault_rate,
             fault_seed=args.fault_seed,
             route=args.fault_route,
-            first_n=args.fault_first_n,
+            first_n=args.fault_first,
         )
         serve_forever(args.root, args.host, args.port, faults, False, _announce)
     except PipelineError as error:
