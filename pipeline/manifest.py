@@ -522,6 +522,18 @@ def _resolve(
         if layer is not None and layer.extra_tags:
             extra.extend(layer.extra_tags)
     tags = tuple(dict.fromkeys([*(_pick("tags", *layers) or ()), *extra]))
+    if not tags:
+        line, column = locator.find(where)
+        problems.append(
+            Problem(
+                file,
+                "the variant has no tags",
+                line,
+                column,
+                f"{where}.tags",
+                "the Hub's card metadata wants at least one tag; set tags in [defaults]",
+            )
+        )
     namespace = need("namespace") or "?"
     return Variant(
         name=raw.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import hashlib
+import json
 import os
 import tempfile
 import traceback
@@ -69,13 +70,24 @@ def select(manifest: Manifest, selection: Selection) -> list[Variant]:
 
 def make_environment(cards_dir: Path) -> jinja2.Environment:
     """The one Jinja2 environment: cards/ as loader root, StrictUndefined, trailing newline kept."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(cards_dir)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # Markdown, not HTML
         auto_reload=False,
     )
+    env.filters["yaml_string"] = yaml_string
+    return env
+
+
+def yaml_string(value: object) -> str:
+    """A front-matter value as a YAML string, whatever it looks like (`true`, `no`, `1.0`).
+
+    A JSON string is a valid YAML double-quoted scalar in both YAML 1.1 and 1.2; the front-matter
+    canonicalisation then drops the quotes that are not needed.
+    """
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def _llama_slug(version: str) -> str:

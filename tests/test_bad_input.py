@@ -37,7 +37,11 @@ def test_bad_input_case(
     _prepare(case, tmp_path)
     monkeypatch.chdir(tmp_path)
     before = _snapshot(tmp_path)
-    command = (case / "command.txt").read_text().strip() if (case / "command.txt").exists() else "validate"
+    command = (
+        (case / "command.txt").read_text().strip()
+        if (case / "command.txt").exists()
+        else "validate"
+    )
     argv = [command] + (["--out", "build/cards"] if command == "render" else [])
 
     status = main(argv)
@@ -65,7 +69,7 @@ def test_missing_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_manifest_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "models.toml"
-    path.write_bytes(b"[defaults]\nnamespace = \"\xff\"\n")
+    path.write_bytes(b'[defaults]\nnamespace = "\xff"\n')
     assert main(["validate", "--manifest", str(path)]) == 1
     err = capsys.readouterr().err
     assert str(path) in err and "utf-8" in err.lower()

@@ -125,12 +125,9 @@ def context(model: SimpleNamespace, parent: SimpleNamespace | None) -> dict[str,
 
 
 def make_env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(CARDS),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+    from pipeline.render import make_environment
+
+    return make_environment(Path(CARDS))
 
 
 def render_card(kind: str, template: str | None = None, **changes: Any) -> str:

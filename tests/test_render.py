@@ -1,0 +1,277 @@
+"""Rendering the real family: golden cards, determinism, render --check, and the CLI's docs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from pipeline import frontmatter
+from pipeline.cli import build_parser, main
+from pipeline.manifest import load_manifest
+from pipeline.render import Selection, render_all
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("NB_RELEASE_UPDATE_GOLDEN") == "1"
+
+# One card of each kind: base, sft, instruct, NoTraM instruct, gguf.
+GOLDEN_REPOS = (
+    "NbAiLab/nb-llama-3.1-8B",
+    "NbAiLab/nb-llama-3.1-70B-sft",
+    "NbAiLab/nb-llama-3.2-1B-Instruct",
+    "NbAiLab/nb-notram-llama-3.3-70b-instruct",
+    "NbAiLab/nb-llama-3.2-1B-Q4_K_M-GGUF",
+)
+
+
+def _family() -> dict[str, str]:
+    manifest = load_manifest(ROOT / "models.toml")
+    return {c.repo_id: c.content for c in render_all(manifest, ROOT / "cards")}
+
+
+@pytest.mark.parametrize("repo_id", GOLDEN_REPOS)
+def test_golden_card(repo_id: str) -> None:
+    """Byte-for-byte; NB_RELEASE_UPDATE_GOLDEN=1 rewrites the files on purpose."""
+    content = _family()[repo_id]
+    path = GOLDEN / (repo_id.replace("/", "__") + ".md")
+    if UPDATE:
+        path.write_bytes(content.encode("utf-8"))
+    assert path.read_bytes() == content.encode("utf-8")
+
+
+def test_every_variant_renders_with_lf_and_one_trailing_newline() -> None:
+    cards = _family()
+    assert len(cards) == 16
+    for repo_id, content in cards.items():
+        assert "\r" not in content, repo_id
+        assert content.endswith("\n") and not content.endswith("\n\n"), repo_id
+        assert not re.search(r"[ \t]+\n", content.split("\n---\n", 1)[0]), repo_id
+
+
+def test_card_facts() -> None:
+    cards = _family()
+    instruct = cards["NbAiLab/nb-llama-3.2-1B-Instruct"]
+    assert "Direct Preference Optimization" in instruct
+    assert "Magpie" not in cards["NbAiLab/nb-llama-3.1-8B"]
+    gguf = cards["NbAiLab/nb-llama-3.1-8B-Instruct-Q4_K_M-GGUF"]
+    assert "https://huggingface.co/NbAiLab/nb-notram-llama-3.1-8b-instruct" in gguf
+    assert "nb-llama-3.1-8b-instruct-q4_k_m.gguf" in gguf
+    assert "models/llama3_1/LICENSE" in cards["NbAiLab/nb-llama-3.1-8B"]
+    assert "models/llama3.1/LICENSE" not in "".join(cards.values())
+    sft70 = cards["NbAiLab/nb-llama-3.1-70B-sft"]
+    assert "NbAiLab/nb-llama-3.1-70B" in sft70 and "NbAiLab/Llama-3.1-70B" not in sft70
+    notram = yaml.safe_load(
+        frontmatter.split(cards["NbAiLab/nb-notram-llama-3.2-3b-instruct"])[0] or ""
+    )
+    assert notram["language"] == ["no", "nb", "nn", "en"]
+    assert notram["library_name"] == "transformers"
+    assert {"llama", "notram", "conversational"} <= set(notram["tags"])
+    assert "north/" not in "".join(cards.values())
+
+
+def test_render_is_byte_identical_and_check_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "--out", "a"]) == 0
+    assert main(["render", "--out", "b"]) == 0
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("README.md"))
+    assert len(files_a) == 16
+    for rel in files_a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
+    assert main(["render", "--out", "a", "--check"]) == 0
+
+    edited = tmp_path / "a/NbAiLab/nb-llama-3.1-8B/README.md"
+    edited.write_text(edited.read_text() + "hand edit\n")
+    capsys.readouterr()
+    assert main(["render", "--out", "a", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "1 of 16 cards differ" in out and "nb-llama-3.1-8B/README.md" in out
+    assert edited.read_text().endswith("hand edit\n"), "--check writes nothing"
+
+
+def test_only_and_exclude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    manifest = load_manifest(ROOT / "models.toml")
+    gguf = render_all(manifest, ROOT / "cards", Selection(only=("*-GGUF",)))
+    assert len(gguf) == 5
+    rest = render_all(manifest, ROOT / "cards", Selection(exclude=("*-GGUF", "*sft")))
+    assert len(rest) == 9
+
+
+def test_only_matching_nothing_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "validate",
+                "--manifest",
+                str(ROOT / "models.toml"),
+                "--cards",
+                str(ROOT / "cards"),
+                "--only",
+                "nothing-*",
+            ]
+        )
+        == 1
+    )
+    assert "no variant of the manifest matches" in capsys.readouterr().err
+
+
+# --- docs ------------------------------------------------------------------------------------
+
+
+def _commands() -> list[list[str]]:
+    parser = build_parser()
+    out: list[list[str]] = []
+    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+        for name, sub in action.choices.items():  # type: ignore[union-attr]
+            out.append([name])
+            for inner in sub._subparsers._group_actions if sub._subparsers else []:
+                out.extend([name, n] for n in inner.choices)  # type: ignore[union-attr]
+    return out
+
+
+@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+def test_every_command_has_help_and_is_in_the_readme(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: nb-release " + " ".join(command) in capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text()
+    assert f"nb-release {' '.join(command)}" in readme
+
+
+def test_every_flag_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    parser = build_parser()
+    flags: set[str] = set()
+    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+        for sub in action.choices.values():  # type: ignore[union-attr]
+            parsers = [sub] + (
+                list(sub._subparsers._group_actions[0].choices.values()) if sub._subparsers else []
+            )
+            for p in parsers:
+                for a in p._actions:
+                    flags.update(
+                        s for s in a.option_strings if s.startswith("--") and s != "--help"
+                    )
+    missing = sorted(f for f in flags if f not in readme)
+    assert not missing, f"flags not documented in README.md: {missing}"
+
+
+# --- properties ------------------------------------------------------------------------------
+
+_names = st.from_regex(r"[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
+_sizes = st.sampled_from(["1B", "3B", "8B", "70B", "500M"])
+_versions = st.sampled_from(["3.1", "3.2", "3.3"])
+_languages = st.lists(
+    st.sampled_from(["no", "nb", "nn", "en", "sv", "da", "fi", "is", "se"]),
+    min_size=1,
+    max_size=6,
+    unique=True,
+)
+_tags = st.lists(
+    st.sampled_from(
+        [
+            "norwegian",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "true",
+            "null",
+            "1.0",
+            "0o7",
+            "text-generation",
+            "bokmål",
+        ]
+    ),
+    min_size=1,
+    max_size=5,
+    unique=True,
+)
+
+
+@st.composite
+def _manifests(draw: st.DrawFn) -> str:
+    names = draw(st.lists(_names, min_size=1, max_size=4, unique_by=str.lower))
+    kinds = ["base", "sft", "instruct", "notram"]
+    lines = [
+        "[defaults]",
+        'namespace = "NbAiLab"',
+        'developer = "National Library of Norway (NB-AiLab)"',
+        'author = "Per Egil Kummervold"',
+        'knowledge_cutoff = "May 2024"',
+        'pipeline_tag = "text-generation"',
+        f"languages = {draw(_languages)!r}".replace("'", '"'),
+        f"tags = {draw(_tags)!r}".replace("'", '"'),
+        "[defaults.licenses]",
+        '"3.1" = "llama3.1"',
+        '"3.2" = "llama3.2"',
+        '"3.3" = "llama3.3"',
+    ]
+    for index, name in enumerate(names):
+        version = draw(_versions)
+        size = draw(_sizes)
+        kind = draw(st.sampled_from(kinds))
+        base = f"meta-llama/Llama-{version}-{size}"
+        lines += [
+            "[[models]]",
+            f'name = "{name}"',
+            f'kind = "{kind}"',
+            f'llama_version = "{version}"',
+            f'size = "{size}"',
+            f'base_model = "{base}"',
+        ]
+        if index and draw(st.booleans()):
+            # A quantisation of the first variant.
+            first = names[0]
+            lines[-6:] = [
+                "[[models]]",
+                f'name = "{name}-gguf"',
+                'kind = "gguf"',
+                f'llama_version = "{_first_version(lines)}"',
+                f'size = "{_first_size(lines)}"',
+                f'base_model = "NbAiLab/{first}"',
+                'quantization = "Q4_K_M"',
+                f'gguf_file = "{name}-q4_k_m.gguf"',
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def _first_version(lines: list[str]) -> str:
+    return next(line.split('"')[1] for line in lines if line.startswith("llama_version"))
+
+
+def _first_size(lines: list[str]) -> str:
+    return next(line.split('"')[1] for line in lines if line.startswith("size"))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=_manifests())
+def test_generated_manifests_render_deterministically_and_agree(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "models.toml"
+    path.write_text(text, encoding="utf-8")
+    manifest = load_manifest(path)
+    first = render_all(manifest, ROOT / "cards")
+    second = render_all(load_manifest(path), ROOT / "cards")
+    assert [c.content for c in first] == [c.content for c in second]
+    ruamel = YAML(typ="safe", pure=True)
+    for card in first:
+        yaml_text, _body = frontmatter.split(card.content)
+        assert yaml_text is not None
+        assert yaml.safe_load(yaml_text) == ruamel.load(yaml_text)
