@@ -58,8 +58,8 @@ def test_changing_a_shared_template_publishes_every_affected_repo_and_no_other(
     project: Project,
 ) -> None:
     assert project.run("release", "--yes").status == 0
-    layout = project.folder / "cards/gguf.md.j2"
-    layout.write_text(layout.read_text() + "\n<!-- quantised with care -->\n")
+    gguf = project.folder / "cards/gguf.md.j2"
+    gguf.write_text(gguf.read_text().replace("modest hardware", "modest, everyday hardware"))
 
     result = project.run("release", "--yes")
     assert result.status == 0, result.err
@@ -126,7 +126,7 @@ def test_pr_mode_leaves_main_alone_and_reuses_its_pr(project: Project) -> None:
     assert len(prs) == 1
 
     sft = project.folder / "cards/sft.md.j2"
-    sft.write_text(sft.read_text() + "\nA new line.\n")
+    sft.write_text(sft.read_text().replace("{% endblock %}", "A new line.\n{% endblock %}", 1))
     third = project.run("release", "--yes", "--create-pr", "--only", "*sft")
     assert third.status == 0, third.err
     prs = list(project.api.get_repo_discussions(repo, discussion_type="pull_request"))
