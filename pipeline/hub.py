@@ -34,8 +34,10 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
-from huggingface_hub.utils._http import http_backoff  # public, but lazily exported
+
+# Public functions of huggingface_hub.utils, which exports them lazily (invisible to mypy).
+from huggingface_hub.utils._headers import build_hf_headers
+from huggingface_hub.utils._http import hf_raise_for_status, http_backoff
 
 from pipeline.errors import AuthError, HubError
 from pipeline.records import LiveCard
