@@ -361,8 +361,13 @@ def _publish(plan: Plan, hub: Hub, create_pr: bool, console: Console) -> int:
 
 def _print_summary(result: ApplyResult, hub: Hub, console: Console) -> None:
     for item in result.with_status("published", "proposed"):
-        url = item.pr_url or item.commit_url
-        console.print(f"  {item.status:<9} {item.repo_id}  {url}")
+        where = item.pr_url or item.commit_url or ""
+        if hub.target.local and item.commit_url:
+            # The embedded Hub's URL ends with this run: name the commit instead.
+            where = "commit " + item.commit_url.rsplit("/", 1)[-1][:12]
+            if item.pr_url:
+                where += " in pull request #" + item.pr_url.rsplit("/", 1)[-1]
+        console.print(f"  {item.status:<9} {item.repo_id}  {where}")
     for item in result.with_status("already"):
         console.print(f"  {'up to date':<9} {item.repo_id}  ({item.message})")
     for item in result.with_status("stale", "failed"):

@@ -67,11 +67,15 @@ class Target:
 
     url: str
     token: str | None = field(default=None, repr=False)
-    local: bool = False  # the embedded local Hub in .hub/
+    local_root: Path | None = None  # set for the embedded local Hub (its URL dies with the run)
+
+    @property
+    def local(self) -> bool:
+        return self.local_root is not None
 
     @property
     def display(self) -> str:
-        return f"the local Hub ({self.url})" if self.local else self.url
+        return f"the local Hub in {self.local_root}/" if self.local_root else self.url
 
 
 @dataclass(frozen=True)
@@ -337,7 +341,7 @@ def open_hub(
         root = local_root or Path(".hub")
         fresh = not (root / "tokens").exists()
         with LocalHub(root=root) as server:
-            target = Target(url=server.url, token=server.token, local=True)
+            target = Target(url=server.url, token=server.token, local_root=root)
             yield Hub(target, concurrency, fresh=fresh)
         return
     if not re.match(r"^https?://[^\s/]+", resolved):

@@ -43,7 +43,7 @@ class LocalHub:
         if not is_loopback(host) and not allow_non_loopback:
             raise PipelineError(
                 f"the local Hub binds to loopback only, not {host!r}",
-                hint="use 127.0.0.1, or allow a non-loopback host explicitly if you mean it",
+                hint="use 127.0.0.1, or pass --allow-non-loopback if you mean it",
             )
         if page_size is not None and page_size < 1:
             raise PipelineError(f"page_size must be at least 1, got {page_size}")

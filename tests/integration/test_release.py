@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from huggingface_hub import CommitOperationAdd
 
 from pipeline.render import card_path
@@ -180,7 +181,9 @@ def test_no_terminal_no_publish_without_yes(project: Project) -> None:
     assert project.writes() == 0
 
 
-def test_bad_token_fails_before_any_write(project: Project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_token_fails_before_any_write(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_TOKEN", "hf_" + "x" * 34)
     result = project.run("release", "--yes")
     assert result.status == 1
