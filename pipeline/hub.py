@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx2
+# huggingface_hub reads its settings when first imported. With telemetry on it also fetches an
+# "agent harness" registry from its default endpoint (huggingface.co) whatever endpoint a call
+# targets: a release to the local Hub must not reach out to the real one.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import httpx2  # after the setting above
 from huggingface_hub import (
     CommitOperationAdd,
     HfApi,

@@ -10,14 +10,8 @@ import jinja2
 
 CARDS = Path(__file__).resolve().parents[2] / "cards"
 
-LANGUAGE_NAMES = {
-    "no": "Generic Norwegian",
-    "nb": "Norwegian Bokmål",
-    "nn": "Norwegian Nynorsk",
-    "en": "English",
-    "sv": "Swedish",
-    "da": "Danish",
-}
+from pipeline.render import LANGUAGE_NAMES  # noqa: E402  # the one list of names
+
 ALL_LANGUAGES = ("no", "nb", "nn", "en", "sv", "da")
 FAMILY_TAGS = (
     "norwegian",
