@@ -8,18 +8,15 @@ the ratio and the request counts. Usage: .venv/bin/python bench/plan_reads.py [-
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
-from pipeline.hub import DEFAULT_CONCURRENCY, Hub, Target  # noqa: E402
-from pipeline.localhub import FaultConfig, LocalHub  # noqa: E402
-from pipeline.publish import Sources, build_plan  # noqa: E402
-from pipeline.render import Selection  # noqa: E402
+from pipeline.hub import DEFAULT_CONCURRENCY, Hub, Target
+from pipeline.localhub import FaultConfig, LocalHub
+from pipeline.publish import Sources, build_plan
+from pipeline.render import Selection
 
 ROOT = Path(__file__).resolve().parent.parent
 
