@@ -41,6 +41,7 @@ from huggingface_hub.errors import (
 )
 
 # Public functions of huggingface_hub.utils, which exports them lazily (invisible to mypy).
+from huggingface_hub.utils import logging as hf_logging
 from huggingface_hub.utils._headers import build_hf_headers
 from huggingface_hub.utils._http import hf_raise_for_status, http_backoff
 
@@ -121,6 +122,8 @@ class Hub:
         self.fresh = fresh
         self.concurrency = max(1, concurrency)
         self.api = HfApi(endpoint=target.url, token=target.token or False)
+        # The client logs each retry on stderr; nb-release reports outcomes itself.
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
         self.requests = RequestCounter()
         self._user: str | None = None
 
@@ -141,7 +144,7 @@ class Hub:
         if isinstance(exc, httpx2.TransportError):
             return HubError(
                 f"{doing}: cannot reach the Hub at {self.target.url} ({type(exc).__name__})",
-                hint="check --hub and the network; a re-run continues where this one stopped",
+                hint="check --hub and the network connection",
             )
         kind = f"HTTP {status}" if status else type(exc).__name__
         return HubError(f"{doing}: {kind}: {text}")
