@@ -7,9 +7,7 @@ from tests.integration.conftest import REPOS, Project
 
 
 def test_transient_faults_on_reads_and_commits_are_retried(project: Project) -> None:
-    project.hub.set_faults(
-        FaultConfig(fault_rate=1.0, route="resolve", first_n=1, kinds=("503",))
-    )
+    project.hub.set_faults(FaultConfig(fault_rate=1.0, route="resolve", first_n=1, kinds=("503",)))
     plan = project.run("plan")
     assert plan.status == 2, plan.err
 
