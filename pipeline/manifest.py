@@ -15,126 +15,30 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline import hubrules
 from pipeline.errors import ManifestError, Problem
+from pipeline.fieldtypes import (
+    SIZE_FORM,
+    Language,
+    License,
+    LlamaVersion,
+    PipelineTag,
+    RepoId,
+    RepoPart,
+    Size,
+    Tag,
+    TemplateName,
+    Text,
+    Url,
+)
+from pipeline.tomlplaces import Locator, key_path
 
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
 KINDS: tuple[str, ...] = get_args(Kind)
-
-_VERSION_FORM = re.compile(r"^\d+(\.\d+)?$")
-_SIZE_FORM = re.compile(r"^(\d+(?:\.\d+)?)([MB])$")
-_URL_FORM = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-
-
-# --- field types that carry the rules -------------------------------------------------------
-
-
-def _llama_version(value: object) -> str:
-    if isinstance(value, float):
-        # A TOML float cannot tell 3.1 from 3.10; refuse it rather than guess.
-        raise ValueError(
-            f'expected a string such as "3.1", got the TOML number {value!r}; '
-            f'write it in quotes: "{value}"'
-        )
-    if not isinstance(value, str) or not _VERSION_FORM.match(value):
-        raise ValueError(f'expected a Llama version string such as "3.1", got {value!r}')
-    return value
-
-
-def _repo_id(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a repo id string 'namespace/name', got {value!r}")
-    problem = hubrules.repo_id_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-def _repo_part(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
-    problem = hubrules.repo_id_problem(f"{value}/x" if value else "/x")
-    if problem or "/" in value:
-        raise ValueError(
-            f"{value!r} is not a valid Hub name: use letters, digits, '-', '_' and '.', "
-            "no '/', no '..' or '--', and no leading or trailing '-' or '.'"
-        )
-    return value
-
-
-def _language(value: object) -> str:
-    if not isinstance(value, str) or not hubrules.is_language_code(value):
-        raise ValueError(f"expected an ISO 639 language code such as 'nb' or 'nob', got {value!r}")
-    return value
-
-
-def _license(value: object) -> str:
-    if not isinstance(value, str) or value not in hubrules.LICENSES:
-        near = difflib.get_close_matches(str(value), sorted(hubrules.LICENSES), n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise ValueError(f"expected a Hub license id such as 'llama3.1', got {value!r}{hint}")
-    return value
-
-
-def _pipeline_tag(value: object) -> str:
-    if not isinstance(value, str) or value not in hubrules.PIPELINE_TAGS:
-        raise ValueError(f"expected a Hub task id such as 'text-generation', got {value!r}")
-    return value
-
-
-def _tag(value: object) -> str:
-    if not isinstance(value, str) or not hubrules.is_tag(value):
-        raise ValueError(f"expected a tag without spaces, commas or quotes, got {value!r}")
-    return value
-
-
-def _url(value: object) -> str:
-    if not isinstance(value, str) or not _URL_FORM.match(value):
-        raise ValueError(f"expected an http(s) URL, got {value!r}")
-    return value
-
-
-def _size(value: object) -> str:
-    if not isinstance(value, str) or not _SIZE_FORM.match(value):
-        raise ValueError(f"expected a size such as '8B' or '500M', got {value!r}")
-    return value
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected a non-empty string, got {value!r}")
-    return value
-
-
-def _template(value: object) -> str:
-    if (
-        not isinstance(value, str)
-        or not value.endswith(".j2")
-        or value.startswith(("/", "\\"))
-        or ".." in Path(value).parts
-    ):
-        raise ValueError(
-            f"expected a template file name under cards/ ending in '.j2', got {value!r}"
-        )
-    return value
-
-
-LlamaVersion = Annotated[str, BeforeValidator(_llama_version)]
-RepoId = Annotated[str, BeforeValidator(_repo_id)]
-RepoPart = Annotated[str, BeforeValidator(_repo_part)]
-Language = Annotated[str, BeforeValidator(_language)]
-License = Annotated[str, BeforeValidator(_license)]
-PipelineTag = Annotated[str, BeforeValidator(_pipeline_tag)]
-Tag = Annotated[str, BeforeValidator(_tag)]
-Url = Annotated[str, BeforeValidator(_url)]
-Size = Annotated[str, BeforeValidator(_size)]
-Text = Annotated[str, BeforeValidator(_text)]
-TemplateName = Annotated[str, BeforeValidator(_template)]
-
 
 # --- the file's shape (Pydantic, at the edge) -------------------------------------------------
 
@@ -239,80 +143,6 @@ class Manifest:
         return next((v for v in self.variants if v.repo_id.lower() == wanted), None)
 
 
-# --- locating keys in the TOML text -----------------------------------------------------------
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
-
-
-def _unquote(key: str) -> str:
-    key = key.strip()
-    if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
-        return key[1:-1]
-    return key
-
-
-def _split_dotted(name: str) -> list[str]:
-    return [_unquote(p) for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name)]
-
-
-class _Locator:
-    """Maps key paths such as `models[3].base_model` to (line, column) in the TOML text."""
-
-    def __init__(self, text: str) -> None:
-        self.places: dict[str, tuple[int, int]] = {}
-        counts: dict[str, int] = {}
-        prefix = ""
-        for number, line in enumerate(text.splitlines(), start=1):
-            header = _HEADER.match(line)
-            if header and not _KEY.match(line):
-                parts = _split_dotted(header.group(2))
-                if header.group(1) == "[[":
-                    table = ".".join(parts)
-                    index = counts.get(table, 0)
-                    counts[table] = index + 1
-                    prefix = f"{table}[{index}]"
-                else:
-                    prefix = self._with_indexes(parts, counts)
-                self.places.setdefault(prefix, (number, line.index("[") + 1))
-                continue
-            key = _KEY.match(line)
-            if key:
-                names = _split_dotted(key.group(1))
-                path = ".".join([prefix, *names]) if prefix else ".".join(names)
-                self.places.setdefault(path, (number, len(line) - len(line.lstrip()) + 1))
-
-    @staticmethod
-    def _with_indexes(parts: list[str], counts: dict[str, int]) -> str:
-        # `[models.x]` after `[[models]]` belongs to the last models entry.
-        out: list[str] = []
-        for part in parts:
-            out.append(part)
-            table = ".".join(out)
-            if table in counts:
-                out[-1] = f"{part}[{counts[table] - 1}]"
-        return ".".join(out)
-
-    def find(self, path: str) -> tuple[int | None, int | None]:
-        candidate = path
-        while candidate:
-            if candidate in self.places:
-                return self.places[candidate]
-            cut = max(candidate.rfind("."), candidate.rfind("["))
-            candidate = candidate[:cut] if cut > 0 else ""
-        return None, None
-
-
-def _key_path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 # --- loading ----------------------------------------------------------------------------------
 
 
@@ -335,7 +165,7 @@ def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
 
 
 def _problems_from_validation(
-    error: ValidationError, file: str, locator: _Locator, prefix: Sequence[int | str] = ()
+    error: ValidationError, file: str, locator: Locator, prefix: Sequence[int | str] = ()
 ) -> list[Problem]:
     problems: list[Problem] = []
     for item in error.errors(include_url=False):
@@ -343,7 +173,7 @@ def _problems_from_validation(
         loc = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
         # Pydantic tags union members and dict keys; drop those internal markers.
         loc = [p for p in loc if p not in ("[key]",)]
-        path = _key_path(loc)
+        path = key_path(loc)
         line, column = locator.find(path)
         message = str(item["msg"]).removeprefix("Value error, ")
         hint = None
@@ -361,8 +191,8 @@ def _problems_from_validation(
                 )
         elif kind == "missing":
             message = f"required key {str(loc[-1])!r} is missing"
-            path = _key_path(loc)
-            line, column = locator.find(_key_path(loc[:-1]))
+            path = key_path(loc)
+            line, column = locator.find(key_path(loc[:-1]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
         elif kind.endswith("_type"):
@@ -388,7 +218,7 @@ def _describe(value: object) -> str:
 
 
 def _parameters(size: str) -> str:
-    match = _SIZE_FORM.match(size)
+    match = SIZE_FORM.match(size)
     assert match  # the size type already guaranteed this form
     number, unit = match.groups()
     return f"{number} {'billion' if unit == 'B' else 'million'}"
@@ -417,7 +247,7 @@ def load_manifest(path: Path) -> Manifest:
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
 
-    locator = _Locator(text)
+    locator = Locator(text)
     problems: list[Problem] = []
 
     def check(model: type[_M], value: Any, prefix: tuple[int | str, ...]) -> _M | None:
@@ -480,7 +310,7 @@ def _resolve(
     kind_defaults: _KindDefaults | None,
     defaults: _Defaults,
     file: str,
-    locator: _Locator,
+    locator: Locator,
     problems: list[Problem],
 ) -> Variant:
     """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults]."""
@@ -563,7 +393,7 @@ def _resolve(
 
 
 def _family_problems(
-    variants: list[Variant], file: str, locator: _Locator
+    variants: list[Variant], file: str, locator: Locator
 ) -> tuple[list[Problem], dict[int, int]]:
     """Checks across the family: unique ids, bases that exist, no cycles, licenses, quantised."""
     problems: list[Problem] = []
