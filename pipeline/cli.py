@@ -83,6 +83,14 @@ def _add_hub(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_create_pr(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--create-pr",
+        action="store_true",
+        help="open Hub pull requests instead of pushing to main (re-uses nb-release's open PR)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nb-release",
@@ -160,11 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("plan_file", type=Path, metavar="PLAN.json", help="the saved plan")
     _add_source(apply)
     _add_hub(apply)
-    apply.add_argument(
-        "--create-pr",
-        action="store_true",
-        help="open Hub pull requests instead of pushing to main (re-uses nb-release's open PR)",
-    )
+    _add_create_pr(apply)
     apply.set_defaults(handler=_apply)
 
     release = commands.add_parser(
@@ -179,11 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection(release)
     _add_hub(release)
     release.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
-    release.add_argument(
-        "--create-pr",
-        action="store_true",
-        help="open Hub pull requests instead of pushing to main (re-uses nb-release's open PR)",
-    )
+    _add_create_pr(release)
     release.set_defaults(handler=_release)
 
     hub = commands.add_parser(
