@@ -403,14 +403,15 @@ def _apply(args: argparse.Namespace, console: Console) -> int:
 def _release(args: argparse.Namespace, console: Console) -> int:
     with open_hub(args.hub, args.hub_root) as hub:
         plan = _make_plan(args, hub, _stderr())
-        check_plan(plan, _sources(args), resolve_spec(args.hub), str(args.manifest))
-        if not plan.has_changes:
+        if not plan.has_changes and not plan.errors:
             console.print(
                 f"Nothing to publish: all {len(plan.entries)} cards on "
                 f"{hub.target.display} match the manifest."
             )
             return EXIT_OK
         render_text(plan, console)
+        # Refuses the whole plan, before any write, if a repo is missing.
+        check_plan(plan, _sources(args), resolve_spec(args.hub), str(args.manifest))
         if not args.yes:
             if not sys.stdin.isatty():
                 console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
