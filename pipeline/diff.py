@@ -64,17 +64,12 @@ class CardDiff:
         return self.action in WRITE_ACTIONS
 
 
-def normalize_newlines(text: str) -> str:
-    """\\r\\n and \\r -> \\n: the only normalisation before cards are compared."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def diff_card(rendered: RenderedCard, live: LiveCard) -> CardDiff:
     """Compare what the manifest renders with what the Hub holds for the same repo."""
     if rendered.repo_id != live.repo_id:
         raise ValueError(f"diff_card: {rendered.repo_id!r} compared with {live.repo_id!r}")
-    new = normalize_newlines(rendered.content)
-    old = "" if live.content is None else normalize_newlines(live.content)
+    new = frontmatter.normalize_newlines(rendered.content)
+    old = "" if live.content is None else frontmatter.normalize_newlines(live.content)
     action: Action
     if not live.exists:
         action = "create-repo" if rendered.allow_create else "missing-repo"

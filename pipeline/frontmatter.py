@@ -115,12 +115,17 @@ def dump(data: Mapping[Any, Any] | None) -> str:
     return stream.getvalue()
 
 
+def normalize_newlines(text: str) -> str:
+    """\r\n and \r -> \n: the only normalisation before cards are compared or canonicalised."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def canonicalize(text: str, card: str) -> str:
     """The card `text` in the canonical layout; raises CardError if the YAML is broken or ambiguous.
 
     Canonicalising a canonical card returns it unchanged.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_newlines(text)
     match = FRONT_MATTER.search(text)
     if match is None:
         return _one_newline(text)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -46,6 +45,8 @@ from huggingface_hub.utils._headers import build_hf_headers
 from huggingface_hub.utils._http import hf_raise_for_status, http_backoff
 
 from pipeline.errors import AuthError, HubError
+from pipeline.localhub import LocalHub
+from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import LiveCard
 
 README = "README.md"
@@ -95,22 +96,6 @@ class CommitResult:
     message: str | None = None
 
 
-class RequestCounter:
-    """Counts the requests this process made to the Hub, per kind; observable by tests/benches."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.counts: dict[str, int] = {}
-
-    def add(self, kind: str) -> None:
-        with self._lock:
-            self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
 class Hub:
     """One command's connection to a Hub."""
 
@@ -124,7 +109,6 @@ class Hub:
         self.api = HfApi(endpoint=target.url, token=target.token or False)
         # The client logs each retry on stderr; nb-release reports outcomes itself.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
-        self.requests = RequestCounter()
         self._user: str | None = None
 
     # --- errors -------------------------------------------------------------------------------
@@ -155,7 +139,6 @@ class Hub:
         """README.md and the head commit of one repo, read fresh (no cache)."""
         url = hf_hub_url(repo_id, README, revision=revision, endpoint=self.target.url)
         headers = build_hf_headers(token=self.target.token or False)
-        self.requests.add("read")
         try:
             response = http_backoff("GET", url, headers=headers, max_retries=4, max_wait_time=4)
             hf_raise_for_status(response)
@@ -178,7 +161,6 @@ class Hub:
         )
 
     def _head_sha(self, repo_id: str, revision: str) -> str | None:
-        self.requests.add("info")
         try:
             info = self.api.repo_info(repo_id, revision=revision)
         except (HfHubHTTPError, httpx2.HTTPError) as exc:
@@ -207,7 +189,6 @@ class Hub:
                     f"no token for {self.target.display}",
                     hint="set HF_TOKEN, or log in with `hf auth login`",
                 )
-            self.requests.add("whoami")
             try:
                 self._user = str(self.api.whoami()["name"])
             except (HfHubHTTPError, httpx2.HTTPError, KeyError) as exc:
@@ -217,7 +198,6 @@ class Hub:
     # --- writes -------------------------------------------------------------------------------
 
     def create_repo(self, repo_id: str) -> None:
-        self.requests.add("create_repo")
         try:
             self.api.create_repo(repo_id, exist_ok=True)
         except (HfHubHTTPError, httpx2.HTTPError) as exc:
@@ -226,7 +206,6 @@ class Hub:
     def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None:
         """The number and ref of this user's open pull request with this title, if any."""
         user = self.whoami()
-        self.requests.add("discussions")
         try:
             for pr in self.api.get_repo_discussions(
                 repo_id, author=user, discussion_type="pull_request", discussion_status="open"
@@ -252,7 +231,6 @@ class Hub:
         data = content.encode("utf-8")
         attempts = 3
         for attempt in range(1, attempts + 1):
-            self.requests.add("commit")
             try:
                 info = self.api.create_commit(
                     repo_id,
@@ -322,17 +300,6 @@ def resolve_spec(spec: str | None) -> str:
     return spec or os.environ.get("NB_RELEASE_HUB") or LOCAL
 
 
-def _token_from_file(path: Path) -> str | None:
-    try:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = line.split()
-            if parts and not parts[0].startswith("#"):
-                return parts[0]
-    except OSError:
-        return None
-    return None
-
-
 @contextmanager
 def open_hub(
     spec: str | None, local_root: Path | None = None, concurrency: int = DEFAULT_CONCURRENCY
@@ -344,10 +311,8 @@ def open_hub(
     """
     resolved = resolve_spec(spec)
     if resolved == LOCAL:
-        from pipeline.localhub import LocalHub
-
         root = local_root or Path(".hub")
-        fresh = not (root / "tokens").exists()
+        fresh = not (root / TOKENS_NAME).exists()
         with LocalHub(root=root) as server:
             target = Target(url=server.url, token=server.token, local_root=root)
             yield Hub(target, concurrency, fresh=fresh)
@@ -358,6 +323,6 @@ def open_hub(
             hint="use --hub local, or --hub https://huggingface.co",
         )
     token = get_token()
-    if token is None and local_root is not None:
-        token = _token_from_file(local_root / "tokens")
+    if token is None and local_root is not None and (local_root / TOKENS_NAME).exists():
+        token = Tokens(local_root / TOKENS_NAME).first()
     yield Hub(Target(url=resolved.rstrip("/"), token=token), concurrency)

@@ -161,11 +161,6 @@ def _templates(cards_dir: Path) -> list[str]:
     return sorted(p.name for p in cards_dir.glob("*.j2") if not p.name.startswith("_"))
 
 
-def _normalise(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.rstrip("\n") + "\n"
-
-
 def _expected_metadata(variant: Variant) -> dict[str, object]:
     expected: dict[str, object] = {
         "license": variant.license,
@@ -195,7 +190,7 @@ def render_all(
             continue
         card = f"{variant.repo_id}/README.md"
         try:
-            content = frontmatter.canonicalize(_normalise(text), card)
+            content = frontmatter.canonicalize(text, card)
         except CardError as exc:
             card_problems.extend(exc.problems)
             continue

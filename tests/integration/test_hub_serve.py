@@ -14,6 +14,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from pipeline.cli import main
+from pipeline.localhub.auth import Tokens
 
 
 def test_hub_serve_prints_url_and_token_path_never_the_token(tmp_path: Path) -> None:
@@ -41,11 +42,7 @@ def test_hub_serve_prints_url_and_token_path_never_the_token(tmp_path: Path) -> 
         assert url is not None, "".join(lines)
         # The token file's path is announced once the URL is; give it a moment to be printed.
         lines.append(process.stdout.readline())
-        token = next(
-            line.split()[0]
-            for line in (root / "tokens").read_text().splitlines()
-            if line.strip() and not line.startswith("#")
-        )
+        token = Tokens(root / "tokens").first()
         assert str(root / "tokens") in "".join(lines)
         assert HfApi(endpoint=url, token=token).whoami()["name"]
         process.send_signal(signal.SIGINT)

@@ -136,13 +136,18 @@ def test_pr_mode_leaves_main_alone_and_reuses_its_pr(project: Project) -> None:
     assert project.readme(repo) is None
 
 
-def test_missing_repo_is_an_error_and_nothing_is_written(project: Project) -> None:
+def _add_variant_without_repo(project: Project, extra: str = "") -> None:
+    """Add nb-llama-3.1-70B to the manifest; the Hub has no such repo."""
     manifest = project.folder / "models.toml"
     manifest.write_text(
         manifest.read_text()
         + '\n[[models]]\nname = "nb-llama-3.1-70B"\nkind = "base"\nllama_version = "3.1"\n'
-        'size = "70B"\nbase_model = "meta-llama/Llama-3.1-70B"\n'
+        'size = "70B"\nbase_model = "meta-llama/Llama-3.1-70B"\n' + extra
     )
+
+
+def test_missing_repo_is_an_error_and_nothing_is_written(project: Project) -> None:
+    _add_variant_without_repo(project)
     plan = project.run("plan")
     assert plan.status == 1
     assert "missing-repo" in plan.out
@@ -153,12 +158,7 @@ def test_missing_repo_is_an_error_and_nothing_is_written(project: Project) -> No
 
 
 def test_allow_create_creates_the_repo(project: Project) -> None:
-    manifest = project.folder / "models.toml"
-    manifest.write_text(
-        manifest.read_text()
-        + '\n[[models]]\nname = "nb-llama-3.1-70B"\nkind = "base"\nllama_version = "3.1"\n'
-        'size = "70B"\nbase_model = "meta-llama/Llama-3.1-70B"\nallow_create = true\n'
-    )
+    _add_variant_without_repo(project, "allow_create = true\n")
     plan = project.run("plan")
     assert plan.status == 2 and "create-repo" in plan.out
     assert project.run("release", "--yes").status == 0
