@@ -69,17 +69,38 @@ ISO_639_1: frozenset[str] = frozenset(
 _ISO_639_3_FORM = re.compile(r"^[a-z]{3}$")
 
 # Hub repo names: letters, digits, `-`, `_`, `.`; at most 96 characters; no `--` or `..`;
-# no leading or trailing `-` or `.`. Namespaces follow the same character rules.
+# no leading or trailing `-` or `.`; a name may not end in `.git` (the Hub serves every repo
+# over git at `<id>.git`; huggingface_hub's validate_repo_id refuses it, and `release` failed
+# there with a traceback: issue 8 row 6). Namespaces follow the same character rules.
 REPO_PART_MAX = 96
-_REPO_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$")
+_REPO_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?")
 
-# Library names and tags: lowercase-ish tokens the Hub shows as chips.
-_TAG = re.compile(r"^[^\s,\"'`]{1,100}$", re.UNICODE)
+# Library names and tags: tokens the Hub shows as chips; no spaces, commas, quotes or control
+# characters (fullmatch: `$` would let a trailing newline through).
+_TAG = re.compile(r"""[^\s,"'`\x00-\x1f\x7f-\x9f]{1,100}""")
 
 
 def is_language_code(code: str) -> bool:
     """True for an ISO 639-1 code or a three-letter ISO 639-2/3 code (lowercase)."""
     return code in ISO_639_1 or bool(_ISO_639_3_FORM.match(code))
+
+
+def repo_part_problem(part: str, label: str = "name") -> str | None:
+    """Why `part` cannot be a Hub repo's namespace or name (label), as "is empty", or None."""
+    if not part:
+        return "is empty"
+    if len(part) > REPO_PART_MAX:
+        return f"is longer than {REPO_PART_MAX} characters"
+    if ".." in part or "--" in part:
+        return "contains '..' or '--', which the Hub refuses"
+    if not _REPO_PART.fullmatch(part):
+        return (
+            "may hold only letters, digits, '-', '_' and '.', "
+            "and may not start or end with '-' or '.'"
+        )
+    if label == "name" and part.lower().endswith(".git"):
+        return "ends in '.git', which the Hub refuses"
+    return None
 
 
 def repo_id_problem(repo_id: str) -> str | None:
@@ -90,20 +111,12 @@ def repo_id_problem(repo_id: str) -> str | None:
     if len(parts) != 2:
         return f"a repo id must be 'namespace/name' with exactly one '/', got {repo_id!r}"
     for label, part in zip(("namespace", "name"), parts, strict=True):
-        if not part:
-            return f"the {label} of {repo_id!r} is empty"
-        if len(part) > REPO_PART_MAX:
-            return f"the {label} of {repo_id!r} is longer than {REPO_PART_MAX} characters"
-        if ".." in part or "--" in part:
-            return f"the {label} of {repo_id!r} contains '..' or '--', which the Hub refuses"
-        if not _REPO_PART.match(part):
-            return (
-                f"the {label} of {repo_id!r} may hold only letters, digits, '-', '_' and '.', "
-                "and may not start or end with '-' or '.'"
-            )
+        problem = repo_part_problem(part, label)
+        if problem:
+            return f"the {label} of {repo_id!r} {problem}"
     return None
 
 
 def is_tag(value: str) -> bool:
     """True for a Hub tag or library name: no spaces, commas or quotes, 1 to 100 characters."""
-    return bool(_TAG.match(value))
+    return bool(_TAG.fullmatch(value))

@@ -23,10 +23,12 @@ from pipeline import hubrules
 from pipeline.errors import ManifestError, Problem
 from pipeline.fieldtypes import (
     SIZE_FORM,
+    GgufFile,
     Language,
     License,
     LlamaVersion,
     PipelineTag,
+    Quantization,
     RepoId,
     RepoPart,
     Size,
@@ -84,8 +86,8 @@ class _RawVariant(_Overridable):
     display_name: Text | None = None
     parameters: Text | None = None
     license: License | None = None
-    quantization: Text | None = None
-    gguf_file: Text | None = None
+    quantization: Quantization | None = None
+    gguf_file: GgufFile | None = None
 
 
 class _File(_Strict):
@@ -195,10 +197,45 @@ def _problems_from_validation(
             line, column = locator.find(key_path(loc[:-1]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
+        elif kind.endswith("_type") and tuple(loc) in _TABLES:
+            message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
         elif kind.endswith("_type"):
             message = f"{message}, got {_describe(item.get('input'))}"
         problems.append(Problem(file, message, line, column, path, hint))
     return problems
+
+
+# What each table of the file is, for a value of the wrong type in its place (issue 8 row 13:
+# `models = "x"` was reported as "required key 'models' is missing").
+_TABLES: dict[tuple[int | str, ...], str] = {
+    ("models",): "an array of tables [[models]]",
+    ("defaults",): "a table [defaults]",
+    ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
+    ("defaults", "licenses"): "a table [defaults.licenses]",
+    ("defaults", "links"): "a table [defaults.links]",
+}
+
+
+def _misplaced_models(data: Mapping[str, Any], file: str, locator: Locator) -> Problem | None:
+    """A `models` key that TOML put into a table because it stands below that table's header."""
+    tables: list[tuple[str, object]] = [("defaults", data.get("defaults"))]
+    kinds = data.get("kinds")
+    if isinstance(kinds, dict):
+        tables += [(f"kinds.{name}", table) for name, table in kinds.items()]
+    for name, table in tables:
+        if isinstance(table, dict) and "models" in table:
+            path = f"{name}.models"
+            line, column = locator.find(path)
+            return Problem(
+                file,
+                f"the key 'models' is inside [{name}], so the manifest has no [[models]]",
+                line,
+                column,
+                path,
+                f"a key below a table header belongs to that table; write each variant as "
+                f"a [[models]] table after [{name}]",
+            )
+    return None
 
 
 def _describe(value: object) -> str:
@@ -218,7 +255,7 @@ def _describe(value: object) -> str:
 
 
 def _parameters(size: str) -> str:
-    match = SIZE_FORM.match(size)
+    match = SIZE_FORM.fullmatch(size)
     assert match  # the size type already guaranteed this form
     number, unit = match.groups()
     return f"{number} {'billion' if unit == 'B' else 'million'}"
@@ -233,21 +270,93 @@ def _pick(name: str, *layers: _Overridable | None) -> Any:
     return None
 
 
-def load_manifest(path: Path) -> Manifest:
-    """Read and validate models.toml; raise ManifestError listing every problem."""
+# No real models.toml comes near these; they keep hostile input from exhausting the process.
+MAX_BYTES = 5 * 1024 * 1024
+# models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
+# level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
+MAX_DEPTH = 32
+
+
+def _read_text(path: Path) -> str:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_BYTES:
+            message = f"the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
+            raise ManifestError("cannot read the manifest", [Problem(file, message)])
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError("cannot read the manifest", [Problem(file, str(exc))]) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ManifestError("cannot read the manifest", [Problem(file, reason)]) from None
+    try:
+        # "utf-8-sig": editors on Windows write a byte order mark, which TOML does not allow
+        # and tomllib reports as "Invalid statement" at 1:1 (issue 8 row 13); it means nothing.
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problem = Problem(
+            file,
+            f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot start or "
+            "continue a character",
+            line,
+            column,
+            hint="save models.toml as UTF-8",
+        )
+        raise ManifestError("cannot read the manifest", [problem]) from None
+
+
+def _depth(data: object) -> int:
+    """How deep tables and arrays nest in `data`; iterative, so any depth is safe to measure."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = list(value)
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _too_deep(file: str, locator: Locator) -> ManifestError:
+    depth, line, column = locator.deepest()
+    problem = Problem(
+        file,
+        f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
+        line,
+        column,
+        hint="models.toml needs four levels at most: [[models]] entries with plain values "
+        "and arrays of strings",
+    )
+    return ManifestError("the manifest is invalid", [problem])
+
+
+def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
+    locator = Locator(text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
+    except RecursionError:
+        raise _too_deep(file, locator) from None
+    if _depth(data) > MAX_DEPTH:
+        raise _too_deep(file, locator)
+    return data, locator
 
-    locator = Locator(text)
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate models.toml; raise ManifestError listing every problem."""
+    file = str(path)
+    text = _read_text(path)
+    data, locator = _parse(file, text)
     problems: list[Problem] = []
 
     def check(model: type[_M], value: Any, prefix: tuple[int | str, ...]) -> _M | None:
@@ -261,6 +370,12 @@ def load_manifest(path: Path) -> Manifest:
     # hide the others (every problem in one run).
     shape = check(_File, data, ())
     if shape is None:
+        misplaced = _misplaced_models(data, file, locator)
+        if misplaced is not None:
+            problems[:] = [
+                misplaced if p.key_path == "models" and p.message.startswith("required") else p
+                for p in problems
+            ]
         raise ManifestError("the manifest is invalid", problems)
     defaults = check(_Defaults, shape.defaults, ("defaults",))
     kinds: dict[str, _KindDefaults] = {}
