@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
@@ -156,3 +159,31 @@ def test_repo_ids_the_hub_takes() -> None:
 @pytest.mark.parametrize(("tag", "ok"), [("gguf", True), ("a b", False), ("a\x00", False)])
 def test_tags(tag: str, ok: bool) -> None:
     assert hubrules.is_tag(tag) is ok
+
+
+@pytest.mark.parametrize("code", ["no", "nb", "nn", "en", "sv", "da", "nob", "nno", "nor", "ger"])
+def test_language_codes(code: str) -> None:
+    assert hubrules.is_language_code(code)
+
+
+@pytest.mark.parametrize("code", ["zzz", "qqq", "xx", "NB", "nb ", "n", "norsk", "nb-NO", ""])
+def test_language_codes_refused(code: str) -> None:
+    """Issue 9: any three letters passed as an ISO 639 code."""
+    assert not hubrules.is_language_code(code)
+
+
+def test_language_names_keep_the_cards_as_they_are() -> None:
+    """The golden cards' `- nb  # Norwegian Bokmål` comments are what language_name gives."""
+    golden = Path(__file__).parent / "golden"
+    seen: dict[str, str] = {}
+    for card in sorted(golden.glob("*.md")):
+        for match in re.finditer(r'^- "?([a-z]{2,3})"?  # (.+)$', card.read_text(), re.MULTILINE):
+            seen[match.group(1)] = match.group(2)
+    assert {"no", "nb", "nn", "en"} <= set(seen)
+    assert {code: hubrules.language_name(code) for code in seen} == seen
+
+
+def test_language_names_from_iso() -> None:
+    assert hubrules.language_name("nob") == "Norwegian Bokmål"
+    assert hubrules.language_name("de") == "German"
+    assert hubrules.language_name("zzz") == "zzz"

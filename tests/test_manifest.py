@@ -88,6 +88,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         ('size = "8B"\nbase_model = "meta', 'size = "8B"\nlicence = "x"\nbase_model = "meta', 18),
         ('kind = "base"', 'kind = "base"\ndisplay_name = "a\\nb"', 16),
         ('size = "8B"', "size = 8", 17),
+        ('kind = "base"', 'kind = "base"\nlanguages = ["zzz"]', 16),
         ('llama_version = "3.1"', 'llama_version = "3.1"\nauthor = "<x>"', 17),
     ],
 )
@@ -160,3 +161,15 @@ def test_an_oversize_file_is_refused_unread(tmp_path: Path) -> None:
     assert problems == [
         f"{path}: the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
     ]
+
+
+def test_the_readme_example_adds_one_variant(tmp_path: Path) -> None:
+    """Issue 9: following the README's "Adding a variant" once broke tests expecting 16."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Adding a variant", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    shipped = load_manifest(root / "models.toml")
+    grown = load_manifest(_write(tmp_path, (root / "models.toml").read_text() + "\n" + example))
+    assert len(grown.variants) == len(shipped.variants) + 1
+    assert grown.variants[-1].base_model_variant is not None
