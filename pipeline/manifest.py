@@ -235,12 +235,28 @@ def _pick(name: str, *layers: _Overridable | None) -> Any:
 
 def load_manifest(path: Path) -> Manifest:
     """Read and validate models.toml; raise ManifestError listing every problem."""
+    return load_manifest_bytes(path, read_manifest_bytes(path))
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    """The manifest file's bytes; ManifestError naming it if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ManifestError(
+            "cannot read the manifest", [Problem(str(path), "no such file")]
+        ) from None
+    except OSError as exc:
+        raise ManifestError("cannot read the manifest", [Problem(str(path), str(exc))]) from None
+
+
+def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
+    """Validate the manifest bytes `source` read from `path` (what a fingerprint is made of)."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+        # Universal newlines, as reading the file as text did.
+        text = source.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
         raise ManifestError("cannot read the manifest", [Problem(file, str(exc))]) from None
     try:
         data = tomllib.loads(text)
