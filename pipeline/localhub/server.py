@@ -32,7 +32,6 @@ from pipeline.localhub.wire import (
 log = logging.getLogger("pipeline.localhub")
 
 MAX_BODY = 10 * 1024 * 1024  # the Hub's inline-commit bodies are small; bigger ones are 413
-_HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 _BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
 
 
@@ -107,6 +106,11 @@ class HubHandler(BaseHTTPRequestHandler):
         self._send(json_response({"error": text}, status, {"X-Error-Message": header_safe(text)}))
 
     def _serve(self) -> None:
+        if self.request_version == "HTTP/0.9":
+            # `GET /path` with no version: http.server would answer with a bare body, no status
+            # line. The Hub (HTTP/1.1 and 2 only) refuses it, with a status line the client reads.
+            self.send_error(400, "The request line needs an HTTP version (HTTP/0.9 is not served)")
+            return
         try:
             self._serve_one()
         except (ConnectionError, TimeoutError):
@@ -165,7 +169,9 @@ class HubHandler(BaseHTTPRequestHandler):
             headers=headers,
             body=body,
             user=self._user(headers.get("authorization")),
-            base_url=self._base_url(headers.get("host")),
+            # The server's own URL, never the Host header: a client must not be able to make the
+            # Hub hand out links to another host.
+            base_url=self.server.base_url,
         )
 
     def _body(self) -> bytes:
@@ -173,7 +179,7 @@ class HubHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise HubProblem(411, "Send the body with a Content-Length (chunked is not supported)")
         length = (self.headers.get("Content-Length") or "0").strip()
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             self.close_connection = True
             raise problems.bad_request(f"Invalid Content-Length {length!r}")
         size = int(length)
@@ -195,12 +201,6 @@ class HubHandler(BaseHTTPRequestHandler):
             # As the Hub: a bad token is refused even where no token is needed.
             raise problems.unauthorized()
         return user
-
-    def _base_url(self, host: str | None) -> str:
-        # Links and URLs name the host the client used (localhost or 127.0.0.1), if it is sane.
-        if host and _HOST.match(host):
-            return f"http://{host}"
-        return self.server.base_url
 
     def _inject(self, route: str) -> bool:
         """Sleep the configured latency; answer with an injected fault if one is drawn."""
