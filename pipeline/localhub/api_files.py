@@ -9,7 +9,7 @@ import mimetypes
 import re
 from typing import Any
 
-from pipeline.localhub import metadata, problems
+from pipeline.localhub import cardcheck, problems
 from pipeline.localhub.store import Op
 from pipeline.localhub.views import Context, commit_at, visible_repo
 from pipeline.localhub.wire import Request, Response, json_response, load_json, paginate
@@ -182,9 +182,9 @@ def _check_card(ops: list[Op]) -> None:
     the client calls validate-yaml first only to fail sooner."""
     for op in ops:
         if op.kind == "put" and op.path == "README.md":
-            errors, _ = metadata.validate(op.content.decode("utf-8", errors="replace"))
+            errors, _ = cardcheck.validate(op.content.decode("utf-8", errors="replace"))
             if errors:
-                raise problems.HubProblem(400, "\n- ".join([metadata.INVALID_METADATA, *errors]))
+                raise problems.HubProblem(400, "\n- ".join([cardcheck.INVALID_METADATA, *errors]))
 
 
 def parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Op]]:

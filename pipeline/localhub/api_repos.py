@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline import hubrules
-from pipeline.localhub import metadata, problems
+from pipeline.localhub import cardcheck, problems
 from pipeline.localhub.problems import HubProblem
 from pipeline.localhub.store import Repo
 from pipeline.localhub.views import (
@@ -14,6 +14,7 @@ from pipeline.localhub.views import (
     commit_at,
     commit_json,
     expand_keys,
+    listed_json,
     model_json,
     only,
     visible_repo,
@@ -126,7 +127,8 @@ def list_models(ctx: Context, request: Request) -> Response:
         size = min(size, wanted)
     page, link = paginate(request, repos, size)
     keys = expand or _list_keys(full, with_card)
-    items = [only(_json(ctx, repo), keys) for repo in page]
+    heads = ctx.store.heads([repo.pk for repo in page])
+    items = [listed_json(ctx, repo, heads[repo.pk], keys) for repo in page]
     return json_response(items, headers={"Link": link} if link else None)
 
 
@@ -191,11 +193,11 @@ def validate_yaml(ctx: Context, request: Request) -> Response:
             raise problems.bad_request('"content" must be a string (the whole README)')
     except HubProblem as problem:
         return text_response(problem.message, 400) if as_text else problem_response(problem)
-    errors, warnings = metadata.validate(content)
+    errors, warnings = cardcheck.validate(content)
     if as_text:
         # RepoCard.validate raises ValueError(response.text) on 400 and ignores a 200's body.
         if errors:
-            return text_response("\n".join([metadata.INVALID_METADATA, *errors]), 400)
+            return text_response("\n".join([cardcheck.INVALID_METADATA, *errors]), 400)
         return text_response("\n".join(warnings))
     body = {
         "errors": [{"message": message} for message in errors],
