@@ -29,6 +29,7 @@ render: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/ruff format --check pipeline tests bench
+	$(BIN)/codespell cards tests/golden
 
 typecheck: $(STAMP)
 	$(BIN)/mypy pipeline
