@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release diff render validate test lint typecheck pytest clean
+.PHONY: release sync history diff render validate test lint typecheck pytest clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml
 
 release: $(STAMP)
 	$(BIN)/nb-release release --yes $(HUBFLAG)
+
+# The nightly run: exit 4 when drift or adoption was found and left as the policy says.
+sync: $(STAMP)
+	$(BIN)/nb-release sync $(HUBFLAG) $(SYNCFLAGS)
+
+history: $(STAMP)
+	$(BIN)/nb-release history $(HUBFLAG) $(REPOS)
 
 diff: $(STAMP)
 	$(BIN)/nb-release plan $(HUBFLAG); status=$$?; [ $$status -eq 0 ] || [ $$status -eq 2 ]
