@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -18,16 +18,26 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
-from pipeline.hub import Hub, open_hub, resolve_spec
+from pipeline.hub import DEFAULT_TIMEOUT, Hub, open_hub, resolve_spec
 from pipeline.plan import Plan, read_plan, write_plan
-from pipeline.publish import ApplyResult, Sources, apply_plan, build_plan, check_plan
+from pipeline.publish import (
+    DEFAULT_JOBS,
+    ApplyResult,
+    Sources,
+    apply_plan,
+    build_plan,
+    check_integrity,
+    check_plan,
+)
 from pipeline.render import Selection
 from pipeline.report import render_json, render_markdown, render_text
+from pipeline.retry import DEFAULT_MAX_WAIT
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_PENDING = 2
 EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -81,6 +91,50 @@ def _add_hub(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the store of the embedded local Hub (default: .hub)",
     )
+
+
+def _add_client(parser: argparse.ArgumentParser, publishes: bool) -> None:
+    """How nb-release talks to the Hub: patience, timeouts and (when publishing) parallelism."""
+    parser.add_argument(
+        "--max-wait",
+        type=_seconds,
+        default=DEFAULT_MAX_WAIT,
+        metavar="SECONDS",
+        help="the longest one request may wait for retries and rate limits; a quota that resets "
+        f"later stops the run cleanly (default: {DEFAULT_MAX_WAIT:g})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up on one request after this long, then retry (default: {DEFAULT_TIMEOUT:g})",
+    )
+    if publishes:
+        parser.add_argument(
+            "--jobs",
+            "-j",
+            type=_jobs,
+            default=DEFAULT_JOBS,
+            metavar="N",
+            help=f"publish N repos at once (default: {DEFAULT_JOBS})",
+        )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 64, got {text!r}")
+    return int(text)
 
 
 def _add_create_pr(parser: argparse.ArgumentParser) -> None:
@@ -143,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(plan)
     _add_selection(plan)
     _add_hub(plan)
+    _add_client(plan, publishes=False)
     plan.add_argument(
         "--out",
         type=Path,
@@ -168,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("plan_file", type=Path, metavar="PLAN.json", help="the saved plan")
     _add_source(apply)
     _add_hub(apply)
+    _add_client(apply, publishes=True)
     _add_create_pr(apply)
     apply.set_defaults(handler=_apply)
 
@@ -182,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(release)
     _add_selection(release)
     _add_hub(release)
+    _add_client(release, publishes=True)
     release.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
     _add_create_pr(release)
     release.set_defaults(handler=_release)
@@ -331,7 +388,7 @@ def _make_plan(args: argparse.Namespace, hub: Hub, console: Console) -> Plan:
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         plan = _make_plan(args, hub, _stderr())
     if args.out is not None:
         write_plan(plan, args.out)
@@ -351,11 +408,28 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
     return EXIT_PENDING if plan.has_changes else EXIT_OK
 
 
-def _publish(plan: Plan, hub: Hub, create_pr: bool, console: Console) -> int:
+def _open(args: argparse.Namespace) -> AbstractContextManager[Hub]:
+    return open_hub(args.hub, args.hub_root, max_wait=args.max_wait, timeout=args.timeout)
+
+
+def _publish(plan: Plan, hub: Hub, args: argparse.Namespace, console: Console) -> int:
     with _progress(_stderr(), "Publishing") as (start, advance):
         start(len(plan.changes))
-        result = apply_plan(plan, hub, create_pr=create_pr, on_done=advance)
+        result = apply_plan(plan, hub, create_pr=args.create_pr, jobs=args.jobs, on_done=advance)
     _print_summary(result, hub, console)
+    if result.stopped is not None:
+        console.print(
+            f"Stopped: {len(result.left)} repo(s) left to publish. {result.stopped.message}.",
+            markup=False,
+        )
+        if result.stopped.hint:
+            console.print(f"To resume: {result.stopped.hint}.", markup=False)
+    if result.interrupted:
+        console.print(
+            f"Interrupted: {len(result.left)} repo(s) not started; what landed is listed above.",
+            markup=False,
+        )
+        return EXIT_INTERRUPTED
     return EXIT_OK if result.complete else EXIT_PARTIAL
 
 
@@ -393,15 +467,16 @@ def _apply(args: argparse.Namespace, console: Console) -> int:
     source = str(args.plan_file)
     plan = read_plan(args.plan_file)
     check_plan(plan, _sources(args), resolve_spec(args.hub), source)
+    check_integrity(plan, _sources(args), source)
     if not plan.has_changes:
         console.print(f"{source}: nothing to publish.")
         return EXIT_OK
-    with open_hub(args.hub, args.hub_root) as hub:
-        return _publish(plan, hub, args.create_pr, console)
+    with _open(args) as hub:
+        return _publish(plan, hub, args, console)
 
 
 def _release(args: argparse.Namespace, console: Console) -> int:
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         plan = _make_plan(args, hub, _stderr())
         if not plan.has_changes and not plan.errors:
             console.print(
@@ -422,7 +497,7 @@ def _release(args: argparse.Namespace, console: Console) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 console.print("Nothing published.")
                 return EXIT_PENDING
-        return _publish(plan, hub, args.create_pr, console)
+        return _publish(plan, hub, args, console)
 
 
 def _stderr() -> Console:
@@ -469,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         errors.print("interrupted", markup=False)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,15 +6,18 @@ and get plain results back.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.diff import CardDiff, diff_card
-from pipeline.errors import PlanError
-from pipeline.hub import CommitResult, Hub
+from pipeline.errors import HubError, PlanError
+from pipeline.hub import CommitResult, Hub, QuotaError
+from pipeline.integrity import plan_problems
 from pipeline.manifest import load_manifest
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.render import Selection, fingerprint, render_all
@@ -22,6 +25,10 @@ from pipeline.render import Selection, fingerprint, render_all
 PR_TITLE = "Update model card (nb-release)"
 TRAILER_TOOL = "Released-by"
 TRAILER_FINGERPRINT = "Manifest-fingerprint"
+
+# Commits in flight at once: enough to hide the round trips, few enough to stay inside the
+# Hub's per-window request budgets and its commit quota's pacing.
+DEFAULT_JOBS = 4
 
 Progress = Callable[[str], None]
 
@@ -70,15 +77,20 @@ def build_plan(
 
 @dataclass(frozen=True)
 class ApplyResult:
+    """What an apply did, in manifest order whatever the order the commits completed in."""
+
     results: tuple[CommitResult, ...]
     unchanged: tuple[str, ...]
+    left: tuple[str, ...] = ()  # changes not attempted: a quota stop or Ctrl-C came first
+    stopped: QuotaError | None = None  # the Hub's quota that stopped the run
+    interrupted: bool = False  # Ctrl-C stopped the run
 
     def with_status(self, *statuses: str) -> tuple[CommitResult, ...]:
         return tuple(r for r in self.results if r.status in statuses)
 
     @property
     def complete(self) -> bool:
-        return not self.with_status("stale", "failed")
+        return not self.with_status("stale", "failed") and not self.left
 
 
 def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> None:
@@ -99,6 +111,20 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
         raise PlanError(
             f"{len(plan.errors)} repo(s) of the plan do not exist on the Hub: {names}",
             hint="create them on the Hub, or set allow_create = true for them in models.toml",
+        )
+
+
+def check_integrity(plan: Plan, sources: Sources, source: str) -> None:
+    """Refuse, before any write, a plan whose entries are not what the manifest renders now."""
+    cards = render_all(load_manifest(sources.manifest), sources.cards, Selection())
+    problems = plan_problems(plan, cards)
+    if problems:
+        count = len(problems)
+        raise PlanError(
+            f"{source}: the plan is not what {sources.manifest} and {sources.cards}/ render now "
+            f"({count} problem{'s' if count != 1 else ''}):\n"
+            + "\n".join(f"  {p}" for p in problems),
+            hint="make a new plan with `nb-release plan --out`; never edit a plan file",
         )
 
 
@@ -127,18 +153,69 @@ def apply_plan(
     hub: Hub,
     *,
     create_pr: bool = False,
+    jobs: int = DEFAULT_JOBS,
     on_done: Progress | None = None,
 ) -> ApplyResult:
-    """Publish every change of the plan; a repo whose head moved is reported stale."""
-    results: list[CommitResult] = []
-    if plan.changes:
-        hub.whoami()  # fail on a bad token before the first write
-    for entry in plan.changes:
-        results.append(_apply_one(entry, plan, hub, create_pr))
+    """Publish every change of the plan, `jobs` repos at a time.
+
+    A repo whose head moved is reported stale; a failure on one repo is that repo's failure and
+    the others go on. A quota that will not reset within --max-wait, or Ctrl-C, stops the
+    starting of new commits; the commits in flight finish and are reported.
+    """
+    changes = plan.changes
+    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
+    if not changes:
+        return ApplyResult(results=(), unchanged=unchanged)
+    hub.whoami()  # fail on a bad token before the first write (asked once per run)
+    stop = threading.Event()
+    stopped: list[QuotaError] = []
+
+    def work(entry: PlanEntry) -> CommitResult | None:
+        if stop.is_set():
+            return None
+        try:
+            result = _apply_one(entry, plan, hub, create_pr)
+        except QuotaError as exc:
+            stopped.append(exc)
+            stop.set()
+            return None
+        except HubError as exc:
+            result = CommitResult(entry.repo_id, "failed", message=exc.message)
         if on_done is not None:
             on_done(entry.repo_id)
-    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
-    return ApplyResult(results=tuple(results), unchanged=unchanged)
+        return result
+
+    done: dict[str, CommitResult] = {}
+    interrupted = False
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(changes))))
+    futures = [(entry.repo_id, pool.submit(work, entry)) for entry in changes]
+    try:
+        for repo_id, future in futures:
+            result = future.result()
+            if result is not None:
+                done[repo_id] = result
+    except KeyboardInterrupt:
+        # Start no new commit; wait for those in flight so the report says what landed.
+        interrupted = True
+        stop.set()
+        for _, future in futures:
+            future.cancel()
+        for repo_id, future in futures:
+            if not future.cancelled():
+                result = future.result()
+                if result is not None:
+                    done[repo_id] = result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    results = tuple(done[e.repo_id] for e in changes if e.repo_id in done)
+    left = tuple(e.repo_id for e in changes if e.repo_id not in done)
+    return ApplyResult(
+        results=results,
+        unchanged=unchanged,
+        left=left,
+        stopped=stopped[0] if stopped else None,
+        interrupted=interrupted,
+    )
 
 
 def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> CommitResult:
@@ -147,7 +224,18 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
     parent = entry.head_sha
     if entry.action == "create-repo":
         hub.create_repo(entry.repo_id)
-        parent = None
+        # Someone may have created the repo, and written a card, since the plan: write only
+        # onto a repo without README.md, with its head as the parent (no lost hand edit).
+        live = hub.read_card(entry.repo_id)
+        if live.content == entry.content:
+            return CommitResult(entry.repo_id, "already", message="already up to date")
+        if live.content is not None:
+            return CommitResult(
+                entry.repo_id,
+                "stale",
+                message="the repo was created, with a README.md, after the plan was made",
+            )
+        parent = live.head_sha
     if not create_pr:
         return hub.commit_card(
             entry.repo_id, entry.content, parent=parent, title=title, description=description
