@@ -4,6 +4,8 @@ parallel publishing, plan integrity, races and targets (issues 8 and 10)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import httpx2
@@ -11,6 +13,8 @@ import pytest
 
 from pipeline.hub import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig
+from pipeline.publish import Sources, apply_plan, build_plan
+from pipeline.render import Selection
 from tests.integration.conftest import REPOS, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
@@ -238,3 +242,50 @@ def test_the_local_token_file_goes_only_to_loopback(
     localhost = project.hub.url.replace("127.0.0.1", "localhost")
     with open_hub(localhost, project.hub.root) as hub:
         assert hub.target.token == project.hub.token
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_convergence_within_three_runs_at_30_percent_faults(project: Project, seed: int) -> None:
+    _add_creatable_variant(project)
+    # Every route, every fault kind but "slow" (a 3 s stall adds time, not a new failure mode).
+    faults = FaultConfig(
+        fault_rate=0.3, fault_seed=seed, kinds=("500", "502", "503", "429", "drop")
+    )
+    project.hub.set_faults(faults)
+    statuses = []
+    while len(statuses) < 3 and 0 not in statuses:
+        statuses.append(project.run("release", "--yes").status)
+    assert statuses[-1] == 0, statuses
+    assert project.hub.counters.faults()  # faults did happen
+    project.hub.set_faults(None)
+    assert project.run("plan").status == 0
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]  # no duplicate commit
+
+
+def test_the_create_repo_fault_of_issue_8_row_2(project: Project) -> None:
+    _add_creatable_variant(project)
+    project.hub.set_faults(FaultConfig(fault_rate=0.08, fault_seed=101, route="create_repo"))
+    result = project.run("release", "--yes")
+    assert result.status == 0, result.out + result.err
+    assert "5 published" in result.out
+
+
+def test_ctrl_c_starts_no_new_commit_and_reports_what_landed(project: Project) -> None:
+    sources = Sources(manifest=project.folder / "models.toml", cards=project.folder / "cards")
+    hub = Hub(Target(url=project.hub.url, token=project.hub.token))
+    plan = build_plan(sources, Selection(), hub, project.hub.url)
+    interrupted: list[str] = []
+
+    def ctrl_c(repo_id: str) -> None:
+        if not interrupted:
+            interrupted.append(repo_id)
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, delivered to the main thread
+
+    result = apply_plan(plan, hub, jobs=1, on_done=ctrl_c)
+    assert result.interrupted
+    assert result.left, "the commits not yet started were not started"
+    landed = {r.repo_id for r in result.with_status("published")}
+    assert interrupted[0] in landed
+    assert {r.repo_id for r in result.results} | set(result.left) == set(REPOS)
+    for repo_id in REPOS:  # the report says exactly what landed
+        assert project.commits(repo_id) == (2 if repo_id in landed else 1)
