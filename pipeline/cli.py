@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import __version__
+from pipeline.cache import Cache
 from pipeline.errors import PipelineError
 from pipeline.hub import DEFAULT_TIMEOUT, Hub, open_hub, resolve_spec
 from pipeline.plan import Plan, read_plan, write_plan
@@ -109,6 +110,12 @@ def _add_client(parser: argparse.ArgumentParser, publishes: bool) -> None:
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"give up on one request after this long, then retry (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the local cache of live cards and renders "
+        "($NB_RELEASE_CACHE, else $XDG_CACHE_HOME/nb-release or ~/.cache/nb-release)",
     )
     if publishes:
         parser.add_argument(
@@ -242,6 +249,20 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
     _add_create_pr(release)
     release.set_defaults(handler=_release)
+
+    cache = commands.add_parser(
+        "cache",
+        help="the local cache of live cards and renders",
+        description="The local cache that makes warm plans cheap: README.md of each repo at "
+        "each head commit, and the cards rendered for each manifest fingerprint. It never "
+        "changes an answer. Lives in $NB_RELEASE_CACHE, else $XDG_CACHE_HOME/nb-release, "
+        "else ~/.cache/nb-release.",
+    )
+    cache_commands = cache.add_subparsers(dest="cache_command", metavar="COMMAND", required=True)
+    clear = cache_commands.add_parser(
+        "clear", help="remove every entry", description="Remove every entry of the cache."
+    )
+    clear.set_defaults(handler=_cache_clear)
 
     hub = commands.add_parser(
         "hub",
@@ -384,7 +405,15 @@ def _progress(
 def _make_plan(args: argparse.Namespace, hub: Hub, console: Console) -> Plan:
     selection = Selection(tuple(args.only), tuple(args.exclude))
     with _progress(console, "Reading live cards") as (start, advance):
-        return build_plan(_sources(args), selection, hub, resolve_spec(args.hub), advance, start)
+        return build_plan(
+            _sources(args),
+            selection,
+            hub,
+            resolve_spec(args.hub),
+            advance,
+            start,
+            cache=_cache(args),
+        )
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:
@@ -406,6 +435,17 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
     if plan.errors:
         return EXIT_ERROR
     return EXIT_PENDING if plan.has_changes else EXIT_OK
+
+
+def _cache(args: argparse.Namespace) -> Cache | None:
+    return None if args.no_cache else Cache()
+
+
+def _cache_clear(args: argparse.Namespace, console: Console) -> int:
+    cache = Cache()
+    removed = cache.clear()
+    console.print(f"Removed {removed} cache entries from {cache.root}/", markup=False)
+    return EXIT_OK
 
 
 def _open(args: argparse.Namespace) -> AbstractContextManager[Hub]:
@@ -467,7 +507,7 @@ def _apply(args: argparse.Namespace, console: Console) -> int:
     source = str(args.plan_file)
     plan = read_plan(args.plan_file)
     check_plan(plan, _sources(args), resolve_spec(args.hub), source)
-    check_integrity(plan, _sources(args), source)
+    check_integrity(plan, _sources(args), source, _cache(args))
     if not plan.has_changes:
         console.print(f"{source}: nothing to publish.")
         return EXIT_OK

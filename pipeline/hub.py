@@ -93,6 +93,12 @@ class Target:
         return self.local_root is not None
 
     @property
+    def cache_key(self) -> str:
+        """The Hub's identity for the cache: the URL, or the embedded Hub's store (its URL
+        changes from run to run)."""
+        return f"local:{self.local_root.resolve()}" if self.local_root else self.url
+
+    @property
     def display(self) -> str:
         return f"the local Hub in {self.local_root}/" if self.local_root else self.url
 
@@ -258,6 +264,14 @@ class Hub:
 
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(repo_ids)))) as pool:
             return list(pool.map(one, repo_ids))
+
+    def list_heads(self, namespace: str) -> dict[str, str]:
+        """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
+        models = self._call(
+            lambda: list(self.api.list_models(author=namespace, expand=["sha"])),
+            f"listing the repos of {namespace}",
+        )
+        return {m.id: m.sha for m in models if m.sha}
 
     def whoami(self) -> str:
         """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""

@@ -7,19 +7,21 @@ and get plain results back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.cache import Cache
 from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import HubError, PlanError
 from pipeline.hub import CommitResult, Hub, QuotaError
 from pipeline.integrity import plan_problems
 from pipeline.manifest import load_manifest
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
+from pipeline.records import LiveCard, RenderedCard
 from pipeline.render import Selection, fingerprint, render_all
 
 PR_TITLE = "Update model card (nb-release)"
@@ -44,6 +46,52 @@ class Sources:
         return fingerprint(self.manifest, self.cards)
 
 
+def render_cards(
+    sources: Sources, selection: Selection, cache: Cache | None, fingerprint_value: str
+) -> list[RenderedCard]:
+    """Validate and render every selected card, or take them from the cache when the manifest,
+    templates, selection and nb-release are all unchanged (the render would be the same)."""
+    cards = cache.rendered(fingerprint_value, selection) if cache is not None else None
+    if cards is None:
+        cards = render_all(load_manifest(sources.manifest), sources.cards, selection)
+        if cache is not None:
+            cache.put_rendered(fingerprint_value, selection, cards)
+    return cards
+
+
+def read_live(
+    hub: Hub, repo_ids: Sequence[str], cache: Cache | None, on_read: Progress | None = None
+) -> list[LiveCard]:
+    """The live card of every repo, in order: from the cache when the listing shows its head
+    sha is one whose README.md is cached; read from the Hub (and cached) otherwise."""
+    by_namespace: dict[str, int] = {}
+    for repo_id in repo_ids:
+        namespace = repo_id.split("/")[0]
+        by_namespace[namespace] = by_namespace.get(namespace, 0) + 1
+    heads: dict[str, str] = {}
+    if cache is not None and not hub.fresh:
+        for namespace, count in by_namespace.items():
+            if count >= 2:  # a listing page costs what one read costs
+                heads.update(hub.list_heads(namespace))
+    known: dict[str, LiveCard] = {}
+    endpoint = hub.target.cache_key
+    for repo_id in repo_ids:
+        sha = heads.get(repo_id)
+        if cache is None or sha is None:
+            continue
+        found, content = cache.readme(endpoint, repo_id, sha)
+        if found:
+            known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=content)
+            if on_read is not None:
+                on_read(repo_id)
+    to_read = [r for r in repo_ids if r not in known]
+    for card in hub.read_cards(to_read, on_done=on_read):
+        known[card.repo_id] = card
+        if cache is not None and card.exists and card.head_sha:
+            cache.put_readme(endpoint, card.repo_id, card.head_sha, card.content)
+    return [known[r] for r in repo_ids]
+
+
 def build_plan(
     sources: Sources,
     selection: Selection,
@@ -51,10 +99,11 @@ def build_plan(
     hub_label: str,
     on_read: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
+    cache: Cache | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
-    manifest = load_manifest(sources.manifest)
-    cards = render_all(manifest, sources.cards, selection)
+    fingerprint_value = sources.fingerprint()
+    cards = render_cards(sources, selection, cache, fingerprint_value)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -62,14 +111,14 @@ def build_plan(
         # none has a card, so the first release shows `create` for each (never on a real Hub).
         for card in cards:
             hub.create_repo(card.repo_id)
-    live = hub.read_cards([c.repo_id for c in cards], on_done=on_read)
+    live = read_live(hub, [c.repo_id for c in cards], cache, on_read)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
     return make_plan(
         diffs,
         cards,
         live,
         hub=hub_label,
-        fingerprint=sources.fingerprint(),
+        fingerprint=fingerprint_value,
         tool_version=__version__,
         now=datetime.now(UTC),
     )
@@ -114,9 +163,9 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
         )
 
 
-def check_integrity(plan: Plan, sources: Sources, source: str) -> None:
+def check_integrity(plan: Plan, sources: Sources, source: str, cache: Cache | None = None) -> None:
     """Refuse, before any write, a plan whose entries are not what the manifest renders now."""
-    cards = render_all(load_manifest(sources.manifest), sources.cards, Selection())
+    cards = render_cards(sources, Selection(), cache, sources.fingerprint())
     problems = plan_problems(plan, cards)
     if problems:
         count = len(problems)
