@@ -27,6 +27,9 @@ from pipeline.records import CommitRecord
 REPORT_SCHEMA_VERSION = 2
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
+# What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
+# marker, a heading of its own).
+MARKDOWN_FIT = MARKDOWN_LIMIT - 1024
 REPORT_KIND = "nb-release.plan-report"
 
 _MAX_VALUE = 120  # characters of a metadata value shown in text and Markdown (JSON has it all)
@@ -272,7 +275,7 @@ def render_markdown(
     plan: Plan,
     *,
     summary: bool = False,
-    limit: int = MARKDOWN_LIMIT,
+    limit: int = MARKDOWN_FIT,
     full_report: str | None = None,
     title: str = "nb-release plan",
 ) -> str:
@@ -316,7 +319,7 @@ def render_markdown(
         left = len(blocks) - count
         note = [
             f"> **{left} of {len(blocks)} card diffs left out** to fit GitHub's "
-            f"{limit:,}-character limit: {', '.join(_left_out(plan, count))}. "
+            f"{MARKDOWN_LIMIT:,}-character limit: {', '.join(_left_out(plan, count))}. "
             f"Full report: {where}.",
             "",
         ]
