@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@echo "==> installed"
 
 release: $(STAMP)
-	@$(BIN)/nb-release release --yes $(HUBFLAG)
+	@$(BIN)/nb-release release --yes --summary $(HUBFLAG)
 
 # The nightly run: exit 4 when drift or adoption was found and left as the policy says.
 sync: $(STAMP)
