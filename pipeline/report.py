@@ -214,6 +214,12 @@ def render_text(
         console.print(Text(f"  hint: {hint}"), soft_wrap=True)
     console.print()
     console.print(Text(summary_line(plan), style="bold"), soft_wrap=True)
+    if summary:
+        # Who changed what stays in the summary: it is what a person acts on.
+        for entry in (*plan.drifted, *plan.adopted):
+            console.print(Text(f"{entry.repo_id}: {entry.state}", style="bold"), soft_wrap=True)
+            for line in ownership_lines(entry):
+                console.print(Text(f"  {line}"), soft_wrap=True)
     if summary and plan.changes:
         where = full_report or "`nb-release plan` (or --report-md FILE)"
         console.print(Text(f"Per-card diffs: {where}"), soft_wrap=True)
@@ -310,6 +316,10 @@ def render_markdown(
         return "\n".join(lines) + "\n"
 
     note = [f"Per-card diffs: {where}.", ""] if summary and plan.changes else []
+    if summary:
+        for entry in (*plan.drifted, *plan.adopted):
+            head += [f"**{_code(entry.repo_id)}: {entry.state}**  "]
+            head += [_code(line.strip()) + "  " for line in ownership_lines(entry)] + [""]
     text = assemble(blocks, note)
     if len(text) <= limit:
         return text
