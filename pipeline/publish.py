@@ -16,7 +16,6 @@ from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import PlanError
 from pipeline.history import read_ownership
 from pipeline.hub import CommitResult, Hub
-from pipeline.manifest import load_manifest
 from pipeline.ownership import (
     TRAILER_FINGERPRINT,
     TRAILER_TOOL,
@@ -29,6 +28,7 @@ from pipeline.ownership import (
 )
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.render import Selection, fingerprint, render_all
+from pipeline.sources import load_sources
 
 PR_TITLE = "Update model card (nb-release)"
 
@@ -55,8 +55,8 @@ def build_plan(
     on_start: Callable[[int], None] | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
-    manifest = load_manifest(sources.manifest)
-    cards = render_all(manifest, sources.cards, selection)
+    files, manifest = load_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    cards = render_all(manifest, files, selection)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -78,7 +78,7 @@ def build_plan(
         cards,
         live,
         hub=hub_label,
-        fingerprint=sources.fingerprint(),
+        fingerprint=files.fingerprint,
         tool_version=__version__,
         now=datetime.now(UTC),
         owners=owners,
