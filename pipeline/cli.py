@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,22 +22,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import __version__, preview
 from pipeline.atomic import write_text_atomically
+from pipeline.cache import Cache
 from pipeline.errors import PipelineError
-from pipeline.hub import Hub, open_hub, resolve_spec
+from pipeline.hub import DEFAULT_TIMEOUT, Hub, open_hub, resolve_spec
 from pipeline.localhub.cli import add_serve_arguments, serve_from_args
 from pipeline.ownership import POLICIES, Decision, Policies
 from pipeline.plan import Plan, PlanEntry, read_plan, write_plan
 from pipeline.publish import (
+    DEFAULT_JOBS,
     ApplyResult,
     Sources,
     apply_decided,
-    apply_plan,
     build_plan,
+    check_integrity,
     check_plan,
     decide_all,
 )
 from pipeline.render import Selection
 from pipeline.report import render_json, render_markdown, render_text
+from pipeline.retry import DEFAULT_MAX_WAIT
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -45,6 +48,7 @@ EXIT_PENDING = 2
 EXIT_PARTIAL = 3
 EXIT_DRIFT = 4
 EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,6 +111,56 @@ def _add_hub(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the store of the embedded local Hub (default: .hub)",
     )
+
+
+def _add_client(parser: argparse.ArgumentParser, publishes: bool) -> None:
+    """How nb-release talks to the Hub: patience, timeouts and (when publishing) parallelism."""
+    parser.add_argument(
+        "--max-wait",
+        type=_seconds,
+        default=DEFAULT_MAX_WAIT,
+        metavar="SECONDS",
+        help="the longest one request may wait for retries and rate limits; a quota that resets "
+        f"later stops the run cleanly (default: {DEFAULT_MAX_WAIT:g})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up on one request after this long, then retry (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the local cache of live cards and renders "
+        "($NB_RELEASE_CACHE, else $XDG_CACHE_HOME/nb-release or ~/.cache/nb-release)",
+    )
+    if publishes:
+        parser.add_argument(
+            "--jobs",
+            "-j",
+            type=_jobs,
+            default=DEFAULT_JOBS,
+            metavar="N",
+            help=f"publish N repos at once (default: {DEFAULT_JOBS})",
+        )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 64, got {text!r}")
+    return int(text)
 
 
 def _add_create_pr(parser: argparse.ArgumentParser) -> None:
@@ -211,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(plan)
     _add_selection(plan)
     _add_hub(plan)
+    _add_client(plan, publishes=False)
     plan.add_argument(
         "--out",
         type=Path,
@@ -239,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(preview_cmd)
     _add_selection(preview_cmd)
     _add_hub(preview_cmd)
+    _add_client(preview_cmd, publishes=False)
     preview_cmd.add_argument(
         "--out",
         type=Path,
@@ -258,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("plan_file", type=Path, metavar="PLAN.json", help="the saved plan")
     _add_source(apply)
     _add_hub(apply)
+    _add_client(apply, publishes=True)
     _add_create_pr(apply)
     _add_policies(apply, adopt_default="overwrite")
     apply.set_defaults(handler=_apply)
@@ -277,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(release)
     _add_selection(release)
     _add_hub(release)
+    _add_client(release, publishes=True)
     release.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
     _add_create_pr(release)
     release.set_defaults(handler=_release)
@@ -293,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(sync)
     _add_selection(sync)
     _add_hub(sync)
+    _add_client(sync, publishes=True)
     _add_policies(sync, adopt_default="skip")
     _add_reports(sync, summary_default=True)
     sync.add_argument(
@@ -314,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(history)
     _add_selection(history)
     _add_hub(history)
+    _add_client(history, publishes=False)
     history.add_argument(
         "--limit",
         type=int,
@@ -336,7 +396,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("--yes", "-y", action="store_true", help="publish without asking")
     _add_hub(restore)
+    _add_client(restore, publishes=False)
     restore.set_defaults(handler=_restore)
+
+    cache = commands.add_parser(
+        "cache",
+        help="the local cache of live cards and renders",
+        description="The local cache that makes warm plans cheap: README.md of each repo at "
+        "each head commit, and the cards rendered for each manifest fingerprint. It never "
+        "changes an answer. Lives in $NB_RELEASE_CACHE, else $XDG_CACHE_HOME/nb-release, "
+        "else ~/.cache/nb-release.",
+    )
+    cache_commands = cache.add_subparsers(dest="cache_command", metavar="COMMAND", required=True)
+    clear = cache_commands.add_parser(
+        "clear", help="remove every entry", description="Remove every entry of the cache."
+    )
+    clear.set_defaults(handler=_cache_clear)
 
     hub = commands.add_parser(
         "hub",
@@ -444,11 +519,19 @@ def _progress(
 def _make_plan(args: argparse.Namespace, hub: Hub, console: Console) -> Plan:
     selection = Selection(tuple(args.only), tuple(args.exclude))
     with _progress(console, "Reading live cards") as (start, advance):
-        return build_plan(_sources(args), selection, hub, resolve_spec(args.hub), advance, start)
+        return build_plan(
+            _sources(args),
+            selection,
+            hub,
+            resolve_spec(args.hub),
+            advance,
+            start,
+            cache=_cache(args),
+        )
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         plan = _make_plan(args, hub, _stderr())
         page = _preview_page(plan, hub) if args.format == "html" else None
     if page is not None:
@@ -482,7 +565,7 @@ def _preview_page(plan: Plan, hub: Hub) -> str:
 
 
 def _preview(args: argparse.Namespace, console: Console) -> int:
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         plan = _make_plan(args, hub, _stderr())
         page = _preview_page(plan, hub)
     path = preview.write_page(page, args.out / "index.html")
@@ -490,12 +573,19 @@ def _preview(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _publish(plan: Plan, hub: Hub, create_pr: bool, console: Console) -> int:
-    with _progress(_stderr(), "Publishing") as (start, advance):
-        start(len(plan.changes))
-        result = apply_plan(plan, hub, create_pr=create_pr, on_done=advance)
-    _print_summary(result, hub, console)
-    return EXIT_OK if result.complete else EXIT_PARTIAL
+def _cache(args: argparse.Namespace) -> Cache | None:
+    return None if args.no_cache else Cache()
+
+
+def _cache_clear(args: argparse.Namespace, console: Console) -> int:
+    cache = Cache()
+    removed = cache.clear()
+    console.print(f"Removed {removed} cache entries from {cache.root}/", markup=False)
+    return EXIT_OK
+
+
+def _open(args: argparse.Namespace) -> AbstractContextManager[Hub]:
+    return open_hub(args.hub, args.hub_root, max_wait=args.max_wait, timeout=args.timeout)
 
 
 def _print_summary(result: ApplyResult, hub: Hub, console: Console) -> None:
@@ -532,16 +622,17 @@ def _apply(args: argparse.Namespace, console: Console) -> int:
     source = str(args.plan_file)
     plan = read_plan(args.plan_file)
     check_plan(plan, _sources(args), resolve_spec(args.hub), source)
+    check_integrity(plan, _sources(args), source, _cache(args))
     if not plan.has_changes:
         console.print(f"{source}: nothing to publish.")
         return EXIT_OK
     decisions = decide_all(plan, args.on_drift, args.on_adopt, Policies("skip", "overwrite"))
-    with open_hub(args.hub, args.hub_root) as hub:
-        return _publish_decided(plan, hub, decisions, args.create_pr, console)
+    with _open(args) as hub:
+        return _publish_decided(plan, hub, decisions, args, console)
 
 
 def _release(args: argparse.Namespace, console: Console) -> int:
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         plan = _make_plan(args, hub, _stderr())
         full = _write_reports(plan, args, "nb-release release")
         if not plan.has_changes and not plan.errors:
@@ -566,7 +657,7 @@ def _release(args: argparse.Namespace, console: Console) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 console.print("Nothing published.")
                 return EXIT_PENDING
-        return _publish_decided(plan, hub, decisions, args.create_pr, console)
+        return _publish_decided(plan, hub, decisions, args, console)
 
 
 def _stderr() -> Console:
@@ -609,14 +700,35 @@ def _write_reports(plan: Plan, args: argparse.Namespace, title: str) -> str | No
 
 
 def _publish_decided(
-    plan: Plan, hub: Hub, decisions: dict[str, Decision], create_pr: bool, console: Console
+    plan: Plan,
+    hub: Hub,
+    decisions: dict[str, Decision],
+    args: argparse.Namespace,
+    console: Console,
 ) -> int:
     """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0."""
     writing = [e for e in plan.changes if decisions[e.repo_id] in ("publish", "pr")]
+    create_pr = bool(getattr(args, "create_pr", False))
     with _progress(_stderr(), "Publishing") as (start, advance):
         start(len(writing))
-        result = apply_decided(plan, hub, decisions, create_pr=create_pr, on_done=advance)
+        result = apply_decided(
+            plan, hub, decisions, create_pr=create_pr, jobs=args.jobs, on_done=advance
+        )
     _print_summary(result.applied, hub, console)
+    applied = result.applied
+    if applied.stopped is not None:
+        console.print(
+            f"Stopped: {len(applied.left)} repo(s) left to publish. {applied.stopped.message}.",
+            markup=False,
+        )
+        if applied.stopped.hint:
+            console.print(f"To resume: {applied.stopped.hint}.", markup=False)
+    if applied.interrupted:
+        console.print(
+            f"Interrupted: {len(applied.left)} repo(s) not started; what landed is listed above.",
+            markup=False,
+        )
+        return EXIT_INTERRUPTED
     left = [e for e in (*plan.drifted, *plan.adopted) if decisions[e.repo_id] in ("skip", "pr")]
     for entry in left:
         how = "left as is" if decisions[entry.repo_id] == "skip" else "proposed, main untouched"
@@ -648,7 +760,7 @@ def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
 
 
 def _sync(args: argparse.Namespace, console: Console) -> int:
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         plan = _make_plan(args, hub, _stderr())
         full = _write_reports(plan, args, "nb-release sync")
         render_text(plan, console, summary=args.summary, full_report=full)
@@ -661,7 +773,7 @@ def _sync(args: argparse.Namespace, console: Console) -> int:
             writes = any(decisions[e.repo_id] in ("publish", "pr") for e in plan.changes)
             console.print("Dry run: nothing published.", markup=False)
             return EXIT_DRIFT if left else EXIT_PENDING if writes else EXIT_OK
-        return _publish_decided(plan, hub, decisions, False, console)
+        return _publish_decided(plan, hub, decisions, args, console)
 
 
 def _history(args: argparse.Namespace, console: Console) -> int:
@@ -674,7 +786,7 @@ def _history(args: argparse.Namespace, console: Console) -> int:
         manifest = load_manifest(args.manifest)
         selection = Selection(tuple(args.only), tuple(args.exclude))
         repos = [v.repo_id for v in select(manifest, selection)]
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         for repo_id in repos:
             live = hub.read_card(repo_id)
             console.print(repo_id, markup=False, style="bold")
@@ -712,7 +824,7 @@ def _history(args: argparse.Namespace, console: Console) -> int:
 def _restore(args: argparse.Namespace, console: Console) -> int:
     from pipeline.ownership import TRAILER_RESTORED, unified
 
-    with open_hub(args.hub, args.hub_root) as hub:
+    with _open(args) as hub:
         commits = hub.list_commits(args.repo)
         found = [c for c in commits if c.commit_id.startswith(args.to.lower())]
         if len(found) != 1:
@@ -789,7 +901,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         errors.print("interrupted", markup=False)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover
