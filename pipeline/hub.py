@@ -54,7 +54,6 @@ from huggingface_hub.utils._http import (
 )
 
 from pipeline.errors import AuthError, HubError
-from pipeline.localhub import LocalHub
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import LiveCard
 from pipeline.retry import DEFAULT_MAX_WAIT, RateLimited, RetryPolicy, observe_response
@@ -492,6 +491,8 @@ def open_hub(
     resolved = resolve_spec(spec)
     options: dict[str, Any] = {"max_wait": max_wait, "timeout": timeout}
     if resolved == LOCAL:
+        from pipeline.localhub.app import LocalHub  # the server, only where it is opened
+
         root = local_root or Path(".hub")
         fresh = not (root / TOKENS_NAME).exists()
         with LocalHub(root=root) as server:

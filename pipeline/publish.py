@@ -19,10 +19,11 @@ from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import HubError, PlanError
 from pipeline.hub import CommitResult, Hub, QuotaError
 from pipeline.integrity import plan_problems
-from pipeline.manifest import load_manifest
+from pipeline.manifest import load_manifest_bytes
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.records import LiveCard, RenderedCard
 from pipeline.render import Selection, fingerprint, render_all
+from pipeline.sources import SourceFiles, read_sources
 
 PR_TITLE = "Update model card (nb-release)"
 TRAILER_TOOL = "Released-by"
@@ -47,15 +48,16 @@ class Sources:
 
 
 def render_cards(
-    sources: Sources, selection: Selection, cache: Cache | None, fingerprint_value: str
+    files: SourceFiles, selection: Selection, cache: Cache | None
 ) -> list[RenderedCard]:
     """Validate and render every selected card, or take them from the cache when the manifest,
     templates, selection and nb-release are all unchanged (the render would be the same)."""
-    cards = cache.rendered(fingerprint_value, selection) if cache is not None else None
+    cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
     if cards is None:
-        cards = render_all(load_manifest(sources.manifest), sources.cards, selection)
+        manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
+        cards = render_all(manifest, files, selection)
         if cache is not None:
-            cache.put_rendered(fingerprint_value, selection, cards)
+            cache.put_rendered(files.fingerprint, selection, cards)
     return cards
 
 
@@ -102,8 +104,8 @@ def build_plan(
     cache: Cache | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
-    fingerprint_value = sources.fingerprint()
-    cards = render_cards(sources, selection, cache, fingerprint_value)
+    files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    cards = render_cards(files, selection, cache)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -118,7 +120,7 @@ def build_plan(
         cards,
         live,
         hub=hub_label,
-        fingerprint=fingerprint_value,
+        fingerprint=files.fingerprint,
         tool_version=__version__,
         now=datetime.now(UTC),
     )
@@ -165,7 +167,13 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
 
 def check_integrity(plan: Plan, sources: Sources, source: str, cache: Cache | None = None) -> None:
     """Refuse, before any write, a plan whose entries are not what the manifest renders now."""
-    cards = render_cards(sources, Selection(), cache, sources.fingerprint())
+    files = read_sources(sources.manifest, sources.cards)
+    if files.fingerprint != plan.fingerprint:  # changed since check_plan: refuse, not guess
+        raise PlanError(
+            f"{source}: {sources.manifest} or {sources.cards}/ changed while the plan was checked",
+            hint="run `nb-release apply` again",
+        )
+    cards = render_cards(files, Selection(), cache)
     problems = plan_problems(plan, cards)
     if problems:
         count = len(problems)
