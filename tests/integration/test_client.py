@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.hub import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig
+from pipeline.localhub.quotas import Quota
 from pipeline.publish import Sources, apply_plan, build_plan
 from pipeline.render import Selection
 from tests.integration.conftest import REPOS, Project
@@ -289,3 +290,35 @@ def test_ctrl_c_starts_no_new_commit_and_reports_what_landed(project: Project) -
     assert {r.repo_id for r in result.results} | set(result.left) == set(REPOS)
     for repo_id in REPOS:  # the report says exactly what landed
         assert project.commits(repo_id) == (2 if repo_id in landed else 1)
+
+
+# --- the local Hub's quotas (429 with Retry-After, RateLimit and RateLimit-Policy) ---------------
+
+
+@pytest.mark.parametrize("jobs", ["1", "4"])
+def test_an_hourly_commit_quota_stops_cleanly_and_a_rerun_finishes(
+    project: Project, jobs: str
+) -> None:
+    project.hub.set_quotas([Quota("commits", 2, 3600)])
+    result = project.run("release", "--yes", "--jobs", jobs, "--max-wait", "5")
+    assert result.status == 3, result.out + result.err
+    assert "2 published" in result.out
+    assert "2 repo(s) left to publish" in result.out
+    assert "commit requests resets in" in result.out
+    published = [r for r in REPOS if project.commits(r) == 2]
+    assert len(published) == 2
+
+    project.hub.set_quotas([])
+    again = project.run("release", "--yes", "--jobs", jobs)
+    assert again.status == 0, again.out + again.err
+    assert "2 published" in again.out
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]  # no duplicate commit
+
+
+def test_a_short_api_window_is_waited_for_not_failed(project: Project) -> None:
+    project.hub.set_quotas([Quota("api", 4, 1), Quota("resolvers", 3, 1)])
+    result = project.run("release", "--yes", "--jobs", "4")
+    assert result.status == 0, result.out + result.err
+    assert "4 published" in result.out
+    project.hub.set_quotas([])
+    assert project.run("plan").status == 0
