@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 from pathlib import Path
 
 import httpx2
@@ -14,7 +15,7 @@ import pytest
 from pipeline.hub import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig
 from pipeline.localhub.quotas import Quota
-from pipeline.publish import Sources, apply_plan, build_plan
+from pipeline.publish import ApplyResult, Sources, apply_plan, build_plan
 from pipeline.render import Selection
 from tests.integration.conftest import REPOS, Project
 
@@ -322,3 +323,36 @@ def test_a_short_api_window_is_waited_for_not_failed(project: Project) -> None:
     assert "4 published" in result.out
     project.hub.set_quotas([])
     assert project.run("plan").status == 0
+
+
+def test_concurrent_applies_of_one_plan_report_each_commit_once(project: Project) -> None:
+    sources = Sources(manifest=project.folder / "models.toml", cards=project.folder / "cards")
+    planner = Hub(Target(url=project.hub.url, token=project.hub.token))
+    plan = build_plan(sources, Selection(), planner, project.hub.url)
+    results: list[ApplyResult] = []
+    start = threading.Barrier(3)
+
+    def run() -> None:
+        hub = Hub(Target(url=project.hub.url, token=project.hub.token))
+        start.wait()
+        results.append(apply_plan(plan, hub, jobs=4))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    published = [r.repo_id for result in results for r in result.with_status("published")]
+    already = [r.repo_id for result in results for r in result.with_status("already")]
+    assert sorted(published) == sorted(REPOS)  # each card published once, by one of the runs
+    assert len(already) == 2 * len(REPOS)  # the others say "already up to date"
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]
+
+
+def test_a_hung_request_times_out_and_is_retried(project: Project) -> None:
+    project.hub.set_faults(
+        FaultConfig(fault_rate=1.0, route="resolve", first_n=1, kinds=("slow",), slow_ms=3000)
+    )
+    result = project.run("plan", "--no-cache", "--timeout", "0.5")
+    assert result.status == 2, result.out + result.err
+    assert project.hub.counters.get("resolve") == len(REPOS) + 1
