@@ -55,7 +55,7 @@ from huggingface_hub.utils._http import (
 
 from pipeline.errors import AuthError, HubError
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import LiveCard
+from pipeline.records import CommitRecord, LiveCard
 from pipeline.retry import (
     DEFAULT_MAX_WAIT,
     RateLimited,
@@ -273,6 +273,35 @@ class Hub:
 
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(repo_ids)))) as pool:
             return list(pool.map(one, repo_ids))
+
+    def list_commits(self, repo_id: str, revision: str = "main") -> list[CommitRecord]:
+        """Every commit of `revision`, newest first (the Hub pages them; the client follows)."""
+        commits = self._call(
+            lambda: list(self.api.list_repo_commits(repo_id, revision=revision)),
+            f"listing the commits of {repo_id}",
+        )
+        return [
+            CommitRecord(
+                commit_id=c.commit_id,
+                created_at=c.created_at.isoformat().replace("+00:00", "Z"),
+                authors=tuple(str(a) for a in c.authors),
+                title=c.title,
+                message=c.message,
+            )
+            for c in commits
+        ]
+
+    def readme_blob_id(self, repo_id: str, revision: str) -> str | None:
+        """The blob id of README.md at `revision` (None without one): tells which commits touched
+        the card without downloading it. One listing of the repo's top folder."""
+        entries = self._call(
+            lambda: list(self.api.list_repo_tree(repo_id, revision=revision)),
+            f"listing the files of {repo_id} at {revision[:12]}",
+        )
+        for entry in entries:
+            if entry.path == README:
+                return getattr(entry, "blob_id", None)
+        return None
 
     def list_heads(self, namespace: str) -> dict[str, str]:
         """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""

@@ -7,9 +7,9 @@ and get plain results back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,17 +17,26 @@ from pipeline import __version__
 from pipeline.cache import Cache
 from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import HubError, PlanError
+from pipeline.history import read_ownership
 from pipeline.hub import CommitResult, Hub, QuotaError
 from pipeline.integrity import plan_problems
-from pipeline.manifest import load_manifest_bytes
+from pipeline.manifest import Manifest
+from pipeline.ownership import (
+    TRAILER_FINGERPRINT,
+    TRAILER_TOOL,
+    Decision,
+    Policies,
+    Policy,
+    decide,
+    describe_replaced,
+    resolve_policy,
+)
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.records import LiveCard, RenderedCard
 from pipeline.render import Selection, fingerprint, render_all
-from pipeline.sources import SourceFiles, read_sources
+from pipeline.sources import SourceFiles, load_sources
 
 PR_TITLE = "Update model card (nb-release)"
-TRAILER_TOOL = "Released-by"
-TRAILER_FINGERPRINT = "Manifest-fingerprint"
 
 # Commits in flight at once: enough to hide the round trips, few enough to stay inside the
 # Hub's per-window request budgets and its commit quota's pacing.
@@ -48,13 +57,12 @@ class Sources:
 
 
 def render_cards(
-    files: SourceFiles, selection: Selection, cache: Cache | None
+    files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
 ) -> list[RenderedCard]:
-    """Validate and render every selected card, or take them from the cache when the manifest,
-    templates, selection and nb-release are all unchanged (the render would be the same)."""
+    """Render every selected card, or take them from the cache when the manifest, templates,
+    selection and nb-release are all unchanged (the render would be the same)."""
     cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
     if cards is None:
-        manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
         cards = render_all(manifest, files, selection)
         if cache is not None:
             cache.put_rendered(files.fingerprint, selection, cards)
@@ -104,8 +112,8 @@ def build_plan(
     cache: Cache | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
-    files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
-    cards = render_cards(files, selection, cache)
+    files, manifest = load_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    cards = render_cards(files, manifest, selection, cache)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -115,6 +123,13 @@ def build_plan(
             hub.create_repo(card.repo_id)
     live = read_live(hub, [c.repo_id for c in cards], cache, on_read)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
+    owners = read_ownership(hub, cards, live, diffs)
+    policies: dict[str, tuple[Policy | None, Policy | None]] = {}
+    for variant in manifest.variants:
+        policies[variant.repo_id] = (
+            resolve_policy(variant.on_drift, default="skip") if variant.on_drift else None,
+            resolve_policy(variant.on_adopt, default="skip") if variant.on_adopt else None,
+        )
     return make_plan(
         diffs,
         cards,
@@ -123,6 +138,8 @@ def build_plan(
         fingerprint=files.fingerprint,
         tool_version=__version__,
         now=datetime.now(UTC),
+        owners=owners,
+        policies=policies,
     )
 
 
@@ -167,13 +184,8 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
 
 def check_integrity(plan: Plan, sources: Sources, source: str, cache: Cache | None = None) -> None:
     """Refuse, before any write, a plan whose entries are not what the manifest renders now."""
-    files = read_sources(sources.manifest, sources.cards)
-    if files.fingerprint != plan.fingerprint:  # changed since check_plan: refuse, not guess
-        raise PlanError(
-            f"{source}: {sources.manifest} or {sources.cards}/ changed while the plan was checked",
-            hint="run `nb-release apply` again",
-        )
-    cards = render_cards(files, Selection(), cache)
+    files, manifest = load_sources(sources.manifest, sources.cards)
+    cards = render_cards(files, manifest, Selection(), cache)
     problems = plan_problems(plan, cards)
     if problems:
         count = len(problems)
@@ -199,6 +211,14 @@ def describe(entry: PlanEntry, fingerprint_value: str) -> tuple[str, str]:
         parts.append("front matter re-formatted only")
     parts.append(f"+{diff.lines_added} -{diff.lines_removed} lines")
     summary = f"Rendered from models.toml and cards/ by nb-release ({'; '.join(parts)})."
+    owner = entry.owner
+    if owner is not None and owner.replaced and entry.state != "pending":
+        # An overwrite names what it replaces, so a person can bring it back.
+        summary += (
+            f"\n\nReplaces {entry.state} commits not made by nb-release (bring one back with "
+            f"`nb-release restore {entry.repo_id} --to COMMIT`):\n"
+            + describe_replaced(owner.replaced)
+        )
     trailers = (
         f"{TRAILER_TOOL}: nb-release {__version__}\n{TRAILER_FINGERPRINT}: {fingerprint_value}"
     )
@@ -210,6 +230,7 @@ def apply_plan(
     hub: Hub,
     *,
     create_pr: bool = False,
+    as_pr: Collection[str] = (),
     jobs: int = DEFAULT_JOBS,
     on_done: Progress | None = None,
 ) -> ApplyResult:
@@ -217,7 +238,8 @@ def apply_plan(
 
     A repo whose head moved is reported stale; a failure on one repo is that repo's failure and
     the others go on. A quota that will not reset within --max-wait, or Ctrl-C, stops the
-    starting of new commits; the commits in flight finish and are reported.
+    starting of new commits; the commits in flight finish and are reported. The repos in
+    `as_pr` (or all, with `create_pr`) go to nb-release's own pull request instead of main.
     """
     changes = plan.changes
     unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
@@ -231,7 +253,7 @@ def apply_plan(
         if stop.is_set():
             return None
         try:
-            result = _apply_one(entry, plan, hub, create_pr)
+            result = _apply_one(entry, plan, hub, create_pr or entry.repo_id in as_pr)
         except QuotaError as exc:
             stopped.append(exc)
             stop.set()
@@ -319,3 +341,61 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
         description=description,
         revision=ref,
     )
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+def decide_all(
+    plan: Plan,
+    on_drift: Policy | None,
+    on_adopt: Policy | None,
+    default: Policies,
+) -> dict[str, Decision]:
+    """Each repo's decision: the command line's policy, else the manifest's, else `default`."""
+    out: dict[str, Decision] = {}
+    for entry in plan.entries:
+        policies = Policies(
+            on_drift=resolve_policy(on_drift, entry.on_drift, default=default.on_drift),
+            on_adopt=resolve_policy(on_adopt, entry.on_adopt, default=default.on_adopt),
+        )
+        out[entry.repo_id] = decide(entry.state, policies)
+    return out
+
+
+@dataclass(frozen=True)
+class DecidedResult:
+    """What a policy-driven publish did: the writes, and the repos left as they are."""
+
+    applied: ApplyResult
+    skipped: tuple[PlanEntry, ...]  # drift or adopt left alone by policy
+
+    @property
+    def complete(self) -> bool:
+        return self.applied.complete
+
+
+def apply_decided(
+    plan: Plan,
+    hub: Hub,
+    decisions: Mapping[str, Decision],
+    *,
+    create_pr: bool = False,
+    jobs: int = DEFAULT_JOBS,
+    on_done: Progress | None = None,
+) -> DecidedResult:
+    """Publish the repos decided `publish` (to main, or as PRs with create_pr), open or update
+    nb-release's PR for those decided `pr`, and leave those decided `skip` alone."""
+
+    writing = replace(
+        plan,
+        entries=tuple(
+            e
+            for e in plan.entries
+            if decisions.get(e.repo_id) in ("publish", "pr") or e.action == "unchanged"
+        ),
+    )
+    as_pr = {repo for repo, decision in decisions.items() if decision == "pr"}
+    applied = apply_plan(writing, hub, create_pr=create_pr, as_pr=as_pr, jobs=jobs, on_done=on_done)
+    skipped = tuple(e for e in plan.changes if decisions.get(e.repo_id) == "skip")
+    return DecidedResult(applied, skipped)

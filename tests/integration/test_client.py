@@ -192,14 +192,14 @@ def test_a_tampered_plan_is_refused_before_any_write(project: Project, tamper: s
     entry = data["entries"][0]
     if tamper == "repo_id":
         entry["repo_id"] = "Evil/elsewhere"
-        entry["action"] = "create-repo"
+        entry["action"] = entry["state"] = "create-repo"
         entry["head_sha"] = None
         expected = "the manifest has no such repo"
     elif tamper == "content":
         entry["content"] = entry["content"] + "\n<script>x</script>\n"
         expected = "content is not the card the manifest renders now"
     else:
-        entry["action"] = "create-repo"
+        entry["action"] = entry["state"] = "create-repo"
         entry["head_sha"] = None
         expected = "the manifest does not allow it"
     plan_file.write_text(json.dumps(data))
