@@ -59,7 +59,13 @@ from huggingface_hub.utils._http import (
 from pipeline.errors import AuthError, HubError
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
-from pipeline.retry import DEFAULT_MAX_WAIT, RateLimited, RetryPolicy, observe_response
+from pipeline.retry import (
+    DEFAULT_MAX_WAIT,
+    RateLimited,
+    RetryPolicy,
+    after_response,
+    before_request,
+)
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
@@ -124,8 +130,12 @@ class QuotaError(HubError):
         self.resume_at = resume_at  # wall-clock time (epoch seconds)
 
 
+def _pace(request: httpx2.Request) -> None:
+    before_request(request.url.path)
+
+
 def _observe(response: httpx2.Response) -> None:
-    observe_response(response.headers)
+    after_response(response.request.url.path, response.headers)
 
 
 _SESSION_TIMEOUT: list[float | None] = []
@@ -139,7 +149,7 @@ def _install_session(timeout: float | None) -> None:
 
     def factory() -> httpx2.Client:
         return httpx2.Client(
-            event_hooks={"request": [hf_request_event_hook], "response": [_observe]},
+            event_hooks={"request": [hf_request_event_hook, _pace], "response": [_observe]},
             follow_redirects=True,
             timeout=timeout,
         )
