@@ -221,22 +221,32 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _render(args: argparse.Namespace, console: Console) -> int:
+    from pipeline import render as r
     from pipeline.manifest import load_manifest
-    from pipeline.render import Selection, differing_files, render_all, write_cards
 
     manifest = load_manifest(args.manifest)
-    cards = render_all(manifest, args.cards, Selection(tuple(args.only), tuple(args.exclude)))
+    cards = r.render_all(manifest, args.cards, r.Selection(tuple(args.only), tuple(args.exclude)))
+    gone = r.stale_files(manifest, args.out)  # cards of variants no longer in the manifest
     if args.check:
-        stale = differing_files(cards, args.out)
-        if stale:
-            console.print(f"{len(stale)} of {len(cards)} cards differ from a fresh render:")
-            for path in stale:
+        differ = r.differing_files(cards, args.out)
+        if differ:
+            console.print(f"{len(differ)} of {len(cards)} cards differ from a fresh render:")
+            for path in differ:
                 console.print(f"  {path}")
+        if gone:
+            noun = "card is" if len(gone) == 1 else "cards are"
+            console.print(f"{len(gone)} {noun} of variants no longer in the manifest:")
+            for path in gone:
+                console.print(f"  {path}")
+        if differ or gone:
             return EXIT_ERROR
         console.print(f"All {len(cards)} cards under {args.out} match a fresh render.")
         return EXIT_OK
-    written = write_cards(cards, args.out)
-    console.print(f"Rendered {len(written)} cards to {args.out}/")
+    written = r.write_cards(cards, args.out)
+    r.remove_stale(gone)
+    removed = f"; removed {len(gone)} of variants no longer in the manifest" if gone else ""
+
+    console.print(f"Rendered {len(written)} cards to {args.out}/{removed}")
     return EXIT_OK
 
 
