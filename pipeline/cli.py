@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.hub import Hub, open_hub, resolve_spec
+from pipeline.localhub.cli import add_serve_arguments, serve_from_args
 from pipeline.plan import Plan, read_plan, write_plan
 from pipeline.publish import ApplyResult, Sources, apply_plan, build_plan, check_plan
 from pipeline.render import Selection
@@ -198,65 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the local Hub until interrupted (Ctrl-C). Prints its URL and the path "
         "of its token file, never a token.",
     )
-    serve.add_argument(
-        "--root",
-        type=Path,
-        default=Path(".hub"),
-        metavar="DIR",
-        help="the store folder (default: .hub)",
-    )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="the address to bind (default: 127.0.0.1)"
-    )
-    serve.add_argument(
-        "--port", type=int, default=0, metavar="N", help="the port (default: 0, a free port)"
-    )
-    serve.add_argument(
-        "--allow-non-loopback",
-        action="store_true",
-        help="allow binding an address other than loopback",
-    )
-    serve.add_argument(
-        "--latency-ms",
-        type=float,
-        default=0.0,
-        metavar="N",
-        help="fixed latency added to every request, in milliseconds",
-    )
-    serve.add_argument(
-        "--jitter-ms",
-        type=float,
-        default=0.0,
-        metavar="N",
-        help="random extra latency of up to N milliseconds",
-    )
-    serve.add_argument(
-        "--fault-rate",
-        type=float,
-        default=0.0,
-        metavar="P",
-        help="the share of requests (0 to 1) answered with an injected fault",
-    )
-    serve.add_argument(
-        "--fault-seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="the seed of the fault mix, for repeatable runs",
-    )
-    serve.add_argument(
-        "--fault-route",
-        default=None,
-        metavar="ROUTE",
-        help="inject faults only on this route (e.g. commit, resolve)",
-    )
-    serve.add_argument(
-        "--fault-first",
-        type=int,
-        default=None,
-        metavar="N",
-        help="inject faults only on the first N requests (of the route)",
-    )
+    add_serve_arguments(serve)  # the local Hub owns its options
     serve.set_defaults(handler=_hub_serve)
     return parser
 
@@ -440,24 +383,7 @@ def _stderr() -> Console:
 
 
 def _hub_serve(args: argparse.Namespace, console: Console) -> int:
-    from pipeline.localhub import FaultConfig, serve_forever
-
-    faults = FaultConfig(
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        fault_rate=args.fault_rate,
-        fault_seed=args.fault_seed,
-        route=args.fault_route,
-        first_n=args.fault_first,
-    )
-    serve_forever(
-        root=args.root,
-        host=args.host,
-        port=args.port,
-        faults=faults,
-        allow_non_loopback=args.allow_non_loopback,
-        announce=lambda line: console.print(line, highlight=False, soft_wrap=True),
-    )
+    serve_from_args(args, lambda line: console.print(line, highlight=False, soft_wrap=True))
     return EXIT_OK
 
 

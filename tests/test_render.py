@@ -50,8 +50,9 @@ def test_golden_card(repo_id: str) -> None:
 
 
 def test_every_variant_renders_with_lf_and_one_trailing_newline() -> None:
+    """The shipped manifest renders, one card per variant, however many it has (issue 9)."""
     cards = _family()
-    assert len(cards) == 16
+    assert len(cards) == len(load_manifest(ROOT / "models.toml").variants) > 0
     for repo_id, content in cards.items():
         assert "\r" not in content, repo_id
         assert content.endswith("\n") and not content.endswith("\n\n"), repo_id
@@ -85,10 +86,11 @@ def test_render_is_byte_identical_and_check_passes(
     shutil.copytree(ROOT / "cards", tmp_path / "cards")
     shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
     monkeypatch.chdir(tmp_path)
+    count = len(load_manifest(tmp_path / "models.toml").variants)
     assert main(["render", "--out", "a"]) == 0
     assert main(["render", "--out", "b"]) == 0
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("README.md"))
-    assert len(files_a) == 16
+    assert len(files_a) == count
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
     assert main(["render", "--out", "a", "--check"]) == 0
@@ -98,7 +100,7 @@ def test_render_is_byte_identical_and_check_passes(
     capsys.readouterr()
     assert main(["render", "--out", "a", "--check"]) == 1
     out = capsys.readouterr().out
-    assert "1 of 16 cards differ" in out and "nb-llama-3.1-8B/README.md" in out
+    assert f"1 of {count} cards differ" in out and "nb-llama-3.1-8B/README.md" in out
     assert edited.read_text().endswith("hand edit\n"), "--check writes nothing"
 
 
@@ -203,10 +205,11 @@ def test_a_misspelt_name_is_reported_once_with_a_suggestion(tmp_path: Path) -> N
 def test_only_and_exclude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     manifest = load_manifest(ROOT / "models.toml")
+    names = [v.name for v in manifest.variants]
     gguf = render_all(manifest, ROOT / "cards", Selection(only=("*-GGUF",)))
-    assert len(gguf) == 5
+    assert len(gguf) == sum(n.endswith("-GGUF") for n in names) > 0
     rest = render_all(manifest, ROOT / "cards", Selection(exclude=("*-GGUF", "*sft")))
-    assert len(rest) == 9
+    assert len(rest) == sum(not n.endswith(("-GGUF", "sft")) for n in names) > 0
 
 
 def test_only_matching_nothing_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
