@@ -36,6 +36,8 @@ lint: $(STAMP)
 	@echo "==> ruff"
 	@$(BIN)/ruff check pipeline tests bench
 	@$(BIN)/ruff format --check pipeline tests bench
+	@echo "==> codespell (the cards' prose)"
+	@$(BIN)/codespell cards tests/golden
 
 typecheck: $(STAMP)
 	@echo "==> mypy --strict"

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline import __version__
+from pipeline import __version__, preview
 from pipeline.errors import PipelineError
 from pipeline.hub import Hub, open_hub, resolve_spec
 from pipeline.localhub.cli import add_serve_arguments, serve_from_args
@@ -153,11 +153,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument(
         "--format",
-        choices=("text", "markdown", "json"),
+        choices=("text", "markdown", "json", "html"),
         default="text",
-        help="the report's format on standard output (default: text)",
+        help="the report's format on standard output (default: text); html: the review page "
+        "of `nb-release preview`, written to --out FILE instead of a plan when --out is given",
     )
     plan.set_defaults(handler=_plan)
+
+    preview_cmd = commands.add_parser(
+        "preview",
+        help="write the review page: the plan and each changed card as the Hub shows it",
+        description="Plan, then write one self-contained HTML page (no script, nothing loaded "
+        "from the network) to DIR/index.html: the plan's table, then each changed card as the "
+        "Hub shows it, live and rendered side by side, the changed blocks marked. Needs no "
+        "write token. Exit status 0 when the page is written, 1 on error.",
+    )
+    _add_source(preview_cmd)
+    _add_selection(preview_cmd)
+    _add_hub(preview_cmd)
+    preview_cmd.add_argument(
+        "--out",
+        type=Path,
+        default=Path("build/preview"),
+        metavar="DIR",
+        help="where to write index.html (default: build/preview)",
+    )
+    preview_cmd.set_defaults(handler=_preview)
 
     apply = commands.add_parser(
         "apply",
@@ -286,6 +307,13 @@ def _make_plan(args: argparse.Namespace, hub: Hub, console: Console) -> Plan:
 def _plan(args: argparse.Namespace, console: Console) -> int:
     with open_hub(args.hub, args.hub_root) as hub:
         plan = _make_plan(args, hub, _stderr())
+        page = _preview_page(plan, hub) if args.format == "html" else None
+    if page is not None:
+        if args.out is not None:
+            preview.write_page(page, args.out)
+        else:
+            console.out(page, end="")
+        return EXIT_ERROR if plan.errors else EXIT_PENDING if plan.has_changes else EXIT_OK
     if args.out is not None:
         write_plan(plan, args.out)
     if args.format == "json":
@@ -302,6 +330,20 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
     if plan.errors:
         return EXIT_ERROR
     return EXIT_PENDING if plan.has_changes else EXIT_OK
+
+
+def _preview_page(plan: Plan, hub: Hub) -> str:
+    live = preview.live_contents(plan, lambda repo, rev: hub.read_card(repo, rev).content)
+    return preview.render_page(plan, live, hub.target.display)
+
+
+def _preview(args: argparse.Namespace, console: Console) -> int:
+    with open_hub(args.hub, args.hub_root) as hub:
+        plan = _make_plan(args, hub, _stderr())
+        page = _preview_page(plan, hub)
+    path = preview.write_page(page, args.out / "index.html")
+    console.print(f"Preview of {len(plan.changes)} changed card(s) written to {path}")
+    return EXIT_OK
 
 
 def _publish(plan: Plan, hub: Hub, create_pr: bool, console: Console) -> int:

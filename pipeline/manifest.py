@@ -421,6 +421,9 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         replace(v, base_model_variant=variants[parents[i]].name) if i in parents else v
         for i, v in sorted(variants.items())
     ]
+    resolved = _inherit_from_parents(
+        resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
+    )
     return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
 
 
@@ -725,3 +728,28 @@ def _family_problems(
                         "a quantisation has the Llama version and size of the model it quantises",
                     )
     return problems, parents
+
+
+def _inherit_from_parents(
+    variants: list[Variant],
+    parents: dict[int, int],
+    raws: list[_RawVariant],
+    kinds: Mapping[str, _KindDefaults],
+    defaults: _Defaults,
+) -> list[Variant]:
+    """A gguf variant speaks its parent's languages (issue 11): unless the variant or
+    [kinds.gguf] sets them, it takes its parent's `languages`, and its parent's `tags` before
+    its own extra_tags, so a quantisation of a NoTraM model does not list Swedish and Danish."""
+    out = list(variants)
+    for index, parent in parents.items():
+        child, source = variants[index], variants[parent]
+        if child.kind != "gguf" or source.kind == "gguf":
+            continue
+        layers = (raws[index], kinds.get(child.kind))
+        if _pick("languages", *layers) is None:
+            out[index] = replace(out[index], languages=source.languages)
+        if _pick("tags", *layers) is None:
+            inherited = _pick("tags", raws[parent], kinds.get(source.kind), defaults) or ()
+            extra = [t for layer in (defaults, *layers) if layer for t in layer.extra_tags or ()]
+            out[index] = replace(out[index], tags=tuple(dict.fromkeys([*inherited, *extra])))
+    return out
