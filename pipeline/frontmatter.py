@@ -25,6 +25,7 @@ The canonical layout (what `dump` and `canonicalize` produce):
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import functools
 import io
@@ -96,13 +97,34 @@ def load(yaml_text: str, *, card: str = "<front matter>", line_offset: int = 0) 
     """The YAML 1.2 data of `yaml_text` as plain Python: dict, list, str, int, float, bool, None.
 
     A YAML error raises CardError naming `card` and the line (`line_offset` lines precede the YAML).
+    A text read before (a rendered card's canonical front matter is read while it is rendered)
+    is not parsed again; each caller gets its own copy.
     """
+    known = _READ12.get(yaml_text, _UNREAD)
+    if known is not _UNREAD:
+        return copy.deepcopy(known)
     refuse_anchors(yaml_text, card, line_offset)
     try:
-        return _safe12().load(yaml_text)
+        data = _safe12().load(yaml_text)
     except YAMLError as exc:
         problem = _yaml_problem(exc, card, line_offset)
         raise CardError(f"the front matter of {card} is not valid YAML", [problem]) from exc
+    _remember12(yaml_text, data)
+    return copy.deepcopy(data)
+
+
+# YAML 1.2 readings of front matter texts, newest last, shared by `load` and the canonical
+# reading; bounded so that a long run does not keep every card it ever read.
+_READ12: dict[str, Any] = {}
+_READ12_MAX = 8192
+_UNREAD = object()
+
+
+def _remember12(yaml_text: str, data: Any) -> None:
+    _READ12[yaml_text] = data
+    if len(_READ12) > _READ12_MAX:
+        with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread
+            del _READ12[next(iter(_READ12))]
 
 
 def dump(data: Mapping[Any, Any] | None) -> str:
@@ -284,6 +306,7 @@ def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
     )
     # The YAML between the fences once joined, as `split` gives it back: without its last newline.
     between = canonical[:-1] if canonical.endswith("\n") else canonical
+    _remember12(between, data12)
     return _Canonical(canonical, Reading(between, 1, data12, data11), disagreements)
 
 
