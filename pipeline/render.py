@@ -215,11 +215,13 @@ def render_all(
             continue
         card = f"{variant.repo_id}/README.md"
         try:
-            content = frontmatter.canonicalize(text, card)
+            content, reading = frontmatter.canonical_reading(text, card)
         except CardError as exc:
             card_problems.extend(exc.problems)
             continue
-        problems = metadata.check_metadata(card, content, expected=_expected_metadata(variant))
+        problems = metadata.check_metadata(
+            card, content, expected=_expected_metadata(variant), reading=reading
+        )
         size = len(content.encode("utf-8"))
         if size > MAX_CARD_BYTES:
             problems.append(_too_large(card, size))
