@@ -327,7 +327,7 @@ def _depth(data: object) -> int:
 
 
 def _too_deep(file: str, locator: Locator) -> ManifestError:
-    depth, line, column = locator.deepest()
+    depth, line, column = locator.deepest(beyond=MAX_DEPTH)
     problem = Problem(
         file,
         f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
