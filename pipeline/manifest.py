@@ -277,22 +277,26 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 
 
-def _read_text(path: Path) -> str:
+def read_manifest_bytes(path: Path) -> bytes:
+    """The manifest file's bytes (what a fingerprint is made of); ManifestError if unreadable."""
     file = str(path)
     try:
         if path.stat().st_size > MAX_BYTES:
             message = f"the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
             raise ManifestError("cannot read the manifest", [Problem(file, message)])
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ManifestError("cannot read the manifest", [Problem(file, reason)]) from None
+
+
+def _decode(file: str, raw: bytes) -> str:
     try:
         # "utf-8-sig": editors on Windows write a byte order mark, which TOML does not allow
         # and tomllib reports as "Invalid statement" at 1:1 (issue 8 row 13); it means nothing.
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -305,6 +309,8 @@ def _read_text(path: Path) -> str:
             hint="save models.toml as UTF-8",
         )
         raise ManifestError("cannot read the manifest", [problem]) from None
+    # Universal newlines, as reading the file as text did.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _depth(data: object) -> int:
@@ -354,8 +360,13 @@ def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
 
 def load_manifest(path: Path) -> Manifest:
     """Read and validate models.toml; raise ManifestError listing every problem."""
+    return load_manifest_bytes(path, read_manifest_bytes(path))
+
+
+def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
+    """Validate the manifest bytes `source` read from `path` (what a fingerprint is made of)."""
     file = str(path)
-    text = _read_text(path)
+    text = _decode(file, source)
     data, locator = _parse(file, text)
     problems: list[Problem] = []
 

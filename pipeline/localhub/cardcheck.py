@@ -26,6 +26,13 @@ JSON = Any  # a value json.dumps accepts: dict, list, str, int, float, bool or N
 FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 EMPTY_METADATA = "empty or missing yaml metadata in repo card"
+INVALID_METADATA = "Invalid metadata in README.md."
+
+# Cards are a few levels deep and a few hundred values; the bounds stop a nesting or alias bomb
+# (`a: &a [*b, *b, ...]`: a few lines that expand to billions of values) from exhausting the stack,
+# the CPU or the memory of the server that reads it.
+MAX_DEPTH = 64
+MAX_VALUES = 100_000
 
 
 class MetadataError(ValueError):
@@ -45,11 +52,13 @@ def load(text: str) -> dict[str, JSON]:
         data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as error:
         raise MetadataError(f"Invalid YAML in README.md metadata: {_one_line(error)}") from error
+    except RecursionError:
+        raise MetadataError("README.md metadata is nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise MetadataError("README.md metadata must be a YAML mapping (key: value)")
-    safe = json_safe(data)
+    safe = json_safe(data, _Budget())
     assert isinstance(safe, dict)
     return safe
 
@@ -65,12 +74,32 @@ def card_data(readme: bytes) -> dict[str, JSON] | None:
         return None
 
 
-def json_safe(value: object) -> JSON:
+class _Budget:
+    """How many more values json_safe may produce (aliases make a small text expand hugely)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_VALUES
+
+    def spend(self, depth: int) -> None:
+        self.left -= 1
+        if depth > MAX_DEPTH:
+            raise MetadataError(
+                f"README.md metadata is nested too deeply (over {MAX_DEPTH} levels)"
+            )
+        if self.left < 0:
+            raise MetadataError(
+                f"README.md metadata expands to over {MAX_VALUES} values (YAML aliases?)"
+            )
+
+
+def json_safe(value: object, budget: _Budget | None = None, depth: int = 0) -> JSON:
     """What JSON.stringify makes of a js-yaml value: dates as ISO strings, NaN as null."""
+    budget = budget or _Budget()
+    budget.spend(depth)
     if isinstance(value, dict):
-        return {_key(k): json_safe(v) for k, v in value.items()}
+        return {_key(k): json_safe(v, budget, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(v) for v in value]
+        return [json_safe(v, budget, depth + 1) for v in value]
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -91,7 +120,7 @@ def _key(key: object) -> str:
         return key
     if isinstance(key, tuple):
         return ",".join(_key(k) for k in key)
-    return str(json_safe(key))
+    return str(json_safe(key, _Budget()))
 
 
 def _one_line(error: Exception) -> str:
