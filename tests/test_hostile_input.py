@@ -14,15 +14,7 @@ from pipeline.cli import main
 from tests.hostile.corpus import CASES, HostileCase, judge, materialise, snapshot
 
 
-def _marks(case: HostileCase) -> list[pytest.MarkDecorator]:
-    if case.needs is None:
-        return []
-    # Strict: the day the fix lands this fails as XPASS, and the mark must go.
-    reason = f"fixed by the {case.needs} helper's work (issue 8)"
-    return [pytest.mark.xfail(strict=True, run=case.runs, reason=reason)]
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=_marks(c)) for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_case(
     case: HostileCase,
     tmp_path: Path,

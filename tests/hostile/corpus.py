@@ -15,8 +15,8 @@ Two runners use it:
   `judge(case, status, stdout, stderr)` returns what is wrong with an outcome ([] when right);
   `snapshot(folder)` is every file's bytes, to compare before and after (nothing written).
 
-Cases marked `needs="render"` are template holes fixed by the `render` helper's work (issue 8
-rows 5, 6, 7, 12); `runs=False` marks those that hang or exhaust memory until then.
+The template cases (sandbox escapes, recursive macros, `{{ 1/0 }}`, alias bombs, oversize cards:
+issue 8 rows 5, 6, 7, 12) are refused by the render stage; the rest by the manifest's reading.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ class HostileCase:
     expect: str  # a substring the error output must contain
     place: str  # a regex the error output must match: the file and the place
     templates: Mapping[str, str] = field(default_factory=dict)  # laid over cards/
-    needs: str | None = None  # "render": passes once the render helper's fixes are in
-    runs: bool = True  # False: would hang or exhaust memory before `needs` is met
 
 
 # --- the family every case starts from ------------------------------------------------------
@@ -526,9 +524,7 @@ def _structure_cases() -> list[HostileCase]:
 _HOSTILE_TEMPLATE = "hostile.md.j2"
 
 
-def _template_case(
-    name: str, body: str, expect: str, *, needs: str | None = "render", runs: bool = True
-) -> HostileCase:
+def _template_case(name: str, body: str, expect: str) -> HostileCase:
     """Variant 0 rendered with cards/hostile.md.j2: a base card whose overview is `body`."""
     template = '{% extends "base.md.j2" %}\n{% block overview %}\n' + body + "\n{% endblock %}\n"
     return HostileCase(
@@ -537,8 +533,6 @@ def _template_case(
         expect,
         _AT_TEMPLATE,
         templates={_HOSTILE_TEMPLATE: template},
-        needs=needs,
-        runs=runs,
     )
 
 
@@ -588,19 +582,29 @@ def _template_cases() -> list[HostileCase]:
             _HOSTILE_TEMPLATE,
             _AT_TEMPLATE,
             templates={_HOSTILE_TEMPLATE: '{% extends "hostile.md.j2" %}\n'},
-            needs="render",
         ),
         _template_case("division-by-zero", "{{ 1/0 }}", _HOSTILE_TEMPLATE),
         _template_case(
             "huge-range",
             "{% for i in range(10**10) %}{% endfor %}",
             _HOSTILE_TEMPLATE,
-            runs=False,
         ),
         _template_case(
-            "oversize-card",
+            "oversize-card-by-a-repeat",
             '{{ "x" * (9 * 1024 * 1024) }}',
-            "README.md",
+            "over the card limit",
+        ),
+        HostileCase(
+            # Issue 8 row 12: an 8 MB card passed validate and failed at the Hub with 413. The
+            # output as a whole is too large, so the place is the template, not one line of it.
+            "template-oversize-card-by-a-loop",
+            _with_variant_line(0, f'template = "{_HOSTILE_TEMPLATE}"'),
+            "over the card limit",
+            r"cards/hostile\.md\.j2(:\d+)?: ",
+            templates={
+                _HOSTILE_TEMPLATE: '{% extends "base.md.j2" %}\n{% block overview %}\n'
+                "{% for i in range(100000) %}" + "x" * 79 + "\n{% endfor %}\n{% endblock %}\n"
+            },
         ),
         HostileCase(
             "template-alias-bomb",
@@ -610,8 +614,6 @@ def _template_cases() -> list[HostileCase]:
             templates={
                 _HOSTILE_TEMPLATE: "---\n" + _alias_bomb() + "\nlicense: llama3.1\n---\n# card\n"
             },
-            needs="render",
-            runs=False,
         ),
         HostileCase(
             "template-include-outside-cards",
@@ -620,8 +622,8 @@ def _template_cases() -> list[HostileCase]:
             r"cards/hostile\.md\.j2(:\d+)?: ",  # the template that includes it
             templates={_HOSTILE_TEMPLATE: '{% include "../../../../etc/passwd" %}\n'},
         ),
-        _template_case("undefined-variable", "{{ model_nmae }}", "model_nmae", needs=None),
-        _template_case("syntax-error", "{% if %}", "template syntax error", needs=None),
+        _template_case("undefined-variable", "{{ model_nmae }}", "model_nmae"),
+        _template_case("syntax-error", "{% if %}", "template syntax error"),
         HostileCase(
             # A YAML tag that would build a Python object if the front matter were loaded unsafely.
             "template-python-tag-in-front-matter",
