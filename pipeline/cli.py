@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from pipeline import __version__, preview
 from pipeline.errors import PipelineError
 from pipeline.hub import Hub, open_hub, resolve_spec
+from pipeline.localhub.cli import add_serve_arguments, serve_from_args
 from pipeline.plan import Plan, read_plan, write_plan
 from pipeline.publish import ApplyResult, Sources, apply_plan, build_plan, check_plan
 from pipeline.render import Selection
@@ -219,65 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the local Hub until interrupted (Ctrl-C). Prints its URL and the path "
         "of its token file, never a token.",
     )
-    serve.add_argument(
-        "--root",
-        type=Path,
-        default=Path(".hub"),
-        metavar="DIR",
-        help="the store folder (default: .hub)",
-    )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="the address to bind (default: 127.0.0.1)"
-    )
-    serve.add_argument(
-        "--port", type=int, default=0, metavar="N", help="the port (default: 0, a free port)"
-    )
-    serve.add_argument(
-        "--allow-non-loopback",
-        action="store_true",
-        help="allow binding an address other than loopback",
-    )
-    serve.add_argument(
-        "--latency-ms",
-        type=float,
-        default=0.0,
-        metavar="N",
-        help="fixed latency added to every request, in milliseconds",
-    )
-    serve.add_argument(
-        "--jitter-ms",
-        type=float,
-        default=0.0,
-        metavar="N",
-        help="random extra latency of up to N milliseconds",
-    )
-    serve.add_argument(
-        "--fault-rate",
-        type=float,
-        default=0.0,
-        metavar="P",
-        help="the share of requests (0 to 1) answered with an injected fault",
-    )
-    serve.add_argument(
-        "--fault-seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="the seed of the fault mix, for repeatable runs",
-    )
-    serve.add_argument(
-        "--fault-route",
-        default=None,
-        metavar="ROUTE",
-        help="inject faults only on this route (e.g. commit, resolve)",
-    )
-    serve.add_argument(
-        "--fault-first",
-        type=int,
-        default=None,
-        metavar="N",
-        help="inject faults only on the first N requests (of the route)",
-    )
+    add_serve_arguments(serve)  # the local Hub owns its options
     serve.set_defaults(handler=_hub_serve)
     return parser
 
@@ -299,22 +242,32 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _render(args: argparse.Namespace, console: Console) -> int:
+    from pipeline import render as r
     from pipeline.manifest import load_manifest
-    from pipeline.render import Selection, differing_files, render_all, write_cards
 
     manifest = load_manifest(args.manifest)
-    cards = render_all(manifest, args.cards, Selection(tuple(args.only), tuple(args.exclude)))
+    cards = r.render_all(manifest, args.cards, r.Selection(tuple(args.only), tuple(args.exclude)))
+    gone = r.stale_files(manifest, args.out)  # cards of variants no longer in the manifest
     if args.check:
-        stale = differing_files(cards, args.out)
-        if stale:
-            console.print(f"{len(stale)} of {len(cards)} cards differ from a fresh render:")
-            for path in stale:
+        differ = r.differing_files(cards, args.out)
+        if differ:
+            console.print(f"{len(differ)} of {len(cards)} cards differ from a fresh render:")
+            for path in differ:
                 console.print(f"  {path}")
+        if gone:
+            noun = "card is" if len(gone) == 1 else "cards are"
+            console.print(f"{len(gone)} {noun} of variants no longer in the manifest:")
+            for path in gone:
+                console.print(f"  {path}")
+        if differ or gone:
             return EXIT_ERROR
         console.print(f"All {len(cards)} cards under {args.out} match a fresh render.")
         return EXIT_OK
-    written = write_cards(cards, args.out)
-    console.print(f"Rendered {len(written)} cards to {args.out}/")
+    written = r.write_cards(cards, args.out)
+    r.remove_stale(gone)
+    removed = f"; removed {len(gone)} of variants no longer in the manifest" if gone else ""
+
+    console.print(f"Rendered {len(written)} cards to {args.out}/{removed}")
     return EXIT_OK
 
 
@@ -472,24 +425,7 @@ def _stderr() -> Console:
 
 
 def _hub_serve(args: argparse.Namespace, console: Console) -> int:
-    from pipeline.localhub import FaultConfig, serve_forever
-
-    faults = FaultConfig(
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        fault_rate=args.fault_rate,
-        fault_seed=args.fault_seed,
-        route=args.fault_route,
-        first_n=args.fault_first,
-    )
-    serve_forever(
-        root=args.root,
-        host=args.host,
-        port=args.port,
-        faults=faults,
-        allow_non_loopback=args.allow_non_loopback,
-        announce=lambda line: console.print(line, highlight=False, soft_wrap=True),
-    )
+    serve_from_args(args, lambda line: console.print(line, highlight=False, soft_wrap=True))
     return EXIT_OK
 
 

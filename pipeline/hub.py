@@ -45,7 +45,6 @@ from huggingface_hub.utils._headers import build_hf_headers
 from huggingface_hub.utils._http import hf_raise_for_status, http_backoff
 
 from pipeline.errors import AuthError, HubError
-from pipeline.localhub import LocalHub
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import LiveCard
 
@@ -311,6 +310,8 @@ def open_hub(
     """
     resolved = resolve_spec(spec)
     if resolved == LOCAL:
+        from pipeline.localhub.app import LocalHub  # the server, only where it is opened
+
         root = local_root or Path(".hub")
         fresh = not (root / TOKENS_NAME).exists()
         with LocalHub(root=root) as server:

@@ -43,8 +43,6 @@ not know, newer or older (plans live for minutes: plan again rather than migrate
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
+from pipeline.atomic import write_text_atomically
 from pipeline.diff import (
     ACTIONS,
     ERROR_ACTIONS,
@@ -361,23 +360,6 @@ def _loc(loc: Sequence[int | str]) -> str:
 def dumps_json(data: Mapping[str, Any]) -> str:
     """Stable JSON text: sorted keys, two-space indent, UTF-8 characters kept, trailing newline."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write `text` (UTF-8, LF as given) to `path` via a temp file in the same directory."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # 0o666 before the umask (not mkstemp's 0o600): a plan is not a secret, CI may upload it.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def write_plan(plan: Plan, path: Path) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pipeline import html_card
-from pipeline.plan import Plan, PlanEntry, write_text_atomically
+from pipeline.atomic import write_text_atomically
+from pipeline.plan import Plan, PlanEntry
 from pipeline.report import metadata_summary
 
 # No script, no network: styles inline, images only as data: (the renderer makes none).

@@ -15,9 +15,9 @@ from pipeline import __version__
 from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import PlanError
 from pipeline.hub import CommitResult, Hub
-from pipeline.manifest import load_manifest
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.render import Selection, fingerprint, render_all
+from pipeline.sources import load_sources
 
 PR_TITLE = "Update model card (nb-release)"
 TRAILER_TOOL = "Released-by"
@@ -46,8 +46,8 @@ def build_plan(
     on_start: Callable[[int], None] | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
-    manifest = load_manifest(sources.manifest)
-    cards = render_all(manifest, sources.cards, selection)
+    files, manifest = load_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    cards = render_all(manifest, files, selection)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -62,7 +62,7 @@ def build_plan(
         cards,
         live,
         hub=hub_label,
-        fingerprint=sources.fingerprint(),
+        fingerprint=files.fingerprint,
         tool_version=__version__,
         now=datetime.now(UTC),
     )
