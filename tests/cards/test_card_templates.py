@@ -125,13 +125,6 @@ def canonical(text: str) -> str:
     return frontmatter.canonicalize(text, "card")
 
 
-def test_the_notram_card_defaults_library_name_to_transformers() -> None:
-    model, _ = VARIANTS["notram"]
-    assert "library_name: transformers\n" in canonical(
-        render_card("notram", model=type(model)(**{**vars(model), "library_name": None}))
-    )
-
-
 def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
     model, parent = VARIANTS["gguf"]
     assert parent is not None
@@ -150,11 +143,12 @@ def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
     assert INSTRUCT_PARAGRAPH not in text and "from transformers import" not in text
 
 
-def test_kind_tags_are_not_repeated_when_the_manifest_already_has_them() -> None:
+def test_tags_are_written_once_in_the_manifests_order() -> None:
     model, _ = VARIANTS["gguf"]
     tags = ("gguf", *model.tags)
     text = canonical(render_card("gguf", model=type(model)(**{**vars(model), "tags": tags})))
     assert text.count("\n- gguf\n") == 1
+    assert "tags:\n- gguf\n- norwegian\n" in text
 
 
 def test_the_language_list_comes_from_the_model_with_comments() -> None:
