@@ -249,7 +249,7 @@ def test_the_architecture_bullet_says_what_this_model_is(kind: str) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_seed_wording_that_is_wrong_for_some_kind(kind: str) -> None:
     text = render_card(kind)
-    assert "fine-tuned specifically" not in text
+    assert ("fine-tuned specifically" in text) == (kind in ("sft", "instruct", "notram"))
     assert "Anthropics" not in text
     assert "are to investigate" not in text
     assert "for more details on the pretraining data" not in text
@@ -258,14 +258,15 @@ def test_no_seed_wording_that_is_wrong_for_some_kind(kind: str) -> None:
 def test_a_base_card_claims_no_synthetic_data() -> None:
     text = render_card("base")
     assert "synthetic" not in text
-    assert "- **Training Data**: Publicly available datasets, focusing on" in text
+    assert "- **Training Data**: Publicly available multilingual datasets, focusing on" in text
+    assert "was adapted through continued pre-training to support" in text
 
 
 def test_notram_names_only_its_own_languages_and_no_datasets() -> None:
     text = render_card("notram")
     for said in (
         "focusing on Norwegian and English sources",
-        "open sources in English are included",
+        "expressed in English, open sources in this language are included",
         "knowledge sources in Norwegian and English.",
     ):
         assert said in text
