@@ -239,6 +239,7 @@ def test_plan_workflow_comments_once_and_then_updates(runner: Runner, project: P
 def test_release_workflow_publishes(runner: Runner, project: Project) -> None:
     runner.run("release.yml")
     assert all(project.readme(r) for r in REPOS)
+    assert "## nb-release release" in runner.summary.read_text()
     assert json.loads((runner.folder / "reports/release.json").read_text())["kind"]
 
 
