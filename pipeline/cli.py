@@ -702,17 +702,9 @@ def _write_reports(plan: Plan, args: argparse.Namespace, title: str) -> str | No
     if args.report_md is not None:
         write_text_atomically(args.report_md, render_markdown(plan, limit=sys.maxsize, title=title))
         where = str(args.report_md)
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
         artifact = where and f"{where} (in the run's artifacts, if uploaded)"
-        text = render_markdown(plan, full_report=artifact or None, title=title)
-        try:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise PipelineError(
-                f"cannot append to GITHUB_STEP_SUMMARY ({summary_file}): {exc.strerror}"
-            ) from None
+        _append_step_summary(render_markdown(plan, full_report=artifact or None, title=title))
     return where
 
 
@@ -760,9 +752,29 @@ def _publish_decided(
             "were left as the policy says; `nb-release history REPO` shows who changed what.",
             markup=False,
         )
+    counts = {s: len(applied.with_status(s)) for s in ("published", "proposed", "stale", "failed")}
+    _append_step_summary(
+        f"**Outcome: {counts['published']} published, {counts['proposed']} proposed as pull "
+        f"requests, {len(left)} drifted or adopted card(s) left as the policy says, "
+        f"{counts['stale']} stale, {counts['failed']} failed.**\n"
+    )
     if not result.complete:
         return EXIT_PARTIAL
     return EXIT_DRIFT if left else EXIT_OK
+
+
+def _append_step_summary(text: str) -> None:
+    """Append to $GITHUB_STEP_SUMMARY when a GitHub runner set it (else nothing)."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise PipelineError(
+            f"cannot append to GITHUB_STEP_SUMMARY ({summary_file}): {exc.strerror}"
+        ) from None
 
 
 def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
