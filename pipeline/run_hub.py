@@ -79,18 +79,24 @@ def write_reports(plan: Plan, reports: ReportOptions, title: str) -> str | None:
             reports.md_file, render_markdown(plan, limit=sys.maxsize, title=title)
         )
         where = str(reports.md_file)
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
         artifact = where and f"{where} (in the run's artifacts, if uploaded)"
-        text = render_markdown(plan, full_report=artifact or None, title=title)
-        try:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise PipelineError(
-                f"cannot append to GITHUB_STEP_SUMMARY ({summary_file}): {exc.strerror}"
-            ) from None
+        append_step_summary(render_markdown(plan, full_report=artifact or None, title=title))
     return where
+
+
+def append_step_summary(text: str) -> None:
+    """Append to $GITHUB_STEP_SUMMARY when a GitHub runner set it (else nothing)."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise PipelineError(
+            f"cannot append to GITHUB_STEP_SUMMARY ({summary_file}): {exc.strerror}"
+        ) from None
 
 
 def publish_decided(
@@ -114,6 +120,13 @@ def publish_decided(
     left = [e for e in (*plan.drifted, *plan.adopted) if decisions[e.repo_id] in ("skip", "pr")]
     for line in left_lines(left, decisions):
         console.print(line, markup=False)
+    applied = result.applied
+    counts = {s: len(applied.with_status(s)) for s in ("published", "proposed", "stale", "failed")}
+    append_step_summary(
+        f"**Outcome: {counts['published']} published, {counts['proposed']} proposed as pull "
+        f"requests, {len(left)} drifted or adopted card(s) left as the policy says, "
+        f"{counts['stale']} stale, {counts['failed']} failed.**\n"
+    )
     if not result.complete:
         return EXIT_PARTIAL
     return EXIT_DRIFT if left else EXIT_OK
