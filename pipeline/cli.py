@@ -585,7 +585,9 @@ def _cache_clear(args: argparse.Namespace, console: Console) -> int:
 
 
 def _open(args: argparse.Namespace) -> AbstractContextManager[Hub]:
-    return open_hub(args.hub, args.hub_root, max_wait=args.max_wait, timeout=args.timeout)
+    return open_hub(
+        args.hub, args.hub_root, max_wait=args.max_wait, timeout=args.timeout, cache=_cache(args)
+    )
 
 
 def _print_summary(result: ApplyResult, hub: Hub, console: Console) -> None:

@@ -53,6 +53,7 @@ from huggingface_hub.utils._http import (
     set_client_factory,
 )
 
+from pipeline.cache import Cache
 from pipeline.errors import AuthError, HubError
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
@@ -166,8 +167,11 @@ class Hub:
         max_wait: float = DEFAULT_MAX_WAIT,
         timeout: float | None = DEFAULT_TIMEOUT,
         policy: RetryPolicy | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.target = target
+        # Where a landed commit's README is recorded, so the next plan needs no read of it.
+        self.cache = cache
         # The embedded local Hub was created by this run: it has no repos yet.
         self.fresh = fresh
         self.concurrency = max(1, concurrency)
@@ -384,6 +388,9 @@ class Hub:
                 revision=revision,
                 create_pr=create_pr,
             )
+            if self.cache is not None and info.oid:
+                # README.md at that commit is exactly these bytes (commits are immutable).
+                self.cache.put_readme(self.target.cache_key, repo_id, info.oid, content)
             if operation._remote_oid is not None and operation._remote_oid == operation._local_oid:
                 # The client found README.md already holds these bytes and made no commit:
                 # another run (or an earlier apply of this plan) wrote the same card.
@@ -520,6 +527,7 @@ def open_hub(
     *,
     max_wait: float = DEFAULT_MAX_WAIT,
     timeout: float | None = DEFAULT_TIMEOUT,
+    cache: Cache | None = None,
 ) -> Iterator[Hub]:
     """Connect to the target: the embedded local Hub (started in process) or a URL.
 
@@ -528,7 +536,7 @@ def open_hub(
     file of `local_root`: a local Hub's token must never be sent to another host.
     """
     resolved = resolve_spec(spec)
-    options: dict[str, Any] = {"max_wait": max_wait, "timeout": timeout}
+    options: dict[str, Any] = {"max_wait": max_wait, "timeout": timeout, "cache": cache}
     if resolved == LOCAL:
         from pipeline.localhub.app import LocalHub  # the server, only where it is opened
 

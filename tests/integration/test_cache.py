@@ -101,3 +101,11 @@ def test_cache_clear(project: Project) -> None:
     project.hub.counters.reset()
     assert project.run("plan").status == 0
     assert project.hub.counters.get("resolve") == len(REPOS)  # cold again
+
+
+def test_a_release_leaves_the_cache_warm_for_the_next_plan(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    project.hub.counters.reset()
+    assert project.run("plan").status == 0
+    assert project.hub.counters.get("resolve") == 0, project.hub.counters.snapshot()
+    assert _same_with_and_without_cache(project) == 0
