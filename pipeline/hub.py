@@ -69,6 +69,7 @@ README = "README.md"
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 60.0  # seconds per request (connect, read); a hung request is retried
 _T = TypeVar("_T")
+_SHA = re.compile(r"[0-9a-f]{40}")
 _TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9_]{8,}")
 
 
@@ -228,7 +229,19 @@ class Hub:
     # --- reads --------------------------------------------------------------------------------
 
     def read_card(self, repo_id: str, revision: str = "main") -> LiveCard:
-        """README.md and the head commit of one repo, read fresh (no cache)."""
+        """README.md and the head commit of one repo at a branch, read fresh; at a commit sha,
+        from the cache when it has it (what a commit holds never changes)."""
+        pinned = self.cache is not None and _SHA.fullmatch(revision) is not None
+        if pinned and self.cache is not None:
+            found, content = self.cache.readme(self.target.cache_key, repo_id, revision)
+            if found:
+                return LiveCard(repo_id=repo_id, exists=True, head_sha=revision, content=content)
+        card = self._read_card(repo_id, revision)
+        if pinned and self.cache is not None and card.exists and card.head_sha == revision:
+            self.cache.put_readme(self.target.cache_key, repo_id, revision, card.content)
+        return card
+
+    def _read_card(self, repo_id: str, revision: str) -> LiveCard:
         url = hf_hub_url(repo_id, README, revision=revision, endpoint=self.target.url)
         headers = build_hf_headers(token=self.target.token or False)
 
@@ -279,7 +292,20 @@ class Hub:
             return list(pool.map(one, repo_ids))
 
     def list_commits(self, repo_id: str, revision: str = "main") -> list[CommitRecord]:
-        """Every commit of `revision`, newest first (the Hub pages them; the client follows)."""
+        """Every commit of `revision`, newest first (the Hub pages them; the client follows).
+
+        The history below a commit sha never changes: with the cache, it is read once."""
+        pinned = self.cache is not None and _SHA.fullmatch(revision) is not None
+        if pinned and self.cache is not None:
+            cached = self.cache.history(self.target.cache_key, repo_id, revision)
+            if cached is not None:
+                return cached
+        records = self._list_commits(repo_id, revision)
+        if pinned and self.cache is not None:
+            self.cache.put_history(self.target.cache_key, repo_id, revision, records)
+        return records
+
+    def _list_commits(self, repo_id: str, revision: str) -> list[CommitRecord]:
         commits = self._call(
             lambda: list(self.api.list_repo_commits(repo_id, revision=revision)),
             f"listing the commits of {repo_id}",
