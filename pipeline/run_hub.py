@@ -55,6 +55,7 @@ def open_target(hub: HubOptions, read_only: bool = False) -> AbstractContextMana
         max_wait=hub.max_wait,
         timeout=hub.timeout,
         read_only=read_only,
+        cache=cache_of(hub),
     )
 
 
