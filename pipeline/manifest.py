@@ -40,6 +40,8 @@ from pipeline.fieldtypes import (
 from pipeline.tomlplaces import Locator, key_path
 
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
+# What nb-release does with a card someone else changed (on_drift) or wrote (on_adopt).
+Policy = Literal["skip", "pr", "overwrite"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 # --- the file's shape (Pydantic, at the edge) -------------------------------------------------
@@ -66,6 +68,8 @@ class _Overridable(_Strict):
     author: Text | None = None
     template: TemplateName | None = None
     allow_create: bool | None = None
+    on_drift: Policy | None = None
+    on_adopt: Policy | None = None
 
 
 class _Defaults(_Overridable):
@@ -108,7 +112,7 @@ class Variant:
     name: str
     repo_id: str
     display_name: str
-    kind: str
+    kind: Kind
     llama_version: str
     size: str
     parameters: str
@@ -128,6 +132,8 @@ class Variant:
     allow_create: bool
     index: int  # its position among the [[models]] entries of models.toml
     line: int | None  # the line of its [[models]] header in models.toml
+    on_drift: str | None = None  # "skip" | "pr" | "overwrite", or None: the command decides
+    on_adopt: str | None = None
 
     @property
     def namespace(self) -> str:
@@ -199,6 +205,8 @@ def _problems_from_validation(
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
+        elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
+            message = f"expected one of skip, pr, overwrite, got {item.get('input')!r}"
         elif kind.endswith("_type"):
             message = f"{message}, got {_describe(item.get('input'))}"
         problems.append(Problem(file, message, line, column, path, hint))
@@ -333,7 +341,7 @@ def _depth(data: object) -> int:
 
 
 def _too_deep(file: str, locator: Locator) -> ManifestError:
-    depth, line, column = locator.deepest()
+    depth, line, column = locator.deepest(beyond=MAX_DEPTH)
     problem = Problem(
         file,
         f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
@@ -402,10 +410,11 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     if defaults is None:
         raise ManifestError("the manifest is invalid", problems)
 
-    variants = {
-        index: _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
-        for index, raw in raws.items()
-    }
+    variants: dict[int, Variant] = {}
+    for index, raw in raws.items():
+        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
+        if variant is not None:
+            variants[index] = variant
     members = [
         _member_of(variants[index])
         if index in variants
@@ -448,10 +457,14 @@ def _resolve(
     file: str,
     locator: Locator,
     problems: list[Problem],
-) -> Variant:
-    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults]."""
+) -> Variant | None:
+    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults].
+
+    None when a value is missing everywhere (each such problem is added to `problems`).
+    """
     where = f"models[{index}]"
     layers = (raw, kind_defaults, defaults)
+    before = len(problems)
 
     def need(name: str) -> Any:
         value = _pick(name, *layers)
@@ -500,7 +513,15 @@ def _resolve(
                 "the Hub's card metadata wants at least one tag; set tags in [defaults]",
             )
         )
-    namespace = need("namespace") or "?"
+    namespace = need("namespace")
+    languages = need("languages")
+    pipeline_tag = need("pipeline_tag")
+    knowledge_cutoff = need("knowledge_cutoff")
+    developer = need("developer")
+    author = need("author")
+    if len(problems) > before:
+        return None
+    assert license_ is not None  # else a problem was added above
     return Variant(
         name=raw.name,
         repo_id=f"{namespace}/{raw.name}",
@@ -512,19 +533,21 @@ def _resolve(
         base_model=raw.base_model,
         base_model_variant=None,
         template=_pick("template", *layers) or f"{raw.kind}.md.j2",
-        languages=tuple(need("languages") or ()),
+        languages=tuple(languages),
         tags=tags,
-        license=license_ or "?",
-        pipeline_tag=need("pipeline_tag") or "?",
+        license=license_,
+        pipeline_tag=pipeline_tag,
         library_name=_pick("library_name", *layers),
-        knowledge_cutoff=need("knowledge_cutoff") or "?",
-        developer=need("developer") or "?",
-        author=need("author") or "?",
+        knowledge_cutoff=knowledge_cutoff,
+        developer=developer,
+        author=author,
         quantization=raw.quantization,
         gguf_file=raw.gguf_file,
         allow_create=bool(_pick("allow_create", *layers)),
         index=index,
         line=locator.find(where)[0],
+        on_drift=_pick("on_drift", *layers),
+        on_adopt=_pick("on_adopt", *layers),
     )
 
 
@@ -604,12 +627,12 @@ def _member_of_broken(
 def _member_of(variant: Variant) -> _Member:
     return _Member(
         index=variant.index,
-        repo_id=None if variant.namespace == "?" else variant.repo_id,
+        repo_id=variant.repo_id,
         kind=variant.kind,
         base_model=variant.base_model,
         llama_version=variant.llama_version,
         size=variant.size,
-        license=None if variant.license == "?" else variant.license,
+        license=variant.license,
         quantization=variant.quantization is not None,
         gguf_file=variant.gguf_file is not None,
     )

@@ -251,7 +251,7 @@ def test_only_matching_nothing_is_an_error(capsys: pytest.CaptureFixture[str]) -
         )
         == 1
     )
-    assert "no variant of the manifest matches" in capsys.readouterr().err
+    assert "--only 'nothing-*' matches no variant of the manifest" in capsys.readouterr().err
 
 
 # --- docs ------------------------------------------------------------------------------------
