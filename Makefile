@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release diff render validate test lint typecheck pytest clean
+.PHONY: release diff render validate test lint typecheck pytest clean reliability bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint typecheck pytest
+
+# Minutes long, outside `make test` (which runs their quick modes); figures in bench/results/.
+reliability: $(STAMP)
+	$(BIN)/python bench/reliability.py $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py $(ARGS)
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -90,7 +90,9 @@ def run_cli(
     return Run(list(argv), status, out, err, time.perf_counter() - start)
 
 
-def start_cli(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_cli(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path
+) -> subprocess.Popen[bytes]:
     """Start `nb-release ARGV` in the background, stdout+stderr to `log`."""
     handle = log.open("wb")
     try:
@@ -232,7 +234,7 @@ def api(hub: HubProcess, token: str | None = None) -> Any:
     return HfApi(endpoint=hub.url, token=token or hub.token)
 
 
-# --- projects ---------------------------------------------------------------------------------------
+# --- projects -------------------------------------------------------------------------------------
 
 
 def make_project(folder: Path, manifest: str | None = None) -> Path:

@@ -30,7 +30,15 @@ REPOS = [
     "-/-",
     "",
 ]
-REVISIONS = ["main", "refs%2Fpr%2F1", "refs%2Fpr%2F99999999999999999999999", "..", "%00", "x" * 500, ""]
+REVISIONS = [
+    "main",
+    "refs%2Fpr%2F1",
+    "refs%2Fpr%2F99999999999999999999999",
+    "..",
+    "%00",
+    "x" * 500,
+    "",
+]
 NUMBERS = ["1", "0", "-1", "99999999999999999999999", "abc", "1e9", "%00"]
 _SAFE = "".join(c for c in string.punctuation if c != " ")
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW", "get"]
@@ -63,7 +71,7 @@ def _commit_body(rng: random.Random) -> bytes:
         {"key": "deletedFile", "value": {"path": rng.choice(["README.md", "nope", ""])}},
         {"key": rng.choice(["lfsFile", "weird", ""]), "value": rng.choice([None, 3, "x", []])},
     ]
-    lines = [header] + rng.sample(files, rng.randint(0, len(files)))
+    lines = [header, *rng.sample(files, rng.randint(0, len(files)))]
     if rng.random() < 0.3:
         rng.shuffle(lines)
     body = "\n".join(json.dumps(line) for line in lines)
@@ -77,13 +85,42 @@ def _json_body(rng: random.Random) -> bytes:
     if choice == 0:
         return _deep(rng.choice([100, 5000, 50000]), rng.choice(["list", "dict"])).encode()
     if choice == 1:
-        return json.dumps({"name": rng.choice(["x", "x.git", "", "a" * 300, 3]), "organization": rng.choice(["NbAiLab", None, 3, "../x"]), "private": rng.choice(["yes", 1, None, True]), "type": rng.choice(["model", "dataset", "space", 5])}).encode()
+        return json.dumps(
+            {
+                "name": rng.choice(["x", "x.git", "", "a" * 300, 3]),
+                "organization": rng.choice(["NbAiLab", None, 3, "../x"]),
+                "private": rng.choice(["yes", 1, None, True]),
+                "type": rng.choice(["model", "dataset", "space", 5]),
+            }
+        ).encode()
     if choice == 2:
-        return json.dumps({"content": rng.choice(["---\nlicense: mit\n---\n", 3, None, "x" * 100000]), "repoType": rng.choice(["model", 3])}).encode()
+        return json.dumps(
+            {
+                "content": rng.choice(["---\nlicense: mit\n---\n", 3, None, "x" * 100000]),
+                "repoType": rng.choice(["model", 3]),
+            }
+        ).encode()
     if choice == 3:
-        return json.dumps({"files": rng.choice([[{"path": "README.md", "size": 10, "sample": "eA=="}], [{"path": 3}], "x", [None]])}).encode()
+        return json.dumps(
+            {
+                "files": rng.choice(
+                    [
+                        [{"path": "README.md", "size": 10, "sample": "eA=="}],
+                        [{"path": 3}],
+                        "x",
+                        [None],
+                    ]
+                )
+            }
+        ).encode()
     if choice == 4:
-        return json.dumps({"title": rng.choice(["t", "", None, "x" * 100000]), "description": 3, "pullRequest": rng.choice([True, "yes"])}).encode()
+        return json.dumps(
+            {
+                "title": rng.choice(["t", "", None, "x" * 100000]),
+                "description": 3,
+                "pullRequest": rng.choice([True, "yes"]),
+            }
+        ).encode()
     if choice == 5:
         return bytes(rng.randrange(256) for _ in range(rng.randrange(200)))
     if choice == 6:
@@ -97,10 +134,14 @@ def _path(rng: random.Random) -> str:
     repo = rng.choice(REPOS)
     rev = rng.choice(REVISIONS)
     num = rng.choice(NUMBERS)
+    author = rng.choice(["NbAiLab", "", "%00", "x" * 1000])
+    limit = rng.choice(["1", "-1", "x", "99999999999999999999"])
+    expand = rng.choice(["sha", "cardData", "nope"])
+    file = rng.choice(["README.md", ".gitattributes", "../../etc/passwd", "%00", ""])
     paths = [
         "/api/whoami-v2",
         "/api/models",
-        f"/api/models?author={rng.choice(['NbAiLab', '', '%00', 'x' * 1000])}&limit={rng.choice(['1', '-1', 'x', '99999999999999999999'])}&expand={rng.choice(['sha', 'cardData', 'nope'])}",
+        f"/api/models?author={author}&limit={limit}&expand={expand}",
         "/api/repos/create",
         "/api/validate-yaml",
         f"/api/models/{repo}",
@@ -113,7 +154,7 @@ def _path(rng: random.Random) -> str:
         f"/api/models/{repo}/tree/{rev}/{rng.choice(['README.md', '..', 'a/b/c', '%2e%2e'])}",
         f"/api/models/{repo}/discussions",
         f"/api/models/{repo}/discussions/{num}",
-        f"/{repo}/resolve/{rev}/{rng.choice(['README.md', '.gitattributes', '../../etc/passwd', '%00', ''])}",
+        f"/{repo}/resolve/{rev}/{file}",
         f"/api/datasets/{repo}",
         "/_admin/counters",
         "/_admin/faults",
@@ -136,12 +177,18 @@ def _headers(rng: random.Random, token: str) -> dict[str, str]:
     if auth == 0:
         headers["Authorization"] = f"Bearer {token}"
     elif auth == 1:
-        headers["Authorization"] = rng.choice(["Bearer", "Bearer hf_wrong", "Basic eDp5", "Bearer a b", "x" * 5000])
+        headers["Authorization"] = rng.choice(
+            ["Bearer", "Bearer hf_wrong", "Basic eDp5", "Bearer a b", "x" * 5000]
+        )
     elif auth == 2:
         headers["Authorization"] = f"Bearer {token}"
-        headers["Content-Type"] = rng.choice(["application/json", "application/x-ndjson", "text/plain", "\u00e6"])
+        headers["Content-Type"] = rng.choice(
+            ["application/json", "application/x-ndjson", "text/plain", "\u00e6"]
+        )
     if rng.random() < 0.3:
-        headers["Host"] = rng.choice(["evil.example", "a" * 300, "127.0.0.1:99999", "[::1]", "x y", ""])
+        headers["Host"] = rng.choice(
+            ["evil.example", "a" * 300, "127.0.0.1:99999", "[::1]", "x y", ""]
+        )
     if rng.random() < 0.1:
         headers["X-Weird"] = "\u00ff" * rng.randrange(1, 100)
     return headers
@@ -155,7 +202,8 @@ RAW = [
     b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
     b"POST /api/validate-yaml HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
     b"POST /api/validate-yaml HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
-    b"POST /api/validate-yaml HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    b"POST /api/validate-yaml HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5\r\nhello\r\n0\r\n\r\n",
     b"GET /api/models HTTP/1.1\r\n" + b"X-A: b\r\n" * 200 + b"\r\n",
     b"GET /api/models HTTP/1.1\r\nX-Long: " + b"b" * 70000 + b"\r\n\r\n",
     b"POST /api/models/NbAiLab/x/commit/main HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
@@ -230,7 +278,9 @@ def run(url: str, token: str, requests: int, seed: int = 0, timeout: float = 10)
             label = f"{method} {path[:120]}"
             connection = http.client.HTTPConnection(host, port, timeout=timeout)
             try:
-                connection.putrequest(method, path, skip_host="Host" in headers, skip_accept_encoding=True)
+                connection.putrequest(
+                    method, path, skip_host="Host" in headers, skip_accept_encoding=True
+                )
                 for name, value in headers.items():
                     connection.putheader(name, value.encode("utf-8"))
                 if body is not None:

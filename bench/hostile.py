@@ -75,7 +75,8 @@ def _m(text: str | bytes) -> dict[str, bytes]:
 
 
 def _base_field(**values: str) -> dict[str, bytes]:
-    return _m(manifest(models=[_with(BASE, **values), GGUF]))
+    # The base variant alone: a GGUF child would fail on its parent's change instead.
+    return _m(manifest(models=[_with(BASE, **values)]))
 
 
 def _gguf_field(**values: str) -> dict[str, bytes]:
@@ -104,9 +105,15 @@ def manifest_cases() -> Iterator[Case]:
     # TOML syntax and encoding (row 13)
     yield "toml-unterminated-string", _m(manifest() + 'name = "oops\n')
     yield "toml-bare-word-value", _m(manifest() + "extra = oops\n")
-    yield "toml-duplicate-key", _m(manifest(models=[{**BASE}, GGUF]).replace(
-        'kind = "base"', 'kind = "base"\nkind = "sft"', 1))
-    yield "toml-duplicate-table", _m(manifest() + "\n[defaults]\nnamespace = \"x\"\n")
+    yield (
+        "toml-duplicate-key",
+        _m(
+            manifest(models=[{**BASE}, GGUF]).replace(
+                'kind = "base"', 'kind = "base"\nkind = "sft"', 1
+            )
+        ),
+    )
+    yield "toml-duplicate-table", _m(manifest() + '\n[defaults]\nnamespace = "x"\n')
     yield "toml-bad-escape", _base_field(display_name='"bad \\q escape"')
     yield "toml-utf8-bom (row 13)", _m(b"\xef\xbb\xbf" + manifest().encode())
     yield "toml-invalid-utf8", _m(manifest().encode() + b'\nx = "\xff\xfe"\n')
@@ -120,16 +127,20 @@ def manifest_cases() -> Iterator[Case]:
     yield "models-is-a-string (row 13)", _m(manifest(models=[]) + 'models = "x"\n')
     yield "models-empty-array", _m(manifest(models=[]) + "models = []\n")
     yield "models-missing", _m(manifest(models=[]))
-    yield "models-is-a-table", _m(manifest(models=[]) + "[models]\nname = \"x\"\n")
+    yield "models-is-a-table", _m(manifest(models=[]) + '[models]\nname = "x"\n')
     yield "defaults-is-a-string", _m(manifest().replace("[defaults]\n", 'defaults = "x"\n[d]\n', 1))
-    yield "nested-table-300 (row 13)", _m(
-        manifest() + "\n[" + ".".join(f"t{i}" for i in range(300)) + "]\nx = 1\n"
+    yield (
+        "nested-table-300 (row 13)",
+        _m(manifest() + "\n[" + ".".join(f"t{i}" for i in range(300)) + "]\nx = 1\n"),
     )
-    yield "inline-tables-2000-deep (row 6)", _m(manifest() + "deep = " + "{a = " * 2000 + "1" + "}" * 2000 + "\n")
+    yield (
+        "inline-tables-2000-deep (row 6)",
+        _m(manifest() + "deep = " + "{a = " * 2000 + "1" + "}" * 2000 + "\n"),
+    )
     yield "arrays-5000-deep (row 6)", _m(manifest() + "deep = " + "[" * 5000 + "]" * 5000 + "\n")
     yield "unknown-top-level-key", _m(manifest() + "\nreleases = 3\n")
     yield "unknown-model-key", _base_field(lisence='"mit"')
-    yield "kinds-unknown-kind", _m(manifest() + "\n[kinds.weird]\ntags = [\"x\"]\n")
+    yield "kinds-unknown-kind", _m(manifest() + '\n[kinds.weird]\ntags = ["x"]\n')
     yield "model-is-a-string", _m(manifest() + "\n[[models]]\n")
     # names and ids (rows 6, 11)
     yield "name-ends-dot-git (row 6)", _base_field(name='"nb-llama-3.1-8B.git"')
@@ -143,7 +154,11 @@ def manifest_cases() -> Iterator[Case]:
     yield "name-is-int", _base_field(name="3")
     yield "name-missing", _base_field(name="")
     yield "duplicate-repo-id", _m(manifest(models=[BASE, BASE]))
-    yield "duplicate-repo-id-case", _m(manifest(models=[BASE, _with(BASE, name='"NB-llama-3.1-8B"')]))
+    yield "gguf-size-differs", _gguf_field(size='"1B"')
+    yield (
+        "duplicate-repo-id-case",
+        _m(manifest(models=[BASE, _with(BASE, name='"NB-llama-3.1-8B"')])),
+    )
     yield "namespace-with-slash", _default(namespace='"Nb/AiLab"')
     yield "namespace-empty", _default(namespace='""')
     yield "namespace-dot-git", _default(namespace='"NbAiLab.git"')
@@ -170,7 +185,10 @@ def manifest_cases() -> Iterator[Case]:
     yield "gguf-file-absolute", _gguf_field(gguf_file='"/etc/passwd.gguf"')
     yield "gguf-file-space-newline", _gguf_field(gguf_file='"a b\\nc.gguf"')
     yield "display-name-nul (row 11)", _base_field(display_name='"NB\\u0000Llama"')
-    yield "display-name-front-matter (row 11)", _base_field(display_name='"x\\n---\\nlicense: mit\\n---"')
+    yield (
+        "display-name-front-matter (row 11)",
+        _base_field(display_name='"x\\n---\\nlicense: mit\\n---"'),
+    )
     yield "display-name-control", _base_field(display_name='"bell\\u0007"')
     yield "display-name-1mb", _base_field(display_name='"' + "x" * 1_000_000 + '"')
     yield "quantization-newline", _gguf_field(quantization='"Q4\\nK"')
@@ -193,10 +211,23 @@ def manifest_cases() -> Iterator[Case]:
     yield "license-unknown", _base_field(license='"whatever-1.0"')
     yield "license-mismatch", _base_field(license='"llama3.2"')
     yield "license-missing-for-version", _base_field(llama_version='"3.3"')
-    yield "link-javascript", _m(manifest().replace(
-        "[defaults.licenses]", '[defaults.links]\nx = "javascript:alert(1)"\n\n[defaults.licenses]'))
-    yield "link-not-a-url", _m(manifest().replace(
-        "[defaults.licenses]", '[defaults.links]\nx = "not a url"\n\n[defaults.licenses]'))
+    yield (
+        "link-javascript",
+        _m(
+            manifest().replace(
+                "[defaults.licenses]",
+                '[defaults.links]\nx = "javascript:alert(1)"\n\n[defaults.licenses]',
+            )
+        ),
+    )
+    yield (
+        "link-not-a-url",
+        _m(
+            manifest().replace(
+                "[defaults.licenses]", '[defaults.links]\nx = "not a url"\n\n[defaults.licenses]'
+            )
+        ),
+    )
     yield "allow-create-string", _base_field(allow_create='"yes"')
     yield "library-name-newline", _default(library_name='"trans\\nformers"')
     # templates named by the manifest
@@ -209,43 +240,53 @@ def manifest_cases() -> Iterator[Case]:
 def template_cases(marker_dir: Path) -> Iterator[Case]:
     pwned = marker_dir / PWNED
     # code execution (row 5): the payload only creates a marker file
-    yield "ssti-cycler-globals (row 5)", _template(
-        "{{ cycler.__init__.__globals__.os.popen('touch " + str(pwned) + "').read() }}\n"
+    yield (
+        "ssti-cycler-globals (row 5)",
+        _template(
+            "{{ cycler.__init__.__globals__.os.popen('touch " + str(pwned) + "').read() }}\n"
+        ),
     )
-    yield "ssti-lipsum-globals (row 5)", _template(
-        "{{ lipsum.__globals__['os'].popen('touch " + str(pwned) + "').read() }}\n"
+    yield (
+        "ssti-lipsum-globals (row 5)",
+        _template("{{ lipsum.__globals__['os'].popen('touch " + str(pwned) + "').read() }}\n"),
     )
-    yield "ssti-mro-subclasses (row 5)", _template("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    yield (
+        "ssti-mro-subclasses (row 5)",
+        _template("{{ ''.__class__.__mro__[1].__subclasses__() }}\n"),
+    )
     yield "ssti-self-dunder", _template("{{ self.__init__.__globals__ }}\n")
-    yield "ssti-config-environ", _template(
-        "{{ joiner.__init__.__globals__.os.environ }}\n"
-    )
+    yield "ssti-config-environ", _template("{{ joiner.__init__.__globals__.os.environ }}\n")
     yield "ssti-namespace-attr", _template("{{ namespace.__init__.__globals__ }}\n")
     # tracebacks and hangs (rows 6, 7)
     yield "division-by-zero (row 6)", _template("{{ 1/0 }}\n")
-    yield "recursive-macro (row 6)", _template(
-        "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}\n"
+    yield (
+        "recursive-macro (row 6)",
+        _template("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}\n"),
     )
     yield "self-extending-template (row 6)", _template('{% extends "base.md.j2" %}\n')
     yield "self-including-template", _template('{% include "base.md.j2" %}\n')
-    yield "mutual-extends", {
-        **_template('{% extends "other.md.j2" %}\n'),
-        "cards/other.md.j2": b'{% extends "base.md.j2" %}\n',
-    }
-    yield "billion-laughs-front-matter (row 7)", _template(
-        _front(
-            'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-            + "".join(
-                f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
-                for i in range(8)
+    yield (
+        "mutual-extends",
+        {
+            **_template('{% extends "other.md.j2" %}\n'),
+            "cards/other.md.j2": b'{% extends "base.md.j2" %}\n',
+        },
+    )
+    yield (
+        "billion-laughs-front-matter (row 7)",
+        _template(
+            _front(
+                'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+                + "".join(
+                    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
+                    for i in range(8)
+                )
+                + "license: llama3.1"
             )
-            + "license: llama3.1"
-        )
+        ),
     )
     yield "yaml-alias-small", _template(_front("x: &x llama3.1\nlicense: *x"))
-    yield "cpu-loop-template", _template(
-        "{% for i in range(100000000) %}{% endfor %}done\n"
-    )
+    yield "cpu-loop-template", _template("{% for i in range(100000000) %}{% endfor %}done\n")
     yield "huge-output-template", _template("{{ 'x' * 30000000 }}\n")
     # syntax and undefined names
     yield "template-syntax-error", _template("{% if %}\n")
@@ -274,8 +315,13 @@ def template_cases(marker_dir: Path) -> Iterator[Case]:
     yield "front-matter-python-tag", _template(_front("license: !!python/object:os.system ['id']"))
     yield "front-matter-yaml11-bool", _template(_front("license: llama3.1\nlanguage:\n- no"))
     yield "front-matter-huge-int", _template(_front("license: llama3.1\nx: 1" + "0" * 5000))
-    yield "oversize-card-8mib (row 12)", _template(
-        '{% extends "_layout.md.j2" %}{% block citing %}' + "x" * (8 * 1024 * 1024) + "{% endblock %}"
+    yield (
+        "oversize-card-8mib (row 12)",
+        _template(
+            '{% extends "_layout.md.j2" %}{% block citing %}'
+            + "x" * (8 * 1024 * 1024)
+            + "{% endblock %}"
+        ),
     )
 
 
