@@ -70,7 +70,7 @@ class Settings:
 
 def settings(quick: bool, jobs: int) -> Settings:
     if quick:
-        return Settings(True, 1, 12, 2, 1, 1, 10, 300, jobs, 120)
+        return Settings(True, 1, 3, 2, 1, 1, 10, 300, jobs, 120)
     return Settings(False, 20, 20, 20, 10, 3, None, 2000, jobs, 300)
 
 
