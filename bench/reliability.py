@@ -402,7 +402,8 @@ def races(tmp: Path, s: Settings) -> Section:
                 }
             )
     edits = hand_edits(tmp, s)
-    section.detail = {"concurrent_rounds": rounds, "hand_edits": edits}
+    tampered = tampered_plans(tmp, s)
+    section.detail = {"concurrent_rounds": rounds, "hand_edits": edits, "tampered": tampered}
     dup = sum(r["duplicates"] for r in rounds)
     section.row("3 concurrent releases: rounds", len(rounds))
     section.row("3 concurrent releases: duplicate commits", dup, "0", dup == 0)
@@ -432,6 +433,14 @@ def races(tmp: Path, s: Settings) -> Section:
         ", ".join(f"{e['action']}={e['apply_status']}" for e in edits),
         "3 (stale) each",
         not wrong,
+    )
+    taken = [t for t in tampered if t["status"] != 1 or t["writes"]]
+    section.row(
+        "tampered plan files applied (repo_id, content, action edited)",
+        f"{len(taken)} of {len(tampered)}"
+        + (f" ({', '.join(t['tamper'] for t in taken)})" if taken else ""),
+        "0 (exit 1, nothing written)",
+        not taken,
     )
     return section
 
@@ -499,6 +508,45 @@ def hand_edits(tmp: Path, s: Settings) -> list[dict[str, Any]]:
                     "apply_status": applied.status,
                     "lost": not kept,
                     "apply_output": applied.text[-600:],
+                }
+            )
+    return found
+
+
+def tampered_plans(tmp: Path, s: Settings) -> list[dict[str, Any]]:
+    """A saved plan edited before `apply` (issue 8 row 4): must be refused, nothing written."""
+    folder = tmp / "tampered"
+    env = clean_env(folder)
+    old = make_project(folder / "old", SINGLE.format(cutoff="April 2024"))
+    new = make_project(folder / "new", SINGLE.format(cutoff="May 2024"))
+    tampers: dict[str, Callable[[dict[str, Any]], None]] = {
+        "repo_id": lambda e: e.update(repo_id="NbAiLab/not-in-the-manifest"),
+        "content": lambda e: e.update(content=str(e["content"]) + "\nInjected line.\n"),
+        "action": lambda e: e.update(action="create-repo"),
+        "repo_id+create-repo": lambda e: e.update(
+            repo_id="NbAiLab/created-by-a-tampered-plan", action="create-repo", head_sha=None
+        ),
+    }
+    found = []
+    with HubProcess(folder / "hub", env) as hub:
+        _release(old, hub, env, s)
+        hub_args = ["--hub", hub.url, "--hub-root", str(hub.root)]
+        run_cli(["plan", "--out", "plan.json", *hub_args], new, env)
+        original = json.loads((new / "plan.json").read_text(encoding="utf-8"))
+        for name, tamper in tampers.items():
+            data = json.loads(json.dumps(original))
+            for entry in data.get("entries", []):
+                if entry.get("content"):
+                    tamper(entry)
+            (new / f"tampered-{name}.json").write_text(json.dumps(data), encoding="utf-8")
+            before = hub.counters()["writes"]
+            run = run_cli(["apply", f"tampered-{name}.json", *hub_args], new, env)
+            found.append(
+                {
+                    "tamper": name,
+                    "status": run.status,
+                    "writes": hub.counters()["writes"] - before,
+                    "output": run.text[-400:],
                 }
             )
     return found
