@@ -32,6 +32,7 @@ if __package__ in (None, ""):
     # Run as a script: import the `bench` package from the repo root, not this folder.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench import drive
 from bench.drive import CLI, PYTHON, ROOT, HubProcess, api, clean_env, make_project, workdir
 
 RESULTS = ROOT / "bench" / "results"
@@ -133,7 +134,7 @@ def measure(
 
 def clone_manifest(n: int, cutoff: str = "May 2024", comment: str = "") -> str:
     """The real [defaults] and licences, and N clones of the 8B base entry with unique names."""
-    text = (ROOT / "models.toml").read_text(encoding="utf-8")
+    text = (drive.PRODUCT / "models.toml").read_text(encoding="utf-8")
     head = text.split("[[models]]", 1)[0]
     head = head.replace('knowledge_cutoff = "May 2024"', f'knowledge_cutoff = "{cutoff}"')
     entries = "".join(
@@ -365,12 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--repeats", type=int, default=1, help="runs per scenario (the median)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--product", type=Path, default=None, help="measure another checkout")
     parser.add_argument("--baseline", choices=("load", "push"), help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.baseline:
         return baseline_main(args)
+    if args.product is not None:
+        drive.set_product(args.product)
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     if args.big and 5000 not in sizes:
         sizes.append(5000)

@@ -26,6 +26,32 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The product under measurement: this tree, or another checkout (--product DIR, or the
+# NB_PRODUCT_ROOT environment variable), e.g. `git archive main` unpacked in a temporary folder.
+PRODUCT = Path(os.environ.get("NB_PRODUCT_ROOT") or ROOT).resolve()
+
+
+def set_product(folder: Path) -> None:
+    global PRODUCT
+    PRODUCT = folder.resolve()
+    os.environ["NB_PRODUCT_ROOT"] = str(PRODUCT)
+
+
+def product_label() -> str:
+    """The product's commit (git rev-parse), or its folder when it is not a checkout."""
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PRODUCT, capture_output=True, text=True
+        )
+    except OSError:
+        return str(PRODUCT)
+    label = found.stdout.strip() if found.returncode == 0 else ""
+    stamp = PRODUCT / "PRODUCT_COMMIT"
+    if not label and stamp.exists():
+        label = stamp.read_text(encoding="utf-8").strip()
+    return label or str(PRODUCT)
+
+
 PYTHON = sys.executable
 CLI = [PYTHON, "-m", "pipeline.cli"]
 # The commit message trailer nb-release writes (publish.describe); one per manifest version.
@@ -41,7 +67,7 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
     env["HF_HUB_CACHE"] = str(home / "hf-cache")
     env["XDG_CACHE_HOME"] = str(home / "xdg-cache")
     env["HF_HUB_DISABLE_TELEMETRY"] = "1"
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(PRODUCT)
     env["COLUMNS"] = "200"
     env.update(extra)
     return env
@@ -240,8 +266,8 @@ def api(hub: HubProcess, token: str | None = None) -> Any:
 def make_project(folder: Path, manifest: str | None = None) -> Path:
     """A project folder: the repo's cards/ and models.toml (or `manifest`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(ROOT / "cards", folder / "cards", dirs_exist_ok=True)
-    text = manifest if manifest is not None else (ROOT / "models.toml").read_text("utf-8")
+    shutil.copytree(PRODUCT / "cards", folder / "cards", dirs_exist_ok=True)
+    text = manifest if manifest is not None else (PRODUCT / "models.toml").read_text("utf-8")
     (folder / "models.toml").write_text(text, encoding="utf-8")
     return folder
 

@@ -327,7 +327,9 @@ def template_cases(marker_dir: Path) -> Iterator[Case]:
 
 def corpus_cases() -> Iterator[Case]:
     """The folders of tests/cases/ (manifest, optional cards overlay), as cases."""
-    folder = ROOT / "tests" / "cases"
+    from bench import drive
+
+    folder = drive.PRODUCT / "tests" / "cases"
     if not folder.is_dir():
         return
     for case in sorted(p for p in folder.iterdir() if p.is_dir()):

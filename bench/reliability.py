@@ -34,7 +34,7 @@ if __package__ in (None, ""):
     # Run as a script: import the `bench` package from the repo root, not this folder.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import fuzz, hostile
+from bench import drive, fuzz, hostile
 from bench.drive import (
     ROOT,
     HubProcess,
@@ -128,7 +128,7 @@ def faults(tmp: Path, s: Settings) -> Section:
     """30% faults on every route, one local Hub per seed: runs of `release --yes` to converge."""
     section = Section("faults")
     # allow_create: the release creates the repos too, so create_repo meets faults as well.
-    text = (ROOT / "models.toml").read_text(encoding="utf-8")
+    text = (drive.PRODUCT / "models.toml").read_text(encoding="utf-8")
     text = text.replace("[defaults]\n", "[defaults]\nallow_create = true\n", 1)
     project, env, expected = _setup(tmp, "faults", text)
     repos = sorted(expected)
@@ -357,7 +357,7 @@ def kills(tmp: Path, s: Settings) -> Section:
 
 def _variants() -> list[str]:
     """Three versions of the manifest that render different cards for every repo."""
-    text = (ROOT / "models.toml").read_text(encoding="utf-8")
+    text = (drive.PRODUCT / "models.toml").read_text(encoding="utf-8")
     cutoff = 'knowledge_cutoff = "May 2024"'
     assert cutoff in text, "models.toml changed: update bench/reliability.py's race versions"
     return [text.replace(cutoff, f'knowledge_cutoff = "{m} 2024"') for m in ("May", "June", "July")]
@@ -816,14 +816,7 @@ def table(sections: list[Section]) -> str:
 
 
 def git_describe() -> str:
-    import subprocess
-
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "?"
+    return drive.product_label()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -835,8 +828,13 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=None, help="the JSON file (default: bench/results/)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument(
+        "--product", type=Path, default=None, help="measure another checkout (default: this one)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
+    if args.product is not None:
+        drive.set_product(args.product)
     s = settings(args.quick, max(1, args.jobs))
     names = args.only or list(SECTIONS)
     sections: list[Section] = []
