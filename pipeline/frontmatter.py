@@ -61,6 +61,8 @@ EMPTY_YAML = "{}\n"  # what huggingface_hub writes for no metadata; `---\n---\n`
 _STR_TAG = "tag:yaml.org,2002:str"
 _PYYAML_RESOLVER = pyyaml.resolver.Resolver()
 _RUAMEL_RESOLVER = VersionedResolver(version=(1, 2))
+# libyaml's scanner where it is installed (the same tokens, in C), else PyYAML's own.
+_SCANNER = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 
 # Characters YAML 1.1 treats as line breaks or that PyYAML refuses raw; written escaped.
 _UNSAFE_RAW = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
@@ -93,6 +95,7 @@ def load(yaml_text: str, *, card: str = "<front matter>", line_offset: int = 0) 
 
     A YAML error raises CardError naming `card` and the line (`line_offset` lines precede the YAML).
     """
+    refuse_anchors(yaml_text, card, line_offset)
     try:
         return _safe12().load(yaml_text)
     except YAMLError as exc:
@@ -131,6 +134,7 @@ def canonicalize(text: str, card: str) -> str:
         return _one_newline(text)
     yaml_text = match.group(2)
     lines_before = text.count("\n", 0, match.start(2))
+    refuse_anchors(yaml_text, card, lines_before)
     try:
         data = _round_trip().load(yaml_text)
     except YAMLError as exc:
@@ -161,6 +165,10 @@ def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> li
     `line_offset` is the number of card lines before the YAML (1 for the opening `---`), so that
     problems carry card line numbers.
     """
+    try:
+        refuse_anchors(yaml_text, card, line_offset)
+    except CardError as exc:
+        return list(exc.problems)
     try:
         data12 = _safe12().load(yaml_text)
     except YAMLError as exc:
@@ -194,6 +202,39 @@ def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> li
             )
         )
     return problems
+
+
+def refuse_anchors(yaml_text: str, card: str, line_offset: int = 0) -> None:
+    """CardError if the YAML has an anchor (`&a`) or an alias (`*a`), before any parser runs.
+
+    A card's metadata never needs them, and aliases to aliases expand exponentially ("billion
+    laughs": a few hundred bytes that take minutes and gigabytes to read). Only PyYAML's scanner
+    runs here, which reads tokens in linear time and expands nothing; and only when the text
+    has a `&` or `*` at all.
+    """
+    if "&" not in yaml_text and "*" not in yaml_text:
+        return
+    found: list[pyyaml.AnchorToken | pyyaml.AliasToken] = []
+    with contextlib.suppress(pyyaml.YAMLError):  # a syntax error: the parser reports it next
+        found = [
+            token
+            for token in pyyaml.scan(yaml_text, Loader=_SCANNER)
+            if isinstance(token, pyyaml.AnchorToken | pyyaml.AliasToken)
+        ]
+    if not found:
+        return
+    first = found[0]
+    kind, sign = ("anchor", "&") if isinstance(first, pyyaml.AnchorToken) else ("alias", "*")
+    more = f" ({len(found) - 1} more anchors or aliases follow)" if len(found) > 1 else ""
+    problem = Problem(
+        file=card,
+        line=first.start_mark.line + 1 + line_offset,
+        column=first.start_mark.column + 1,
+        message=f"the YAML {kind} {sign}{first.value} is not allowed: a card's front matter "
+        f"may not use YAML anchors or aliases{more}",
+        hint="write each value out in full",
+    )
+    raise CardError(f"the front matter of {card} uses YAML anchors or aliases", [problem])
 
 
 def key_lines(yaml_text: str) -> dict[str, int]:

@@ -45,9 +45,8 @@ from huggingface_hub.utils._headers import build_hf_headers
 from huggingface_hub.utils._http import hf_raise_for_status, http_backoff
 
 from pipeline.errors import AuthError, HubError
-from pipeline.localhub import LocalHub
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import LiveCard
+from pipeline.records import CommitRecord, LiveCard
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
@@ -181,6 +180,34 @@ class Hub:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(repo_ids)))) as pool:
             return list(pool.map(one, repo_ids))
 
+    def list_commits(self, repo_id: str, revision: str = "main") -> list[CommitRecord]:
+        """Every commit of `revision`, newest first (the Hub pages them; the client follows)."""
+        try:
+            commits = self.api.list_repo_commits(repo_id, revision=revision)
+        except (HfHubHTTPError, httpx2.HTTPError) as exc:
+            raise self._error(exc, f"listing the commits of {repo_id}") from None
+        return [
+            CommitRecord(
+                commit_id=c.commit_id,
+                created_at=c.created_at.isoformat().replace("+00:00", "Z"),
+                authors=tuple(str(a) for a in c.authors),
+                title=c.title,
+                message=c.message,
+            )
+            for c in commits
+        ]
+
+    def readme_blob_id(self, repo_id: str, revision: str) -> str | None:
+        """The blob id of README.md at `revision` (None without one): tells which commits touched
+        the card without downloading it. One listing of the repo's top folder."""
+        try:
+            for entry in self.api.list_repo_tree(repo_id, revision=revision):
+                if entry.path == README:
+                    return getattr(entry, "blob_id", None)
+        except (HfHubHTTPError, httpx2.HTTPError) as exc:
+            raise self._error(exc, f"listing the files of {repo_id} at {revision[:12]}") from None
+        return None
+
     def whoami(self) -> str:
         """The user the token belongs to (raises AuthError without a valid token)."""
         if self._user is None:
@@ -311,6 +338,8 @@ def open_hub(
     """
     resolved = resolve_spec(spec)
     if resolved == LOCAL:
+        from pipeline.localhub.app import LocalHub  # the server, only where it is opened
+
         root = local_root or Path(".hub")
         fresh = not (root / TOKENS_NAME).exists()
         with LocalHub(root=root) as server:

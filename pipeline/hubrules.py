@@ -6,7 +6,9 @@ validate-yaml endpoint, so the three can never disagree.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 # Hub license ids (the `license:` values the Hub's metadata validator accepts).
 LICENSES: frozenset[str] = frozenset(
@@ -54,32 +56,72 @@ PIPELINE_TAGS: frozenset[str] = frozenset(
     """.split()
 )
 
-# ISO 639-1 two-letter codes. Three-letter ISO 639-2/3 codes are accepted by form (see below).
-ISO_639_1: frozenset[str] = frozenset(
-    """
-    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
-    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
-    hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb
-    lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om
-    or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw
-    ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
-    """.split()
-)
+# Languages come from pycountry's ISO 639-3 tables (with the ISO 639-1 two-letter and ISO 639-2/B
+# bibliographic codes), not a hand list: any three letters once passed (issue 9). The Hub's
+# `language:` takes ISO 639-1, 639-2 and 639-3 codes.
+_LANGUAGE_FORM = re.compile(r"[a-z]{2,3}")
 
-_ISO_639_3_FORM = re.compile(r"^[a-z]{3}$")
+# The names the family's cards have always used where ISO's English name reads differently:
+# "no" is the macrolanguage, shown beside "nb" and "nn" as generic Norwegian.
+_HOUSE_LANGUAGE_NAMES: dict[str, str] = {"no": "Generic Norwegian"}
 
-# Hub repo names: letters, digits, `-`, `_`, `.`; at most 96 characters; no `--` or `..`;
-# no leading or trailing `-` or `.`. Namespaces follow the same character rules.
-REPO_PART_MAX = 96
-_REPO_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$")
 
-# Library names and tags: lowercase-ish tokens the Hub shows as chips.
-_TAG = re.compile(r"^[^\s,\"'`]{1,100}$", re.UNICODE)
+@functools.cache
+def _language(code: str) -> Any:
+    """pycountry's record of an ISO 639 code, or None."""
+    if not _LANGUAGE_FORM.fullmatch(code):
+        return None
+    import pycountry  # imported on first use: it reads its tables then, not at import
+
+    if len(code) == 2:
+        return pycountry.languages.get(alpha_2=code)
+    return pycountry.languages.get(alpha_3=code) or pycountry.languages.get(bibliographic=code)
 
 
 def is_language_code(code: str) -> bool:
-    """True for an ISO 639-1 code or a three-letter ISO 639-2/3 code (lowercase)."""
-    return code in ISO_639_1 or bool(_ISO_639_3_FORM.match(code))
+    """True for an ISO 639-1, 639-2/B or 639-3 code (lowercase) that ISO assigns."""
+    return isinstance(code, str) and _language(code) is not None
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code, as the cards write it ("nb": "Norwegian Bokmål");
+    the code itself when it is no ISO 639 code."""
+    if code in _HOUSE_LANGUAGE_NAMES:
+        return _HOUSE_LANGUAGE_NAMES[code]
+    record = _language(code) if isinstance(code, str) else None
+    if record is None:
+        return code
+    return str(getattr(record, "common_name", None) or record.name)
+
+
+# Hub repo names: letters, digits, `-`, `_`, `.`; at most 96 characters; no `--` or `..`;
+# no leading or trailing `-` or `.`; a name may not end in `.git` (the Hub serves every repo
+# over git at `<id>.git`; huggingface_hub's validate_repo_id refuses it, and `release` failed
+# there with a traceback: issue 8 row 6). Namespaces follow the same character rules.
+REPO_PART_MAX = 96
+_REPO_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?")
+
+# Library names and tags: tokens the Hub shows as chips; no spaces, commas, quotes or control
+# characters (fullmatch: `$` would let a trailing newline through).
+_TAG = re.compile(r"""[^\s,"'`\x00-\x1f\x7f-\x9f]{1,100}""")
+
+
+def repo_part_problem(part: str, label: str = "name") -> str | None:
+    """Why `part` cannot be a Hub repo's namespace or name (label), as "is empty", or None."""
+    if not part:
+        return "is empty"
+    if len(part) > REPO_PART_MAX:
+        return f"is longer than {REPO_PART_MAX} characters"
+    if ".." in part or "--" in part:
+        return "contains '..' or '--', which the Hub refuses"
+    if not _REPO_PART.fullmatch(part):
+        return (
+            "may hold only letters, digits, '-', '_' and '.', "
+            "and may not start or end with '-' or '.'"
+        )
+    if label == "name" and part.lower().endswith(".git"):
+        return "ends in '.git', which the Hub refuses"
+    return None
 
 
 def repo_id_problem(repo_id: str) -> str | None:
@@ -90,20 +132,12 @@ def repo_id_problem(repo_id: str) -> str | None:
     if len(parts) != 2:
         return f"a repo id must be 'namespace/name' with exactly one '/', got {repo_id!r}"
     for label, part in zip(("namespace", "name"), parts, strict=True):
-        if not part:
-            return f"the {label} of {repo_id!r} is empty"
-        if len(part) > REPO_PART_MAX:
-            return f"the {label} of {repo_id!r} is longer than {REPO_PART_MAX} characters"
-        if ".." in part or "--" in part:
-            return f"the {label} of {repo_id!r} contains '..' or '--', which the Hub refuses"
-        if not _REPO_PART.match(part):
-            return (
-                f"the {label} of {repo_id!r} may hold only letters, digits, '-', '_' and '.', "
-                "and may not start or end with '-' or '.'"
-            )
+        problem = repo_part_problem(part, label)
+        if problem:
+            return f"the {label} of {repo_id!r} {problem}"
     return None
 
 
 def is_tag(value: str) -> bool:
     """True for a Hub tag or library name: no spaces, commas or quotes, 1 to 100 characters."""
-    return bool(_TAG.match(value))
+    return bool(_TAG.fullmatch(value))

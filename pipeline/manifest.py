@@ -17,16 +17,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from pipeline import hubrules
 from pipeline.errors import ManifestError, Problem
 from pipeline.fieldtypes import (
     SIZE_FORM,
+    GgufFile,
     Language,
     License,
     LlamaVersion,
     PipelineTag,
+    Quantization,
     RepoId,
     RepoPart,
     Size,
@@ -38,6 +40,8 @@ from pipeline.fieldtypes import (
 from pipeline.tomlplaces import Locator, key_path
 
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
+# What nb-release does with a card someone else changed (on_drift) or wrote (on_adopt).
+Policy = Literal["skip", "pr", "overwrite"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 # --- the file's shape (Pydantic, at the edge) -------------------------------------------------
@@ -64,6 +68,8 @@ class _Overridable(_Strict):
     author: Text | None = None
     template: TemplateName | None = None
     allow_create: bool | None = None
+    on_drift: Policy | None = None
+    on_adopt: Policy | None = None
 
 
 class _Defaults(_Overridable):
@@ -84,8 +90,8 @@ class _RawVariant(_Overridable):
     display_name: Text | None = None
     parameters: Text | None = None
     license: License | None = None
-    quantization: Text | None = None
-    gguf_file: Text | None = None
+    quantization: Quantization | None = None
+    gguf_file: GgufFile | None = None
 
 
 class _File(_Strict):
@@ -126,6 +132,8 @@ class Variant:
     allow_create: bool
     index: int  # its position among the [[models]] entries of models.toml
     line: int | None  # the line of its [[models]] header in models.toml
+    on_drift: str | None = None  # "skip" | "pr" | "overwrite", or None: the command decides
+    on_adopt: str | None = None
 
     @property
     def namespace(self) -> str:
@@ -195,10 +203,47 @@ def _problems_from_validation(
             line, column = locator.find(key_path(loc[:-1]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
+        elif kind.endswith("_type") and tuple(loc) in _TABLES:
+            message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
+        elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
+            message = f"expected one of skip, pr, overwrite, got {item.get('input')!r}"
         elif kind.endswith("_type"):
             message = f"{message}, got {_describe(item.get('input'))}"
         problems.append(Problem(file, message, line, column, path, hint))
     return problems
+
+
+# What each table of the file is, for a value of the wrong type in its place (issue 8 row 13:
+# `models = "x"` was reported as "required key 'models' is missing").
+_TABLES: dict[tuple[int | str, ...], str] = {
+    ("models",): "an array of tables [[models]]",
+    ("defaults",): "a table [defaults]",
+    ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
+    ("defaults", "licenses"): "a table [defaults.licenses]",
+    ("defaults", "links"): "a table [defaults.links]",
+}
+
+
+def _misplaced_models(data: Mapping[str, Any], file: str, locator: Locator) -> Problem | None:
+    """A `models` key that TOML put into a table because it stands below that table's header."""
+    tables: list[tuple[str, object]] = [("defaults", data.get("defaults"))]
+    kinds = data.get("kinds")
+    if isinstance(kinds, dict):
+        tables += [(f"kinds.{name}", table) for name, table in kinds.items()]
+    for name, table in tables:
+        if isinstance(table, dict) and "models" in table:
+            path = f"{name}.models"
+            line, column = locator.find(path)
+            return Problem(
+                file,
+                f"the key 'models' is inside [{name}], so the manifest has no [[models]]",
+                line,
+                column,
+                path,
+                f"a key below a table header belongs to that table; write each variant as "
+                f"a [[models]] table after [{name}]",
+            )
+    return None
 
 
 def _describe(value: object) -> str:
@@ -218,7 +263,7 @@ def _describe(value: object) -> str:
 
 
 def _parameters(size: str) -> str:
-    match = SIZE_FORM.match(size)
+    match = SIZE_FORM.fullmatch(size)
     assert match  # the size type already guaranteed this form
     number, unit = match.groups()
     return f"{number} {'billion' if unit == 'B' else 'million'}"
@@ -233,21 +278,104 @@ def _pick(name: str, *layers: _Overridable | None) -> Any:
     return None
 
 
-def load_manifest(path: Path) -> Manifest:
-    """Read and validate models.toml; raise ManifestError listing every problem."""
+# No real models.toml comes near these; they keep hostile input from exhausting the process.
+MAX_BYTES = 5 * 1024 * 1024
+# models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
+# level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
+MAX_DEPTH = 32
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    """The manifest file's bytes (what a fingerprint is made of); ManifestError if unreadable."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_BYTES:
+            message = f"the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
+            raise ManifestError("cannot read the manifest", [Problem(file, message)])
+        return path.read_bytes()
     except FileNotFoundError:
         raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError("cannot read the manifest", [Problem(file, str(exc))]) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ManifestError("cannot read the manifest", [Problem(file, reason)]) from None
+
+
+def _decode(file: str, raw: bytes) -> str:
+    try:
+        # "utf-8-sig": editors on Windows write a byte order mark, which TOML does not allow
+        # and tomllib reports as "Invalid statement" at 1:1 (issue 8 row 13); it means nothing.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problem = Problem(
+            file,
+            f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot start or "
+            "continue a character",
+            line,
+            column,
+            hint="save models.toml as UTF-8",
+        )
+        raise ManifestError("cannot read the manifest", [problem]) from None
+    # Universal newlines, as reading the file as text did.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _depth(data: object) -> int:
+    """How deep tables and arrays nest in `data`; iterative, so any depth is safe to measure."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = list(value)
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _too_deep(file: str, locator: Locator) -> ManifestError:
+    depth, line, column = locator.deepest()
+    problem = Problem(
+        file,
+        f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
+        line,
+        column,
+        hint="models.toml needs four levels at most: [[models]] entries with plain values "
+        "and arrays of strings",
+    )
+    return ManifestError("the manifest is invalid", [problem])
+
+
+def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
+    locator = Locator(text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
+    except RecursionError:
+        raise _too_deep(file, locator) from None
+    if _depth(data) > MAX_DEPTH:
+        raise _too_deep(file, locator)
+    return data, locator
 
-    locator = Locator(text)
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate models.toml; raise ManifestError listing every problem."""
+    return load_manifest_bytes(path, read_manifest_bytes(path))
+
+
+def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
+    """Validate the manifest bytes `source` read from `path` (what a fingerprint is made of)."""
+    file = str(path)
+    text = _decode(file, source)
+    data, locator = _parse(file, text)
     problems: list[Problem] = []
 
     def check(model: type[_M], value: Any, prefix: tuple[int | str, ...]) -> _M | None:
@@ -261,6 +389,12 @@ def load_manifest(path: Path) -> Manifest:
     # hide the others (every problem in one run).
     shape = check(_File, data, ())
     if shape is None:
+        misplaced = _misplaced_models(data, file, locator)
+        if misplaced is not None:
+            problems[:] = [
+                misplaced if p.key_path == "models" and p.message.startswith("required") else p
+                for p in problems
+            ]
         raise ManifestError("the manifest is invalid", problems)
     defaults = check(_Defaults, shape.defaults, ("defaults",))
     kinds: dict[str, _KindDefaults] = {}
@@ -268,27 +402,37 @@ def load_manifest(path: Path) -> Manifest:
         checked = check(_KindDefaults, table, ("kinds", kind))
         if checked is not None:
             kinds[kind] = checked
-    raws: list[tuple[int, _RawVariant]] = []
+    raws: dict[int, _RawVariant] = {}
     for index, entry in enumerate(shape.models):
         raw = check(_RawVariant, entry, ("models", index))
         if raw is not None:
-            raws.append((index, raw))
+            raws[index] = raw
     if defaults is None:
         raise ManifestError("the manifest is invalid", problems)
 
-    variants = [
-        _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
-        for index, raw in raws
+    variants = {
+        index: _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
+        for index, raw in raws.items()
+    }
+    members = [
+        _member_of(variants[index])
+        if index in variants
+        else _member_of_broken(index, entry, kinds, defaults)
+        for index, entry in enumerate(shape.models)
     ]
-    family_problems, parents = _family_problems(variants, file, locator)
+    family_problems, parents = _family_problems(members, file, locator)
     problems.extend(family_problems)
     if problems:
         raise ManifestError("the manifest is invalid", problems)
-    variants = [
+    # No problem: every entry validated, so positions in `members` are indexes into `variants`.
+    resolved = [
         replace(v, base_model_variant=variants[parents[i]].name) if i in parents else v
-        for i, v in enumerate(variants)
+        for i, v in sorted(variants.items())
     ]
-    return Manifest(path=path, variants=tuple(variants), links=dict(defaults.links))
+    resolved = _inherit_from_parents(
+        resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
+    )
+    return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
 
 
 _TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -389,83 +533,184 @@ def _resolve(
         allow_create=bool(_pick("allow_create", *layers)),
         index=index,
         line=locator.find(where)[0],
+        on_drift=_pick("on_drift", *layers),
+        on_adopt=_pick("on_adopt", *layers),
+    )
+
+
+@dataclass(frozen=True)
+class _Member:
+    """What the family checks need of one [[models]] entry, valid or not.
+
+    An entry that fails validation keeps what of its identity is readable (issue 9, "one typo,
+    one error"): its children still find their base, and no check runs on a value it lacks.
+    """
+
+    index: int
+    repo_id: str | None
+    kind: str | None
+    base_model: str | None
+    llama_version: str | None
+    size: str | None
+    license: str | None
+    quantization: bool  # whether the entry sets the key at all
+    gguf_file: bool
+
+    @property
+    def namespace(self) -> str | None:
+        return self.repo_id.split("/", 1)[0] if self.repo_id else None
+
+
+_IDENTITY: dict[str, TypeAdapter[str]] = {
+    "name": TypeAdapter(RepoPart),
+    "namespace": TypeAdapter(RepoPart),
+    "kind": TypeAdapter(Kind),
+    "base_model": TypeAdapter(RepoId),
+    "llama_version": TypeAdapter(LlamaVersion),
+    "size": TypeAdapter(Size),
+    "license": TypeAdapter(License),
+}
+
+
+def _readable(entry: Mapping[str, Any], key: str) -> str | None:
+    """The entry's value for `key` if it is there and valid, else None."""
+    if key not in entry:
+        return None
+    try:
+        return _IDENTITY[key].validate_python(entry[key], strict=True)
+    except ValidationError:
+        return None
+
+
+def _member_of_broken(
+    index: int,
+    entry: Mapping[str, Any],
+    kinds: Mapping[str, _KindDefaults],
+    defaults: _Defaults,
+) -> _Member:
+    name = _readable(entry, "name")
+    kind = _readable(entry, "kind")
+    # A namespace the entry sets but gets wrong leaves its repo id unknown, not the default's.
+    namespace = (
+        _readable(entry, "namespace")
+        if "namespace" in entry
+        else _pick("namespace", kinds.get(kind) if kind else None, defaults)
+    )
+    version = _readable(entry, "llama_version")
+    license_ = _readable(entry, "license") or (defaults.licenses.get(version) if version else None)
+    return _Member(
+        index=index,
+        repo_id=f"{namespace}/{name}" if name and namespace else None,
+        kind=kind,
+        base_model=_readable(entry, "base_model"),
+        llama_version=version,
+        size=_readable(entry, "size"),
+        license=license_,
+        quantization="quantization" in entry,
+        gguf_file="gguf_file" in entry,
+    )
+
+
+def _member_of(variant: Variant) -> _Member:
+    return _Member(
+        index=variant.index,
+        repo_id=None if variant.namespace == "?" else variant.repo_id,
+        kind=variant.kind,
+        base_model=variant.base_model,
+        llama_version=variant.llama_version,
+        size=variant.size,
+        license=None if variant.license == "?" else variant.license,
+        quantization=variant.quantization is not None,
+        gguf_file=variant.gguf_file is not None,
     )
 
 
 def _family_problems(
-    variants: list[Variant], file: str, locator: Locator
+    members: list[_Member], file: str, locator: Locator
 ) -> tuple[list[Problem], dict[int, int]]:
-    """Checks across the family: unique ids, bases that exist, no cycles, licenses, quantised."""
+    """Checks across the family: unique ids, bases that exist, no cycles, licenses, quantised.
+
+    Returns the problems and each child's parent, both by position in `members`.
+    """
     problems: list[Problem] = []
 
     def add(position: int, key: str, message: str, hint: str | None = None) -> None:
-        path = f"models[{variants[position].index}].{key}"
+        path = f"models[{members[position].index}].{key}"
         line, column = locator.find(path)
         problems.append(Problem(file, message, line, column, path, hint))
 
     seen: dict[str, int] = {}
-    for index, variant in enumerate(variants):
-        folded = variant.repo_id.lower()
+    for position, member in enumerate(members):
+        if member.repo_id is None:
+            continue
+        folded = member.repo_id.lower()
         if folded in seen:
-            first = variants[seen[folded]]
-            same = "the same repo id" if first.repo_id == variant.repo_id else "a repo id"
+            first = members[seen[folded]]
+            if first.repo_id == member.repo_id:
+                message = f"{member.repo_id!r} is the same repo id as models[{first.index}]"
+            else:
+                message = (
+                    f"{member.repo_id!r} differs only in case from the repo id of "
+                    f"models[{first.index}] ({first.repo_id!r})"
+                )
             add(
-                index,
+                position,
                 "name",
-                f"{variant.repo_id!r} is {same} as models[{first.index}] ({first.repo_id!r})"
-                + ("" if first.repo_id == variant.repo_id else " but for case"),
+                message,
                 "the Hub ignores case in repo ids; give each variant its own name",
             )
         else:
-            seen[folded] = index
+            seen[folded] = position
 
-    namespaces = {v.namespace.lower() for v in variants}
-    index_of = {v.repo_id.lower(): i for i, v in enumerate(variants)}
+    namespaces = {m.namespace.lower() for m in members if m.namespace}
+    position_of = {m.repo_id.lower(): i for i, m in reversed(list(enumerate(members))) if m.repo_id}
     parents: dict[int, int] = {}
-    for index, variant in enumerate(variants):
-        base = variant.base_model
-        target = index_of.get(base.lower())
-        if target is not None:
-            if variants[target].repo_id != base:
+    for position, member in enumerate(members):
+        base = member.base_model
+        target = position_of.get(base.lower()) if base else None
+        if base is None:
+            pass
+        elif target is not None:
+            if members[target].repo_id != base:
                 add(
-                    index,
+                    position,
                     "base_model",
                     f"base model {base!r} differs in case from the variant "
-                    f"{variants[target].repo_id!r}",
-                    f"write {variants[target].repo_id!r}",
+                    f"{members[target].repo_id!r}",
+                    f"write {members[target].repo_id!r}",
                 )
-            parents[index] = target
+            parents[position] = target
         elif base.split("/", 1)[0].lower() in namespaces:
-            others = [v.repo_id for v in variants if v is not variant]
+            others = [m.repo_id for m in members if m is not member and m.repo_id]
             near = difflib.get_close_matches(base, others, n=1)
             add(
-                index,
+                position,
                 "base_model",
                 f"base model {base!r} is in the family's namespace but is not a variant "
                 "of the manifest",
                 f"did you mean {near[0]!r}?" if near else "add that variant, or fix the id",
             )
-        expected = hubrules.LLAMA_LICENSES.get(variant.llama_version)
-        if expected is not None and variant.license not in ("?", expected):
+        expected = hubrules.LLAMA_LICENSES.get(member.llama_version or "")
+        if expected is not None and member.license not in (None, expected):
             add(
-                index,
+                position,
                 "license",
-                f"license {variant.license!r} does not match Llama {variant.llama_version}",
-                f"Llama {variant.llama_version} is released under {expected!r}",
+                f"license {member.license!r} does not match Llama {member.llama_version}",
+                f"Llama {member.llama_version} is released under {expected!r}",
             )
-        if variant.kind == "gguf":
-            if index not in parents:
+        if member.kind == "gguf":
+            if base is not None and position not in parents:
                 add(
-                    index,
+                    position,
                     "base_model",
                     "a quantised (gguf) variant must name its parent variant of the manifest "
                     f"as base_model, got {base!r}",
                 )
             for key in ("quantization", "gguf_file"):
-                if getattr(variant, key) is None:
-                    add(index, key, f"a gguf variant needs {key!r}")
-        elif variant.quantization or variant.gguf_file:
-            add(index, "quantization", "only gguf variants take quantization and gguf_file")
+                if not getattr(member, key):
+                    add(position, key, f"a gguf variant needs {key!r}")
+        elif member.kind is not None and (member.quantization or member.gguf_file):
+            add(position, "quantization", "only gguf variants take quantization and gguf_file")
 
     # Cycles through base_model (a variant that is, through its bases, its own base).
     reported: set[int] = set()
@@ -477,19 +722,44 @@ def _family_problems(
             node = parents.get(node)
         if node is not None and node == start and not reported.intersection(chain):
             reported.update(chain)
-            names = " -> ".join(variants[i].repo_id for i in [*chain, start])
+            names = " -> ".join(str(members[i].repo_id) for i in [*chain, start])
             add(start, "base_model", f"base models form a cycle: {names}")
 
-    for index, parent in parents.items():
-        child, source = variants[index], variants[parent]
-        if child.kind == "gguf" and index not in reported:
+    for position, parent in parents.items():
+        child, source = members[position], members[parent]
+        if child.kind == "gguf" and position not in reported:
             for key in ("llama_version", "size"):
-                if getattr(child, key) != getattr(source, key):
+                mine, theirs = getattr(child, key), getattr(source, key)
+                if mine is not None and theirs is not None and mine != theirs:
                     add(
-                        index,
+                        position,
                         key,
-                        f"{key} {getattr(child, key)!r} differs from its parent "
-                        f"{source.repo_id!r} ({getattr(source, key)!r})",
+                        f"{key} {mine!r} differs from its parent {source.repo_id!r} ({theirs!r})",
                         "a quantisation has the Llama version and size of the model it quantises",
                     )
     return problems, parents
+
+
+def _inherit_from_parents(
+    variants: list[Variant],
+    parents: dict[int, int],
+    raws: list[_RawVariant],
+    kinds: Mapping[str, _KindDefaults],
+    defaults: _Defaults,
+) -> list[Variant]:
+    """A gguf variant speaks its parent's languages (issue 11): unless the variant or
+    [kinds.gguf] sets them, it takes its parent's `languages`, and its parent's `tags` before
+    its own extra_tags, so a quantisation of a NoTraM model does not list Swedish and Danish."""
+    out = list(variants)
+    for index, parent in parents.items():
+        child, source = variants[index], variants[parent]
+        if child.kind != "gguf" or source.kind == "gguf":
+            continue
+        layers = (raws[index], kinds.get(child.kind))
+        if _pick("languages", *layers) is None:
+            out[index] = replace(out[index], languages=source.languages)
+        if _pick("tags", *layers) is None:
+            inherited = _pick("tags", raws[parent], kinds.get(source.kind), defaults) or ()
+            extra = [t for layer in (defaults, *layers) if layer for t in layer.extra_tags or ()]
+            out[index] = replace(out[index], tags=tuple(dict.fromkeys([*inherited, *extra])))
+    return out

@@ -26,6 +26,9 @@ from pipeline.hubrules import LICENSES, PIPELINE_TAGS, is_language_code, is_tag,
 # Keys every card must have (docs/nb-llama-family.md); base_model too when `expected` names it.
 REQUIRED = ("language", "license", "pipeline_tag", "tags")
 
+# How a repo derives from its base_model; the Hub files it under that base by this (issue 11).
+BASE_MODEL_RELATIONS = frozenset({"adapter", "merge", "quantized", "finetune"})
+
 _MISSING = object()
 
 
@@ -105,6 +108,15 @@ class _Checker:
             self.language(data["language"])
         if "base_model" in data:
             self.base_model(data["base_model"])
+        if "base_model_relation" in data:
+            self.choice(
+                "base_model_relation",
+                data["base_model_relation"],
+                BASE_MODEL_RELATIONS,
+                "one of " + ", ".join(sorted(BASE_MODEL_RELATIONS)),
+            )
+            if "base_model" not in data:
+                self.add("base_model_relation", "set without `base_model`; name the base model")
         if "library_name" in data:
             self.token("library_name", data["library_name"], "a library name")
         if "tags" in data:

@@ -6,22 +6,31 @@ and get plain results back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import PlanError
+from pipeline.history import read_ownership
 from pipeline.hub import CommitResult, Hub
-from pipeline.manifest import load_manifest
+from pipeline.ownership import (
+    TRAILER_FINGERPRINT,
+    TRAILER_TOOL,
+    Decision,
+    Policies,
+    Policy,
+    decide,
+    describe_replaced,
+    resolve_policy,
+)
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.render import Selection, fingerprint, render_all
+from pipeline.sources import load_sources
 
 PR_TITLE = "Update model card (nb-release)"
-TRAILER_TOOL = "Released-by"
-TRAILER_FINGERPRINT = "Manifest-fingerprint"
 
 Progress = Callable[[str], None]
 
@@ -46,8 +55,8 @@ def build_plan(
     on_start: Callable[[int], None] | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
-    manifest = load_manifest(sources.manifest)
-    cards = render_all(manifest, sources.cards, selection)
+    files, manifest = load_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    cards = render_all(manifest, files, selection)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -57,14 +66,23 @@ def build_plan(
             hub.create_repo(card.repo_id)
     live = hub.read_cards([c.repo_id for c in cards], on_done=on_read)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
+    owners = read_ownership(hub, cards, live, diffs)
+    policies: dict[str, tuple[Policy | None, Policy | None]] = {}
+    for variant in manifest.variants:
+        policies[variant.repo_id] = (
+            resolve_policy(variant.on_drift, default="skip") if variant.on_drift else None,
+            resolve_policy(variant.on_adopt, default="skip") if variant.on_adopt else None,
+        )
     return make_plan(
         diffs,
         cards,
         live,
         hub=hub_label,
-        fingerprint=sources.fingerprint(),
+        fingerprint=files.fingerprint,
         tool_version=__version__,
         now=datetime.now(UTC),
+        owners=owners,
+        policies=policies,
     )
 
 
@@ -116,6 +134,14 @@ def describe(entry: PlanEntry, fingerprint_value: str) -> tuple[str, str]:
         parts.append("front matter re-formatted only")
     parts.append(f"+{diff.lines_added} -{diff.lines_removed} lines")
     summary = f"Rendered from models.toml and cards/ by nb-release ({'; '.join(parts)})."
+    owner = entry.owner
+    if owner is not None and owner.replaced and entry.state != "pending":
+        # An overwrite names what it replaces, so a person can bring it back.
+        summary += (
+            f"\n\nReplaces {entry.state} commits not made by nb-release (bring one back with "
+            f"`nb-release restore {entry.repo_id} --to COMMIT`):\n"
+            + describe_replaced(owner.replaced)
+        )
     trailers = (
         f"{TRAILER_TOOL}: nb-release {__version__}\n{TRAILER_FINGERPRINT}: {fingerprint_value}"
     )
@@ -174,3 +200,64 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
         description=description,
         revision=ref,
     )
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+def decide_all(
+    plan: Plan,
+    on_drift: Policy | None,
+    on_adopt: Policy | None,
+    default: Policies,
+) -> dict[str, Decision]:
+    """Each repo's decision: the command line's policy, else the manifest's, else `default`."""
+    out: dict[str, Decision] = {}
+    for entry in plan.entries:
+        policies = Policies(
+            on_drift=resolve_policy(on_drift, entry.on_drift, default=default.on_drift),
+            on_adopt=resolve_policy(on_adopt, entry.on_adopt, default=default.on_adopt),
+        )
+        out[entry.repo_id] = decide(entry.state, policies)
+    return out
+
+
+@dataclass(frozen=True)
+class DecidedResult:
+    """What a policy-driven publish did: the writes, and the repos left as they are."""
+
+    applied: ApplyResult
+    skipped: tuple[PlanEntry, ...]  # drift or adopt left alone by policy
+
+    @property
+    def complete(self) -> bool:
+        return self.applied.complete
+
+
+def apply_decided(
+    plan: Plan,
+    hub: Hub,
+    decisions: Mapping[str, Decision],
+    *,
+    create_pr: bool = False,
+    on_done: Progress | None = None,
+) -> DecidedResult:
+    """Publish the repos decided `publish` (to main, or as PRs with create_pr), open or update
+    nb-release's PR for those decided `pr`, and leave those decided `skip` alone."""
+
+    def only(*wanted: Decision) -> Plan:
+        return replace(
+            plan, entries=tuple(e for e in plan.changes if decisions.get(e.repo_id) in wanted)
+        )
+
+    direct = only("publish")
+    proposed = only("pr")
+    results: list[CommitResult] = []
+    if create_pr:
+        results += apply_plan(only("publish", "pr"), hub, create_pr=True, on_done=on_done).results
+    else:
+        results += apply_plan(direct, hub, on_done=on_done).results
+        results += apply_plan(proposed, hub, create_pr=True, on_done=on_done).results
+    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
+    skipped = tuple(e for e in plan.changes if decisions.get(e.repo_id) == "skip")
+    return DecidedResult(ApplyResult(tuple(results), unchanged), skipped)

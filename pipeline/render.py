@@ -1,4 +1,4 @@
-"""Manifest -> RenderedCard[]: one Jinja2 environment, StrictUndefined, canonical front matter.
+"""Manifest -> RenderedCard[]: one sandboxed Jinja2 environment, canonical front matter.
 
 Everything is rendered and checked before anything is written: `render_all` raises one error
 listing every template, front-matter and metadata problem of every card.
@@ -7,23 +7,32 @@ listing every template, front-matter and metadata problem of every card.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import difflib
 import fnmatch
-import hashlib
-import json
-import os
-import tempfile
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 
 from pipeline import frontmatter, metadata
+from pipeline.atomic import write_bytes_atomically
 from pipeline.errors import CardError, PipelineError, Problem, TemplateError
 from pipeline.manifest import Manifest, Variant
 from pipeline.records import RenderedCard
+from pipeline.sources import SourceFiles, read_sources, read_templates
+from pipeline.templating import (
+    MAX_CARD_BYTES,
+    OutputTooLarge,
+    UndefinedName,
+    make_environment,
+    render_bounded,
+)
+from pipeline.templating import yaml_string as yaml_string  # re-exported: templates' tests use it
 
 HUB_URL = "https://huggingface.co"
 
@@ -68,28 +77,6 @@ def select(manifest: Manifest, selection: Selection) -> list[Variant]:
     return chosen
 
 
-def make_environment(cards_dir: Path) -> jinja2.Environment:
-    """The one Jinja2 environment: cards/ as loader root, StrictUndefined, trailing newline kept."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(cards_dir)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,  # Markdown, not HTML
-        auto_reload=False,
-    )
-    env.filters["yaml_string"] = yaml_string
-    return env
-
-
-def yaml_string(value: object) -> str:
-    """A front-matter value as a YAML string, whatever it looks like (`true`, `no`, `1.0`).
-
-    A JSON string is a valid YAML double-quoted scalar in both YAML 1.1 and 1.2; the front-matter
-    canonicalisation then drops the quotes that are not needed.
-    """
-    return json.dumps(str(value), ensure_ascii=False)
-
-
 def _llama_slug(version: str) -> str:
     # Meta keeps the license at models/llama3_1/LICENSE, not models/llama3.1/ (a known defect).
     return "llama" + version.replace(".", "_")
@@ -121,40 +108,100 @@ def context_for(manifest: Manifest, variant: Variant) -> dict[str, Any]:
     }
 
 
-def _template_problem(exc: Exception, variant: Variant, cards_dir: Path) -> Problem:
-    """Locate a Jinja2 failure: the template file and line, and the variable if undefined."""
+def _template_problem(
+    exc: Exception, variant: Variant, cards_dir: Path, context: Mapping[str, Any]
+) -> Problem:
+    """Locate a Jinja2 failure: the template file and line, and what went wrong there.
+
+    The hint does not name the card: the same mistake in a shared template fails every card
+    that uses it, and `render_all` reports it once (see `_merge`).
+    """
     if isinstance(exc, jinja2.TemplateSyntaxError):
         name = exc.name or exc.filename or variant.template
-        return Problem(
-            str(cards_dir / name),
-            f"template syntax error: {exc.message}",
-            exc.lineno,
-            hint=f"while rendering {variant.repo_id}",
-        )
+        return Problem(str(cards_dir / name), f"template syntax error: {exc.message}", exc.lineno)
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(
             str(cards_dir / variant.template),
-            f"template {exc.name!r} not found",
-            hint=f"{variant.repo_id} (models[{variant.index}]) uses it; "
+            f"template {str(exc.name)!r} not found",
+            hint=f"models[{variant.index}] uses {variant.template!r}; "
             f"templates available: {', '.join(_templates(cards_dir)) or 'none'}",
         )
-    # UndefinedError and other runtime errors: find the innermost template frame.
+    # Runtime errors: the innermost frame of a template file is where it happened.
     place, line = str(cards_dir / variant.template), None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith(".j2"):
+        if frame.filename.startswith(str(cards_dir)) and frame.filename != __file__:
             place, line = frame.filename, frame.lineno
     with contextlib.suppress(ValueError):  # outside the working folder: keep it absolute
         place = str(Path(place).resolve().relative_to(Path.cwd()))
-    message = str(exc)
+    message, hint = _runtime_message(exc, context)
+    return Problem(place, message, line, hint=hint)
+
+
+def _runtime_message(exc: Exception, context: Mapping[str, Any]) -> tuple[str, str | None]:
+    readme = "the README (Templates) lists the variables a card template receives"
+    if isinstance(exc, UndefinedName) and exc.refused is not None:
+        exc = SecurityError(exc.refused)
+    if isinstance(exc, UndefinedName) and exc.name is not None:
+        if exc.owner is jinja2.utils.missing:
+            what, names = f"{exc.name!r} is undefined", list(context)
+        else:
+            what, names = (
+                f"{exc.name!r} is not an attribute of {_describe(exc.owner)}",
+                _names_of(exc.owner),
+            )
+        near = difflib.get_close_matches(exc.name, names, n=1)
+        return f"undefined variable: {what}", (f"did you mean {near[0]!r}? " if near else "") + (
+            readme[0].upper() + readme[1:] if near else readme
+        )
     if isinstance(exc, jinja2.UndefinedError):
-        message = f"undefined variable: {message}"
-    return Problem(
-        place,
-        message,
-        line,
-        hint=f"while rendering {variant.repo_id}; the variables a card template receives are "
-        "listed in the README (Templates)",
-    )
+        return f"undefined variable: {exc}", readme
+    if isinstance(exc, OutputTooLarge):
+        return str(exc), "a card may be at most 1 MiB; look for a loop or a repeat that grows"
+    if isinstance(exc, SecurityError):
+        return (
+            f"refused by the template sandbox: {exc}",
+            "templates may read the values they are given, not Python internals",
+        )
+    if isinstance(exc, RecursionError):
+        return (
+            "the template recurses without end (a macro calling itself, or a template "
+            "extending or including itself)",
+            "give the recursion a base case, or remove the cycle",
+        )
+    if isinstance(exc, jinja2.TemplateError):
+        return str(exc), None
+    return f"the template failed: {type(exc).__name__}: {exc}", None
+
+
+def _describe(owner: object) -> str:
+    if isinstance(owner, Variant):
+        return "a variant (`model`, `parent`)"
+    if isinstance(owner, Mapping):
+        return "this mapping"
+    return f"a {type(owner).__name__} value"
+
+
+def _names_of(owner: object) -> list[str]:
+    if isinstance(owner, Mapping):
+        return [k for k in owner if isinstance(k, str)]
+    return [n for n in dir(owner) if not n.startswith("_")]
+
+
+def _merge(found: Sequence[tuple[Problem, str]]) -> list[Problem]:
+    """One problem per distinct template problem, naming how many cards (and which) it broke."""
+    cards: dict[Problem, list[str]] = {}
+    for problem, repo_id in found:
+        cards.setdefault(problem, []).append(repo_id)
+    merged: list[Problem] = []
+    for problem, repo_ids in cards.items():
+        if len(repo_ids) == 1:
+            where = f"while rendering {repo_ids[0]}"
+        else:
+            shown = ", ".join(repo_ids[:3]) + (", ..." if len(repo_ids) > 3 else "")
+            where = f"while rendering {len(repo_ids)} cards ({shown})"
+        hint = f"{problem.hint}; {where}" if problem.hint else where
+        merged.append(dataclasses.replace(problem, hint=hint))
+    return merged
 
 
 def _templates(cards_dir: Path) -> list[str]:
@@ -175,18 +222,26 @@ def _expected_metadata(variant: Variant) -> dict[str, object]:
 
 
 def render_all(
-    manifest: Manifest, cards_dir: Path, selection: Selection = Selection()
+    manifest: Manifest, cards: Path | SourceFiles, selection: Selection = Selection()
 ) -> list[RenderedCard]:
-    """Render every selected variant; raise one error listing every problem of every card."""
-    env = make_environment(cards_dir)
-    template_problems: list[Problem] = []
+    """Render every selected variant; raise one error listing every problem of every card.
+
+    `cards` is the folder of templates, or the files already read from it (`sources.read_sources`):
+    then exactly those bytes are rendered.
+    """
+    cards_dir = cards if isinstance(cards, Path) else cards.cards_dir
+    files = read_templates(cards) if isinstance(cards, Path) else cards.templates
+    env = make_environment(cards_dir, files)
+    template_problems: list[tuple[Problem, str]] = []
     card_problems: list[Problem] = []
-    cards: list[RenderedCard] = []
+    rendered: list[RenderedCard] = []
     for variant in select(manifest, selection):
+        context = context_for(manifest, variant)
         try:
-            text = env.get_template(variant.template).render(context_for(manifest, variant))
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
-            template_problems.append(_template_problem(exc, variant, cards_dir))
+            text = render_bounded(env.get_template(variant.template), context)
+        except Exception as exc:  # whatever a template raises is a problem of that template
+            problem = _template_problem(exc, variant, cards_dir, context)
+            template_problems.append((problem, variant.repo_id))
             continue
         card = f"{variant.repo_id}/README.md"
         try:
@@ -195,10 +250,13 @@ def render_all(
             card_problems.extend(exc.problems)
             continue
         problems = metadata.check_metadata(card, content, expected=_expected_metadata(variant))
+        size = len(content.encode("utf-8"))
+        if size > MAX_CARD_BYTES:
+            problems.append(_too_large(card, size))
         if problems:
             card_problems.extend(problems)
             continue
-        cards.append(
+        rendered.append(
             RenderedCard(
                 repo_id=variant.repo_id,
                 variant=variant.name,
@@ -208,25 +266,24 @@ def render_all(
             )
         )
     if template_problems:
-        raise TemplateError("the card templates cannot be rendered", template_problems)
+        raise TemplateError("the card templates cannot be rendered", _merge(template_problems))
     if card_problems:
         raise CardError("the rendered cards are not valid", card_problems)
-    return cards
+    return rendered
+
+
+def _too_large(card: str, size: int) -> Problem:
+    return Problem(
+        file=card,
+        message=f"the card is {size:,} bytes; a card may be at most {MAX_CARD_BYTES:,} bytes "
+        f"({MAX_CARD_BYTES // (1024 * 1024)} MiB)",
+        hint="the Hub refuses a README of 10 MiB or more outside Git LFS; shorten the card",
+    )
 
 
 def fingerprint(manifest_path: Path, cards_dir: Path) -> str:
-    """sha256 of the manifest and every file under cards/: what a plan was made from."""
-    digest = hashlib.sha256()
-    files = [("models.toml", manifest_path)] + [
-        (p.relative_to(cards_dir).as_posix(), p)
-        for p in sorted(cards_dir.rglob("*"))
-        if p.is_file()
-    ]
-    for name, path in files:
-        data = path.read_bytes()
-        digest.update(f"{name}\0{len(data)}\0".encode())
-        digest.update(data)
-    return "sha256:" + digest.hexdigest()
+    """sha256 of the manifest and every file under cards/ as they are now on disk."""
+    return read_sources(manifest_path, cards_dir).fingerprint
 
 
 def card_path(out_dir: Path, repo_id: str) -> Path:
@@ -247,19 +304,43 @@ def differing_files(cards: Sequence[RenderedCard], out_dir: Path) -> list[Path]:
     return out
 
 
+def stale_files(manifest: Manifest, out_dir: Path) -> list[Path]:
+    """Cards under out_dir of variants the manifest no longer has.
+
+    Only what `render` itself writes counts: a regular file DIR/<namespace>/<name>/README.md
+    whose namespace is one of the manifest's, and whose repo id (compared without case, as the
+    Hub does) is not a variant of the manifest. Nothing else under out_dir is touched.
+    """
+    known = {v.repo_id.lower() for v in manifest.variants}
+    found: list[Path] = []
+    for namespace in sorted({v.namespace for v in manifest.variants}):
+        folder = out_dir / namespace
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            readme = entry / "README.md"
+            if entry.is_symlink() or not entry.is_dir() or readme.is_symlink():
+                continue
+            if f"{namespace}/{entry.name}".lower() in known or not readme.is_file():
+                continue
+            found.append(readme)
+    return found
+
+
+def remove_stale(paths: Sequence[Path]) -> None:
+    """Remove stale cards, and each one's folder if it is then empty."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: something else lives there; keep it
+            path.parent.rmdir()
+
+
 def write_cards(cards: Sequence[RenderedCard], out_dir: Path) -> list[Path]:
     """Write each card as DIR/<namespace>/<name>/README.md (LF, UTF-8), atomically per file."""
     written: list[Path] = []
     for card in cards:
         path = card_path(out_dir, card.repo_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".README.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(card.content.encode("utf-8"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes_atomically(path, card.content.encode("utf-8"))
         written.append(path)
     return written

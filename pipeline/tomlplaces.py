@@ -1,16 +1,108 @@
 """Where a key path (`models[3].base_model`) stands in a TOML text: line and column.
 
 tomllib gives values but no places; this scans the text for table headers and keys, so that every
-manifest problem can name its line.
+manifest problem can name its line. A small lexer first marks which lines start outside every
+string and array: a `[[models]]` inside a multi-line string is text, not a header (issue 9: such
+a string shifted every later location). Lines are split on "\\n" only, as tomllib counts them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+_KEY_PART = r"""(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
+_KEY = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+
+
+class _State(Enum):
+    CODE = "code"
+    BASIC = "basic string"
+    LITERAL = "literal string"
+    MULTILINE_BASIC = "multi-line basic string"
+    MULTILINE_LITERAL = "multi-line literal string"
+    COMMENT = "comment"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the text as the lexer saw it."""
+
+    number: int
+    text: str
+    structural: bool  # starts outside every string and bracket: may hold a header or a key
+    depth: int  # the deepest nesting of arrays and inline tables reached on the line
+    depth_column: int  # where that depth was first reached (1 when the line opens none)
+
+
+def lex(text: str) -> list[Line]:
+    """Mark each line: does it start outside strings and brackets, and how deep does it nest.
+
+    Iterative on purpose: it must survive the 5,000-deep arrays that make tomllib recurse
+    until Python gives up (issue 8 row 6). It tolerates broken TOML; tomllib reports that.
+    """
+    lines: list[Line] = []
+    state = _State.CODE
+    depth = 0
+    start = 0  # index of the current line's first character
+    start_structural = True
+    deepest, deepest_column = 0, 1
+    index, size = 0, len(text)
+
+    def close_line(end: int) -> None:
+        lines.append(
+            Line(len(lines) + 1, text[start:end], start_structural, deepest, deepest_column)
+        )
+
+    while index < size:
+        char = text[index]
+        if char == "\n":
+            close_line(index)
+            if state in (_State.BASIC, _State.LITERAL, _State.COMMENT):
+                state = _State.CODE  # these end at the line's end (or are tomllib's to report)
+            start = index + 1
+            start_structural = state is _State.CODE and depth == 0
+            deepest, deepest_column = depth, 1
+            index += 1
+            continue
+        if state is _State.CODE:
+            if char == "#":
+                state = _State.COMMENT
+            elif char in "\"'":
+                triple = text.startswith(char * 3, index)
+                if triple:
+                    state = _State.MULTILINE_BASIC if char == '"' else _State.MULTILINE_LITERAL
+                    index += 3
+                    continue
+                state = _State.BASIC if char == '"' else _State.LITERAL
+            elif char in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest, deepest_column = depth, index - start + 1
+            elif char in "]}":
+                depth = max(0, depth - 1)
+        elif state in (_State.BASIC, _State.MULTILINE_BASIC) and char == "\\":
+            # An escape: skip the escaped character, but never a line break (lines must count).
+            index += 1 if index + 1 < size and text[index + 1] == "\n" else 2
+            continue
+        elif (state is _State.BASIC and char == '"') or (state is _State.LITERAL and char == "'"):
+            state = _State.CODE
+        elif (state is _State.MULTILINE_BASIC and text.startswith('"""', index)) or (
+            state is _State.MULTILINE_LITERAL and text.startswith("'''", index)
+        ):
+            # Up to two quotes right before the closing three belong to the string.
+            run = 0
+            while index + run < size and text[index + run] == char and run < 5:
+                run += 1
+            index += run
+            state = _State.CODE
+            continue
+        index += 1
+    close_line(size)
+    return lines
 
 
 def _unquote(key: str) -> str:
@@ -21,7 +113,7 @@ def _unquote(key: str) -> str:
 
 
 def _split_dotted(name: str) -> list[str]:
-    return [_unquote(p) for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name)]
+    return [_unquote(p) for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name) if p.strip()]
 
 
 class Locator:
@@ -29,26 +121,40 @@ class Locator:
 
     def __init__(self, text: str) -> None:
         self.places: dict[str, tuple[int, int]] = {}
+        # For each line: how many keys deep it is, counting its table, dotted keys and brackets.
+        self._nesting: list[tuple[int, int, int]] = []
         counts: dict[str, int] = {}
         prefix = ""
-        for number, line in enumerate(text.splitlines(), start=1):
-            header = _HEADER.match(line)
-            if header and not _KEY.match(line):
+        prefix_parts = 0
+        line_parts = 0  # the key depth of the last structural line (a multi-line array's owner)
+        for line in lex(text):
+            indent = len(line.text) - len(line.text.lstrip()) + 1
+            if not line.structural:
+                self._nesting.append((line_parts + line.depth, line.number, line.depth_column))
+                continue
+            header = _HEADER.match(line.text)
+            if header and not _KEY.match(line.text):
                 parts = _split_dotted(header.group(2))
                 if header.group(1) == "[[":
                     table = ".".join(parts)
                     index = counts.get(table, 0)
                     counts[table] = index + 1
                     prefix = f"{table}[{index}]"
+                    self.places.setdefault(table, (line.number, line.text.index("[") + 1))
                 else:
                     prefix = self._with_indexes(parts, counts)
-                self.places.setdefault(prefix, (number, line.index("[") + 1))
+                prefix_parts = line_parts = len(parts)
+                self._nesting.append((len(parts), line.number, indent))
+                self.places.setdefault(prefix, (line.number, line.text.index("[") + 1))
                 continue
-            key = _KEY.match(line)
+            key = _KEY.match(line.text)
             if key:
                 names = _split_dotted(key.group(1))
                 path = ".".join([prefix, *names]) if prefix else ".".join(names)
-                self.places.setdefault(path, (number, len(line) - len(line.lstrip()) + 1))
+                self.places.setdefault(path, (line.number, indent))
+                line_parts = prefix_parts + len(names)
+                column = line.depth_column if line.depth else indent
+                self._nesting.append((line_parts + line.depth, line.number, column))
 
     @staticmethod
     def _with_indexes(parts: list[str], counts: dict[str, int]) -> str:
@@ -69,6 +175,13 @@ class Locator:
             cut = max(candidate.rfind("."), candidate.rfind("["))
             candidate = candidate[:cut] if cut > 0 else ""
         return None, None
+
+    def deepest(self) -> tuple[int, int | None, int | None]:
+        """The deepest nesting of keys, arrays and tables in the text: (depth, line, column)."""
+        if not self._nesting:
+            return 0, None, None
+        depth, line, column = max(self._nesting, key=lambda item: (item[0], -item[1]))
+        return depth, line, column
 
 
 def key_path(loc: Sequence[int | str]) -> str:

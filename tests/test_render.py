@@ -15,8 +15,10 @@ from ruamel.yaml import YAML
 
 from pipeline import frontmatter
 from pipeline.cli import build_parser, main
+from pipeline.errors import TemplateError
 from pipeline.manifest import load_manifest
-from pipeline.render import Selection, render_all
+from pipeline.render import Selection, fingerprint, render_all
+from pipeline.sources import load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -48,8 +50,9 @@ def test_golden_card(repo_id: str) -> None:
 
 
 def test_every_variant_renders_with_lf_and_one_trailing_newline() -> None:
+    """The shipped manifest renders, one card per variant, however many it has (issue 9)."""
     cards = _family()
-    assert len(cards) == 16
+    assert len(cards) == len(load_manifest(ROOT / "models.toml").variants) > 0
     for repo_id, content in cards.items():
         assert "\r" not in content, repo_id
         assert content.endswith("\n") and not content.endswith("\n\n"), repo_id
@@ -83,10 +86,11 @@ def test_render_is_byte_identical_and_check_passes(
     shutil.copytree(ROOT / "cards", tmp_path / "cards")
     shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
     monkeypatch.chdir(tmp_path)
+    count = len(load_manifest(tmp_path / "models.toml").variants)
     assert main(["render", "--out", "a"]) == 0
     assert main(["render", "--out", "b"]) == 0
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("README.md"))
-    assert len(files_a) == 16
+    assert len(files_a) == count
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
     assert main(["render", "--out", "a", "--check"]) == 0
@@ -96,17 +100,116 @@ def test_render_is_byte_identical_and_check_passes(
     capsys.readouterr()
     assert main(["render", "--out", "a", "--check"]) == 1
     out = capsys.readouterr().out
-    assert "1 of 16 cards differ" in out and "nb-llama-3.1-8B/README.md" in out
+    assert f"1 of {count} cards differ" in out and "nb-llama-3.1-8B/README.md" in out
     assert edited.read_text().endswith("hand edit\n"), "--check writes nothing"
+
+
+def test_render_removes_cards_of_variants_gone_and_check_reports_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "--out", "out"]) == 0
+    gone = tmp_path / "out/NbAiLab/nb-llama-2-7B/README.md"  # a variant since removed
+    gone.parent.mkdir()
+    gone.write_text("---\nlicense: llama2\n---\nold card\n")
+    kept = [
+        tmp_path / "out/NbAiLab/notes.md",  # not a card folder
+        tmp_path / "out/NbAiLab/drafts/ideas.txt",  # a folder without a README.md
+        tmp_path / "out/SomeoneElse/model/README.md",  # a namespace the manifest does not own
+    ]
+    for path in kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("keep me\n")
+    capsys.readouterr()
+
+    assert main(["render", "--out", "out", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "1 card is of variants no longer in the manifest:" in out
+    assert "out/NbAiLab/nb-llama-2-7B/README.md" in out
+    assert gone.exists(), "--check writes nothing"
+
+    assert main(["render", "--out", "out"]) == 0
+    assert "removed 1 of variants no longer in the manifest" in capsys.readouterr().out
+    assert not gone.parent.exists()
+    assert all(path.read_text() == "keep me\n" for path in kept)
+    assert main(["render", "--out", "out", "--check"]) == 0
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_cards_are_written_with_the_umask(
+    umask: int, mode: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(umask)
+    try:
+        assert main(["render", "--out", "out", "--only", "nb-llama-3.1-8B"]) == 0
+    finally:
+        os.umask(old)
+    card = tmp_path / "out/NbAiLab/nb-llama-3.1-8B/README.md"
+    assert card.stat().st_mode & 0o777 == mode
+    assert [p.name for p in card.parent.iterdir()] == ["README.md"], "no temporary file left"
+
+
+def test_rendering_uses_the_bytes_read_once(tmp_path: Path) -> None:
+    """What is rendered is what was read (and fingerprinted), not what the disk holds later."""
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
+    files, manifest = load_sources(tmp_path / "models.toml", tmp_path / "cards")
+    before = files.fingerprint
+    assert before == fingerprint(tmp_path / "models.toml", tmp_path / "cards")
+    base = tmp_path / "cards/base.md.j2"
+    base.write_text(base.read_text() + "EDITED AFTER READING\n")
+    (tmp_path / "models.toml").write_text("broken = [")
+    cards = render_all(manifest, files, Selection(only=("nb-llama-3.1-8B",)))
+    assert "EDITED AFTER READING" not in cards[0].content
+    assert files.fingerprint == before
+    assert fingerprint(tmp_path / "models.toml", tmp_path / "cards") != before
+
+
+def test_a_template_cannot_run_code(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    (tmp_path / "cards/base.md.j2").write_text(
+        '{% extends "_layout.md.j2" %}\n{% block overview %}'
+        f"{{{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}}}"
+        "{% endblock %}\n"
+    )
+    manifest = load_manifest(ROOT / "models.toml")
+    with pytest.raises(TemplateError) as info:
+        render_all(manifest, tmp_path / "cards", Selection(only=("nb-llama-3.1-8B",)))
+    assert not marker.exists()
+    (problem,) = info.value.problems
+    assert problem.line == 2 and "refused by the template sandbox" in problem.message
+
+
+def test_a_misspelt_name_is_reported_once_with_a_suggestion(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    layout = tmp_path / "cards/_layout.md.j2"
+    layout.write_text(layout.read_text().replace("{{ model_name }}", "{{ model_nmae }}", 1))
+    manifest = load_manifest(ROOT / "models.toml")
+    with pytest.raises(TemplateError) as info:
+        render_all(manifest, tmp_path / "cards")
+    (problem,) = info.value.problems
+    assert problem.file.endswith("cards/_layout.md.j2") and problem.line is not None
+    assert problem.message == "undefined variable: 'model_nmae' is undefined"
+    assert problem.hint is not None
+    assert problem.hint.startswith("did you mean 'model_name'?")
+    assert "while rendering 16 cards" in problem.hint
+    assert "pipeline.manifest" not in str(info.value)
 
 
 def test_only_and_exclude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     manifest = load_manifest(ROOT / "models.toml")
+    names = [v.name for v in manifest.variants]
     gguf = render_all(manifest, ROOT / "cards", Selection(only=("*-GGUF",)))
-    assert len(gguf) == 5
+    assert len(gguf) == sum(n.endswith("-GGUF") for n in names) > 0
     rest = render_all(manifest, ROOT / "cards", Selection(exclude=("*-GGUF", "*sft")))
-    assert len(rest) == 9
+    assert len(rest) == sum(not n.endswith(("-GGUF", "sft")) for n in names) > 0
 
 
 def test_only_matching_nothing_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:

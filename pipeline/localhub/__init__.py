@@ -1,13 +1,38 @@
 """The local Hub: a loopback HTTP server speaking the part of the Hugging Face Hub API that
 nb-release and the unmodified huggingface_hub client use for model repos.
 
-Public API: `LocalHub` (context manager), `FaultConfig`, `Counters`, `serve_forever`.
+Public API: `LocalHub` (context manager), `FaultConfig`, `Counters`, `Quota`, `serve_forever`.
 Modules: `store` (SQLite), `server` (HTTP), `routes` (paths), `api_*` (endpoints), `views` (JSON
-shapes), `metadata` (front matter, YAML 1.2, validate-yaml), `faults` (latency, faults, counters),
-`auth` (token file), `app` (LocalHub, serve_forever).
+shapes), `cardcheck` (front matter, YAML 1.2, validate-yaml), `faults` (latency, faults, counters),
+`quotas` (rate limits per bucket), `auth` (token file), `app` (LocalHub, serve_forever), `cli`
+(the `hub serve` options).
+
+The names load on first use: importing `pipeline.localhub.cli` (every nb-release command builds
+its parser) must not load the server, its store or SQLite.
 """
 
-from pipeline.localhub.app import LocalHub, serve_forever
-from pipeline.localhub.faults import Counters, FaultConfig
+from __future__ import annotations
 
-__all__ = ["Counters", "FaultConfig", "LocalHub", "serve_forever"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.localhub.app import LocalHub, serve_forever
+    from pipeline.localhub.faults import Counters, FaultConfig
+    from pipeline.localhub.quotas import Quota
+
+__all__ = ["Counters", "FaultConfig", "LocalHub", "Quota", "serve_forever"]
+
+_HOMES = {
+    "LocalHub": "pipeline.localhub.app",
+    "serve_forever": "pipeline.localhub.app",
+    "Counters": "pipeline.localhub.faults",
+    "FaultConfig": "pipeline.localhub.faults",
+    "Quota": "pipeline.localhub.quotas",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'pipeline.localhub' has no attribute {name!r}")

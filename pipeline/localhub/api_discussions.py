@@ -9,7 +9,7 @@ from typing import Any
 from pipeline.localhub import problems
 from pipeline.localhub.store import Discussion, Repo
 from pipeline.localhub.views import Context, discussion_json, visible_repo
-from pipeline.localhub.wire import Request, Response, json_response
+from pipeline.localhub.wire import Request, Response, json_response, whole_number
 
 STATUSES = ("open", "closed", "merged", "draft")
 
@@ -36,9 +36,10 @@ def list_all(ctx: Context, request: Request, namespace: str, name: str) -> Respo
     start + len(discussions) < count (HfApi.get_repo_discussions)."""
     repo = visible_repo(ctx, request, namespace, name)
     kind, status, author = request.param("type"), request.param("status"), request.param("author")
-    page = request.param("p") or "0"
-    if not page.isdigit():
-        raise problems.bad_request(f"Invalid page number p={page!r}")
+    raw_page = request.param("p") or "0"
+    page = whole_number(raw_page)
+    if page is None:
+        raise problems.bad_request(f"Invalid page number p={raw_page!r}")
     found = [
         d
         for d in ctx.store.discussions(repo)
@@ -47,7 +48,7 @@ def list_all(ctx: Context, request: Request, namespace: str, name: str) -> Respo
         and (author is None or d.author == author)
     ]
     size = ctx.size(50)
-    start = int(page) * size
+    start = page * size
     return json_response(
         {
             "discussions": [discussion_json(repo, d) for d in found[start : start + size]],
@@ -68,7 +69,8 @@ def _status_matches(wanted: str | None, status: str) -> bool:
 
 def details(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
     repo = visible_repo(ctx, request, namespace, name)
-    discussion = ctx.store.discussion(repo, int(number)) if number.isdigit() else None
+    num = whole_number(number)
+    discussion = ctx.store.discussion(repo, num) if num is not None else None
     if discussion is None:
         raise problems.HubProblem(404, f"Discussion {number} not found")
     data = discussion_json(repo, discussion)

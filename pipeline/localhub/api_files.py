@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import mimetypes
 import re
 from typing import Any
 
-from pipeline.localhub import problems
+from pipeline.localhub import cardcheck, problems
 from pipeline.localhub.store import Op
 from pipeline.localhub.views import Context, commit_at, visible_repo
-from pipeline.localhub.wire import Request, Response, json_response, paginate
+from pipeline.localhub.wire import Request, Response, json_response, load_json, paginate
 
 MAX_PATH = 1000
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -154,6 +153,7 @@ def commit(ctx: Context, request: Request, namespace: str, name: str, revision: 
         raise problems.bad_request('The commit header needs a non-empty "summary"')
     if not isinstance(description, str) or not isinstance(parent, str | None):
         raise problems.bad_request('"description" and "parentCommit" must be strings')
+    _check_card(ops)
     outcome = ctx.store.commit(
         repo,
         revision,
@@ -177,6 +177,16 @@ def commit(ctx: Context, request: Request, namespace: str, name: str, revision: 
     )
 
 
+def _check_card(ops: list[Op]) -> None:
+    """The Hub refuses a commit whose README.md metadata its validate-yaml refuses (a push hook);
+    the client calls validate-yaml first only to fail sooner."""
+    for op in ops:
+        if op.kind == "put" and op.path == "README.md":
+            errors, _ = cardcheck.validate(op.content.decode("utf-8", errors="replace"))
+            if errors:
+                raise problems.HubProblem(400, "\n- ".join([cardcheck.INVALID_METADATA, *errors]))
+
+
 def parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Op]]:
     """The commit body: one header line, then file/deletedFile/deletedFolder lines."""
     try:
@@ -188,10 +198,7 @@ def parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Op]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            raise problems.bad_request(f"Line {number} of the commit is not JSON") from None
+        item = load_json(line, f"Line {number} of the commit")
         if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
             raise problems.bad_request(f'Line {number} must be {{"key": ..., "value": {{...}}}}')
         key, value = item.get("key"), item["value"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline import hubrules
-from pipeline.localhub import metadata, problems
+from pipeline.localhub import cardcheck, problems
 from pipeline.localhub.problems import HubProblem
 from pipeline.localhub.store import Repo
 from pipeline.localhub.views import (
@@ -14,6 +14,7 @@ from pipeline.localhub.views import (
     commit_at,
     commit_json,
     expand_keys,
+    listed_json,
     model_json,
     only,
     visible_repo,
@@ -25,6 +26,7 @@ from pipeline.localhub.wire import (
     paginate,
     problem_response,
     text_response,
+    whole_number,
 )
 
 
@@ -64,10 +66,16 @@ def create_repo(ctx: Context, request: Request) -> Response:
     problem = hubrules.repo_id_problem(repo_id)
     if problem:
         raise problems.bad_request(problem)
-    visibility = body.get("visibility")
+    if repo_id.lower().endswith(".git"):
+        # The Hub's rule (huggingface_hub's validate_repo_id has it too): the name would clash
+        # with the repo's own git URL.
+        raise problems.bad_request(f"A repo id cannot end with '.git': {repo_id!r}")
+    visibility, private = body.get("visibility"), body.get("private")
     if visibility not in (None, "public", "private"):
         raise problems.bad_request('"visibility" must be "public" or "private"')
-    private = visibility == "private" or body.get("private") is True
+    if not isinstance(private, bool | None):
+        raise problems.bad_request(f'"private" must be true, false or null, got {private!r}')
+    private = visibility == "private" or private is True
     repo, created = ctx.store.create_repo(repo_id, private=private)
     url = f"{request.base_url}/{repo.repo_id}"
     if not created:
@@ -113,12 +121,14 @@ def list_models(ctx: Context, request: Request) -> Response:
     size = ctx.size(1000)
     limit = request.param("limit")
     if limit is not None:
-        if not limit.isdigit() or int(limit) == 0:
+        wanted = whole_number(limit)
+        if not wanted:
             raise problems.bad_request(f'"limit" must be a positive integer, got {limit!r}')
-        size = min(size, int(limit))
+        size = min(size, wanted)
     page, link = paginate(request, repos, size)
     keys = expand or _list_keys(full, with_card)
-    items = [only(_json(ctx, repo), keys) for repo in page]
+    heads = ctx.store.heads([repo.pk for repo in page])
+    items = [listed_json(ctx, repo, heads[repo.pk], keys) for repo in page]
     return json_response(items, headers={"Link": link} if link else None)
 
 
@@ -183,11 +193,11 @@ def validate_yaml(ctx: Context, request: Request) -> Response:
             raise problems.bad_request('"content" must be a string (the whole README)')
     except HubProblem as problem:
         return text_response(problem.message, 400) if as_text else problem_response(problem)
-    errors, warnings = metadata.validate(content)
+    errors, warnings = cardcheck.validate(content)
     if as_text:
         # RepoCard.validate raises ValueError(response.text) on 400 and ignores a 200's body.
         if errors:
-            return text_response("\n".join(["Invalid metadata in README.md.", *errors]), 400)
+            return text_response("\n".join([cardcheck.INVALID_METADATA, *errors]), 400)
         return text_response("\n".join(warnings))
     body = {
         "errors": [{"message": message} for message in errors],

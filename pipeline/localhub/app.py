@@ -6,13 +6,15 @@ from __future__ import annotations
 import ipaddress
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
+from typing import Any
 
 from pipeline.errors import PipelineError
 from pipeline.localhub.auth import Tokens, ensure_token_file
 from pipeline.localhub.faults import Counters, FaultConfig, FaultPlan
+from pipeline.localhub.quotas import Quota
 from pipeline.localhub.server import HubServer
 from pipeline.localhub.store import Store
 from pipeline.localhub.views import Context
@@ -39,6 +41,7 @@ class LocalHub:
         allow_non_loopback: bool = False,
         *,
         page_size: int | None = None,
+        quotas: Iterable[Quota] = (),
     ) -> None:
         if not is_loopback(host) and not allow_non_loopback:
             raise PipelineError(
@@ -53,6 +56,7 @@ class LocalHub:
         self.token_file = ensure_token_file(self.root)
         self._tokens = Tokens(self.token_file)
         self._faults = faults
+        self._quotas = tuple(quotas)
         self._counters = Counters()
         self._server: HubServer | None = None
         self._thread: threading.Thread | None = None
@@ -86,7 +90,17 @@ class LocalHub:
         """Replace latency and faults on the running server (None: all off)."""
         self._faults = faults
         if self._server is not None:
-            self._server.plan = FaultPlan(faults)
+            self._server.fault_plan = FaultPlan(faults)
+
+    def set_quotas(self, quotas: Iterable[Quota]) -> None:
+        """Replace the rate limits on the running server (empty: none); windows start afresh."""
+        self._quotas = tuple(quotas)
+        if self._server is not None:
+            self._server.quotas.set(self._quotas)
+
+    def quota_use(self) -> dict[str, Any]:
+        """Per bucket: limit, window_s, used, remaining, reset_s, refused (as /_admin/counters)."""
+        return self._running().quotas.to_json()
 
     def start(self) -> LocalHub:
         if self._server is not None:
@@ -95,7 +109,11 @@ class LocalHub:
         ctx = Context(self._store, self._tokens, self.page_size)
         try:
             server = HubServer(
-                (self.host.strip("[]"), self.port), ctx, self._faults, ":" in self.host
+                (self.host.strip("[]"), self.port),
+                ctx,
+                self._faults,
+                ":" in self.host,
+                self._quotas,
             )
         except OSError as error:
             self._store.close()
@@ -152,9 +170,10 @@ def serve_forever(
     faults: FaultConfig | None,
     allow_non_loopback: bool,
     announce: Callable[[str], None],
+    quotas: Iterable[Quota] = (),
 ) -> None:
     """Serve in the foreground until Ctrl-C (or SIGTERM); announce the URL and the token file."""
-    hub = LocalHub(root, host, port, faults, allow_non_loopback)
+    hub = LocalHub(root, host, port, faults, allow_non_loopback, quotas=quotas)
     stop = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():

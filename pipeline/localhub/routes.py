@@ -1,7 +1,7 @@
 """Which handler answers which path: the Hub's model-repo routes, by path segments.
 
 The path is split on "/" before each segment is unquoted: the client quotes a revision with
-`safe=''`, so `refs/pr/1` arrives as one segment `refs%2Fpr%2F1` (hub-http-api.md §1).
+`safe=''`, so `refs/pr/1` arrives as one segment `refs%2Fpr%2F1` (docs/hub-http-api.md §1).
 """
 
 from __future__ import annotations

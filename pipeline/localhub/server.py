@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +21,7 @@ from pipeline.errors import PipelineError
 from pipeline.localhub import problems, routes
 from pipeline.localhub.faults import Counters, FaultConfig, FaultPlan
 from pipeline.localhub.problems import HubProblem
+from pipeline.localhub.quotas import Quota, QuotaBook, quotas_from_json
 from pipeline.localhub.views import Context
 from pipeline.localhub.wire import (
     Request,
@@ -31,8 +33,12 @@ from pipeline.localhub.wire import (
 
 log = logging.getLogger("pipeline.localhub")
 
+
+def _quota_json(quotas: Iterable[Quota]) -> dict[str, str]:
+    return {quota.bucket: f"{quota.limit}/{quota.window_s}" for quota in quotas}
+
+
 MAX_BODY = 10 * 1024 * 1024  # the Hub's inline-commit bodies are small; bigger ones are 413
-_HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 _BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
 
 
@@ -43,13 +49,19 @@ class HubServer(ThreadingHTTPServer):
     block_on_close = True
 
     def __init__(
-        self, address: tuple[str, int], ctx: Context, faults: FaultConfig | None, ipv6: bool
+        self,
+        address: tuple[str, int],
+        ctx: Context,
+        faults: FaultConfig | None,
+        ipv6: bool,
+        quotas: Iterable[Quota] = (),
     ) -> None:
         self.address_family = socket.AF_INET6 if ipv6 else socket.AF_INET
         super().__init__(address, HubHandler)
         self.ctx = ctx
         self.counters = Counters()
-        self.plan = FaultPlan(faults)
+        self.fault_plan = FaultPlan(faults)
+        self.quotas = QuotaBook(quotas)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         host, port = str(self.server_address[0]), int(self.server_address[1])
@@ -82,6 +94,14 @@ class HubHandler(BaseHTTPRequestHandler):
     server_version = "nb-release-localhub"
     sys_version = ""
     timeout = 120  # an idle or stalled connection does not hold a thread forever
+    _headers_buffer: list[bytes]  # http.server's own, undeclared in its stubs; _send uses it
+
+    def setup(self) -> None:
+        super().setup()
+        # Without TCP_NODELAY a response written after the client's last small packet waits for
+        # its delayed ACK (Nagle): about 40 ms on every answer with a body, on loopback too.
+        with contextlib.suppress(OSError):  # not a TCP socket (never, but harmless)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def __getattr__(self, name: str) -> Any:
         # Every method reaches the router, so an odd one is a 405 rather than http.server's 501.
@@ -107,6 +127,11 @@ class HubHandler(BaseHTTPRequestHandler):
         self._send(json_response({"error": text}, status, {"X-Error-Message": header_safe(text)}))
 
     def _serve(self) -> None:
+        if self.request_version == "HTTP/0.9":
+            # `GET /path` with no version: http.server would answer with a bare body, no status
+            # line. The Hub (HTTP/1.1 and 2 only) refuses it, with a status line the client reads.
+            self.send_error(400, "The request line needs an HTTP version (HTTP/0.9 is not served)")
+            return
         try:
             self._serve_one()
         except (ConnectionError, TimeoutError):
@@ -130,6 +155,11 @@ class HubHandler(BaseHTTPRequestHandler):
             return
         found = routes.match(method, segments)
         self.server.counters.count(found.route, method)
+        refusal, rate_headers = self.server.quotas.take(found.route)
+        if refusal is not None:
+            self.close_connection = True  # the body is not read
+            self._send(problem_response(HubProblem(429, refusal.message, headers=rate_headers)))
+            return
         if self._inject(found.route):
             return
         try:
@@ -137,6 +167,7 @@ class HubHandler(BaseHTTPRequestHandler):
             response = self._dispatch(found, request)
         except HubProblem as problem:
             response = problem_response(problem)
+        response.headers.update(rate_headers)
         self._send(response)
 
     def _dispatch(self, found: routes.Match, request: Request) -> Response:
@@ -165,7 +196,9 @@ class HubHandler(BaseHTTPRequestHandler):
             headers=headers,
             body=body,
             user=self._user(headers.get("authorization")),
-            base_url=self._base_url(headers.get("host")),
+            # The server's own URL, never the Host header: a client must not be able to make the
+            # Hub hand out links to another host.
+            base_url=self.server.base_url,
         )
 
     def _body(self) -> bytes:
@@ -173,7 +206,7 @@ class HubHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise HubProblem(411, "Send the body with a Content-Length (chunked is not supported)")
         length = (self.headers.get("Content-Length") or "0").strip()
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             self.close_connection = True
             raise problems.bad_request(f"Invalid Content-Length {length!r}")
         size = int(length)
@@ -196,15 +229,9 @@ class HubHandler(BaseHTTPRequestHandler):
             raise problems.unauthorized()
         return user
 
-    def _base_url(self, host: str | None) -> str:
-        # Links and URLs name the host the client used (localhost or 127.0.0.1), if it is sane.
-        if host and _HOST.match(host):
-            return f"http://{host}"
-        return self.server.base_url
-
     def _inject(self, route: str) -> bool:
         """Sleep the configured latency; answer with an injected fault if one is drawn."""
-        plan = self.server.plan
+        plan = self.server.fault_plan
         decision = plan.decide(route)
         if decision.delay_s:
             time.sleep(decision.delay_s)
@@ -225,27 +252,36 @@ class HubHandler(BaseHTTPRequestHandler):
         return True
 
     def _admin(self, method: str, segments: tuple[str, ...], raw_path: str, query: str) -> Response:
-        """/_admin/counters (GET), /_admin/counters/reset (POST), /_admin/faults (GET, POST)."""
+        """/_admin/counters (GET: requests, faults and quota use), /_admin/counters/reset (POST),
+        /_admin/faults and /_admin/quotas (GET; POST to replace, null to turn off)."""
+        server = self.server
         try:
             where = "/".join(segments[1:])
             if method == "GET" and where == "counters":
-                return json_response(self.server.counters.to_json())
+                return json_response(
+                    {**server.counters.to_json(), "quotas": server.quotas.to_json()}
+                )
             if method == "GET" and where == "faults":
-                return json_response(self.server.plan.config.to_json())
-            if method != "POST" or where not in ("counters/reset", "faults"):
+                return json_response(server.fault_plan.config.to_json())
+            if method == "GET" and where == "quotas":
+                return json_response(_quota_json(server.quotas.quotas()))
+            if method != "POST" or where not in ("counters/reset", "faults", "quotas"):
                 raise HubProblem(404, f"Not found: {method} {raw_path}")
             request = self._request(method, raw_path, segments, query)
-            request.require_user()  # changing counters or faults is a write
+            request.require_user()  # changing counters, faults or quotas is a write
             if where == "counters/reset":
-                self.server.counters.reset()
+                server.counters.reset()
                 return json_response({"ok": True})
             data = request.json()
             try:
+                if where == "quotas":
+                    server.quotas.set(() if data is None else quotas_from_json(data))
+                    return json_response(_quota_json(server.quotas.quotas()))
                 config = None if data is None else FaultConfig.from_json(data)
             except (PipelineError, TypeError) as error:
                 raise problems.bad_request(str(error)) from None
-            self.server.plan = FaultPlan(config)
-            return json_response(self.server.plan.config.to_json())
+            server.fault_plan = FaultPlan(config)
+            return json_response(server.fault_plan.config.to_json())
         except HubProblem as problem:
             return problem_response(problem)
 
@@ -257,6 +293,10 @@ class HubHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # One write for the status line, headers and body (end_headers() would send the headers
+        # alone): with TCP_NODELAY, two writes are two packets and the client waits on both.
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD" and not response.head_only:
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.wfile.write(b"".join(self._headers_buffer))
+        self._headers_buffer = []

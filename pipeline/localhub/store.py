@@ -130,6 +130,20 @@ class Store:
         assert oid is not None
         return oid
 
+    def heads(self, pks: Sequence[int]) -> dict[int, str]:
+        """{repo pk: the commit `main` points at}, for many repos in one query (listings)."""
+        with self._read() as db:
+            found: dict[int, str] = {}
+            for start in range(0, len(pks), 500):  # SQLite caps a statement's parameters
+                chunk = list(pks[start : start + 500])
+                marks = ", ".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT repo, commit_oid FROM refs WHERE name = 'main' AND repo IN ({marks})",
+                    chunk,
+                ).fetchall()
+                found.update((int(pk), str(oid)) for pk, oid in rows)
+        return found
+
     def resolve(self, repo: Repo, revision: str) -> str | None:
         """The commit a branch, a `refs/pr/N` or a 40-hex commit id of this repo names, or None."""
         with self._read() as db:

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.localhub import metadata, problems
+from pipeline.localhub import cardcheck, problems
 from pipeline.localhub.auth import Tokens
 from pipeline.localhub.store import Commit, Discussion, Repo, Store
 from pipeline.localhub.wire import Request
@@ -61,22 +61,22 @@ def expand_keys(request: Request) -> list[str] | None:
     return keys
 
 
-def model_json(ctx: Context, repo: Repo, commit_oid: str, *, blobs: bool = False) -> dict[str, Any]:
-    """Every property the local Hub knows of `repo` at `commit_oid` (model_info without expand)."""
-    files = ctx.store.files(commit_oid)
-    readme = next((f for f in files if f.path == "README.md"), None)
-    card = metadata.card_data(ctx.store.blob(readme.oid)) if readme else None
-    siblings: list[dict[str, Any]] = [
-        {"rfilename": f.path, "size": f.size, "blobId": f.oid} if blobs else {"rfilename": f.path}
-        for f in files
-    ]
+# Keys known from the repo row and its head alone: a listing asking only for these (the usual
+# `expand=["sha"]`) reads no file and parses no card.
+REPO_KEYS = frozenset(
+    """_id id modelId author sha lastModified createdAt private gated disabled downloads
+    downloadsAllTime likes trendingScore spaces""".split()
+)
+
+
+def repo_json(ctx: Context, repo: Repo, commit_oid: str, *, dated: bool = True) -> dict[str, Any]:
+    """The properties of `repo` at `commit_oid` that need no file (lastModified: one lookup)."""
     data: dict[str, Any] = {
         "_id": repo.object_id,
         "id": repo.repo_id,
         "modelId": repo.repo_id,
         "author": repo.namespace,
         "sha": commit_oid,
-        "lastModified": ctx.store.commit_info(commit_oid).created_at,
         "createdAt": repo.created_at,
         "private": repo.private,
         "gated": False,
@@ -85,17 +85,41 @@ def model_json(ctx: Context, repo: Repo, commit_oid: str, *, blobs: bool = False
         "downloadsAllTime": 0,
         "likes": 0,
         "trendingScore": 0,
-        "tags": metadata.tags(card or {}),
-        "siblings": siblings,
         "spaces": [],
-        "usedStorage": sum(f.size for f in files),
     }
+    if dated:
+        data["lastModified"] = ctx.store.commit_info(commit_oid).created_at
+    return data
+
+
+def model_json(ctx: Context, repo: Repo, commit_oid: str, *, blobs: bool = False) -> dict[str, Any]:
+    """Every property the local Hub knows of `repo` at `commit_oid` (model_info without expand)."""
+    files = ctx.store.files(commit_oid)
+    readme = next((f for f in files if f.path == "README.md"), None)
+    card = cardcheck.card_data(ctx.store.blob(readme.oid)) if readme else None
+    siblings: list[dict[str, Any]] = [
+        {"rfilename": f.path, "size": f.size, "blobId": f.oid} if blobs else {"rfilename": f.path}
+        for f in files
+    ]
+    data = repo_json(ctx, repo, commit_oid)
+    data["tags"] = cardcheck.tags(card or {})
+    data["siblings"] = siblings
+    data["usedStorage"] = sum(f.size for f in files)
     for key in ("pipeline_tag", "library_name"):
         if card and isinstance(card.get(key), str):
             data[key] = card[key]
     if card is not None:
         data["cardData"] = card
     return data
+
+
+def listed_json(
+    ctx: Context, repo: Repo, commit_oid: str, keys: list[str] | tuple[str, ...]
+) -> dict[str, Any]:
+    """`repo` as the listing shows it with these keys; whole only when a key needs its files."""
+    if REPO_KEYS.issuperset(keys):
+        return only(repo_json(ctx, repo, commit_oid, dated="lastModified" in keys), keys)
+    return only(model_json(ctx, repo, commit_oid), keys)
 
 
 def only(data: dict[str, Any], keys: list[str] | tuple[str, ...]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -12,6 +13,55 @@ from pipeline.localhub import problems
 from pipeline.localhub.problems import HubProblem
 
 T = TypeVar("T")
+
+# Bodies the Hub's clients send are a few levels deep; far deeper is an attack on the parser.
+MAX_JSON_DEPTH = 64
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_DIGITS = re.compile(r"[0-9]{1,18}")  # below 2**63: SQLite's INTEGER and every size here
+
+
+def whole_number(text: str | None) -> int | None:
+    """`text` as a non-negative integer if it is 1-18 ASCII digits, else None.
+
+    str.isdigit() also accepts '²' and other digits int() refuses, and SQLite's INTEGER stops at
+    2**63, so a number from a request goes through here.
+    """
+    return int(text) if text is not None and _DIGITS.fullmatch(text) else None
+
+
+def load_json(text: str, what: str) -> Any:
+    """Parse JSON from a request; raise a 400 naming `what` for anything the Hub would refuse."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise problems.bad_request(f"{what} is nested too deeply") from None
+    except ValueError as error:
+        raise problems.bad_request(f"{what} is not valid JSON: {error}") from None
+    if _depth_over(data, MAX_JSON_DEPTH):
+        raise problems.bad_request(f"{what} is nested too deeply (over {MAX_JSON_DEPTH} levels)")
+    if _ESCAPED_SURROGATE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            # "\\ud800" alone is valid JSON but no UTF-8 text: it could never be stored or sent.
+            raise problems.bad_request(
+                f"{what} holds a lone surrogate escape (\\uD800-\\uDFFF)"
+            ) from None
+    return data
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """True if containers nest deeper than `limit` (iterative: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth > limit:
+                return True
+            stack.extend((item, depth + 1) for item in value)
+    return False
 
 
 @dataclass(frozen=True)
@@ -37,9 +87,10 @@ class Request:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError as error:
             raise problems.bad_request(f"The request body is not valid JSON: {error}") from None
+        return load_json(text, "The request body")
 
     def json_object(self) -> dict[str, Any]:
         data = self.json()
@@ -93,9 +144,9 @@ def paginate(request: Request, items: Sequence[T], page_size: int) -> tuple[list
     refuses a relative one, so the link is absolute and carries every parameter of this request.
     """
     raw_page = request.param("p") or "0"
-    if not raw_page.isdigit():
+    page = whole_number(raw_page)
+    if page is None:
         raise problems.bad_request(f"Invalid page number p={raw_page!r}")
-    page = int(raw_page)
     start = page * page_size
     chunk = list(items[start : start + page_size])
     if start + page_size >= len(items):

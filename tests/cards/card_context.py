@@ -10,7 +10,11 @@ import jinja2
 
 CARDS = Path(__file__).resolve().parents[2] / "cards"
 
+from pipeline.manifest import load_manifest  # noqa: E402
 from pipeline.render import LANGUAGE_NAMES  # noqa: E402  # the one list of names
+
+# The named URLs of the shipped manifest ([defaults.links]), as render.py passes them.
+LINKS = dict(load_manifest(CARDS.parent / "models.toml").links)
 
 ALL_LANGUAGES = ("no", "nb", "nn", "en", "sv", "da")
 FAMILY_TAGS = (
@@ -90,6 +94,8 @@ VARIANTS: dict[str, tuple[SimpleNamespace, SimpleNamespace | None]] = {
             "NbAiLab/nb-llama-3.1-8B-Instruct-Q4_K_M-GGUF",
             "gguf",
             "NbAiLab/nb-notram-llama-3.1-8b-instruct",
+            languages=NOTRAM_8B.languages,  # a quantisation speaks its parent's languages
+            library_name="gguf",
             quantization="Q4_K_M",
             gguf_file="nb-llama-3.1-8b-instruct-q4_k_m.gguf",
         ),
@@ -114,6 +120,7 @@ def context(model: SimpleNamespace, parent: SimpleNamespace | None) -> dict[str,
         "license_url": f"https://github.com/meta-llama/llama-models/blob/main/models/llama{flat}/LICENSE",
         "use_policy_url": f"https://llama.meta.com/llama{flat}/use-policy",
         "language_names": LANGUAGE_NAMES,
+        "links": LINKS,
         "hub_url": "https://huggingface.co",
     }
 
@@ -170,10 +177,14 @@ def _family() -> dict[str, tuple[SimpleNamespace, SimpleNamespace | None]]:
             size=size,
             parameters=f"{size[:-1]} billion",
             languages=("no", "nb", "nn", "en") if notram else ALL_LANGUAGES,
-            library_name="transformers" if notram else None,
+            library_name="transformers" if notram else "gguf" if gguf_file else None,
             quantization="Q4_K_M" if gguf_file else None,
             gguf_file=gguf_file,
         )
+    for model in variants.values():
+        parent = variants.get(model.base_model)
+        if model.kind == "gguf" and parent is not None:
+            model.languages = parent.languages  # as manifest resolution does
     return {repo_id: (model, variants.get(model.base_model)) for repo_id, model in variants.items()}
 
 

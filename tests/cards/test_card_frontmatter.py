@@ -261,3 +261,30 @@ def test_canonicalize_refuses_what_it_cannot_make_agree() -> None:
 def test_load_reports_a_syntax_error_as_a_card_error() -> None:
     with pytest.raises(CardError, match="not valid YAML"):
         frontmatter.load("a: [1\n", card="c.md")
+
+
+# --- anchors and aliases ------------------------------------------------------------------------
+
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n"
+    for p, n in zip("abcdefghi", "bcdefghij", strict=True)
+)
+
+
+def test_an_alias_bomb_is_refused_by_every_reader_before_it_expands() -> None:
+    card = "---\n" + BOMB + "---\nbody\n"
+    with pytest.raises(CardError) as info:
+        frontmatter.canonicalize(card, "X/README.md")
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.column) == ("X/README.md", 2, 4)
+    assert "the YAML anchor &a is not allowed" in problem.message
+    assert "(90 more anchors or aliases follow)" in problem.message
+    with pytest.raises(CardError):
+        frontmatter.load(BOMB, card="X/README.md")
+    (problem,) = frontmatter.agreement_problems(BOMB, "X/README.md")
+    assert problem.line == 2
+
+
+def test_anchor_and_alias_signs_inside_strings_are_fine() -> None:
+    text = "---\ntags:\n- '&not-an-anchor'\n- '*not-an-alias'\n- a*b&c\n---\nbody\n"
+    assert frontmatter.canonicalize(text, "X") == text

@@ -188,3 +188,15 @@ def test_a_number_where_a_string_is_expected_is_caught() -> None:
     problems = check(content, license="0o7")
     assert paths(problems)[-1] == "license"
     assert "7 (int)" in problems[-1].message
+
+
+def test_base_model_relation_must_be_one_the_hub_knows() -> None:
+    quantized = GOOD.replace("library_name:", "base_model_relation: quantized\nlibrary_name:")
+    assert check(quantized) == []
+    wrong = GOOD.replace("library_name:", "base_model_relation: quantised\nlibrary_name:")
+    problems = check(wrong)
+    assert paths(problems) == ["base_model_relation"]
+    assert problems[0].hint == "did you mean 'quantized'?"
+    orphan = "---\nlanguage:\n- nb\ntags:\n- x\npipeline_tag: text-generation\n"
+    orphan += "license: mit\nbase_model_relation: quantized\n---\n"
+    assert paths(check_metadata("c.md", orphan, expected={})) == ["base_model_relation"]

@@ -8,32 +8,11 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
+from localhub_support import send
 
 from pipeline.localhub import LocalHub
 
 REPO = "NbAiLab/nb-llama"
-
-
-def send(
-    hub: LocalHub,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    *,
-    token: bool = True,
-) -> tuple[int, dict[str, str], bytes]:
-    parts = urlsplit(hub.url)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
-    sent = dict(headers or {})
-    if token:
-        sent["Authorization"] = f"Bearer {hub.token}"
-    try:
-        connection.request(method, path, body=body, headers=sent)
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        connection.close()
 
 
 def commit_body(*lines: object) -> bytes:
@@ -46,7 +25,7 @@ HEADER = {"key": "header", "value": {"summary": "x", "description": ""}}
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "words"),
     [
-        ("POST", f"/api/models/{REPO}/commit/main", b"{not json\n", 400, "not JSON"),
+        ("POST", f"/api/models/{REPO}/commit/main", b"{not json\n", 400, "not valid JSON"),
         ("POST", f"/api/models/{REPO}/commit/main", b"[1]\n", 400, "must be"),
         ("POST", f"/api/models/{REPO}/commit/main", b"\xff\xfe", 400, "UTF-8"),
         ("POST", f"/api/models/{REPO}/commit/main", commit_body(), 400, "no header"),

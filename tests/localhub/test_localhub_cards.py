@@ -77,7 +77,7 @@ def test_modelcard_push_to_hub_and_load(hub: LocalHub) -> None:
 
 def test_modelcard_push_of_an_unquoted_no_is_refused(hub: LocalHub) -> None:
     # The client reads `- no` with PyYAML (YAML 1.1) as False and pushes `- false`, which the
-    # Hub's validator refuses: the Norway problem of hub-http-api.md §6, caught before a write.
+    # Hub's validator refuses: the Norway problem of docs/hub-http-api.md §6, caught before a write.
     hub.seed(REPO, {})
     with pytest.raises(ValueError, match=r'"language\[0\]" must be an ISO 639-1'):
         ModelCard(CARD).push_to_hub(REPO, token=hub.token)

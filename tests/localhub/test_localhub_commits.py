@@ -38,7 +38,7 @@ def test_commit_an_inline_readme_with_its_parent(api: HfApi, hub: LocalHub) -> N
     assert info.oid != head and len(info.oid) == 40
     assert info.commit_url == f"{hub.url}/{REPO}/commit/{info.oid}"
     assert info.pr_url is None
-    # validate-yaml (authenticated), preupload, commit: hub-http-api.md §4.11.
+    # validate-yaml (authenticated), preupload, commit: docs/hub-http-api.md §4.11.
     assert hub.counters.snapshot() == {
         ("validate_yaml", "POST"): 1,
         ("preupload", "POST"): 1,

@@ -31,7 +31,7 @@ def test_file_metadata_and_download_at_main(hub: LocalHub) -> None:
     path = hf_hub_download(REPO, "README.md", endpoint=hub.url, token=hub.token)
     assert Path(path).read_text(encoding="utf-8") == CARD
     hub.counters.reset()
-    # Cached with the same ETag: HEAD only (hub-http-api.md §4.4).
+    # Cached with the same ETag: HEAD only (docs/hub-http-api.md §4.4).
     hf_hub_download(REPO, "README.md", endpoint=hub.url, token=hub.token)
     assert hub.counters.snapshot() == {("resolve", "HEAD"): 1}
 

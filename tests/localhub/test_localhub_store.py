@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.errors import PipelineError
 from pipeline.localhub import LocalHub
-from pipeline.localhub.metadata import card_data, json_safe, validate
+from pipeline.localhub.cardcheck import card_data, json_safe, validate
 from pipeline.localhub.problems import HubProblem
 from pipeline.localhub.store import GITATTRIBUTES, Op, Store, blob_oid
 

@@ -1,0 +1,169 @@
+"""The one Jinja2 environment of the card templates: sandboxed, strict, bounded, in memory.
+
+Templates are user input (a pull request can change them, and CI renders them with `HF_TOKEN` in
+the environment), so they run in Jinja2's `ImmutableSandboxedEnvironment`: no access to
+`__globals__`, `__class__` or other internals, no mutation of the context. On top of the sandbox:
+
+* the output of one card is bounded (MAX_OUTPUT_CHARS) while it is generated, and `*` / `**` may
+  not build a value beyond that bound, so `{{ 'x' * 10**10 }}` fails at once instead of filling
+  the memory;
+* an undefined name raises `UndefinedName`, which keeps the name and what it was looked up on, so
+  the error can offer "did you mean" from the names that exist;
+* templates are read from an in-memory mapping (the bytes read once at the start and hashed into
+  the fingerprint), never from the disk while rendering.
+
+What the sandbox cannot bound (a loop that outputs nothing for a long time) is left to the
+sandbox's own range limit (100,000 items per `range`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# The Hub refuses a file of 10 MiB or more outside Git LFS, and huggingface_hub sends a README
+# base64-encoded inside the commit request (4/3 of its size), so a card of about 7.5 MiB already
+# fails at the Hub (413). A model card is a few kilobytes (ours are about 10 KB); 1 MiB refuses
+# runaway templates long before the Hub would, and leaves room for any real card.
+MAX_CARD_BYTES = 1024 * 1024
+# Characters never outnumber UTF-8 bytes, so output over this many characters is over the limit.
+MAX_OUTPUT_CHARS = MAX_CARD_BYTES
+
+
+class UndefinedName(jinja2.UndefinedError):
+    """A template used a name that does not exist; `owner` is what it was looked up on."""
+
+    def __init__(
+        self, message: str | None, name: str | None, owner: Any, refused: str | None
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.owner = owner
+        self.refused = refused  # the sandbox's reason, when it refused an unsafe attribute
+
+
+class OutputTooLarge(SecurityError):
+    """A template produced, or tried to build, more than MAX_OUTPUT_CHARS."""
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """StrictUndefined whose error keeps the name and its owner (for "did you mean")."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        hint: str | None = None,
+        obj: Any = jinja2.utils.missing,
+        name: str | None = None,
+        exc: type[jinja2.exceptions.TemplateRuntimeError] = jinja2.UndefinedError,
+    ) -> None:
+        # The sandbox answers an unsafe attribute with an undefined value whose hint says so.
+        raise_named = functools.partial(UndefinedName, name=name, owner=obj, refused=hint)
+        super().__init__(hint, obj, name, exc=raise_named)  # type: ignore[arg-type]
+
+
+class MemoryLoader(jinja2.BaseLoader):
+    """Templates from a mapping of relative path -> bytes; each reported under `root`/path."""
+
+    def __init__(self, root: Path, files: Mapping[str, bytes]) -> None:
+        self.root = root
+        self.files = files
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        data = self.files.get(template)
+        if data is None:
+            raise jinja2.TemplateNotFound(template)
+        return data.decode("utf-8"), str(self.root / template), lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.files)
+
+
+class CardEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with `*` and `**` checked so that no value outgrows a card."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        if operator == "*":
+            _check_repeat(left, right)
+            _check_repeat(right, left)
+        elif operator == "**":
+            _check_power(left, right)
+        return super().call_binop(context, operator, left, right)
+
+
+def _check_repeat(seq: Any, times: Any) -> None:
+    sized = isinstance(seq, str | bytes | list | tuple) and isinstance(times, int)
+    if sized and len(seq) * times > MAX_OUTPUT_CHARS:
+        raise OutputTooLarge(
+            f"the template repeats a value {times:,} times: over the card limit of "
+            f"{MAX_OUTPUT_CHARS:,} characters"
+        )
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    ints = isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and exponent > 0
+    # The result has about exponent * log10(|base|) decimal digits.
+    if ints and exponent * math.log10(abs(base)) > MAX_OUTPUT_CHARS:
+        raise OutputTooLarge(f"{base} ** {exponent} has more digits than a card may hold")
+
+
+def make_environment(cards_dir: Path, files: Mapping[str, bytes] | None = None) -> CardEnvironment:
+    """The card environment over `files` (paths relative to `cards_dir`), trailing newline kept.
+
+    Without `files`, every file under `cards_dir` is read now.
+    """
+    if files is None:
+        files = {
+            p.relative_to(cards_dir).as_posix(): p.read_bytes()
+            for p in sorted(cards_dir.rglob("*"))
+            if p.is_file()
+        }
+    env = CardEnvironment(
+        loader=MemoryLoader(cards_dir, files),
+        undefined=_Undefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # Markdown, not HTML
+        auto_reload=False,
+    )
+    env.filters["yaml_string"] = yaml_string
+    return env
+
+
+def yaml_string(value: object) -> str:
+    """A front-matter value as a YAML string, whatever it looks like (`true`, `no`, `1.0`).
+
+    A JSON string is a valid YAML double-quoted scalar in both YAML 1.1 and 1.2; the front-matter
+    canonicalisation then drops the quotes that are not needed.
+    """
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str:
+    """The template's output; OutputTooLarge as soon as it passes MAX_OUTPUT_CHARS."""
+    parts: list[str] = []
+    size = 0
+    chunks: Iterator[str] = template.generate(context)
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            raise OutputTooLarge(
+                f"the template's output is over the card limit of {MAX_CARD_BYTES:,} bytes "
+                f"({MAX_CARD_BYTES // (1024 * 1024)} MiB)"
+            )
+        parts.append(chunk)
+    return "".join(parts)

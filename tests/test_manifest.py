@@ -1,0 +1,175 @@
+"""Unit tests of pipeline.manifest on small manifests of their own, never the shipped one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ManifestError
+from pipeline.manifest import MAX_BYTES, MAX_DEPTH, load_manifest
+
+FAMILY = """\
+[defaults]
+namespace = "NbAiLab"
+developer = "National Library of Norway (NB-AiLab)"
+author = "Per Egil Kummervold"
+knowledge_cutoff = "May 2024"
+pipeline_tag = "text-generation"
+languages = ["no", "nb", "nn", "en"]
+tags = ["norwegian", "text-generation"]
+
+[defaults.licenses]
+"3.1" = "llama3.1"
+
+[[models]]
+name = "nb-llama-3.1-8B"
+kind = "base"
+llama_version = "3.1"
+size = "8B"
+base_model = "meta-llama/Llama-3.1-8B"
+
+[[models]]
+name = "nb-llama-3.1-8B-sft"
+kind = "sft"
+llama_version = "3.1"
+size = "8B"
+base_model = "NbAiLab/nb-llama-3.1-8B"
+
+[[models]]
+name = "nb-llama-3.1-8B-Q4_K_M-GGUF"
+kind = "gguf"
+llama_version = "3.1"
+size = "8B"
+base_model = "NbAiLab/nb-llama-3.1-8B"
+quantization = "Q4_K_M"
+gguf_file = "nb-llama-3.1-8b-q4_k_m.gguf"
+"""
+
+
+def _write(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "models.toml"
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    return path
+
+
+def _problems(path: Path) -> list[str]:
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path)
+    return [p.format() for p in caught.value.problems]
+
+
+def test_a_family_loads(tmp_path: Path) -> None:
+    manifest = load_manifest(_write(tmp_path, FAMILY))
+    assert [v.name for v in manifest.variants] == [
+        "nb-llama-3.1-8B",
+        "nb-llama-3.1-8B-sft",
+        "nb-llama-3.1-8B-Q4_K_M-GGUF",
+    ]
+    gguf = manifest.variants[2]
+    assert gguf.base_model_variant == "nb-llama-3.1-8B"
+    assert (gguf.quantization, gguf.gguf_file) == ("Q4_K_M", "nb-llama-3.1-8b-q4_k_m.gguf")
+    assert manifest.variants[0].parameters == "8 billion"
+    assert [v.line for v in manifest.variants] == [13, 20, 27]
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    """Issue 8 row 13: a BOM gave "Invalid statement" at 1:1; it carries no meaning."""
+    plain = load_manifest(_write(tmp_path, FAMILY))
+    marked = load_manifest(_write(tmp_path, b"\xef\xbb\xbf" + FAMILY.encode()))
+    assert marked.variants == plain.variants
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ('size = "8B"\nbase_model = "meta', 'size = "8B"\nlicence = "x"\nbase_model = "meta', 18),
+        ('kind = "base"', 'kind = "base"\ndisplay_name = "a\\nb"', 16),
+        ('size = "8B"', "size = 8", 17),
+        ('kind = "base"', 'kind = "base"\nlanguages = ["zzz"]', 16),
+        ('llama_version = "3.1"', 'llama_version = "3.1"\nauthor = "<x>"', 17),
+    ],
+)
+def test_one_typo_in_a_parent_gives_one_problem(
+    tmp_path: Path, old: str, new: str, where: int
+) -> None:
+    """Issue 9: a variant that fails validation keeps its identity for the family checks, so
+    its sft child and its quantisation get no "not a variant of the manifest" errors."""
+    assert FAMILY.count(old) >= 1
+    problems = _problems(_write(tmp_path, FAMILY.replace(old, new, 1)))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{tmp_path / 'models.toml'}:{where}:")
+
+
+def test_a_broken_parent_still_has_its_family_checked(tmp_path: Path) -> None:
+    """The readable parts of a broken variant are still checked: a real second mistake shows."""
+    text = FAMILY.replace('kind = "base"', 'kind = "base"\nlicence = "x"', 1).replace(
+        'size = "8B"\nbase_model = "NbAiLab/nb-llama-3.1-8B"\nquantization',
+        'size = "70B"\nbase_model = "NbAiLab/nb-llama-3.1-8B"\nquantization',
+    )
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 2, problems
+    assert "size '70B' differs from its parent 'NbAiLab/nb-llama-3.1-8B' ('8B')" in problems[1]
+
+
+def test_a_broken_namespace_is_no_family_member(tmp_path: Path) -> None:
+    """A variant whose own namespace is wrong has no repo id; its children are then orphans."""
+    text = FAMILY.replace('kind = "base"', 'kind = "base"\nnamespace = "Nb AiLab"', 1)
+    problems = _problems(_write(tmp_path, text))
+    assert "is not a valid Hub name" in problems[0]
+    assert all("NbAiLab/nb-llama-3.1-8B' is in the family" in p for p in problems[1:3])
+
+
+@pytest.mark.parametrize(
+    "deep",
+    [
+        "x = " + "[" * 5000 + "]" * 5000,
+        "x = " + "{a = " * 2000 + "1" + "}" * 2000,
+        "x = " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5),
+        "[kinds.base." + ".".join(["t"] * 300) + "]",
+    ],
+    ids=["arrays-5000", "inline-tables-2000", "arrays-just-too-deep", "table-300"],
+)
+def test_deep_nesting_is_a_located_error(tmp_path: Path, deep: str) -> None:
+    """Issue 8 rows 6 and 13: a RecursionError traceback before; now one located problem."""
+    text = FAMILY + "\n[kinds.sft]\n" + deep + "\n"
+    line = text.count("\n")
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'models.toml'}:{line}:")
+    assert f"a manifest may nest at most {MAX_DEPTH}" in problems[0]
+
+
+def test_nesting_within_the_bound_is_read(tmp_path: Path) -> None:
+    """Nesting below the bound is not refused for depth (the schema then says what is wrong)."""
+    text = FAMILY + "\n[kinds.sft]\nx = " + "[" * 10 + "]" * 10 + "\n"
+    line = text.count("\n")
+    problems = _problems(_write(tmp_path, text))
+    assert problems == [
+        f"{tmp_path / 'models.toml'}:{line}:1: kinds.sft.x: unknown key 'x'\n"
+        "    hint: allowed keys: namespace, languages, tags, extra_tags, "
+        "pipeline_tag, library_name, knowledge_cutoff, developer, author, "
+        "template, allow_create, on_drift, on_adopt"
+    ]
+
+
+def test_an_oversize_file_is_refused_unread(tmp_path: Path) -> None:
+    path = _write(tmp_path, FAMILY + "#" * MAX_BYTES)
+    problems = _problems(path)
+    assert problems == [
+        f"{path}: the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
+    ]
+
+
+def test_the_readme_example_adds_one_variant(tmp_path: Path) -> None:
+    """Issue 9: following the README's "Adding a variant" once broke tests expecting 16."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Adding a variant", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    shipped = load_manifest(root / "models.toml")
+    grown = load_manifest(_write(tmp_path, (root / "models.toml").read_text() + "\n" + example))
+    assert len(grown.variants) == len(shipped.variants) + 1
+    assert grown.variants[-1].base_model_variant is not None

@@ -1,0 +1,131 @@
+"""Unit tests of pipeline.tomlplaces: key paths to lines, through the TOML a user may write."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from pipeline.tomlplaces import Locator, key_path, lex
+
+MANIFEST = """\
+[defaults]
+namespace = "NbAiLab"
+developer = '''
+[[models]]
+name = "in a string"
+'''
+tags = [
+  "a",  # [[models]] in a comment
+  "b",
+]
+note = \"\"\"two "quotes" and an escaped \\\"\"\" inside, then [x]
+[[models]]
+\"\"\"
+
+[defaults.licenses]
+"3.1" = "llama3.1"
+
+[[models]]
+name = "first"
+kind = "base"
+
+[[models]]  # a comment after the header
+name = "second"
+  base_model = "x/y"
+
+[models.extra]
+deep.key = 1
+"quoted.key" = 2
+"""
+
+
+@pytest.fixture(scope="module")
+def locator() -> Locator:
+    tomllib.loads(MANIFEST)  # the fixture itself is valid TOML
+    return Locator(MANIFEST)
+
+
+@pytest.mark.parametrize(
+    ("path", "place"),
+    [
+        ("defaults", (1, 1)),
+        ("defaults.namespace", (2, 1)),
+        ("defaults.developer", (3, 1)),
+        ("defaults.tags", (7, 1)),
+        ("defaults.note", (11, 1)),
+        ("defaults.licenses", (15, 1)),
+        ("defaults.licenses.3.1", (16, 1)),
+        ("models", (18, 1)),
+        ("models[0]", (18, 1)),
+        ("models[0].name", (19, 1)),
+        ("models[0].kind", (20, 1)),
+        ("models[1]", (22, 1)),
+        ("models[1].name", (23, 1)),
+        ("models[1].base_model", (24, 3)),
+        ("models[1].extra.deep.key", (27, 1)),
+        ("models[1].extra.quoted.key", (28, 1)),
+    ],
+)
+def test_find(locator: Locator, path: str, place: tuple[int, int]) -> None:
+    assert locator.find(path) == place
+
+
+def test_multi_line_strings_hold_no_headers(locator: Locator) -> None:
+    """Issue 9: `[[models]]` inside a string or comment counted as a table and shifted places."""
+    assert "models[2]" not in locator.places
+    assert locator.find("models[1].name") == (23, 1)
+
+
+def test_an_unknown_path_falls_back_to_its_nearest_known_parent(locator: Locator) -> None:
+    assert locator.find("models[0].missing") == (18, 1)
+    assert locator.find("defaults.tags[1]") == (7, 1)
+    assert locator.find("nowhere.at.all") == (None, None)
+
+
+def test_lex_marks_lines_inside_strings_and_arrays() -> None:
+    lines = lex(MANIFEST)
+    structural = [line.number for line in lines if not line.structural]
+    # 4-6: the ''' string; 8-10: the array; 12-13: the \"\"\" string.
+    assert structural == [4, 5, 6, 8, 9, 10, 12, 13]
+
+
+def test_lex_counts_lines_as_tomllib_does() -> None:
+    """Only "\\n" ends a line: a U+2028 inside a string must not shift the count."""
+    text = 'a = "x\u2028y"\nb = 1\n'
+    assert [line.number for line in lex(text) if line.text.startswith("b")] == [2]
+    assert Locator(text).find("b") == (2, 1)
+
+
+def test_lex_measures_depth_without_recursion() -> None:
+    text = "x = " + "[" * 50_000 + "]" * 50_000 + "\ny = '[[['\n"
+    lines = lex(text)
+    assert lines[0].depth == 50_000
+    assert lines[0].depth_column == 4 + 50_000
+    assert lines[1].depth == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a = 1\n[t]\nb = [[1], [2]]\n", (4, 3, 6)),  # t.b and two brackets
+        ("[a.b.c.d]\nx = 1\n", (5, 2, 1)),
+        ("k.l.m = { n = { o = 1 } }\n", (5, 1, 15)),
+        ("x = [\n  [\n    [1],\n  ],\n]\n", (4, 3, 5)),
+        ("", (0, None, None)),
+    ],
+)
+def test_deepest(text: str, expected: tuple[int, int | None, int | None]) -> None:
+    assert Locator(text).deepest() == expected
+
+
+def test_escaped_quotes_and_backslash_line_ends_keep_the_count() -> None:
+    text = 'a = "say \\"[[models]]\\""\nb = """one \\\n  two"""\nc = 1\n'
+    assert tomllib.loads(text)["c"] == 1
+    assert Locator(text).find("c") == (4, 1)
+
+
+def test_key_path() -> None:
+    assert key_path(["models", 3, "base_model"]) == "models[3].base_model"
+    assert key_path(["defaults", "languages", 0]) == "defaults.languages[0]"
+    assert key_path([]) == ""
