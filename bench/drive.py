@@ -288,7 +288,12 @@ def rendered(project: Path, env: Mapping[str, str]) -> dict[str, str]:
 
 def release_commits(hub: HubProcess, repo_id: str) -> list[dict[str, str]]:
     """nb-release's commits on main of `repo_id`, newest first, from the Hub's history."""
-    commits = api(hub).list_repo_commits(repo_id)
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    try:
+        commits = api(hub).list_repo_commits(repo_id)
+    except RepositoryNotFoundError:
+        return []  # not created (yet): no commit at all
     found = []
     for commit in commits:
         message = f"{commit.title}\n{commit.message or ''}"

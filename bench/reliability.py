@@ -843,7 +843,17 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             t0 = time.perf_counter()
             print(f"[reliability] {name} ...", file=sys.stderr, flush=True)
-            section = SECTIONS[name](tmp / name, s)
+            try:
+                section = SECTIONS[name](tmp / name, s)
+            except Exception as error:  # a harness failure is reported, the other sections go on
+                import traceback
+
+                section = Section(name)
+                section.row(
+                    "the harness failed", f"{type(error).__name__}: {error}"[:300], "", False
+                )
+                section.detail = {"traceback": traceback.format_exc()}
+                print(traceback.format_exc(), file=sys.stderr)
             section.seconds = time.perf_counter() - t0
             print(f"[reliability] {name}: {section.seconds:.0f} s", file=sys.stderr, flush=True)
             sections.append(section)

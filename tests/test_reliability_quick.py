@@ -23,7 +23,8 @@ def test_reliability_quick_reports_every_section(tmp_path: Path) -> None:
         timeout=1200,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "the harness failed" not in result.stdout, result.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     assert set(data["sections"]) == set(SECTIONS)
     for name in SECTIONS:
