@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,17 @@ if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import drive
-from bench.drive import CLI, PYTHON, ROOT, HubProcess, api, clean_env, make_project, workdir
+from bench.drive import (
+    CLI,
+    PYTHON,
+    ROOT,
+    HubProcess,
+    api,
+    clean_env,
+    duplicates,
+    make_project,
+    workdir,
+)
 
 RESULTS = ROOT / "bench" / "results"
 BASELINE = Path(__file__).resolve()
@@ -95,7 +106,7 @@ def measure(
 ) -> Measure:
     if hub is not None:
         hub.reset_counters()
-    log = cwd / f".bench-{label.replace(' ', '-')}.log"
+    log = cwd / (".bench-" + re.sub(r"[^\w.-]+", "-", label) + ".log")
     with log.open("wb") as handle:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
@@ -280,21 +291,42 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
         add("baseline", push)
 
     if _quota_supported(env):
-        quota = max(1, n // 4)
-        with HubProcess(folder / "hub-quota", env, ["--quota", f"commits={quota}/3600"]) as hub:
+        # A commit quota smaller than the work: a quarter of the cards per 30 s window. The
+        # first release must stop cleanly; re-runs finish the work with no duplicate commit.
+        quota, window = max(1, n // 4), 30
+        with HubProcess(folder / "hub-quota", env, ["--quota", f"commits={quota}/{window}"]) as hub:
             client = api(hub)
             for repo in repos:
                 client.create_repo(repo)
             hub.set_faults(latency_ms=latency)
             hub_args = ["--hub", hub.url, "--hub-root", str(hub.root)]
-            m = measure(
-                f"publish under a commit quota of {quota}/h",
-                [*CLI, "release", "--yes", *hub_args],
-                project,
-                token_env,
-                hub,
+            token_env = {**env, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token}
+            statuses, wall, requests = [], 0.0, 0
+            for attempt in range(12):
+                m = measure(
+                    f"publish under a commit quota of {quota}/{window}s, run {attempt + 1}",
+                    [*CLI, "release", "--yes", *hub_args],
+                    project,
+                    token_env,
+                    hub,
+                )
+                statuses.append(m.status)
+                wall += m.wall_s
+                requests += m.total_requests
+                if attempt == 0:
+                    first = m
+                if m.status == 0:
+                    break
+            add(
+                "nb-release",
+                first,
+                quota=f"{quota}/{window}s",
+                runs_to_finish=len(statuses) if statuses[-1] == 0 else None,
+                statuses=statuses,
+                all_runs_wall_s=round(wall, 2),
+                all_runs_requests=requests,
+                duplicates=duplicates(hub, repos),
             )
-            add("nb-release", m, quota=quota)
     else:
         results["notes"].append(
             "publishing under a commit quota: skipped, `nb-release hub serve` has no --quota yet"
@@ -346,6 +378,11 @@ def table(sizes: list[dict[str, Any]]) -> str:
             elif r["kind"] == "nb-release" and is_plan:
                 right = "yes" if r["status"] == 0 else f"exit {r['status']}"
             wall = f"{r['wall_s']:.2f}"
+            if "runs_to_finish" in r:
+                right = (
+                    f"runs {r['statuses']}, {r['all_runs_wall_s']} s in all, "
+                    f"{r['duplicates']} duplicates"
+                )
             if r["kind"] == "floor":
                 wall = f"{r['wall_s']:.2f} (+ {r['listing_pages']} page = {r['floor_s']:.2f})"
             lines.append(
