@@ -676,7 +676,8 @@ def judge(case: HostileCase, status: int, stdout: str, stderr: str) -> list[str]
         wrong.append(f"exit status {status}, expected 1")
     if "Traceback" in stdout + stderr:
         wrong.append("a traceback")
-    if not stderr.startswith("error: "):
+    # Blank lines may come first (a progress display that ends), nothing else.
+    if not stderr.lstrip("\n").startswith("error: "):
         wrong.append("the error output does not start with 'error: '")
     if case.expect not in stderr:
         wrong.append(f"{case.expect!r} not in the error output")
