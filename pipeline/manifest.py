@@ -40,6 +40,8 @@ from pipeline.fieldtypes import (
 from pipeline.tomlplaces import Locator, key_path
 
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
+# What nb-release does with a card someone else changed (on_drift) or wrote (on_adopt).
+Policy = Literal["skip", "pr", "overwrite"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 # --- the file's shape (Pydantic, at the edge) -------------------------------------------------
@@ -66,6 +68,8 @@ class _Overridable(_Strict):
     author: Text | None = None
     template: TemplateName | None = None
     allow_create: bool | None = None
+    on_drift: Policy | None = None
+    on_adopt: Policy | None = None
 
 
 class _Defaults(_Overridable):
@@ -128,6 +132,8 @@ class Variant:
     allow_create: bool
     index: int  # its position among the [[models]] entries of models.toml
     line: int | None  # the line of its [[models]] header in models.toml
+    on_drift: str | None = None  # "skip" | "pr" | "overwrite", or None: the command decides
+    on_adopt: str | None = None
 
     @property
     def namespace(self) -> str:
@@ -203,6 +209,8 @@ def _problems_from_validation(
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
+        elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
+            message = f"expected one of skip, pr, overwrite, got {item.get('input')!r}"
         elif kind.endswith("_type"):
             message = f"{message}, got {_describe(item.get('input'))}"
         problems.append(Problem(file, message, line, column, path, hint))
@@ -432,6 +440,9 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         replace(v, base_model_variant=variants[parents[i]].name) if i in parents else v
         for i, v in sorted(variants.items())
     ]
+    resolved = _inherit_from_parents(
+        resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
+    )
     return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
 
 
@@ -545,6 +556,8 @@ def _resolve(
         allow_create=bool(_pick("allow_create", *layers)),
         index=index,
         line=locator.find(where)[0],
+        on_drift=_pick("on_drift", *layers),
+        on_adopt=_pick("on_adopt", *layers),
     )
 
 
@@ -748,3 +761,28 @@ def _family_problems(
                         "a quantisation has the Llama version and size of the model it quantises",
                     )
     return problems, parents
+
+
+def _inherit_from_parents(
+    variants: list[Variant],
+    parents: dict[int, int],
+    raws: list[_RawVariant],
+    kinds: Mapping[str, _KindDefaults],
+    defaults: _Defaults,
+) -> list[Variant]:
+    """A gguf variant speaks its parent's languages (issue 11): unless the variant or
+    [kinds.gguf] sets them, it takes its parent's `languages`, and its parent's `tags` before
+    its own extra_tags, so a quantisation of a NoTraM model does not list Swedish and Danish."""
+    out = list(variants)
+    for index, parent in parents.items():
+        child, source = variants[index], variants[parent]
+        if child.kind != "gguf" or source.kind == "gguf":
+            continue
+        layers = (raws[index], kinds.get(child.kind))
+        if _pick("languages", *layers) is None:
+            out[index] = replace(out[index], languages=source.languages)
+        if _pick("tags", *layers) is None:
+            inherited = _pick("tags", raws[parent], kinds.get(source.kind), defaults) or ()
+            extra = [t for layer in (defaults, *layers) if layer for t in layer.extra_tags or ()]
+            out[index] = replace(out[index], tags=tuple(dict.fromkeys([*inherited, *extra])))
+    return out

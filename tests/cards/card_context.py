@@ -10,7 +10,11 @@ import jinja2
 
 CARDS = Path(__file__).resolve().parents[2] / "cards"
 
+from pipeline.manifest import load_manifest  # noqa: E402
 from pipeline.render import LANGUAGE_NAMES  # noqa: E402  # the one list of names
+
+# The named URLs of the shipped manifest ([defaults.links]), as render.py passes them.
+LINKS = dict(load_manifest(CARDS.parent / "models.toml").links)
 
 ALL_LANGUAGES = ("no", "nb", "nn", "en", "sv", "da")
 FAMILY_TAGS = (
@@ -61,11 +65,25 @@ BASE_1B = variant(
     size="1B",
     parameters="1 billion",
 )
+# The tags and library models.toml gives the kinds ([kinds.notram], [kinds.gguf] extra_tags).
+NOTRAM_TAGS = (
+    "norwegian",
+    "bokmål",
+    "nynorsk",
+    "multilingual",
+    "text-generation",
+    "llama",
+    "notram",
+    "conversational",
+)
+GGUF_EXTRA_TAGS = ("llama-cpp", "gguf", "quantization")
+
 NOTRAM_8B = variant(
     "NbAiLab/nb-notram-llama-3.1-8b-instruct",
     "notram",
     "meta-llama/Llama-3.1-8B-Instruct",
     languages=("no", "nb", "nn", "en"),
+    tags=NOTRAM_TAGS,
     library_name="transformers",
 )
 
@@ -90,6 +108,9 @@ VARIANTS: dict[str, tuple[SimpleNamespace, SimpleNamespace | None]] = {
             "NbAiLab/nb-llama-3.1-8B-Instruct-Q4_K_M-GGUF",
             "gguf",
             "NbAiLab/nb-notram-llama-3.1-8b-instruct",
+            languages=NOTRAM_8B.languages,  # a quantisation speaks its parent's languages
+            tags=NOTRAM_TAGS[:5] + GGUF_EXTRA_TAGS,  # its parent's tags, then its kind's
+            library_name="gguf",
             quantization="Q4_K_M",
             gguf_file="nb-llama-3.1-8b-instruct-q4_k_m.gguf",
         ),
@@ -114,6 +135,7 @@ def context(model: SimpleNamespace, parent: SimpleNamespace | None) -> dict[str,
         "license_url": f"https://github.com/meta-llama/llama-models/blob/main/models/llama{flat}/LICENSE",
         "use_policy_url": f"https://llama.meta.com/llama{flat}/use-policy",
         "language_names": LANGUAGE_NAMES,
+        "links": LINKS,
         "hub_url": "https://huggingface.co",
     }
 
@@ -170,10 +192,20 @@ def _family() -> dict[str, tuple[SimpleNamespace, SimpleNamespace | None]]:
             size=size,
             parameters=f"{size[:-1]} billion",
             languages=("no", "nb", "nn", "en") if notram else ALL_LANGUAGES,
-            library_name="transformers" if notram else None,
+            tags=NOTRAM_TAGS
+            if notram
+            else FAMILY_TAGS + GGUF_EXTRA_TAGS
+            if gguf_file
+            else FAMILY_TAGS,
+            library_name="transformers" if notram else "gguf" if gguf_file else None,
             quantization="Q4_K_M" if gguf_file else None,
             gguf_file=gguf_file,
         )
+    for model in variants.values():
+        parent = variants.get(model.base_model)
+        if model.kind == "gguf" and parent is not None:
+            model.languages = parent.languages  # as manifest resolution does
+            model.tags = tuple(t for t in parent.tags if t not in NOTRAM_TAGS[5:]) + GGUF_EXTRA_TAGS
     return {repo_id: (model, variants.get(model.base_model)) for repo_id, model in variants.items()}
 
 

@@ -125,13 +125,6 @@ def canonical(text: str) -> str:
     return frontmatter.canonicalize(text, "card")
 
 
-def test_the_notram_card_defaults_library_name_to_transformers() -> None:
-    model, _ = VARIANTS["notram"]
-    assert "library_name: transformers\n" in canonical(
-        render_card("notram", model=type(model)(**{**vars(model), "library_name": None}))
-    )
-
-
 def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
     model, parent = VARIANTS["gguf"]
     assert parent is not None
@@ -150,11 +143,12 @@ def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
     assert INSTRUCT_PARAGRAPH not in text and "from transformers import" not in text
 
 
-def test_kind_tags_are_not_repeated_when_the_manifest_already_has_them() -> None:
+def test_tags_are_written_once_in_the_manifests_order() -> None:
     model, _ = VARIANTS["gguf"]
     tags = ("gguf", *model.tags)
     text = canonical(render_card("gguf", model=type(model)(**{**vars(model), "tags": tags})))
     assert text.count("\n- gguf\n") == 1
+    assert "tags:\n- gguf\n- norwegian\n" in text
 
 
 def test_the_language_list_comes_from_the_model_with_comments() -> None:
@@ -209,3 +203,96 @@ def test_the_templates_work_in_a_sandbox(kind: str) -> None:
     )
     env.filters["yaml_string"] = yaml_string
     assert env.get_template(f"{kind}.md.j2").render(context(model, parent)) == render_card(kind)
+
+
+# --- issue 11: each card true to its kind ----------------------------------------------------
+
+
+def _code_blocks(text: str) -> str:
+    return "\n".join(re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S))
+
+
+@pytest.mark.parametrize("kind", ["base", "sft"])
+def test_models_without_a_chat_template_show_plain_text_completion(kind: str) -> None:
+    text = render_card(kind)
+    code = _code_blocks(text)
+    assert "messages" not in code and '"role"' not in code
+    assert 'prompt = "' in code and "max_new_tokens=256" in code
+    assert 'print(outputs[0]["generated_text"])' in code
+    assert "Dialogue systems" not in text
+
+
+@pytest.mark.parametrize("kind", ["instruct", "notram"])
+def test_chat_models_show_chat_messages_and_dialogue(kind: str) -> None:
+    text = render_card(kind)
+    assert '{"role": "user", "content": "Hvem er du?"}' in _code_blocks(text)
+    assert "- Dialogue systems." in text
+
+
+ARCHITECTURE = {
+    "base": "pre-trained only: it has had neither supervised fine-tuning nor preference alignment.",
+    "sft": "tuned with supervised fine-tuning (SFT) only, with no preference optimization.",
+    "instruct": "tuned with supervised fine-tuning (SFT) and then Direct Preference Optimization",
+    "notram": "tuned mostly with supervised fine-tuning (SFT), followed by a light Direct",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ARCHITECTURE))
+def test_the_architecture_bullet_says_what_this_model_is(kind: str) -> None:
+    bullet = next(
+        line for line in render_card(kind).splitlines() if line.startswith("- **Architecture**")
+    )
+    assert ARCHITECTURE[kind] in bullet
+    assert "The tuned versions" not in bullet
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_seed_wording_that_is_wrong_for_some_kind(kind: str) -> None:
+    text = render_card(kind)
+    assert ("fine-tuned specifically" in text) == (kind in ("sft", "instruct", "notram"))
+    assert "Anthropics" not in text
+    assert "are to investigate" not in text
+    assert "for more details on the pretraining data" not in text
+
+
+def test_a_base_card_claims_no_synthetic_data() -> None:
+    text = render_card("base")
+    assert "synthetic" not in text
+    assert "- **Training Data**: Publicly available multilingual datasets, focusing on" in text
+    assert "was adapted through continued pre-training to support" in text
+
+
+def test_notram_names_only_its_own_languages_and_no_datasets() -> None:
+    text = render_card("notram")
+    for said in (
+        "focusing on Norwegian and English sources",
+        "expressed in English, open sources in this language are included",
+        "knowledge sources in Norwegian and English.",
+    ):
+        assert said in text
+    prose = text.replace("Swedish and Danish are not targets of this line", "")
+    assert "Swedish" not in prose and "Danish" not in prose
+    assert "Magpie" not in text and "hh-rlhf" not in text  # its datasets are not documented
+
+
+def test_the_collection_link_is_used_and_dropped_when_the_manifest_has_none() -> None:
+    collection = "https://huggingface.co/collections/NbAiLab/nb-llama-3x-67472f8ad87d8a30c5a6ecb5"
+    for kind in KINDS:
+        assert collection in render_card(kind), kind
+        assert "collection" not in render_card(kind, links={}).split("\n---\n", 1)[1], kind
+
+
+def test_a_gguf_card_is_filed_as_a_quantization_with_the_gguf_library() -> None:
+    data = card_data("gguf")
+    assert data["base_model_relation"] == "quantized"
+    assert data["library_name"] == "gguf"
+    assert data["language"] == ["no", "nb", "nn", "en"]  # its NoTraM parent's
+
+
+def test_a_gguf_card_of_a_base_model_continues_text_instead_of_chatting() -> None:
+    _, parent = VARIANTS["gguf"]
+    assert parent is not None
+    base_parent = type(parent)(**{**vars(parent), "kind": "base"})
+    text = render_card("gguf", parent=base_parent)
+    assert '-no-cnv -n 128 -p "Norges høyeste fjell er"' in text
+    assert '-p "Hvem er du?"' in render_card("gguf")

@@ -1,0 +1,238 @@
+"""Rules a rendered card's text must keep, stated as checks (issue 11).
+
+Each rule takes rendered cards (and what the manifest says of them) and returns its findings as
+plain strings naming the card; an empty list means the rule holds. The rules read the prose only:
+fenced code, link targets and the front matter are set aside where a rule is about prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipeline import frontmatter
+
+# The languages a card's prose can name, longest names first so that "Norwegian Bokmål" is not
+# also read as the generic "Norwegian".
+LANGUAGE_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Norwegian Bokmål", frozenset({"nb"})),
+    ("Norwegian Nynorsk", frozenset({"nn"})),
+    ("Bokmål", frozenset({"nb"})),
+    ("Nynorsk", frozenset({"nn"})),
+    ("Norwegian", frozenset({"no", "nb", "nn"})),  # generic: any Norwegian code will do
+    ("English", frozenset({"en"})),
+    ("Swedish", frozenset({"sv"})),
+    ("Danish", frozenset({"da"})),
+)
+_NEGATION = re.compile(r"\b(not|no|neither|nor|without)\b|n't\b", re.I)
+_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.M | re.S)
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+# Chat input in a code sample: a `messages` list or a role/content turn.
+_CHAT = re.compile(r"\bmessages\b|[\"']role[\"']\s*:")
+MIN_REPEATED_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Card:
+    repo_id: str
+    kind: str
+    base_model: str
+    content: str
+
+    @property
+    def data(self) -> dict[str, object]:
+        yaml_text, _ = frontmatter.split(self.content)
+        loaded = yaml.safe_load(yaml_text or "") or {}
+        assert isinstance(loaded, dict)
+        return loaded
+
+    @property
+    def body(self) -> str:
+        return frontmatter.split(self.content)[1]
+
+    @property
+    def languages(self) -> list[str]:
+        value = self.data.get("language", [])
+        return [str(code) for code in value] if isinstance(value, list) else []
+
+
+def code_blocks(body: str) -> list[str]:
+    return _FENCE.findall(body)
+
+
+def prose(body: str) -> str:
+    """The body without fenced code, link targets and bare URLs."""
+    text = _FENCE.sub("\n", body)
+    text = _LINK_TARGET.sub("]", text)
+    return _URL.sub("", text)
+
+
+def sections(body: str) -> list[tuple[str, str]]:
+    """(heading, text) for each `##`/`###` section of the prose."""
+    out: list[tuple[str, str]] = []
+    heading, lines = "(top)", []
+    for line in prose(body).splitlines():
+        if re.match(r"#{2,3} ", line):
+            out.append((heading, "\n".join(lines)))
+            heading, lines = line.lstrip("# ").strip(), []
+        else:
+            lines.append(line)
+    out.append((heading, "\n".join(lines)))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences and list items of `text`, whitespace collapsed, bullets and emphasis removed."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n|\n(?=\s*[-*] )", text):
+        block = re.sub(r"^\s*[-*] ", "", block.strip())
+        block = " ".join(block.replace("**", "").split())
+        out.extend(s for s in _SENTENCE_END.split(block) if s and s != "---")
+    return out
+
+
+def named_languages(sentence: str) -> list[tuple[str, frozenset[str]]]:
+    found: list[tuple[str, frozenset[str]]] = []
+    rest = sentence
+    for word, codes in LANGUAGE_WORDS:
+        if re.search(rf"\b{word}\b", rest):
+            found.append((word, codes))
+            rest = re.sub(rf"\b{word}\b", " ", rest)
+    return found
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def chat_in_completion_models(cards: Iterable[Card]) -> list[str]:
+    """A base or sft model has no chat template to speak of: its code shows text completion."""
+    return [
+        f"{card.repo_id}: a {card.kind} card passes chat messages in its code: {hit.group(0)!r}"
+        for card in cards
+        if card.kind in ("base", "sft")
+        for block in code_blocks(card.body)
+        if (hit := _CHAT.search(block))
+    ]
+
+
+def preference_claims_in_completion_models(cards: Iterable[Card]) -> list[str]:
+    """A base or sft card says nowhere, except in a negation, that it was tuned with DPO or is
+    meant for dialogue."""
+    out: list[str] = []
+    for card in cards:
+        if card.kind not in ("base", "sft"):
+            continue
+        for sentence in sentences(prose(card.body)):
+            claim = re.search(r"\bDPO\b|Direct Preference Optimization|[Dd]ialogue", sentence)
+            if claim and not _NEGATION.search(sentence):
+                out.append(f"{card.repo_id}: a {card.kind} card says {sentence!r}")
+    return out
+
+
+def languages_disagree(cards: Iterable[Card]) -> list[str]:
+    """The languages the prose names must be the front matter's: a language named positively is
+    listed, one named in a negation ("... are not targets") is not, and the Languages bullet
+    lists exactly the front matter's codes (the generic "no" aside)."""
+    out: list[str] = []
+    for card in cards:
+        listed = set(card.languages)
+        for sentence in sentences(prose(card.body)):
+            negated = bool(_NEGATION.search(sentence))
+            for word, codes in named_languages(sentence):
+                if negated and codes <= listed:
+                    out.append(
+                        f"{card.repo_id}: the text says {sentence!r}, but the front matter "
+                        f"lists {word}"
+                    )
+                elif not negated and not codes & listed:
+                    out.append(
+                        f"{card.repo_id}: the text names {word} in {sentence!r}, but the front "
+                        f"matter's languages are {sorted(listed)}"
+                    )
+        bullet = re.findall(r"(?:Full|Partial) support: (.*)", card.body)
+        if bullet:
+            said = set(re.findall(r"\((\w+)\)", " ".join(bullet)))
+            if said != listed - {"no"}:
+                out.append(
+                    f"{card.repo_id}: the Languages bullet lists {sorted(said)}, the front "
+                    f"matter {sorted(listed)}"
+                )
+    return out
+
+
+def gguf_languages_differ_from_parent(cards: Sequence[Card]) -> list[str]:
+    by_id = {card.repo_id: card for card in cards}
+    out: list[str] = []
+    for card in cards:
+        parent = by_id.get(card.base_model)
+        if card.kind == "gguf" and parent is not None and card.languages != parent.languages:
+            out.append(
+                f"{card.repo_id}: languages {card.languages} differ from its parent "
+                f"{parent.repo_id}'s {parent.languages}"
+            )
+    return out
+
+
+def gguf_not_filed_as_quantization(cards: Iterable[Card]) -> list[str]:
+    out: list[str] = []
+    for card in cards:
+        if card.kind != "gguf":
+            continue
+        data = card.data
+        for key, want in (("base_model_relation", "quantized"), ("library_name", "gguf")):
+            if data.get(key) != want:
+                out.append(f"{card.repo_id}: {key} is {data.get(key)!r}, expected {want!r}")
+    return out
+
+
+def unused_links(
+    links: Mapping[str, str], cards: Iterable[Card], templates: Iterable[Path]
+) -> list[str]:
+    """Every [defaults.links] entry is used by a template and shows in some card."""
+    sources = "".join(path.read_text(encoding="utf-8") for path in templates)
+    shown = "".join(card.content for card in cards)
+    out: list[str] = []
+    for name, url in links.items():
+        if not re.search(rf"\blinks(\.{name}\b|\[[\"']{name}[\"']\])", sources):
+            out.append(f"links.{name} ({url}) is used by no template under cards/")
+        elif url not in shown:
+            out.append(f"links.{name} ({url}) appears in no rendered card")
+    return out
+
+
+def repeated_sentences(cards: Iterable[Card]) -> list[str]:
+    """A sentence of at least MIN_REPEATED_WORDS words is said once per card."""
+    out: list[str] = []
+    for card in cards:
+        seen: dict[str, str] = {}
+        for heading, text in sections(card.body):
+            for sentence in sentences(text):
+                if len(sentence.split()) < MIN_REPEATED_WORDS:
+                    continue
+                key = sentence.lower().rstrip(".")
+                if key in seen:
+                    out.append(
+                        f"{card.repo_id}: {sentence!r} is in {seen[key]!r} and again in {heading!r}"
+                    )
+                else:
+                    seen[key] = heading
+    return out
+
+
+def pretraining_pointers_outside_the_family(cards: Iterable[Card], namespace: str) -> list[str]:
+    """A sentence about pre-training data links to the family (its own data), not to Meta."""
+    out: list[str] = []
+    for card in cards:
+        for line in card.body.splitlines():
+            if re.search(r"pre-?training data", line, re.I):
+                for target in re.findall(r"\]\((https://huggingface\.co/[^)]+)\)", line):
+                    owner = target.removeprefix("https://huggingface.co/").split("/")[0]
+                    if owner not in (namespace, "datasets", "collections"):
+                        out.append(f"{card.repo_id}: {line.strip()!r} points to {target}")
+    return out
