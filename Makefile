@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release diff render validate test lint typecheck pytest clean
+.PHONY: release sync history diff render validate test lint typecheck pytest clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtual environment $(VENV)/"; $(PYTHON) -m venv $(VENV); }
@@ -20,6 +20,13 @@ $(STAMP): pyproject.toml
 
 release: $(STAMP)
 	@$(BIN)/nb-release release --yes $(HUBFLAG)
+
+# The nightly run: exit 4 when drift or adoption was found and left as the policy says.
+sync: $(STAMP)
+	@$(BIN)/nb-release sync $(HUBFLAG) $(SYNCFLAGS)
+
+history: $(STAMP)
+	@$(BIN)/nb-release history $(HUBFLAG) $(REPOS)
 
 # Keeps plan's exit status: 0 nothing to publish, 2 changes pending, 1 error. (make itself reports
 # any non-zero status as its own status 2; call `.venv/bin/nb-release plan` to tell 1 from 2.)

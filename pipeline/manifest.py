@@ -40,6 +40,8 @@ from pipeline.fieldtypes import (
 from pipeline.tomlplaces import Locator, key_path
 
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
+# What nb-release does with a card someone else changed (on_drift) or wrote (on_adopt).
+Policy = Literal["skip", "pr", "overwrite"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 # --- the file's shape (Pydantic, at the edge) -------------------------------------------------
@@ -66,6 +68,8 @@ class _Overridable(_Strict):
     author: Text | None = None
     template: TemplateName | None = None
     allow_create: bool | None = None
+    on_drift: Policy | None = None
+    on_adopt: Policy | None = None
 
 
 class _Defaults(_Overridable):
@@ -128,6 +132,8 @@ class Variant:
     allow_create: bool
     index: int  # its position among the [[models]] entries of models.toml
     line: int | None  # the line of its [[models]] header in models.toml
+    on_drift: str | None = None  # "skip" | "pr" | "overwrite", or None: the command decides
+    on_adopt: str | None = None
 
     @property
     def namespace(self) -> str:
@@ -199,6 +205,8 @@ def _problems_from_validation(
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
+        elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
+            message = f"expected one of skip, pr, overwrite, got {item.get('input')!r}"
         elif kind.endswith("_type"):
             message = f"{message}, got {_describe(item.get('input'))}"
         problems.append(Problem(file, message, line, column, path, hint))
@@ -525,6 +533,8 @@ def _resolve(
         allow_create=bool(_pick("allow_create", *layers)),
         index=index,
         line=locator.find(where)[0],
+        on_drift=_pick("on_drift", *layers),
+        on_adopt=_pick("on_adopt", *layers),
     )
 
 

@@ -4,11 +4,11 @@ A plan is what `nb-release plan` saves and `nb-release apply` publishes: only th
 change, each with the head commit it was diffed against (so publishing can refuse to overwrite a
 card someone changed since), plus the fingerprint of the manifest and templates it came from.
 
-The plan file, schema_version 1 (docs/plan-schema.md is the reference; keep the two in step)::
+The plan file, schema_version 2 (docs/plan-schema.md is the reference; keep the two in step)::
 
     {
       "kind": "nb-release.plan",          # always this string
-      "schema_version": 1,                # int; a file with another version is refused
+      "schema_version": 2,                # int; a file with another version is refused
       "tool_version": "0.1.0",            # nb-release version that wrote the plan
       "created_at": "2025-01-31T12:00:00Z",  # UTC, seconds, trailing Z
       "hub": "https://huggingface.co",    # target endpoint; never holds credentials
@@ -18,6 +18,15 @@ The plan file, schema_version 1 (docs/plan-schema.md is the reference; keep the 
           "repo_id": "NbAiLab/nb-llama-3.1-8B",
           "variant": "nb-llama-3.1-8B",
           "action": "update",             # create | update | unchanged | missing-repo | create-repo
+          "state": "pending",             # unchanged | pending | drift | drift+pending | adopt
+                                          # | create | create-repo | missing-repo (ownership.py)
+          "on_drift": null,               # the manifest's policies for this repo, or null
+          "on_adopt": null,
+          "ownership": {                  # what backs the state (null: none was read)
+            "published": null,            # nb-release's newest release commit, or null
+            "replaced": [],               # commits an overwrite replaces (id, date, authors, title)
+            "drift": null                 # {commits, edit_diff, lines_added, lines_removed}
+          },
           "head_sha": "0123abcd...",      # head of main when diffed; null if the repo is missing
           "content": "---\\n...",         # the card to write; null unless the action writes
           "diff": {
@@ -63,9 +72,18 @@ from pipeline.diff import (
     MetadataChange,
 )
 from pipeline.errors import PlanError
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.ownership import (
+    DRIFT_STATES,
+    STATES,
+    Drift,
+    Ownership,
+    Policy,
+    State,
+    state_of_action,
+)
+from pipeline.records import CommitRecord, LiveCard, RenderedCard
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PLAN_KIND = "nb-release.plan"
 _REPLAN = "run `nb-release plan` again to make a fresh plan"
 
@@ -80,6 +98,13 @@ class PlanEntry:
     head_sha: str | None
     content: str | None
     diff: CardDiff
+    owner: Ownership | None = None  # None: no history read (the state follows the action)
+    on_drift: Policy | None = None  # the manifest's policies for this repo, if it sets them
+    on_adopt: Policy | None = None
+
+    @property
+    def state(self) -> State:
+        return self.owner.state if self.owner is not None else state_of_action(self.action)
 
 
 @dataclass(frozen=True)
@@ -105,6 +130,21 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def drifted(self) -> tuple[PlanEntry, ...]:
+        return tuple(e for e in self.entries if e.state in DRIFT_STATES)
+
+    @property
+    def adopted(self) -> tuple[PlanEntry, ...]:
+        return tuple(e for e in self.entries if e.state == "adopt")
+
+    def state_counts(self) -> dict[State, int]:
+        """How many entries per state, every state present (0 when none)."""
+        counts: dict[State, int] = dict.fromkeys(STATES, 0)
+        for entry in self.entries:
+            counts[entry.state] += 1
+        return counts
+
     def counts(self) -> dict[Action, int]:
         """How many entries per action, every action present (0 when none)."""
         counts: dict[Action, int] = dict.fromkeys(ACTIONS, 0)
@@ -122,8 +162,14 @@ def make_plan(
     fingerprint: str,
     tool_version: str,
     now: datetime,
+    owners: Mapping[str, Ownership] | None = None,
+    policies: Mapping[str, tuple[Policy | None, Policy | None]] | None = None,
 ) -> Plan:
-    """One entry per rendered card, in the order given; diffs and live cards are matched by repo."""
+    """One entry per rendered card, in the order given; diffs and live cards are matched by repo.
+
+    `owners` gives each repo's Ownership (pipeline/history.py) and `policies` the manifest's
+    (on_drift, on_adopt) per repo; without them a state follows its action.
+    """
     diff_by_repo = _by_repo(diffs, "diff")
     live_by_repo = _by_repo(live, "live card")
     entries = []
@@ -140,6 +186,9 @@ def make_plan(
                 head_sha=state.head_sha if state.exists else None,
                 content=card.content if diff.action in WRITE_ACTIONS else None,
                 diff=diff,
+                owner=(owners or {}).get(card.repo_id),
+                on_drift=(policies or {}).get(card.repo_id, (None, None))[0],
+                on_adopt=(policies or {}).get(card.repo_id, (None, None))[1],
             )
         )
     if len(entries) != len(diff_by_repo) or len(entries) != len(live_by_repo):
@@ -202,6 +251,10 @@ def _entry_to_json(entry: PlanEntry) -> dict[str, Any]:
         "repo_id": entry.repo_id,
         "variant": entry.variant,
         "action": entry.action,
+        "state": entry.state,
+        "on_drift": entry.on_drift,
+        "on_adopt": entry.on_adopt,
+        "ownership": _owner_to_json(entry.owner),
         "head_sha": entry.head_sha,
         "content": entry.content,
         "diff": {
@@ -214,6 +267,34 @@ def _entry_to_json(entry: PlanEntry) -> dict[str, Any]:
             "body_diff": diff.body_diff,
             "lines_added": diff.lines_added,
             "lines_removed": diff.lines_removed,
+        },
+    }
+
+
+def commit_to_json(commit: CommitRecord) -> dict[str, Any]:
+    return {
+        "id": commit.commit_id,
+        "date": commit.created_at,
+        "authors": list(commit.authors),
+        "title": commit.title,
+        "message": commit.message,
+    }
+
+
+def _owner_to_json(owner: Ownership | None) -> dict[str, Any] | None:
+    if owner is None:
+        return None
+    drift = owner.drift
+    return {
+        "published": commit_to_json(owner.published) if owner.published else None,
+        "replaced": [commit_to_json(c) for c in owner.replaced],
+        "drift": None
+        if drift is None
+        else {
+            "commits": [commit_to_json(c) for c in drift.commits],
+            "edit_diff": drift.edit_diff,
+            "lines_added": drift.lines_added,
+            "lines_removed": drift.lines_removed,
         },
     }
 
@@ -238,10 +319,35 @@ class _DiffModel(_Model):
     lines_removed: int
 
 
+class _CommitModel(_Model):
+    id: str
+    date: str
+    authors: list[str]
+    title: str
+    message: str
+
+
+class _DriftModel(_Model):
+    commits: list[_CommitModel]
+    edit_diff: str
+    lines_added: int
+    lines_removed: int
+
+
+class _OwnerModel(_Model):
+    published: _CommitModel | None
+    replaced: list[_CommitModel]
+    drift: _DriftModel | None
+
+
 class _EntryModel(_Model):
     repo_id: str
     variant: str
     action: Action
+    state: State
+    on_drift: Policy | None
+    on_adopt: Policy | None
+    ownership: _OwnerModel | None
     head_sha: str | None
     content: str | None
     diff: _DiffModel
@@ -249,7 +355,7 @@ class _EntryModel(_Model):
 
 class _PlanModel(_Model):
     kind: Literal["nb-release.plan"]
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     tool_version: str
     created_at: str
     hub: str
@@ -313,6 +419,10 @@ def _entry_problems(index: int, entry: _EntryModel) -> list[str]:
         problems.append(f"{where}.content: missing for action {entry.action!r}, which writes")
     if entry.action not in WRITE_ACTIONS and entry.content is not None:
         problems.append(f"{where}.content: must be null for action {entry.action!r}")
+    if state_of_action(entry.action) != entry.state and entry.action != "update":
+        problems.append(f"{where}.state: {entry.state!r} does not fit action {entry.action!r}")
+    if entry.action == "update" and entry.state in ("create", "create-repo", "missing-repo"):
+        problems.append(f"{where}.state: {entry.state!r} does not fit action 'update'")
     needs_head = entry.action in {"create", "update", "unchanged"}
     if needs_head and entry.head_sha is None:
         problems.append(f"{where}.head_sha: missing for action {entry.action!r}")
@@ -341,6 +451,32 @@ def _entry_from_model(entry: _EntryModel) -> PlanEntry:
             lines_added=diff.lines_added,
             lines_removed=diff.lines_removed,
         ),
+        owner=_owner_from_model(entry.state, entry.ownership),
+        on_drift=entry.on_drift,
+        on_adopt=entry.on_adopt,
+    )
+
+
+def _commit_from_model(commit: _CommitModel) -> CommitRecord:
+    return CommitRecord(commit.id, commit.date, tuple(commit.authors), commit.title, commit.message)
+
+
+def _owner_from_model(state: State, owner: _OwnerModel | None) -> Ownership | None:
+    if owner is None:
+        return None if state == state_of_action(state) else Ownership(state=state)
+    drift = owner.drift
+    return Ownership(
+        state=state,
+        published=_commit_from_model(owner.published) if owner.published else None,
+        drift=None
+        if drift is None
+        else Drift(
+            commits=tuple(_commit_from_model(c) for c in drift.commits),
+            edit_diff=drift.edit_diff,
+            lines_added=drift.lines_added,
+            lines_removed=drift.lines_removed,
+        ),
+        replaced=tuple(_commit_from_model(c) for c in owner.replaced),
     )
 
 

@@ -6,22 +6,41 @@ and get plain results back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.cache import Cache
 from pipeline.diff import CardDiff, diff_card
-from pipeline.errors import PlanError
-from pipeline.hub import CommitResult, Hub
+from pipeline.errors import HubError, PlanError
+from pipeline.history import read_ownership
+from pipeline.hub import CommitResult, Hub, QuotaError
+from pipeline.integrity import plan_problems
+from pipeline.manifest import Manifest
+from pipeline.ownership import (
+    TRAILER_FINGERPRINT,
+    TRAILER_TOOL,
+    Decision,
+    Policies,
+    Policy,
+    decide,
+    describe_replaced,
+    resolve_policy,
+)
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
+from pipeline.records import LiveCard, RenderedCard
 from pipeline.render import Selection, fingerprint, render_all
-from pipeline.sources import load_sources
+from pipeline.sources import SourceFiles, load_sources
 
 PR_TITLE = "Update model card (nb-release)"
-TRAILER_TOOL = "Released-by"
-TRAILER_FINGERPRINT = "Manifest-fingerprint"
+
+# Commits in flight at once: enough to hide the round trips, few enough to stay inside the
+# Hub's per-window request budgets and its commit quota's pacing.
+DEFAULT_JOBS = 4
 
 Progress = Callable[[str], None]
 
@@ -37,6 +56,52 @@ class Sources:
         return fingerprint(self.manifest, self.cards)
 
 
+def render_cards(
+    files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
+) -> list[RenderedCard]:
+    """Render every selected card, or take them from the cache when the manifest, templates,
+    selection and nb-release are all unchanged (the render would be the same)."""
+    cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
+    if cards is None:
+        cards = render_all(manifest, files, selection)
+        if cache is not None:
+            cache.put_rendered(files.fingerprint, selection, cards)
+    return cards
+
+
+def read_live(
+    hub: Hub, repo_ids: Sequence[str], cache: Cache | None, on_read: Progress | None = None
+) -> list[LiveCard]:
+    """The live card of every repo, in order: from the cache when the listing shows its head
+    sha is one whose README.md is cached; read from the Hub (and cached) otherwise."""
+    by_namespace: dict[str, int] = {}
+    for repo_id in repo_ids:
+        namespace = repo_id.split("/")[0]
+        by_namespace[namespace] = by_namespace.get(namespace, 0) + 1
+    heads: dict[str, str] = {}
+    if cache is not None and not hub.fresh:
+        for namespace, count in by_namespace.items():
+            if count >= 2:  # a listing page costs what one read costs
+                heads.update(hub.list_heads(namespace))
+    known: dict[str, LiveCard] = {}
+    endpoint = hub.target.cache_key
+    for repo_id in repo_ids:
+        sha = heads.get(repo_id)
+        if cache is None or sha is None:
+            continue
+        found, content = cache.readme(endpoint, repo_id, sha)
+        if found:
+            known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=content)
+            if on_read is not None:
+                on_read(repo_id)
+    to_read = [r for r in repo_ids if r not in known]
+    for card in hub.read_cards(to_read, on_done=on_read):
+        known[card.repo_id] = card
+        if cache is not None and card.exists and card.head_sha:
+            cache.put_readme(endpoint, card.repo_id, card.head_sha, card.content)
+    return [known[r] for r in repo_ids]
+
+
 def build_plan(
     sources: Sources,
     selection: Selection,
@@ -44,10 +109,11 @@ def build_plan(
     hub_label: str,
     on_read: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
+    cache: Cache | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
     files, manifest = load_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
-    cards = render_all(manifest, files, selection)
+    cards = render_cards(files, manifest, selection, cache)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -55,8 +121,15 @@ def build_plan(
         # none has a card, so the first release shows `create` for each (never on a real Hub).
         for card in cards:
             hub.create_repo(card.repo_id)
-    live = hub.read_cards([c.repo_id for c in cards], on_done=on_read)
+    live = read_live(hub, [c.repo_id for c in cards], cache, on_read)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
+    owners = read_ownership(hub, cards, live, diffs)
+    policies: dict[str, tuple[Policy | None, Policy | None]] = {}
+    for variant in manifest.variants:
+        policies[variant.repo_id] = (
+            resolve_policy(variant.on_drift, default="skip") if variant.on_drift else None,
+            resolve_policy(variant.on_adopt, default="skip") if variant.on_adopt else None,
+        )
     return make_plan(
         diffs,
         cards,
@@ -65,20 +138,27 @@ def build_plan(
         fingerprint=files.fingerprint,
         tool_version=__version__,
         now=datetime.now(UTC),
+        owners=owners,
+        policies=policies,
     )
 
 
 @dataclass(frozen=True)
 class ApplyResult:
+    """What an apply did, in manifest order whatever the order the commits completed in."""
+
     results: tuple[CommitResult, ...]
     unchanged: tuple[str, ...]
+    left: tuple[str, ...] = ()  # changes not attempted: a quota stop or Ctrl-C came first
+    stopped: QuotaError | None = None  # the Hub's quota that stopped the run
+    interrupted: bool = False  # Ctrl-C stopped the run
 
     def with_status(self, *statuses: str) -> tuple[CommitResult, ...]:
         return tuple(r for r in self.results if r.status in statuses)
 
     @property
     def complete(self) -> bool:
-        return not self.with_status("stale", "failed")
+        return not self.with_status("stale", "failed") and not self.left
 
 
 def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> None:
@@ -102,6 +182,21 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
         )
 
 
+def check_integrity(plan: Plan, sources: Sources, source: str, cache: Cache | None = None) -> None:
+    """Refuse, before any write, a plan whose entries are not what the manifest renders now."""
+    files, manifest = load_sources(sources.manifest, sources.cards)
+    cards = render_cards(files, manifest, Selection(), cache)
+    problems = plan_problems(plan, cards)
+    if problems:
+        count = len(problems)
+        raise PlanError(
+            f"{source}: the plan is not what {sources.manifest} and {sources.cards}/ render now "
+            f"({count} problem{'s' if count != 1 else ''}):\n"
+            + "\n".join(f"  {p}" for p in problems),
+            hint="make a new plan with `nb-release plan --out`; never edit a plan file",
+        )
+
+
 def describe(entry: PlanEntry, fingerprint_value: str) -> tuple[str, str]:
     """The commit title and description: a summary of the change plus nb-release's trailers."""
     title = (
@@ -116,6 +211,14 @@ def describe(entry: PlanEntry, fingerprint_value: str) -> tuple[str, str]:
         parts.append("front matter re-formatted only")
     parts.append(f"+{diff.lines_added} -{diff.lines_removed} lines")
     summary = f"Rendered from models.toml and cards/ by nb-release ({'; '.join(parts)})."
+    owner = entry.owner
+    if owner is not None and owner.replaced and entry.state != "pending":
+        # An overwrite names what it replaces, so a person can bring it back.
+        summary += (
+            f"\n\nReplaces {entry.state} commits not made by nb-release (bring one back with "
+            f"`nb-release restore {entry.repo_id} --to COMMIT`):\n"
+            + describe_replaced(owner.replaced)
+        )
     trailers = (
         f"{TRAILER_TOOL}: nb-release {__version__}\n{TRAILER_FINGERPRINT}: {fingerprint_value}"
     )
@@ -127,18 +230,71 @@ def apply_plan(
     hub: Hub,
     *,
     create_pr: bool = False,
+    as_pr: Collection[str] = (),
+    jobs: int = DEFAULT_JOBS,
     on_done: Progress | None = None,
 ) -> ApplyResult:
-    """Publish every change of the plan; a repo whose head moved is reported stale."""
-    results: list[CommitResult] = []
-    if plan.changes:
-        hub.whoami()  # fail on a bad token before the first write
-    for entry in plan.changes:
-        results.append(_apply_one(entry, plan, hub, create_pr))
+    """Publish every change of the plan, `jobs` repos at a time.
+
+    A repo whose head moved is reported stale; a failure on one repo is that repo's failure and
+    the others go on. A quota that will not reset within --max-wait, or Ctrl-C, stops the
+    starting of new commits; the commits in flight finish and are reported. The repos in
+    `as_pr` (or all, with `create_pr`) go to nb-release's own pull request instead of main.
+    """
+    changes = plan.changes
+    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
+    if not changes:
+        return ApplyResult(results=(), unchanged=unchanged)
+    hub.whoami()  # fail on a bad token before the first write (asked once per run)
+    stop = threading.Event()
+    stopped: list[QuotaError] = []
+
+    def work(entry: PlanEntry) -> CommitResult | None:
+        if stop.is_set():
+            return None
+        try:
+            result = _apply_one(entry, plan, hub, create_pr or entry.repo_id in as_pr)
+        except QuotaError as exc:
+            stopped.append(exc)
+            stop.set()
+            return None
+        except HubError as exc:
+            result = CommitResult(entry.repo_id, "failed", message=exc.message)
         if on_done is not None:
             on_done(entry.repo_id)
-    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
-    return ApplyResult(results=tuple(results), unchanged=unchanged)
+        return result
+
+    done: dict[str, CommitResult] = {}
+    interrupted = False
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(changes))))
+    futures = [(entry.repo_id, pool.submit(work, entry)) for entry in changes]
+    try:
+        for repo_id, future in futures:
+            result = future.result()
+            if result is not None:
+                done[repo_id] = result
+    except KeyboardInterrupt:
+        # Start no new commit; wait for those in flight so the report says what landed.
+        interrupted = True
+        stop.set()
+        for _, future in futures:
+            future.cancel()
+        for repo_id, future in futures:
+            if not future.cancelled():
+                result = future.result()
+                if result is not None:
+                    done[repo_id] = result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    results = tuple(done[e.repo_id] for e in changes if e.repo_id in done)
+    left = tuple(e.repo_id for e in changes if e.repo_id not in done)
+    return ApplyResult(
+        results=results,
+        unchanged=unchanged,
+        left=left,
+        stopped=stopped[0] if stopped else None,
+        interrupted=interrupted,
+    )
 
 
 def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> CommitResult:
@@ -147,7 +303,18 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
     parent = entry.head_sha
     if entry.action == "create-repo":
         hub.create_repo(entry.repo_id)
-        parent = None
+        # Someone may have created the repo, and written a card, since the plan: write only
+        # onto a repo without README.md, with its head as the parent (no lost hand edit).
+        live = hub.read_card(entry.repo_id)
+        if live.content == entry.content:
+            return CommitResult(entry.repo_id, "already", message="already up to date")
+        if live.content is not None:
+            return CommitResult(
+                entry.repo_id,
+                "stale",
+                message="the repo was created, with a README.md, after the plan was made",
+            )
+        parent = live.head_sha
     if not create_pr:
         return hub.commit_card(
             entry.repo_id, entry.content, parent=parent, title=title, description=description
@@ -174,3 +341,61 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
         description=description,
         revision=ref,
     )
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+def decide_all(
+    plan: Plan,
+    on_drift: Policy | None,
+    on_adopt: Policy | None,
+    default: Policies,
+) -> dict[str, Decision]:
+    """Each repo's decision: the command line's policy, else the manifest's, else `default`."""
+    out: dict[str, Decision] = {}
+    for entry in plan.entries:
+        policies = Policies(
+            on_drift=resolve_policy(on_drift, entry.on_drift, default=default.on_drift),
+            on_adopt=resolve_policy(on_adopt, entry.on_adopt, default=default.on_adopt),
+        )
+        out[entry.repo_id] = decide(entry.state, policies)
+    return out
+
+
+@dataclass(frozen=True)
+class DecidedResult:
+    """What a policy-driven publish did: the writes, and the repos left as they are."""
+
+    applied: ApplyResult
+    skipped: tuple[PlanEntry, ...]  # drift or adopt left alone by policy
+
+    @property
+    def complete(self) -> bool:
+        return self.applied.complete
+
+
+def apply_decided(
+    plan: Plan,
+    hub: Hub,
+    decisions: Mapping[str, Decision],
+    *,
+    create_pr: bool = False,
+    jobs: int = DEFAULT_JOBS,
+    on_done: Progress | None = None,
+) -> DecidedResult:
+    """Publish the repos decided `publish` (to main, or as PRs with create_pr), open or update
+    nb-release's PR for those decided `pr`, and leave those decided `skip` alone."""
+
+    writing = replace(
+        plan,
+        entries=tuple(
+            e
+            for e in plan.entries
+            if decisions.get(e.repo_id) in ("publish", "pr") or e.action == "unchanged"
+        ),
+    )
+    as_pr = {repo for repo, decision in decisions.items() if decision == "pr"}
+    applied = apply_plan(writing, hub, create_pr=create_pr, as_pr=as_pr, jobs=jobs, on_done=on_done)
+    skipped = tuple(e for e in plan.changes if decisions.get(e.repo_id) == "skip")
+    return DecidedResult(applied, skipped)

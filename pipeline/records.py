@@ -27,3 +27,14 @@ class LiveCard:
     exists: bool  # the repo exists
     head_sha: str | None  # the head commit of main (None if the repo does not exist)
     content: str | None  # README.md at head_sha, decoded as UTF-8 (None if there is no README.md)
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    """One commit of a repo's history, as the Hub lists it (newest first)."""
+
+    commit_id: str
+    created_at: str  # ISO 8601, as the Hub gives it
+    authors: tuple[str, ...]
+    title: str
+    message: str  # the description below the title (where nb-release writes its trailers)

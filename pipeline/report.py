@@ -19,20 +19,27 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.diff import ACTIONS, WRITE_ACTIONS, Action, CardDiff, JsonValue, MetadataChange
-from pipeline.plan import Plan, PlanEntry, dumps_json
+from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
+from pipeline.ownership import STATES, State
+from pipeline.plan import Plan, PlanEntry, commit_to_json, dumps_json
+from pipeline.records import CommitRecord
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
+# GitHub's limit for a comment or a job summary, in characters.
+MARKDOWN_LIMIT = 65_536
 REPORT_KIND = "nb-release.plan-report"
 
 _MAX_VALUE = 120  # characters of a metadata value shown in text and Markdown (JSON has it all)
 _MAX_KEYS = 4  # metadata keys named in the summary table before "+N more"
 _PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./@+-]+$")
 
-_ACTION_STYLE: dict[Action, str] = {
+_STATE_STYLE: dict[State, str] = {
     "create": "green",
     "create-repo": "green",
-    "update": "yellow",
+    "pending": "yellow",
+    "drift": "bold magenta",
+    "drift+pending": "bold magenta",
+    "adopt": "cyan",
     "unchanged": "dim",
     "missing-repo": "bold red",
 }
@@ -44,13 +51,18 @@ _CHANGE_STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
 
 
 def summary_line(plan: Plan) -> str:
-    """`Plan: 2 to create, 3 to update, 11 unchanged.` (+ new repos and errors, if any)."""
-    counts = plan.counts()
+    """`Plan: 2 to create, 3 to update, 11 unchanged.` (+ drift, adoptions, errors, if any)."""
+    counts = plan.state_counts()
     creating = counts["create"] + counts["create-repo"]
     create = f"{creating} to create"
     if counts["create-repo"]:
         create += f" ({counts['create-repo']} in a new repo)"
-    parts = [create, f"{counts['update']} to update", f"{counts['unchanged']} unchanged"]
+    parts = [create, f"{counts['pending']} to update", f"{counts['unchanged']} unchanged"]
+    drifted = counts["drift"] + counts["drift+pending"]
+    if drifted:
+        parts.append(f"{drifted} drifted (changed on the Hub since nb-release's last publish)")
+    if counts["adopt"]:
+        parts.append(f"{counts['adopt']} to adopt (never published by nb-release)")
     errors = counts["missing-repo"]
     if errors:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
@@ -81,6 +93,34 @@ def metadata_summary(entry: PlanEntry, name: Callable[[str], str] = str) -> str:
 
 def lines_summary(diff: CardDiff) -> str:
     return f"+{diff.lines_added} -{diff.lines_removed}"
+
+
+def who_line(commit: CommitRecord) -> str:
+    """`0123456789ab 2025-01-31T12:00:00Z alice: Add evaluation table`."""
+    authors = ", ".join(commit.authors) or "?"
+    return f"{commit.commit_id[:12]} {commit.created_at} {authors}: {commit.title}"
+
+
+def ownership_lines(entry: PlanEntry) -> list[str]:
+    """What backs a drift or adopt state, in plain words (empty for the other states)."""
+    owner = entry.owner
+    if owner is None or entry.state not in ("drift", "drift+pending", "adopt"):
+        return []
+    if entry.state == "adopt":
+        lines = ["README.md was never published by nb-release; its commits:"]
+        lines += [f"  {who_line(c)}" for c in owner.replaced[:5]]
+        if len(owner.replaced) > 5:
+            lines.append(f"  and {len(owner.replaced) - 5} older")
+        return lines
+    lines = []
+    if owner.published is not None:
+        lines.append(f"nb-release last published it in {who_line(owner.published)}")
+    commits = owner.drift.commits if owner.drift else ()
+    lines.append(f"changed on the Hub since, in {len(commits)} commit(s):")
+    lines += [f"  {who_line(c)}" for c in commits]
+    if entry.state == "drift+pending":
+        lines.append("the manifest or templates changed too (drift+pending)")
+    return lines
 
 
 def _lines_cell(entry: PlanEntry) -> str:
@@ -135,8 +175,13 @@ _MISSING_HINT = "create the repo on the Hub, or set {} for it in {}"
 # --- text -----------------------------------------------------------------------------------
 
 
-def render_text(plan: Plan, console: Console) -> None:
-    """The plan for a terminal: summary table, each changed card's diff, the closing line."""
+def render_text(
+    plan: Plan, console: Console, *, summary: bool = False, full_report: str | None = None
+) -> None:
+    """The plan for a terminal: summary table, each changed card's diff, the closing line.
+
+    With `summary`, the table and the totals only, and `full_report` says where the diffs are.
+    """
     console.print(Text(f"Plan against {plan.hub}", style="bold"), soft_wrap=True)
     console.print(
         Text(f"fingerprint {plan.fingerprint} · {plan.created_at}", style="dim"), soft_wrap=True
@@ -144,18 +189,18 @@ def render_text(plan: Plan, console: Console) -> None:
     console.print()
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("Repo", overflow="fold")
-    table.add_column("Action", no_wrap=True)
+    table.add_column("State", no_wrap=True)
     table.add_column("+/-", justify="right", no_wrap=True)
     table.add_column("Metadata", overflow="fold")
     for entry in plan.entries:
         table.add_row(
             Text(entry.repo_id),
-            Text(entry.action, style=_ACTION_STYLE[entry.action]),
+            Text(entry.state, style=_STATE_STYLE[entry.state]),
             Text(_lines_cell(entry)),
             Text(metadata_summary(entry)),
         )
     console.print(table)
-    for entry in plan.changes:
+    for entry in [] if summary else plan.changes:
         console.print()
         _text_entry(entry, console)
     if plan.errors:
@@ -166,12 +211,25 @@ def render_text(plan: Plan, console: Console) -> None:
         console.print(Text(f"  hint: {hint}"), soft_wrap=True)
     console.print()
     console.print(Text(summary_line(plan), style="bold"), soft_wrap=True)
+    if summary and plan.changes:
+        where = full_report or "`nb-release plan` (or --report-md FILE)"
+        console.print(Text(f"Per-card diffs: {where}"), soft_wrap=True)
 
 
 def _text_entry(entry: PlanEntry, console: Console) -> None:
     diff = entry.diff
-    title = f"{entry.repo_id}: {entry.action} ({lines_summary(diff)})"
-    console.print(Rule(Text(title, style=_ACTION_STYLE[entry.action]), align="left"))
+    title = f"{entry.repo_id}: {entry.state} ({lines_summary(diff)})"
+    if console.is_terminal:
+        console.print(Rule(Text(title, style=_STATE_STYLE[entry.state]), align="left"))
+    else:  # a log: a rule would be as wide as the (very wide) console
+        console.print(Text(f"── {title} ──", style=_STATE_STYLE[entry.state]), soft_wrap=True)
+    for line in ownership_lines(entry):
+        console.print(Text(line, style="magenta"), soft_wrap=True)
+    drift = entry.owner.drift if entry.owner else None
+    if drift is not None and drift.edit_diff:
+        console.print(Text("Their edit (nb-release's last publish -> live):", style="bold"))
+        _text_diff(drift.edit_diff, console)
+        console.print(Text("What nb-release would change (live -> rendered):", style="bold"))
     if diff.live_metadata_error:
         console.print(Text(f"! {diff.live_metadata_error}", style="red"), soft_wrap=True)
     if diff.reformat_only:
@@ -184,11 +242,15 @@ def _text_entry(entry: PlanEntry, console: Console) -> None:
     if diff.body_diff:
         if diff.metadata_changes or diff.live_metadata_error or diff.reformat_only:
             console.print()
-        body = Text()
-        for line in diff.body_diff.splitlines(keepends=True):
-            body.append(line, style=_diff_line_style(line))
-        body.rstrip()
-        console.print(body, soft_wrap=True)
+        _text_diff(diff.body_diff, console)
+
+
+def _text_diff(text: str, console: Console) -> None:
+    body = Text()
+    for line in text.splitlines(keepends=True):
+        body.append(line, style=_diff_line_style(line))
+    body.rstrip()
+    console.print(body, soft_wrap=True)
 
 
 def _diff_line_style(line: str) -> str:
@@ -206,34 +268,89 @@ def _diff_line_style(line: str) -> str:
 # --- Markdown -------------------------------------------------------------------------------
 
 
-def render_markdown(plan: Plan) -> str:
-    """The plan as GitHub-flavoured Markdown, for a PR comment or a CI job summary."""
-    out = [
-        "## nb-release plan",
+def render_markdown(
+    plan: Plan,
+    *,
+    summary: bool = False,
+    limit: int = MARKDOWN_LIMIT,
+    full_report: str | None = None,
+    title: str = "nb-release plan",
+) -> str:
+    """The plan as GitHub-flavoured Markdown, for a PR comment or a CI job summary.
+
+    Never longer than `limit` characters: the per-card diffs (collapsible blocks) that do not fit
+    are left out, and a line says which and where the full report is (`full_report`).
+    """
+    head = [
+        f"## {title}",
         "",
         f"Hub: {_code(plan.hub)} · fingerprint {_code(plan.fingerprint)} · {plan.created_at}",
         "",
-        "| Repo | Action | +/- | Metadata |",
+        "| Repo | State | +/- | Metadata |",
         "| --- | --- | ---: | --- |",
     ]
     for entry in plan.entries:
-        summary = metadata_summary(entry, _code)
-        cells = [_code(entry.repo_id), entry.action, _lines_cell(entry), summary]
-        out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    out.append("")
-    for entry in plan.changes:
-        out += _markdown_entry(entry)
+        meta = metadata_summary(entry, _code)
+        cells = [_code(entry.repo_id), entry.state, _lines_cell(entry), meta]
+        head.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    head.append("")
+    tail: list[str] = []
     for entry in plan.errors:
         hint = _MISSING_HINT.format(_code("allow_create = true"), _code("models.toml"))
-        out += [f"> **Error:** {_code(entry.repo_id)} {_MISSING}.  ", f"> Hint: {hint}.", ""]
-    out.append(f"**{summary_line(plan)}**")
-    return "\n".join(out) + "\n"
+        tail += [f"> **Error:** {_code(entry.repo_id)} {_MISSING}.  ", f"> Hint: {hint}.", ""]
+    tail.append(f"**{summary_line(plan)}**")
+    blocks = [] if summary else [_markdown_entry(entry) for entry in plan.changes]
+    where = full_report or "`nb-release plan` (or `--report-md FILE`)"
+
+    def assemble(kept: list[list[str]], note: list[str]) -> str:
+        lines = head + [line for block in kept for line in block] + note + tail
+        return "\n".join(lines) + "\n"
+
+    note = [f"Per-card diffs: {where}.", ""] if summary and plan.changes else []
+    text = assemble(blocks, note)
+    if len(text) <= limit:
+        return text
+    # Keep whole blocks, in order, while they fit with the note about the rest.
+    kept: list[list[str]] = []
+    for count in range(len(blocks) + 1):
+        left = len(blocks) - count
+        note = [
+            f"> **{left} of {len(blocks)} card diffs left out** to fit GitHub's "
+            f"{limit:,}-character limit: {', '.join(_left_out(plan, count))}. "
+            f"Full report: {where}.",
+            "",
+        ]
+        if len(assemble(blocks[: count + 1], note)) > limit or count == len(blocks):
+            kept = blocks[:count]
+            break
+    text = assemble(kept, note)
+    if len(text) > limit:  # even the table does not fit: cut it by lines, say so
+        cut = f"\n\n> **Report cut at {limit:,} characters.** Full report: {where}.\n"
+        text = text[: limit - len(cut)].rsplit("\n", 1)[0] + cut
+    return text
+
+
+def _left_out(plan: Plan, kept: int) -> list[str]:
+    names = [e.repo_id for e in plan.changes[kept:]]
+    shown = [_code(n) for n in names[:10]]
+    if len(names) > 10:
+        shown.append(f"and {len(names) - 10} more")
+    return shown
 
 
 def _markdown_entry(entry: PlanEntry) -> list[str]:
     diff = entry.diff
-    summary = html.escape(f"{entry.repo_id} — {entry.action} ({lines_summary(diff)})")
+    summary = html.escape(f"{entry.repo_id} — {entry.state} ({lines_summary(diff)})")
     out = [f"<details><summary>{summary}</summary>", ""]
+    owner_lines = ownership_lines(entry)
+    if owner_lines:
+        out += [_code(line.strip()) + "  " for line in owner_lines] + [""]
+    drift = entry.owner.drift if entry.owner else None
+    if drift is not None and drift.edit_diff:
+        fence = _fence(drift.edit_diff)
+        out += ["Their edit (nb-release's last publish -> live):", ""]
+        out += [fence + "diff", drift.edit_diff.rstrip("\n"), fence, ""]
+        out += ["What nb-release would change (live -> rendered):", ""]
     if diff.live_metadata_error:
         out += [f"Live front matter unreadable: {_code(diff.live_metadata_error)}", ""]
     if diff.reformat_only:
@@ -277,6 +394,7 @@ def render_json(plan: Plan) -> str:
     Unlike the plan file it carries no card contents, so it stays small enough for CI artifacts.
     """
     counts = plan.counts()
+    states = plan.state_counts()
     document: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "kind": REPORT_KIND,
@@ -287,6 +405,7 @@ def render_json(plan: Plan) -> str:
         "plan_schema_version": plan.schema_version,
         "summary": {
             **{action: counts[action] for action in ACTIONS},
+            "states": {state: states[state] for state in STATES},
             "changes": len(plan.changes),
             "errors": len(plan.errors),
             "total": len(plan.entries),
@@ -303,7 +422,12 @@ def _json_entry(entry: PlanEntry) -> dict[str, Any]:
         "repo_id": entry.repo_id,
         "variant": entry.variant,
         "action": entry.action,
+        "state": entry.state,
         "writes": entry.action in WRITE_ACTIONS,
+        "published": commit_to_json(entry.owner.published)
+        if entry.owner and entry.owner.published
+        else None,
+        "drift": _json_drift(entry),
         "head_sha": entry.head_sha,
         "lines_added": diff.lines_added,
         "lines_removed": diff.lines_removed,
@@ -314,4 +438,16 @@ def _json_entry(entry: PlanEntry) -> dict[str, Any]:
             for c in diff.metadata_changes
         ],
         "body_diff": diff.body_diff,
+    }
+
+
+def _json_drift(entry: PlanEntry) -> dict[str, Any] | None:
+    drift = entry.owner.drift if entry.owner else None
+    if drift is None:
+        return None
+    return {
+        "commits": [commit_to_json(c) for c in drift.commits],
+        "edit_diff": drift.edit_diff,
+        "lines_added": drift.lines_added,
+        "lines_removed": drift.lines_removed,
     }

@@ -151,7 +151,7 @@ def test_nesting_within_the_bound_is_read(tmp_path: Path) -> None:
         f"{tmp_path / 'models.toml'}:{line}:1: kinds.sft.x: unknown key 'x'\n"
         "    hint: allowed keys: namespace, languages, tags, extra_tags, "
         "pipeline_tag, library_name, knowledge_cutoff, developer, author, "
-        "template, allow_create"
+        "template, allow_create, on_drift, on_adopt"
     ]
 
 

@@ -213,4 +213,4 @@ def test_json_report_is_valid_json(project: Project) -> None:
     result = project.run("plan", "--format", "json")
     assert result.status == 2
     data = json.loads(result.out)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2

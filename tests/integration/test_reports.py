@@ -24,7 +24,8 @@ def _normalise(text: str) -> str:
     text = re.sub(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:PORT", text)
     text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIME", text)
     text = re.sub(r"sha256:[0-9a-f]{8,64}", "sha256:FINGERPRINT", text)
-    return re.sub(r"\b[0-9a-f]{40}\b", "COMMIT", text)
+    text = re.sub(r"\b[0-9a-f]{40}\b", "COMMIT", text)
+    return re.sub(r"\b[0-9a-f]{12}\b", "COMMIT12", text)
 
 
 def _scenario(project: Project) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, MetadataChange, diff_card
 from pipeline.errors import PlanError
+from pipeline.ownership import Drift, Ownership
 from pipeline.plan import (
     Plan,
     PlanEntry,
@@ -22,7 +23,7 @@ from pipeline.plan import (
     read_plan,
     write_plan,
 )
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.records import CommitRecord, LiveCard, RenderedCard
 
 NOW = datetime(2025, 1, 31, 12, 0, 0, 123456, tzinfo=UTC)
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -66,7 +67,7 @@ def sample_plan(hub: str = "https://huggingface.co") -> Plan:
 
 def test_make_plan_entries_in_manifest_order_with_content_only_for_writes() -> None:
     plan = sample_plan()
-    assert plan.schema_version == 1
+    assert plan.schema_version == 2
     assert plan.created_at == "2025-01-31T12:00:00Z"
     assert [(e.repo_id, e.action) for e in plan.entries] == [
         ("NbAiLab/a", "create"),
@@ -176,7 +177,7 @@ def test_plan_file_is_stable_sorted_lf_with_trailing_newline(tmp_path: Path) -> 
     assert list(data) == sorted(data)
     assert list(data["entries"][0]) == sorted(data["entries"][0])
     assert data["kind"] == "nb-release.plan"
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
 
 
 def test_atomic_write_leaves_no_temp_file(tmp_path: Path) -> None:
@@ -244,7 +245,7 @@ def test_wrong_kind(tmp_path: Path) -> None:
         read_plan(write_json(tmp_path / "plan.json", data))
 
 
-@pytest.mark.parametrize("version", [0, 2, "1", 1.0, True, None])
+@pytest.mark.parametrize("version", [0, 1, 3, "2", 2.0, True, None])
 def test_wrong_schema_version(tmp_path: Path, version: object) -> None:
     data = {**good_data(), "schema_version": version}
     with pytest.raises(PlanError, match=r"plan\.json: plan schema_version .* is not supported"):
@@ -333,6 +334,31 @@ _changes = st.lists(
 ).map(tuple)
 
 
+_commits = st.builds(
+    CommitRecord,
+    commit_id=st.text("0123456789abcdef", min_size=40, max_size=40),
+    created_at=_text,
+    authors=st.lists(_text, max_size=2).map(tuple),
+    title=_text,
+    message=_text,
+)
+_owners = st.builds(
+    Ownership,
+    state=st.sampled_from(["pending", "drift", "drift+pending", "adopt"]),
+    published=st.none() | _commits,
+    drift=st.none()
+    | st.builds(
+        Drift,
+        commits=st.lists(_commits, max_size=2).map(tuple),
+        edit_diff=_text,
+        lines_added=st.integers(0, 99),
+        lines_removed=st.integers(0, 99),
+    ),
+    replaced=st.lists(_commits, max_size=2).map(tuple),
+)
+_policies = st.none() | st.sampled_from(["skip", "pr", "overwrite"])
+
+
 @st.composite
 def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
     repos = draw(st.lists(_text, unique=True, max_size=5))
@@ -358,6 +384,9 @@ def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
                 head_sha=head if action in {"create", "update", "unchanged"} else None,
                 content=draw(_text) if action in WRITE_ACTIONS else None,
                 diff=diff,
+                owner=draw(_owners) if action == "update" else None,
+                on_drift=draw(_policies),
+                on_adopt=draw(_policies),
             )
         )
     return tuple(entries)
@@ -365,7 +394,7 @@ def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
 
 _plans = st.builds(
     Plan,
-    schema_version=st.just(1),
+    schema_version=st.just(2),
     tool_version=_text,
     created_at=_text,
     hub=_text,

@@ -148,7 +148,7 @@ def test_markdown_fence_is_longer_than_any_backtick_run() -> None:
 
 def test_json_report_is_versioned_and_counts() -> None:
     data = json.loads(render_json(golden_plan()))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["kind"] == "nb-release.plan-report"
     assert data["summary"] == {
         "create": 1,
@@ -159,6 +159,16 @@ def test_json_report_is_versioned_and_counts() -> None:
         "changes": 3,
         "errors": 1,
         "total": 5,
+        "states": {
+            "unchanged": 1,
+            "pending": 2,
+            "drift": 0,
+            "drift+pending": 0,
+            "adopt": 0,
+            "create": 1,
+            "create-repo": 0,
+            "missing-repo": 1,
+        },
         "text": "Plan: 1 to create, 2 to update, 1 unchanged, 1 error.",
     }
     assert "content" not in data["entries"][0]

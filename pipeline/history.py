@@ -1,0 +1,68 @@
+"""Reads behind ownership: a repo's commits and nb-release's last published card, through hub.py.
+
+Cheap by construction: a repo whose live card equals the rendered one costs nothing here (its
+state is `unchanged` from the card read alone). Otherwise one commit listing; one README read at
+nb-release's last release commit when there were commits after it; and, only when drift is found
+and more than one commit followed, one top-folder listing per commit to tell which touched
+README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from pipeline import ownership
+from pipeline.diff import CardDiff
+from pipeline.hub import Hub
+from pipeline.ownership import Ownership
+from pipeline.records import LiveCard, RenderedCard
+
+
+def read_ownership(
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    live: Sequence[LiveCard],
+    diffs: Sequence[CardDiff],
+) -> dict[str, Ownership]:
+    """Every repo's Ownership; the history reads run concurrently, only where needed."""
+    out: dict[str, Ownership] = {}
+    todo: list[tuple[RenderedCard, LiveCard]] = []
+    for card, state, diff in zip(cards, live, diffs, strict=True):
+        if ownership.needs_history(diff.action):
+            todo.append((card, state))
+        else:
+            out[card.repo_id] = Ownership(state=ownership.state_of_action(diff.action))
+    if todo:
+        workers = min(hub.concurrency, len(todo))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for repo_id, found in pool.map(lambda item: _one(hub, *item), todo):
+                out[repo_id] = found
+    return out
+
+
+def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
+    assert live.content is not None  # needs_history: the live card exists and differs
+    commits = hub.list_commits(card.repo_id)
+    index = ownership.last_release(commits)
+    published_content: str | None = None
+    if index is not None:
+        if index == 0 or commits[index].commit_id == live.head_sha:
+            # Nothing after nb-release's commit: live is what it published.
+            published_content = live.content
+        else:
+            published_content = hub.read_card(card.repo_id, commits[index].commit_id).content
+    found = ownership.decide_update(
+        rendered=card.content,
+        live=live.content,
+        commits=commits,
+        published_content=published_content,
+    )
+    if found.drift is not None and len(found.drift.commits) > 1 and index is not None:
+        # Which of the later commits changed README.md: compare blob ids along the chain.
+        chain = [*found.drift.commits, commits[index]]
+        blobs = [hub.readme_blob_id(card.repo_id, c.commit_id) for c in chain]
+        touched = [blobs[i] != blobs[i + 1] for i in range(len(found.drift.commits))]
+        drift = ownership.only_card_commits(found.drift, touched)
+        found = Ownership(found.state, found.published, drift, drift.commits)
+    return card.repo_id, found

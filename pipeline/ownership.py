@@ -1,0 +1,231 @@
+"""Pure: who owns each card now. nb-release's last publish, the live card, the rendered card ->
+one state per repo, and the policy decision of what to do with it.
+
+No I/O: the reads are in pipeline/history.py. A repo's state:
+
+- `unchanged`: live equals rendered.
+- `pending`: live equals what nb-release last published; rendered differs (the manifest or the
+  templates changed). Safe to publish.
+- `drift`: live differs from what nb-release last published, and rendered equals it: only someone
+  else changed the card.
+- `drift+pending`: both: someone changed the card and so did the manifest.
+- `adopt`: a README exists that nb-release never published.
+- `create`, `create-repo`, `missing-repo`: no README yet; no repo, creatable; no repo, not.
+
+Drift is decided on content (last published README against live README), never on the mere
+presence of later commits: a commit that uploads weights does not touch the card.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from pipeline.frontmatter import normalize_newlines
+from pipeline.records import CommitRecord
+
+State: TypeAlias = Literal[
+    "unchanged",
+    "pending",
+    "drift",
+    "drift+pending",
+    "adopt",
+    "create",
+    "create-repo",
+    "missing-repo",
+]
+STATES: tuple[State, ...] = (
+    "unchanged",
+    "pending",
+    "drift",
+    "drift+pending",
+    "adopt",
+    "create",
+    "create-repo",
+    "missing-repo",
+)
+# States a person's hand is in: publishing would replace someone else's card.
+DRIFT_STATES: frozenset[State] = frozenset({"drift", "drift+pending"})
+
+Policy: TypeAlias = Literal["skip", "pr", "overwrite"]
+POLICIES: tuple[Policy, ...] = ("skip", "pr", "overwrite")
+Decision: TypeAlias = Literal["publish", "pr", "skip", "none", "error"]
+
+TRAILER_TOOL = "Released-by"
+TRAILER_FINGERPRINT = "Manifest-fingerprint"
+TRAILER_RESTORED = "Restored-from"  # a restore is not a release: the card then reads as drift
+TOOL_NAME = "nb-release"
+
+README = "README.md"
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Someone else's edit since nb-release's last publish."""
+
+    commits: tuple[CommitRecord, ...]  # since nb-release's publish, that changed README.md
+    edit_diff: str  # unified diff: last published -> live
+    lines_added: int
+    lines_removed: int
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """One repo's state and what backs it."""
+
+    state: State
+    published: CommitRecord | None = None  # nb-release's newest release commit, if known
+    drift: Drift | None = None
+    # The commits an overwrite replaces (drift: the edits since nb-release; adopt: the card's own).
+    replaced: tuple[CommitRecord, ...] = ()
+
+
+def state_of_action(action: str) -> State:
+    """The state when no history is needed: create, create-repo, missing-repo, unchanged."""
+    if action in ("create", "create-repo", "missing-repo", "unchanged"):
+        return action  # type: ignore[return-value]  # the same four words
+    # Without history an update can only be assumed to be nb-release's own (older plans).
+    return "pending"
+
+
+def needs_history(action: str) -> bool:
+    """Only a live card that differs from the rendered one needs its history read."""
+    return action == "update"
+
+
+# --- commit messages --------------------------------------------------------------------------
+
+
+def trailers(message: str) -> dict[str, str]:
+    """The `Key: value` lines of a commit message's last paragraph (git's trailer block)."""
+    paragraphs = [p for p in normalize_newlines(message).strip().split("\n\n") if p.strip()]
+    if not paragraphs:
+        return {}
+    out: dict[str, str] = {}
+    for line in paragraphs[-1].splitlines():
+        key, sep, value = line.partition(":")
+        if not sep or not key or " " in key.strip():
+            return {}
+        out[key.strip()] = value.strip()
+    return out
+
+
+def is_release(commit: CommitRecord) -> bool:
+    """A commit nb-release published (its message carries the release trailers)."""
+    found = trailers(commit.message)
+    return found.get(TRAILER_TOOL, "").split(" ")[0] == TOOL_NAME and TRAILER_FINGERPRINT in found
+
+
+def fingerprint_of(commit: CommitRecord) -> str | None:
+    return trailers(commit.message).get(TRAILER_FINGERPRINT) if is_release(commit) else None
+
+
+def last_release(commits: Sequence[CommitRecord]) -> int | None:
+    """The index of the newest release commit in a newest-first history, or None."""
+    return next((i for i, c in enumerate(commits) if is_release(c)), None)
+
+
+# --- deciding ---------------------------------------------------------------------------------
+
+
+def decide_update(
+    *,
+    rendered: str,
+    live: str,
+    commits: Sequence[CommitRecord],
+    published_content: str | None,
+) -> Ownership:
+    """The state of a repo whose live card differs from the rendered one.
+
+    `commits` is the branch history, newest first; `published_content` the README at the newest
+    release commit (None if there is no release commit, or it had no README).
+    """
+    index = last_release(commits)
+    if index is None:
+        return Ownership(state="adopt", replaced=tuple(commits))
+    published = commits[index]
+    since = tuple(commits[:index])
+    if published_content is not None and _same(published_content, live):
+        return Ownership(state="pending", published=published)
+    edit, added, removed = edit_diff(published_content or "", live, published.commit_id)
+    state: State = "drift" if _same(rendered, published_content or "") else "drift+pending"
+    drift = Drift(commits=since, edit_diff=edit, lines_added=added, lines_removed=removed)
+    return Ownership(state=state, published=published, drift=drift, replaced=since)
+
+
+def only_card_commits(drift: Drift, touched: Sequence[bool]) -> Drift:
+    """The drift with only the commits that changed README.md (`touched`, one per commit)."""
+    kept = tuple(c for c, t in zip(drift.commits, touched, strict=True) if t)
+    return Drift(kept, drift.edit_diff, drift.lines_added, drift.lines_removed)
+
+
+def _same(a: str, b: str) -> bool:
+    return normalize_newlines(a) == normalize_newlines(b)
+
+
+def edit_diff(published: str, live: str, published_id: str) -> tuple[str, int, int]:
+    """The other party's edit as a unified diff (nb-release's last publish -> live), +/- counts."""
+    return unified(published, live, f"nb-release, {published_id[:12]}", "live")
+
+
+def unified(old: str, new: str, old_label: str, new_label: str) -> tuple[str, int, int]:
+    """A whole-card unified diff with labelled sides, and the lines added and removed."""
+    a = normalize_newlines(old).splitlines(keepends=True)
+    b = normalize_newlines(new).splitlines(keepends=True)
+    lines = list(
+        difflib.unified_diff(
+            a, b, fromfile=f"a/{README} ({old_label})", tofile=f"b/{README} ({new_label})"
+        )
+    )
+    added = sum(1 for line in lines[2:] if line.startswith("+"))
+    removed = sum(1 for line in lines[2:] if line.startswith("-"))
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return text, added, removed
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policies:
+    """What to do with a drifted and with an adopted repo."""
+
+    on_drift: Policy = "skip"
+    on_adopt: Policy = "skip"
+
+
+def resolve_policy(*layers: str | None, default: Policy) -> Policy:
+    """The first policy set: the command line, then the variant, then [defaults], then default."""
+    for layer in layers:
+        if layer is not None:
+            if layer not in POLICIES:
+                raise ValueError(f"unknown policy {layer!r}")
+            return layer
+    return default
+
+
+def decide(state: State, policies: Policies) -> Decision:
+    """What a run does with one repo: publish, open/update a PR, skip, nothing, or refuse."""
+    if state == "unchanged":
+        return "none"
+    if state == "missing-repo":
+        return "error"
+    if state in ("pending", "create", "create-repo"):
+        return "publish"
+    policy = policies.on_adopt if state == "adopt" else policies.on_drift
+    if policy == "overwrite":
+        return "publish"
+    return policy
+
+
+def describe_replaced(commits: Sequence[CommitRecord], limit: int = 20) -> str:
+    """The lines a commit description names the replaced commits with (id, date, authors, title)."""
+    lines = [
+        f"- {c.commit_id} {c.created_at} by {', '.join(c.authors) or '?'}: {c.title}"
+        for c in commits[:limit]
+    ]
+    if len(commits) > limit:
+        lines.append(f"- and {len(commits) - limit} older commit(s)")
+    return "\n".join(lines)
