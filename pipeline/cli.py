@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline import __version__, preview
@@ -531,7 +532,7 @@ def _make_plan(args: argparse.Namespace, hub: Hub, console: Console) -> Plan:
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:
-    with _open(args) as hub:
+    with _open(args, read_only=True) as hub:
         plan = _make_plan(args, hub, _stderr())
         page = _preview_page(plan, hub) if args.format == "html" else None
     if args.out is not None and page is None:
@@ -565,7 +566,7 @@ def _preview_page(plan: Plan, hub: Hub) -> str:
 
 
 def _preview(args: argparse.Namespace, console: Console) -> int:
-    with _open(args) as hub:
+    with _open(args, read_only=True) as hub:
         plan = _make_plan(args, hub, _stderr())
         page = _preview_page(plan, hub)
     path = preview.write_page(page, args.out / "index.html")
@@ -584,8 +585,14 @@ def _cache_clear(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _open(args: argparse.Namespace) -> AbstractContextManager[Hub]:
-    return open_hub(args.hub, args.hub_root, max_wait=args.max_wait, timeout=args.timeout)
+def _open(args: argparse.Namespace, read_only: bool = False) -> AbstractContextManager[Hub]:
+    return open_hub(
+        args.hub,
+        args.hub_root,
+        max_wait=args.max_wait,
+        timeout=args.timeout,
+        read_only=read_only,
+    )
 
 
 def _print_summary(result: ApplyResult, hub: Hub, console: Console) -> None:
@@ -653,11 +660,21 @@ def _release(args: argparse.Namespace, console: Console) -> int:
                 if (args.on_drift if entry.state != "adopt" else args.on_adopt) is None:
                     decisions[entry.repo_id] = _ask_policy(entry, console)
             count = sum(1 for e in plan.changes if decisions[e.repo_id] in ("publish", "pr"))
-            answer = console.input(f"Publish {count} card(s) to {hub.target.display}? [y/N] ")
+            answer = _ask(console, f"Publish {count} card(s) to {hub.target.display}? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 console.print("Nothing published.")
                 return EXIT_PENDING
         return _publish_decided(plan, hub, decisions, args, console)
+
+
+def _ask(console: Console, prompt: str) -> str:
+    """Ask at the terminal; the prompt is plain text (rich would read `[y/N]` as markup).
+    End of input answers no; Ctrl-C reaches main(), which exits 130."""
+    try:
+        return console.input(escape(prompt))
+    except EOFError:
+        console.print()
+        return ""
 
 
 def _stderr() -> Console:
@@ -754,13 +771,13 @@ def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
     console.print(f"{entry.repo_id}: {entry.state}", markup=False)
     for line in ownership_lines(entry):
         console.print(f"  {line}", markup=False)
-    answer = console.input("  [s]kip, open a [p]ull request, or [o]verwrite? [s] ")
+    answer = _ask(console, "  [s]kip, open a [p]ull request, or [o]verwrite? [s] ")
     choice = answer.strip().lower()[:1]
     return "publish" if choice == "o" else "pr" if choice == "p" else "skip"
 
 
 def _sync(args: argparse.Namespace, console: Console) -> int:
-    with _open(args) as hub:
+    with _open(args, read_only=args.dry_run) as hub:
         plan = _make_plan(args, hub, _stderr())
         full = _write_reports(plan, args, "nb-release sync")
         render_text(plan, console, summary=args.summary, full_report=full)
@@ -786,7 +803,7 @@ def _history(args: argparse.Namespace, console: Console) -> int:
         manifest = load_manifest(args.manifest)
         selection = Selection(tuple(args.only), tuple(args.exclude))
         repos = [v.repo_id for v in select(manifest, selection)]
-    with _open(args) as hub:
+    with _open(args, read_only=True) as hub:
         for repo_id in repos:
             live = hub.read_card(repo_id)
             console.print(repo_id, markup=False, style="bold")
@@ -857,7 +874,7 @@ def _restore(args: argparse.Namespace, console: Console) -> int:
             if not sys.stdin.isatty():
                 console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
                 return EXIT_PENDING
-            if console.input("Publish? [y/N] ").strip().lower() not in ("y", "yes"):
+            if _ask(console, "Publish? [y/N] ").strip().lower() not in ("y", "yes"):
                 console.print("Nothing published.")
                 return EXIT_PENDING
         hub.whoami()

@@ -2,8 +2,9 @@
 
 A request that fails with 429, a 5xx or a network error is tried again after a jittered
 exponential backoff, or after the wait the Hub asks for (`Retry-After`, or the `RateLimit` header
-when its bucket is exhausted), whichever is longer. Requests are paced from the `RateLimit`
-headers of earlier answers, so a run waits for a bucket's reset instead of running into 429s.
+when its bucket is exhausted). Each HTTP request is paced from the `RateLimit` headers of earlier
+answers (hooks on the client's session call `before_request` and `after_response`), so a run
+waits for a bucket's reset instead of running into 429s.
 
 The total time one request may spend waiting is bounded (`max_wait`). A wait the Hub asks for
 that would not fit in what is left of that budget is not slept: `RateLimited` is raised at once,
@@ -143,14 +144,19 @@ class _Bucket:
 
 @dataclass
 class Pacer:
-    """Request budgets learnt from `RateLimit` headers, per kind of request (thread-safe).
+    """Request budgets learnt from `RateLimit` headers, per bucket of the Hub (thread-safe).
 
-    Each request takes one from its kind's budget as it starts (so parallel requests do not all
-    spend the last one), and every answer's header replaces the estimate with the Hub's count.
+    A bucket ("api", "resolvers", "commits") is shared by several kinds of call, and one kind
+    may spend several buckets (a commit spends "api" requests for its pre-checks and a
+    "commits" one), so the pacer learns which buckets each kind of call has been answered from,
+    and a call waits for the latest reset among those that are spent. Each call takes one from
+    its buckets as it starts (so parallel calls do not all spend the last one), and every
+    answer's header replaces the estimate with the Hub's own count.
     """
 
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    _uses: dict[str, set[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def observe(self, kind: str, headers: Mapping[str, str]) -> None:
@@ -158,40 +164,66 @@ class Pacer:
         if limit is None:
             return
         with self._lock:
-            self._buckets[kind] = _Bucket(limit.remaining, self.clock() + limit.reset_s)
+            self._uses.setdefault(kind, set()).add(limit.bucket)
+            self._buckets[limit.bucket] = _Bucket(limit.remaining, self.clock() + limit.reset_s)
 
     def take(self, kind: str) -> float:
-        """Take one request from the budget; the seconds to wait first (0 when there is budget)."""
+        """Take one request from the budgets; the seconds to wait first (0 when there is budget)."""
         with self._lock:
-            bucket = self._buckets.get(kind)
-            if bucket is None:
-                return 0.0
             now = self.clock()
-            if bucket.reset_at <= now:
-                del self._buckets[kind]  # a new window: the next answer says how much is left
-                return 0.0
-            if bucket.remaining > 0:
-                bucket.remaining -= 1
-                return 0.0
-            return bucket.reset_at - now
+            wait = 0.0
+            for name in sorted(self._uses.get(kind, ())):
+                bucket = self._buckets.get(name)
+                if bucket is None:
+                    continue
+                if bucket.reset_at <= now:
+                    del self._buckets[name]  # a new window: the next answer says what is left
+                elif bucket.remaining > 0:
+                    bucket.remaining -= 1
+                else:
+                    wait = max(wait, bucket.reset_at - now)
+            return wait
 
 
-# The kind of request in flight on this thread, so that a response hook on the shared HTTP
-# session can feed the answer's rate-limit headers to the right budget.
-_IN_FLIGHT: ContextVar[tuple[Pacer, str] | None] = ContextVar("nb_release_in_flight", default=None)
+def route_class(path: str) -> str:
+    """The kind of an HTTP request for pacing: the Hub counts file reads ("resolvers") and
+    commits apart from the other API calls."""
+    if "/resolve/" in path:
+        return "resolve"
+    if "/commit/" in path:
+        return "commit"
+    return "api"
 
 
-def observe_response(headers: Mapping[str, str]) -> None:
-    """Feed an answer's headers to the budget of the request in flight (a session hook)."""
-    current = _IN_FLIGHT.get()
-    if current is not None:
-        pacer, kind = current
-        pacer.observe(kind, headers)
+# The policy of the call in flight on this thread, so that hooks on the client's shared HTTP
+# session pace each request (a commit is three) and learn from each answer's headers.
+_IN_FLIGHT: ContextVar[RetryPolicy | None] = ContextVar("nb_release_in_flight", default=None)
+
+
+def before_request(path: str) -> None:
+    """Wait until the request's buckets have budget (a session hook); RateLimited if that is
+    longer than the policy's max_wait."""
+    policy = _IN_FLIGHT.get()
+    if policy is None:
+        return
+    kind = route_class(path)
+    pause = policy.pacer.take(kind)
+    if pause > policy.max_wait:
+        raise RateLimited(kind, pause, policy.wall() + pause)
+    if pause > 0:
+        policy.sleep(pause)
+
+
+def after_response(path: str, headers: Mapping[str, str]) -> None:
+    """Feed an answer's rate-limit headers to the pacer of the call in flight (a session hook)."""
+    policy = _IN_FLIGHT.get()
+    if policy is not None:
+        policy.pacer.observe(route_class(path), headers)
 
 
 @contextmanager
-def _in_flight(pacer: Pacer, kind: str) -> Iterator[None]:
-    token = _IN_FLIGHT.set((pacer, kind))
+def _in_flight(policy: RetryPolicy) -> Iterator[None]:
+    token = _IN_FLIGHT.set(policy)
     try:
         yield
     finally:
@@ -248,17 +280,12 @@ class RetryPolicy:
         waited = 0.0
         attempt = 0
         while True:
-            pause = self.pacer.take(kind)
-            if pause > 0:
-                waited = self._wait(kind, pause, waited)
             try:
-                with _in_flight(self.pacer, kind):
+                with _in_flight(self):
                     return fn()
             except BaseException as exc:
                 if not self.retryable(exc) or attempt + 1 >= self.max_attempts:
                     raise
-                headers = _headers(exc)
-                self.pacer.observe(kind, headers)
                 asked = self.asked_wait(exc)
                 delay = self.backoff(attempt)
                 if asked is not None:
@@ -275,9 +302,3 @@ class RetryPolicy:
                 found = recheck()
                 if found is not None:
                     return found
-
-    def _wait(self, kind: str, pause: float, waited: float) -> float:
-        if waited + pause > self.max_wait:
-            raise RateLimited(kind, pause, self.wall() + pause)
-        self.sleep(pause)
-        return waited + pause

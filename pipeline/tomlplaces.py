@@ -176,8 +176,13 @@ class Locator:
             candidate = candidate[:cut] if cut > 0 else ""
         return None, None
 
-    def deepest(self) -> tuple[int, int | None, int | None]:
-        """The deepest nesting of keys, arrays and tables in the text: (depth, line, column)."""
+    def deepest(self, beyond: int | None = None) -> tuple[int, int | None, int | None]:
+        """Where keys, arrays and tables nest deepest: (depth, line, column); with `beyond`,
+        the first line that nests deeper than that, if any (the table header, not its keys)."""
+        if beyond is not None:
+            for depth, line, column in self._nesting:
+                if depth > beyond:
+                    return depth, line, column
         if not self._nesting:
             return 0, None, None
         depth, line, column = max(self._nesting, key=lambda item: (item[0], -item[1]))

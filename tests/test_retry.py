@@ -18,6 +18,8 @@ from pipeline.retry import (
     RateLimit,
     RateLimited,
     RetryPolicy,
+    after_response,
+    before_request,
     parse_rate_limit,
     parse_retry_after,
 )
@@ -214,23 +216,38 @@ def test_pacing_waits_for_the_reset_of_an_exhausted_bucket() -> None:
     assert pacer.take("api") == 0
     assert pacer.take("api") == 0
     assert pacer.take("api") == 10  # budget spent: wait for the window's reset
-    assert pacer.take("resolve") == 0  # other kinds have their own budgets
+    assert pacer.take("resolve") == 0  # a kind not answered from that bucket goes on
+    pacer.observe("whoami", {"RateLimit": '"api";r=5;t=10'})
+    assert pacer.take("api") == 0  # the bucket is shared: whoami's answer updated it
     clock.now = 10
     assert pacer.take("api") == 0  # a new window
 
 
-def test_policy_paces_from_the_headers_of_earlier_answers() -> None:
+def test_requests_are_paced_from_the_headers_of_earlier_answers() -> None:
     clock = Clock()
     retry = policy(clock)
-    retry.pacer.observe("api", {"RateLimit": '"api";r=0;t=12'})
-    assert retry.call(lambda: "ok") == "ok"
-    assert clock.slept == [12]
+
+    def request() -> str:  # what the session hooks do around one HTTP request
+        before_request("/api/models/a/b/commit/main")
+        after_response("/api/models/a/b/commit/main", {"RateLimit": '"commits";r=0;t=12'})
+        return "ok"
+
+    assert retry.call(request) == "ok"
+    assert clock.slept == []
+    assert retry.call(request) == "ok"
+    assert clock.slept == [12]  # the second waited for the bucket's reset
+    before_request("/a/b/resolve/main/README.md")  # outside a call: not paced
 
 
 def test_pacing_beyond_max_wait_stops_instead_of_sleeping() -> None:
     clock = Clock()
     retry = policy(clock, max_wait=60)
     retry.pacer.observe("commit", {"RateLimit": '"commits";r=0;t=3000'})
+
+    def request() -> str:
+        before_request("/api/models/a/b/commit/main")
+        return "ok"
+
     with pytest.raises(RateLimited):
-        retry.call(lambda: "ok", kind="commit")
+        retry.call(request, kind="commit")
     assert clock.slept == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 from pathlib import Path
 
 import httpx2
@@ -13,7 +14,8 @@ import pytest
 
 from pipeline.hub import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig
-from pipeline.publish import Sources, apply_plan, build_plan
+from pipeline.localhub.quotas import Quota
+from pipeline.publish import ApplyResult, Sources, apply_plan, build_plan
 from pipeline.render import Selection
 from tests.integration.conftest import REPOS, Project
 
@@ -289,3 +291,68 @@ def test_ctrl_c_starts_no_new_commit_and_reports_what_landed(project: Project) -
     assert {r.repo_id for r in result.results} | set(result.left) == set(REPOS)
     for repo_id in REPOS:  # the report says exactly what landed
         assert project.commits(repo_id) == (2 if repo_id in landed else 1)
+
+
+# --- the local Hub's quotas (429 with Retry-After, RateLimit and RateLimit-Policy) ---------------
+
+
+@pytest.mark.parametrize("jobs", ["1", "4"])
+def test_an_hourly_commit_quota_stops_cleanly_and_a_rerun_finishes(
+    project: Project, jobs: str
+) -> None:
+    project.hub.set_quotas([Quota("commits", 2, 3600)])
+    result = project.run("release", "--yes", "--jobs", jobs, "--max-wait", "5")
+    assert result.status == 3, result.out + result.err
+    assert "2 published" in result.out
+    assert "2 repo(s) left to publish" in result.out
+    assert "commit requests resets in" in result.out
+    published = [r for r in REPOS if project.commits(r) == 2]
+    assert len(published) == 2
+
+    project.hub.set_quotas([])
+    again = project.run("release", "--yes", "--jobs", jobs)
+    assert again.status == 0, again.out + again.err
+    assert "2 published" in again.out
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]  # no duplicate commit
+
+
+def test_a_short_api_window_is_waited_for_not_failed(project: Project) -> None:
+    project.hub.set_quotas([Quota("api", 4, 1), Quota("resolvers", 3, 1)])
+    result = project.run("release", "--yes", "--jobs", "4")
+    assert result.status == 0, result.out + result.err
+    assert "4 published" in result.out
+    project.hub.set_quotas([])
+    assert project.run("plan").status == 0
+
+
+def test_concurrent_applies_of_one_plan_report_each_commit_once(project: Project) -> None:
+    sources = Sources(manifest=project.folder / "models.toml", cards=project.folder / "cards")
+    planner = Hub(Target(url=project.hub.url, token=project.hub.token))
+    plan = build_plan(sources, Selection(), planner, project.hub.url)
+    results: list[ApplyResult] = []
+    start = threading.Barrier(3)
+
+    def run() -> None:
+        hub = Hub(Target(url=project.hub.url, token=project.hub.token))
+        start.wait()
+        results.append(apply_plan(plan, hub, jobs=4))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    published = [r.repo_id for result in results for r in result.with_status("published")]
+    already = [r.repo_id for result in results for r in result.with_status("already")]
+    assert sorted(published) == sorted(REPOS)  # each card published once, by one of the runs
+    assert len(already) == 2 * len(REPOS)  # the others say "already up to date"
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]
+
+
+def test_a_hung_request_times_out_and_is_retried(project: Project) -> None:
+    project.hub.set_faults(
+        FaultConfig(fault_rate=1.0, route="resolve", first_n=1, kinds=("slow",), slow_ms=3000)
+    )
+    result = project.run("plan", "--no-cache", "--timeout", "0.5")
+    assert result.status == 2, result.out + result.err
+    assert project.hub.counters.get("resolve") == len(REPOS) + 1
