@@ -146,17 +146,17 @@ def plan_command(options: PlanOptions, console: Console) -> int:
     with open_target(options.hub, read_only=True) as hub:
         plan = make_plan(options.sources, options.selection, options.hub, hub)
         page = _preview_page(plan, hub) if options.format == "html" else None
+    if options.out is not None and page is None:
+        write_plan(plan, options.out)
+    full = write_reports(plan, options.reports, "nb-release plan")
+    summary = options.reports.summary
     if page is not None:
+        # --format html: the review page, to --out FILE if given (then no plan file is saved)
         if options.out is not None:
             preview.write_page(page, options.out)
         else:
             console.out(page, end="")
-        return _status(plan)
-    if options.out is not None:
-        write_plan(plan, options.out)
-    full = write_reports(plan, options.reports, "nb-release plan")
-    summary = options.reports.summary
-    if options.format == "json":
+    elif options.format == "json":
         console.out(render_json(plan), end="")
     elif options.format == "markdown":
         console.out(render_markdown(plan, summary=summary, full_report=full), end="")
