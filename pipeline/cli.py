@@ -806,6 +806,7 @@ def _sync(args: argparse.Namespace, console: Console) -> int:
 
 
 def _history(args: argparse.Namespace, console: Console) -> int:
+    from pipeline.history import card_histories
     from pipeline.manifest import load_manifest
     from pipeline.ownership import fingerprint_of
     from pipeline.render import select
@@ -816,37 +817,28 @@ def _history(args: argparse.Namespace, console: Console) -> int:
         selection = Selection(tuple(args.only), tuple(args.exclude))
         repos = [v.repo_id for v in select(manifest, selection)]
     with _open(args, read_only=True) as hub:
-        for repo_id in repos:
-            live = hub.read_card(repo_id)
-            console.print(repo_id, markup=False, style="bold")
-            if not live.exists:
-                console.print("  the repo does not exist", markup=False)
-                continue
-            commits = hub.list_commits(repo_id)
-            window = commits[: args.limit + 1]
-            blobs = [hub.readme_blob_id(repo_id, c.commit_id) for c in window]
-            shown = 0
-            for index, commit in enumerate(commits[: args.limit]):
-                before = blobs[index + 1] if index + 1 < len(blobs) else None
-                if blobs[index] == before:
-                    continue  # this commit did not change README.md
-                shown += 1
-                fingerprint = fingerprint_of(commit)
-                mark = f"nb-release {fingerprint}" if fingerprint else "not nb-release"
-                authors = ", ".join(commit.authors) or "?"
-                console.print(
-                    f"  {commit.commit_id[:12]}  {commit.created_at}  {authors}  "
-                    f"{commit.title}  [{mark}]",
-                    markup=False,
-                    highlight=False,
-                )
-            if not shown:
-                console.print(f"  no commit changed README.md in the last {args.limit}")
-            if len(commits) > args.limit:
-                console.print(
-                    f"  ({len(commits) - args.limit} older commit(s) not examined; see --limit)",
-                    markup=False,
-                )
+        histories = card_histories(hub, repos, args.limit)
+    for history in histories:
+        console.print(history.repo_id, markup=False, style="bold")
+        if not history.exists:
+            console.print("  the repo does not exist", markup=False)
+            continue
+        for commit in history.commits:
+            fingerprint = fingerprint_of(commit)
+            mark = f"nb-release {fingerprint}" if fingerprint else "not nb-release"
+            authors = ", ".join(commit.authors) or "?"
+            console.print(
+                f"  {commit.commit_id[:12]}  {commit.created_at}  {authors}  "
+                f"{commit.title}  [{mark}]",
+                markup=False,
+                highlight=False,
+            )
+        if not history.commits:
+            console.print(f"  no commit changed README.md in the last {args.limit}", markup=False)
+        if history.older:
+            console.print(
+                f"  ({history.older} older commit(s) not examined; see --limit)", markup=False
+            )
     return EXIT_OK
 
 

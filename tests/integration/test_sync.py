@@ -343,3 +343,24 @@ def test_apply_of_a_saved_plan_follows_the_policies(project: Project, tmp_path: 
     assert again.status == 0, again.out + again.err
     assert "NorBench" not in (project.readme(EDITED) or "")
     assert "Add evaluation table" in project.api.list_repo_commits(EDITED)[0].message
+
+
+def test_history_lists_only_the_card_commits(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    _hand_edit(project)
+    project.api.create_commit(
+        EDITED,
+        operations=[CommitOperationAdd("model.safetensors", b"weights")],
+        commit_message="Upload weights",
+    )
+    result = project.run("history", "--limit", "3")
+    assert result.status == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "NbAiLab/nb-llama-3.2-1B"  # every repo of the manifest, in its order
+    block = lines[lines.index(EDITED) + 1 :]
+    assert "Add evaluation table  [not nb-release]" in block[0]
+    assert "Create model card  [nb-release sha256:" in block[1]
+    assert "Upload weights" not in result.out
+    assert "(1 older commit(s) not examined; see --limit)" in block[2]  # the Hub's first commit
+    missing = project.run("history", "NbAiLab/no-such-repo")
+    assert missing.status == 0 and "the repo does not exist" in missing.out
