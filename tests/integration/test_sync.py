@@ -156,9 +156,10 @@ def test_manifest_change_alone_is_pending_and_published_by_sync(project: Project
     _change_manifest(project)
     project.hub.counters.reset()
     assert _plan_entry(project, EDITED)["state"] == "pending"
-    # One commit listing for the one differing repo; its head is nb-release's: no README read.
+    # One commit listing for the one differing repo; its head is nb-release's, so no read of the
+    # README at an older commit (at most the live cards, which the client may serve from cache).
     assert project.hub.counters.get("list_commits") == 1
-    assert project.hub.counters.get("resolve") == len(REPOS)
+    assert project.hub.counters.get("resolve") <= len(REPOS)
     result = project.run("sync")
     assert result.status == 0, result.out + result.err
     assert "8.03 billion" in (project.readme(EDITED) or "")
