@@ -10,9 +10,11 @@ Every message that leaves this module has the token redacted.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,7 @@ from huggingface_hub import (
     get_token,
     hf_hub_url,
 )
+from huggingface_hub import constants as hf_constants
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
@@ -54,6 +57,7 @@ from huggingface_hub.utils._http import (
 )
 
 from pipeline.cache import Cache
+from pipeline.defaults import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # re-exported
 from pipeline.errors import AuthError, HubError
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
@@ -67,7 +71,6 @@ from pipeline.retry import (
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
-DEFAULT_TIMEOUT = 60.0  # seconds per request (connect, read); a hung request is retried
 _T = TypeVar("_T")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9_]{8,}")
@@ -496,8 +499,9 @@ LOCAL = "local"
 
 
 def resolve_spec(spec: str | None) -> str:
-    """--hub, else NB_RELEASE_HUB, else 'local'; a URL that carries credentials is refused."""
-    resolved = spec or os.environ.get("NB_RELEASE_HUB") or LOCAL
+    """--hub, else NB_RELEASE_HUB, else HF_ENDPOINT (as for every huggingface_hub user), else
+    'local'; a URL that carries credentials is refused."""
+    resolved = spec or os.environ.get("NB_RELEASE_HUB") or os.environ.get("HF_ENDPOINT") or LOCAL
     if resolved != LOCAL:
         check_hub_url(resolved)
     return resolved
@@ -553,22 +557,40 @@ def open_hub(
     *,
     max_wait: float = DEFAULT_MAX_WAIT,
     timeout: float | None = DEFAULT_TIMEOUT,
+    read_only: bool = False,
     cache: Cache | None = None,
 ) -> Iterator[Hub]:
     """Connect to the target: the embedded local Hub (started in process) or a URL.
+
+    `read_only` (plan, preview, history, a dry run): an embedded local Hub that does not exist
+    yet is not created; the command sees a new, empty one in a temporary folder instead, which
+    is what its first release would see, and nothing is left behind (issue 9: a dry run writes
+    nothing).
 
     Token: for the embedded local Hub, its token file; for a URL, HF_TOKEN or huggingface_hub's
     own token store, else, for a loopback URL only (a running `nb-release hub serve`), the token
     file of `local_root`: a local Hub's token must never be sent to another host.
     """
     resolved = resolve_spec(spec)
+    if hf_constants.HF_HUB_OFFLINE:
+        # huggingface_hub refuses every request in offline mode, loopback included.
+        raise HubError(
+            "HF_HUB_OFFLINE is set, and this command reads the Hub "
+            f"({'the embedded local Hub' if resolved == LOCAL else resolved})",
+            hint="unset HF_HUB_OFFLINE to reach it; `nb-release validate` and "
+            "`nb-release render` work offline",
+        )
     options: dict[str, Any] = {"max_wait": max_wait, "timeout": timeout, "cache": cache}
     if resolved == LOCAL:
         from pipeline.localhub.app import LocalHub  # the server, only where it is opened
 
         root = local_root or Path(".hub")
         fresh = not (root / TOKENS_NAME).exists()
-        with LocalHub(root=root) as server:
+        with contextlib.ExitStack() as stack:
+            store = root
+            if fresh and read_only:
+                store = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nb-hub-")))
+            server = stack.enter_context(LocalHub(root=store))
             target = Target(url=server.url, token=server.token, local_root=root)
             yield Hub(target, concurrency, fresh=fresh, **options)
         return

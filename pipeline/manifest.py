@@ -112,7 +112,7 @@ class Variant:
     name: str
     repo_id: str
     display_name: str
-    kind: str
+    kind: Kind
     llama_version: str
     size: str
     parameters: str
@@ -201,6 +201,10 @@ def _problems_from_validation(
             message = f"required key {str(loc[-1])!r} is missing"
             path = key_path(loc)
             line, column = locator.find(key_path(loc[:-1]))
+            if len(loc) == 1:
+                # A missing top-level table belongs at the end of the file: point there.
+                line, column = locator.last_line, 1
+                hint = _MISSING_HINTS.get(str(loc[0]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
@@ -221,6 +225,12 @@ _TABLES: dict[tuple[int | str, ...], str] = {
     ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
     ("defaults", "licenses"): "a table [defaults.licenses]",
     ("defaults", "links"): "a table [defaults.links]",
+}
+
+
+_MISSING_HINTS = {
+    "models": "add a [[models]] table for each variant, after [defaults]",
+    "defaults": "add a [defaults] table with the values every variant shares",
 }
 
 
@@ -341,7 +351,7 @@ def _depth(data: object) -> int:
 
 
 def _too_deep(file: str, locator: Locator) -> ManifestError:
-    depth, line, column = locator.deepest()
+    depth, line, column = locator.deepest(beyond=MAX_DEPTH)
     problem = Problem(
         file,
         f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
@@ -410,10 +420,11 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     if defaults is None:
         raise ManifestError("the manifest is invalid", problems)
 
-    variants = {
-        index: _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
-        for index, raw in raws.items()
-    }
+    variants: dict[int, Variant] = {}
+    for index, raw in raws.items():
+        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
+        if variant is not None:
+            variants[index] = variant
     members = [
         _member_of(variants[index])
         if index in variants
@@ -456,10 +467,14 @@ def _resolve(
     file: str,
     locator: Locator,
     problems: list[Problem],
-) -> Variant:
-    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults]."""
+) -> Variant | None:
+    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults].
+
+    None when a value is missing everywhere (each such problem is added to `problems`).
+    """
     where = f"models[{index}]"
     layers = (raw, kind_defaults, defaults)
+    before = len(problems)
 
     def need(name: str) -> Any:
         value = _pick(name, *layers)
@@ -508,7 +523,15 @@ def _resolve(
                 "the Hub's card metadata wants at least one tag; set tags in [defaults]",
             )
         )
-    namespace = need("namespace") or "?"
+    namespace = need("namespace")
+    languages = need("languages")
+    pipeline_tag = need("pipeline_tag")
+    knowledge_cutoff = need("knowledge_cutoff")
+    developer = need("developer")
+    author = need("author")
+    if len(problems) > before:
+        return None
+    assert license_ is not None  # else a problem was added above
     return Variant(
         name=raw.name,
         repo_id=f"{namespace}/{raw.name}",
@@ -520,14 +543,14 @@ def _resolve(
         base_model=raw.base_model,
         base_model_variant=None,
         template=_pick("template", *layers) or f"{raw.kind}.md.j2",
-        languages=tuple(need("languages") or ()),
+        languages=tuple(languages),
         tags=tags,
-        license=license_ or "?",
-        pipeline_tag=need("pipeline_tag") or "?",
+        license=license_,
+        pipeline_tag=pipeline_tag,
         library_name=_pick("library_name", *layers),
-        knowledge_cutoff=need("knowledge_cutoff") or "?",
-        developer=need("developer") or "?",
-        author=need("author") or "?",
+        knowledge_cutoff=knowledge_cutoff,
+        developer=developer,
+        author=author,
         quantization=raw.quantization,
         gguf_file=raw.gguf_file,
         allow_create=bool(_pick("allow_create", *layers)),
@@ -614,12 +637,12 @@ def _member_of_broken(
 def _member_of(variant: Variant) -> _Member:
     return _Member(
         index=variant.index,
-        repo_id=None if variant.namespace == "?" else variant.repo_id,
+        repo_id=variant.repo_id,
         kind=variant.kind,
         base_model=variant.base_model,
         llama_version=variant.llama_version,
         size=variant.size,
-        license=None if variant.license == "?" else variant.license,
+        license=variant.license,
         quantization=variant.quantization is not None,
         gguf_file=variant.gguf_file is not None,
     )

@@ -61,7 +61,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
-from pipeline.atomic import write_text_atomically
+from pipeline.atomic import write_text_atomically as write_text_atomically  # re-exported
 from pipeline.diff import (
     ACTIONS,
     ERROR_ACTIONS,

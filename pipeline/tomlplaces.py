@@ -127,7 +127,10 @@ class Locator:
         prefix = ""
         prefix_parts = 0
         line_parts = 0  # the key depth of the last structural line (a multi-line array's owner)
-        for line in lex(text):
+        lines = lex(text)
+        # The last line that holds anything: where a missing table would go.
+        self.last_line = max((n.number for n in lines if n.text.strip()), default=1)
+        for line in lines:
             indent = len(line.text) - len(line.text.lstrip()) + 1
             if not line.structural:
                 self._nesting.append((line_parts + line.depth, line.number, line.depth_column))
@@ -176,8 +179,13 @@ class Locator:
             candidate = candidate[:cut] if cut > 0 else ""
         return None, None
 
-    def deepest(self) -> tuple[int, int | None, int | None]:
-        """The deepest nesting of keys, arrays and tables in the text: (depth, line, column)."""
+    def deepest(self, beyond: int | None = None) -> tuple[int, int | None, int | None]:
+        """Where keys, arrays and tables nest deepest: (depth, line, column); with `beyond`,
+        the first line that nests deeper than that, if any (the table header, not its keys)."""
+        if beyond is not None:
+            for depth, line, column in self._nesting:
+                if depth > beyond:
+                    return depth, line, column
         if not self._nesting:
             return 0, None, None
         depth, line, column = max(self._nesting, key=lambda item: (item[0], -item[1]))

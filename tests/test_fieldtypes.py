@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -20,9 +21,9 @@ from pipeline.fieldtypes import (
 )
 
 
-def _accepts(kind: object, value: object) -> bool:
+def _accepts(kind: Any, value: object) -> bool:
     try:
-        TypeAdapter(kind).validate_python(value, strict=True)
+        TypeAdapter[str](kind).validate_python(value, strict=True)
     except ValidationError:
         return False
     return True

@@ -173,3 +173,14 @@ def test_the_readme_example_adds_one_variant(tmp_path: Path) -> None:
     grown = load_manifest(_write(tmp_path, (root / "models.toml").read_text() + "\n" + example))
     assert len(grown.variants) == len(shipped.variants) + 1
     assert grown.variants[-1].base_model_variant is not None
+
+
+def test_a_parent_missing_a_value_keeps_its_identity(tmp_path: Path) -> None:
+    """A variant with no value anywhere for a key is reported once; its children still find it."""
+    text = FAMILY.replace('author = "Per Egil Kummervold"\n', "")
+    text = text.replace('kind = "sft"', 'kind = "sft"\nauthor = "A"').replace(
+        'kind = "gguf"', 'kind = "gguf"\nauthor = "A"'
+    )
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1, problems
+    assert "models[0].author: no value for 'author'" in problems[0]

@@ -186,6 +186,30 @@ def test_a_template_cannot_run_code(tmp_path: Path) -> None:
     assert problem.line == 2 and "refused by the template sandbox" in problem.message
 
 
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "links.get('collection') ~ links.clear()",  # a safe method, then a mutating one
+        "language_names.update({'no': 'x'})",
+        "model.name ~ model.__class__",
+        "'nb'.upper() ~ 'nb'.__class__.__mro__",
+        "cycler.__init__.__globals__",
+    ],
+)
+def test_the_sandbox_refuses_internals_and_mutation(expression: str, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    (tmp_path / "cards/base.md.j2").write_text(
+        '{% extends "_layout.md.j2" %}\n{% block overview %}\n'
+        f"{{{{ {expression} }}}}\n{{% endblock %}}\n"
+    )
+    manifest = load_manifest(ROOT / "models.toml")
+    with pytest.raises(TemplateError) as info:
+        render_all(manifest, tmp_path / "cards", Selection(only=("nb-llama-3.*-8B",)))
+    (problem,) = info.value.problems
+    assert problem.line == 3
+    assert problem.message.startswith("refused by the template sandbox: ")
+
+
 def test_a_misspelt_name_is_reported_once_with_a_suggestion(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "cards", tmp_path / "cards")
     layout = tmp_path / "cards/_layout.md.j2"
@@ -227,7 +251,7 @@ def test_only_matching_nothing_is_an_error(capsys: pytest.CaptureFixture[str]) -
         )
         == 1
     )
-    assert "no variant of the manifest matches" in capsys.readouterr().err
+    assert "--only 'nothing-*' matches no variant of the manifest" in capsys.readouterr().err
 
 
 # --- docs ------------------------------------------------------------------------------------

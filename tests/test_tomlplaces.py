@@ -129,3 +129,10 @@ def test_key_path() -> None:
     assert key_path(["models", 3, "base_model"]) == "models[3].base_model"
     assert key_path(["defaults", "languages", 0]) == "defaults.languages[0]"
     assert key_path([]) == ""
+
+
+def test_deepest_beyond_a_bound_is_the_first_line_past_it() -> None:
+    text = "[a.b.c]\nd = 1\n[e]\nf = [[[[1]]]]\n"
+    assert Locator(text).deepest(beyond=2) == (3, 1, 1)
+    assert Locator(text).deepest(beyond=4) == (6, 4, 8)
+    assert Locator(text).deepest(beyond=9) == (6, 4, 8)  # none past it: the deepest
