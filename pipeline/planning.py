@@ -66,7 +66,9 @@ def read_live(
     to_read = [r for r in repo_ids if r not in known]
     for card in hub.read_cards(to_read, on_done=on_read):
         known[card.repo_id] = card
-        if cache is not None and card.exists and card.head_sha:
+        # Only a README read with its commit in one answer is cached: "no README" may pair a
+        # 404 with a head read a moment later (see Hub.read_card).
+        if cache is not None and card.exists and card.head_sha and card.content is not None:
             cache.put_readme(endpoint, card.repo_id, card.head_sha, card.content)
     return [known[r] for r in repo_ids]
 
