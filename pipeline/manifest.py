@@ -293,6 +293,10 @@ MAX_BYTES = 5 * 1024 * 1024
 # models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
 # level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
 MAX_DEPTH = 32
+# The family has 16 variants; far more is a generated or hostile file, and the family checks
+# grow with the square of the count.
+MAX_VARIANTS = 500
+_MAX_HINTS = 20
 
 
 def read_manifest_bytes(path: Path) -> bytes:
@@ -412,6 +416,21 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         checked = check(_KindDefaults, table, ("kinds", kind))
         if checked is not None:
             kinds[kind] = checked
+    if len(shape.models) > MAX_VARIANTS:
+        line, column = locator.find(f"models[{MAX_VARIANTS}]")
+        raise ManifestError(
+            "the manifest is invalid",
+            [
+                Problem(
+                    file,
+                    f"the manifest has {len(shape.models)} [[models]] entries; "
+                    f"it may have at most {MAX_VARIANTS}",
+                    line,
+                    column,
+                    f"models[{MAX_VARIANTS}]",
+                )
+            ],
+        )
     raws: dict[int, _RawVariant] = {}
     for index, entry in enumerate(shape.models):
         raw = check(_RawVariant, entry, ("models", index))
@@ -688,6 +707,7 @@ def _family_problems(
     namespaces = {m.namespace.lower() for m in members if m.namespace}
     position_of = {m.repo_id.lower(): i for i, m in reversed(list(enumerate(members))) if m.repo_id}
     parents: dict[int, int] = {}
+    hinted = 0
     for position, member in enumerate(members):
         base = member.base_model
         target = position_of.get(base.lower()) if base else None
@@ -704,8 +724,11 @@ def _family_problems(
                 )
             parents[position] = target
         elif base.split("/", 1)[0].lower() in namespaces:
-            others = [m.repo_id for m in members if m is not member and m.repo_id]
-            near = difflib.get_close_matches(base, others, n=1)
+            near: list[str] = []
+            if hinted < _MAX_HINTS:  # difflib over the family for each: quadratic if unbounded
+                hinted += 1
+                others = [m.repo_id for m in members if m is not member and m.repo_id]
+                near = difflib.get_close_matches(base, others, n=1)
             add(
                 position,
                 "base_model",

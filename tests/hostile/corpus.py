@@ -314,6 +314,15 @@ def _field_cases() -> list[HostileCase]:
     return cases
 
 
+def _variants(count: int, base_model: str) -> str:
+    """`count` more sft variants v0, v1, ... with the given base model."""
+    return "".join(
+        f'\n[[models]]\nname = "v{i}"\nkind = "sft"\nllama_version = "3.1"\nsize = "8B"\n'
+        f'base_model = "{base_model}"\n'
+        for i in range(count)
+    )
+
+
 # --- the family, the file and the TOML ---------------------------------------------------------
 
 
@@ -494,6 +503,19 @@ def _structure_cases() -> list[HostileCase]:
             _replace(BASE, 'author = "Per Egil Kummervold"', 'author = "Per \\q"'),
             "TOML syntax error",
             "author = ",
+        ),
+        HostileCase(
+            "family-too-many-variants",
+            BASE + _variants(498, "meta-llama/Llama-3.1-8B"),
+            "it may have at most 500",
+            _at("models[500]"),
+        ),
+        HostileCase(
+            # 300 mistakes: checked in linear time, and the message lists the first 100.
+            "family-300-missing-bases",
+            BASE + _variants(300, "NbAiLab/missing"),
+            "... and 200 more",
+            _at("models[3].base_model"),
         ),
         HostileCase(
             "toml-no-models",
