@@ -96,8 +96,10 @@ def _repo_part(value: object) -> str:
 
 def _language(value: object) -> str:
     if not isinstance(value, str) or not hubrules.is_language_code(value):
+        near = hubrules.suggest_language_code(value) if isinstance(value, str) else None
+        hint = f" (did you mean {near!r}?)" if near else ""
         raise ValueError(
-            f"expected an ISO 639 language code such as 'nb' or 'nob', got {shown(value)}"
+            f"expected an ISO 639 language code such as 'nb' or 'nob', got {shown(value)}{hint}"
         )
     return value
 
