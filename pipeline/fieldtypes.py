@@ -140,6 +140,19 @@ def _url(value: object) -> str:
     return value
 
 
+_LINK_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _link_name(value: object) -> str:
+    # Templates read a link as `links.<name>`: a name must be a plain identifier.
+    if not isinstance(value, str) or not _LINK_NAME.fullmatch(value):
+        raise ValueError(
+            "expected a link name of letters, digits and '_' (templates use it as "
+            f"links.<name>), got {shown(value)}"
+        )
+    return value
+
+
 def size_in_millions(size: str) -> Decimal:
     """The parameter count of a size such as '8B' or '500M', in millions."""
     match = SIZE_FORM.fullmatch(size)
@@ -227,6 +240,7 @@ License = Annotated[str, BeforeValidator(_license)]
 PipelineTag = Annotated[str, BeforeValidator(_pipeline_tag)]
 Tag = Annotated[str, BeforeValidator(_tag)]
 Url = Annotated[str, BeforeValidator(_url)]
+LinkName = Annotated[str, BeforeValidator(_link_name)]
 Size = Annotated[str, BeforeValidator(_size)]
 Text = Annotated[str, BeforeValidator(_text)]
 GgufFile = Annotated[str, BeforeValidator(_gguf_file)]

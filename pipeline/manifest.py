@@ -26,6 +26,7 @@ from pipeline.fieldtypes import (
     GgufFile,
     Language,
     License,
+    LinkName,
     LlamaVersion,
     PipelineTag,
     Quantization,
@@ -36,6 +37,7 @@ from pipeline.fieldtypes import (
     TemplateName,
     Text,
     Url,
+    shown,
 )
 from pipeline.tomlplaces import Locator, key_path
 
@@ -74,7 +76,7 @@ class _Overridable(_Strict):
 
 class _Defaults(_Overridable):
     licenses: dict[LlamaVersion, License] = Field(default_factory=dict)
-    links: dict[str, Url] = Field(default_factory=dict)
+    links: dict[LinkName, Url] = Field(default_factory=dict)
 
 
 class _KindDefaults(_Overridable):
@@ -206,7 +208,9 @@ def _problems_from_validation(
                 line, column = locator.last_line, 1
                 hint = _MISSING_HINTS.get(str(loc[0]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
-            message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
+            message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
+        elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["kinds"]:
+            message = f"expected a kind: one of {', '.join(KINDS)}, got {shown(loc[-1])}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
         elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
@@ -239,7 +243,7 @@ def _misplaced_models(data: Mapping[str, Any], file: str, locator: Locator) -> P
     tables: list[tuple[str, object]] = [("defaults", data.get("defaults"))]
     kinds = data.get("kinds")
     if isinstance(kinds, dict):
-        tables += [(f"kinds.{name}", table) for name, table in kinds.items()]
+        tables += [(key_path(["kinds", name]), table) for name, table in kinds.items()]
     for name, table in tables:
         if isinstance(table, dict) and "models" in table:
             path = f"{name}.models"

@@ -517,6 +517,37 @@ def _structure_cases() -> list[HostileCase]:
             "... and 200 more",
             _at("models[3].base_model"),
         ),
+        _on_line(
+            # A key is printed in its TOML form, escaped: no terminal escape, no line break.
+            "key-terminal-escape",
+            _replace(
+                BASE, "[defaults.licenses]", '"\\u001b[2J\\nerror: fake" = 1\n\n[defaults.licenses]'
+            ),
+            'defaults."\\u001B[2J\\u000Aerror: fake": unknown key',
+            '"\\u001b[2J',
+        ),
+        _on_line(
+            "kind-table-unknown",
+            _replace(
+                BASE, "[defaults.licenses]", '[kinds."ch\\nat"]\nx = 1\n\n[defaults.licenses]'
+            ),
+            "expected a kind: one of base",
+            "[kinds.",
+        ),
+        _on_line(
+            "link-name-escape",
+            _replace(
+                BASE, "collection = ", '"a\\u001b]0;x\\u0007" = "https://x.org"\ncollection = '
+            ),
+            "expected a link name",
+            '"a\\u001b]0',
+        ),
+        _on_line(
+            "license-version-key-newline",
+            _replace(BASE, '"3.1" = "llama3.1"', '"3.1" = "llama3.1"\n"3\\n1" = "llama3.1"'),
+            "expected a Llama version string",
+            '"3\\n1"',
+        ),
         HostileCase(
             "toml-no-models",
             BASE.split("[[models]]")[0],
