@@ -7,7 +7,7 @@ HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
 .PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest clean \
-	ci-plan ci-release ci-sync
+	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtual environment $(VENV)/"; $(PYTHON) -m venv $(VENV); }
@@ -90,6 +90,13 @@ pytest: $(STAMP)
 	@$(BIN)/python -m pytest -n 2 -q
 
 test: lint lint-workflows typecheck pytest
+
+# Minutes long, outside `make test` (which runs their quick modes); figures in bench/results/.
+reliability: $(STAMP)
+	$(BIN)/python bench/reliability.py $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py $(ARGS)
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

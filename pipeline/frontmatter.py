@@ -244,6 +244,9 @@ class _Canonical:
 @functools.lru_cache(maxsize=256)
 def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
     """Canonicalise one front matter text and read the result once per dialect (memoised)."""
+    fast = _simple_canonical(yaml_text)
+    if fast is not None:
+        return fast
     try:
         refuse_anchors(yaml_text, "", 0)
     except CardError as exc:
@@ -308,6 +311,80 @@ def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
     between = canonical[:-1] if canonical.endswith("\n") else canonical
     _remember12(between, data12)
     return _Canonical(canonical, Reading(between, 1, data12, data11), disagreements)
+
+
+# The simple front matter every card template writes: top-level `key: value` lines and `key:`
+# lines followed by `- item` lines; each value a plain word (letters, digits, `_ . / + -`) or a
+# double-quoted string without escapes; an optional end-of-line comment. For these the canonical
+# layout is written line by line, as ruamel.yaml would (a property test checks that it is the
+# same text as the full round trip gives); anything else takes the full round trip.
+_WORD = r"\w[\w./+-]*"
+_VALUE = rf'(?:(?P<plain>{_WORD})|"(?P<quoted>[^"\\\x00-\x1f\x7f]*)")'
+_COMMENT = r"(?: +(?P<comment>#[^\n]*\S|#))?"
+_SIMPLE_ENTRY = re.compile(rf"(?P<key>[^\W\d][\w-]*):(?: {_VALUE}{_COMMENT})?")
+_SIMPLE_ITEM = re.compile(rf"- {_VALUE}{_COMMENT}")
+_PLAIN_WORD = re.compile(_WORD)
+
+
+def _simple_canonical(yaml_text: str) -> _Canonical | None:
+    """The canonical form of a simple front matter (see above), or None if it is not simple."""
+    data: dict[str, Any] = {}
+    lines: list[str] = []
+    items: list[Any] | None = None  # the open sequence of the last `key:` line
+    for line in yaml_text.split("\n"):
+        match = _SIMPLE_ITEM.fullmatch(line)
+        if match is not None:
+            if items is None:
+                return None
+            value = _simple_value(match)
+            if value is None:
+                return None
+            items.append(value[0])
+            lines.append(_with_comment(f"- {value[1]}", match))
+            continue
+        match = _SIMPLE_ENTRY.fullmatch(line)
+        if match is None or (items is not None and not items):
+            return None  # not simple, or a `key:` with no items (null)
+        key = match.group("key")
+        if key in data or _needs_quotes(key):
+            return None
+        if match.group("plain") is None and match.group("quoted") is None:
+            items = data[key] = []
+            lines.append(f"{key}:")
+            continue
+        value = _simple_value(match)
+        if value is None:
+            return None
+        items = None
+        data[key] = value[0]
+        lines.append(_with_comment(f"{key}: {value[1]}", match))
+    if not data or (items is not None and not items):
+        return None
+    between = "\n".join(lines)
+    try:
+        if read_yaml11(between) != data:
+            return None
+    except pyyaml.YAMLError:
+        return None
+    _remember12(between, data)
+    return _Canonical(between + "\n", Reading(between, 1, data, copy.deepcopy(data)), ())
+
+
+def _simple_value(match: re.Match[str]) -> tuple[str, str] | None:
+    """(the string, as the canonical layout writes it), or None if it is not simple."""
+    plain, quoted = match.group("plain"), match.group("quoted")
+    text = plain if plain is not None else quoted
+    if text is None or _UNSAFE_RAW.search(text):
+        return None
+    if _needs_quotes(text):
+        # Written plain it is not a string (`true`, `3.1`, `no`): only a quoted one is simple.
+        return (text, f'"{text}"') if quoted is not None else None
+    return (text, text) if _PLAIN_WORD.fullmatch(text) else None
+
+
+def _with_comment(line: str, match: re.Match[str]) -> str:
+    comment = match.group("comment")
+    return f"{line}  {comment}" if comment else line
 
 
 def reading(content: str, card: str) -> Reading | None:

@@ -89,6 +89,14 @@ def _template_problem(
     if isinstance(exc, jinja2.TemplateSyntaxError):
         name = exc.name or exc.filename or variant.template
         return Problem(str(cards_dir / name), f"template syntax error: {exc.message}", exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound) and not isinstance(exc.name, str):
+        place, line = _innermost_frame(exc, variant, cards_dir)
+        return Problem(
+            place,
+            "`extends` or `include` is given a template object (such as `self`), not a file name",
+            line,
+            hint='name the template file in quotes, e.g. {% extends "_layout.md.j2" %}',
+        )
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(
             str(cards_dir / variant.template),
@@ -96,15 +104,20 @@ def _template_problem(
             hint=f"models[{variant.index}] uses {variant.template!r}; "
             f"templates available: {', '.join(_templates(cards_dir)) or 'none'}",
         )
-    # Runtime errors: the innermost frame of a template file is where it happened.
+    place, line = _innermost_frame(exc, variant, cards_dir)
+    message, hint = _runtime_message(exc, context)
+    return Problem(place, message, line, hint=hint)
+
+
+def _innermost_frame(exc: Exception, variant: Variant, cards_dir: Path) -> tuple[str, int | None]:
+    """Where a runtime error happened: the innermost frame of a template file, and its line."""
     place, line = str(cards_dir / variant.template), None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.startswith(str(cards_dir)) and frame.filename != __file__:
             place, line = frame.filename, frame.lineno
     with contextlib.suppress(ValueError):  # outside the working folder: keep it absolute
         place = str(Path(place).resolve().relative_to(Path.cwd()))
-    message, hint = _runtime_message(exc, context)
-    return Problem(place, message, line, hint=hint)
+    return place, line
 
 
 def _runtime_message(exc: Exception, context: Mapping[str, Any]) -> tuple[str, str | None]:
