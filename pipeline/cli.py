@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
@@ -24,24 +24,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from pipeline import __version__, preview
 from pipeline.atomic import write_text_atomically
 from pipeline.cache import Cache
+from pipeline.defaults import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from pipeline.errors import PipelineError
-from pipeline.hub import DEFAULT_TIMEOUT, Hub, open_hub, resolve_spec
 from pipeline.localhub.cli import add_serve_arguments, serve_from_args
 from pipeline.ownership import POLICIES, Decision, Policies
 from pipeline.plan import Plan, PlanEntry, read_plan, write_plan
-from pipeline.publish import (
-    DEFAULT_JOBS,
-    ApplyResult,
-    Sources,
-    apply_decided,
-    build_plan,
-    check_integrity,
-    check_plan,
-    decide_all,
-)
 from pipeline.render import Selection
 from pipeline.report import render_json, render_markdown, render_text
 from pipeline.retry import DEFAULT_MAX_WAIT
+
+if TYPE_CHECKING:  # the Hub client is imported only by the commands that reach a Hub
+    from pipeline.hub import Hub
+    from pipeline.publish import ApplyResult, Sources
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -478,6 +472,8 @@ def _render(args: argparse.Namespace, console: Console) -> int:
 
 
 def _sources(args: argparse.Namespace) -> Sources:
+    from pipeline.publish import Sources
+
     return Sources(manifest=args.manifest, cards=args.cards)
 
 
@@ -518,6 +514,9 @@ def _progress(
 
 
 def _make_plan(args: argparse.Namespace, hub: Hub, console: Console) -> Plan:
+    from pipeline.hub import resolve_spec
+    from pipeline.publish import build_plan
+
     selection = Selection(tuple(args.only), tuple(args.exclude))
     with _progress(console, "Reading live cards") as (start, advance):
         return build_plan(
@@ -586,6 +585,8 @@ def _cache_clear(args: argparse.Namespace, console: Console) -> int:
 
 
 def _open(args: argparse.Namespace, read_only: bool = False) -> AbstractContextManager[Hub]:
+    from pipeline.hub import open_hub
+
     return open_hub(
         args.hub,
         args.hub_root,
@@ -626,6 +627,9 @@ def _print_summary(result: ApplyResult, hub: Hub, console: Console) -> None:
 
 
 def _apply(args: argparse.Namespace, console: Console) -> int:
+    from pipeline.hub import resolve_spec
+    from pipeline.publish import check_integrity, check_plan, decide_all
+
     source = str(args.plan_file)
     plan = read_plan(args.plan_file)
     check_plan(plan, _sources(args), resolve_spec(args.hub), source)
@@ -639,6 +643,9 @@ def _apply(args: argparse.Namespace, console: Console) -> int:
 
 
 def _release(args: argparse.Namespace, console: Console) -> int:
+    from pipeline.hub import resolve_spec
+    from pipeline.publish import check_plan, decide_all
+
     with _open(args) as hub:
         plan = _make_plan(args, hub, _stderr())
         full = _write_reports(plan, args, "nb-release release")
@@ -724,6 +731,8 @@ def _publish_decided(
     console: Console,
 ) -> int:
     """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0."""
+    from pipeline.publish import apply_decided
+
     writing = [e for e in plan.changes if decisions[e.repo_id] in ("publish", "pr")]
     create_pr = bool(getattr(args, "create_pr", False))
     with _progress(_stderr(), "Publishing") as (start, advance):
@@ -777,6 +786,9 @@ def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
 
 
 def _sync(args: argparse.Namespace, console: Console) -> int:
+    from pipeline.hub import resolve_spec
+    from pipeline.publish import check_plan, decide_all
+
     with _open(args, read_only=args.dry_run) as hub:
         plan = _make_plan(args, hub, _stderr())
         full = _write_reports(plan, args, "nb-release sync")

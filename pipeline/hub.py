@@ -56,6 +56,7 @@ from huggingface_hub.utils._http import (
     set_client_factory,
 )
 
+from pipeline.defaults import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # one place; re-exported
 from pipeline.errors import AuthError, HubError
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
@@ -69,7 +70,6 @@ from pipeline.retry import (
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
-DEFAULT_TIMEOUT = 60.0  # seconds per request (connect, read); a hung request is retried
 _T = TypeVar("_T")
 _TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9_]{8,}")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.cache import Cache
+from pipeline.defaults import DEFAULT_JOBS as DEFAULT_JOBS  # one place; re-exported
 from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import HubError, PlanError
 from pipeline.history import read_ownership
@@ -38,9 +39,6 @@ from pipeline.sources import SourceFiles, load_sources
 
 PR_TITLE = "Update model card (nb-release)"
 
-# Commits in flight at once: enough to hide the round trips, few enough to stay inside the
-# Hub's per-window request budgets and its commit quota's pacing.
-DEFAULT_JOBS = 4
 
 Progress = Callable[[str], None]
 

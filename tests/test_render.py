@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -422,3 +424,23 @@ def test_range_still_behaves_as_a_range_under_the_step_budget() -> None:
     )
     for _ in range(2):
         assert render_bounded(heavy.get_template("t.j2"), {}) == ""
+
+
+@pytest.mark.parametrize("command", [["validate"], ["render", "--out", "out"]])
+def test_validate_and_render_never_import_the_hub_client(
+    command: list[str], tmp_path: Path
+) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
+    code = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        f"assert main({command!r}) == 0\n"
+        "clients = ('huggingface_hub', 'httpx', 'httpx2')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in clients\n"
+        "             or m in ('pipeline.hub', 'pipeline.publish', 'pipeline.localhub.server')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
