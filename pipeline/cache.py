@@ -5,6 +5,7 @@ Two kinds of entry, each keyed by everything its value depends on:
 - `readme`: README.md of a repo at a commit, keyed by (endpoint, repo, head sha). A commit is
   immutable, so the entry is true for as long as that sha is the head; the listing says which
   sha is the head now.
+- `history`: the commits of a repo below a commit sha, newest first (immutable, like `readme`).
 - `rendered`: the cards rendered for a manifest/templates fingerprint, selection and nb-release
   version (and its code), so an unchanged project needs no re-render.
 
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.records import RenderedCard
+from pipeline.records import CommitRecord, RenderedCard
 
 _LAYOUT = "v1"
 _MAGIC = b"nb-release-cache 1\n"
@@ -123,6 +124,30 @@ class Cache:
     def put_readme(self, endpoint: str, repo_id: str, sha: str, content: str | None) -> None:
         payload = json.dumps({"content": content}, ensure_ascii=False).encode("utf-8")
         self.put("readme", self._readme_key(endpoint, repo_id, sha), payload)
+
+    # --- the commit history below a commit ----------------------------------------------------
+
+    @staticmethod
+    def _history_key(endpoint: str, repo_id: str, sha: str) -> str:
+        return json.dumps(["history", endpoint, repo_id, sha])
+
+    def history(self, endpoint: str, repo_id: str, sha: str) -> list[CommitRecord] | None:
+        payload = self.get("history", self._history_key(endpoint, repo_id, sha))
+        if payload is None:
+            return None
+        try:
+            return [
+                CommitRecord(**{**item, "authors": tuple(item["authors"])})
+                for item in json.loads(payload)
+            ]
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def put_history(
+        self, endpoint: str, repo_id: str, sha: str, commits: list[CommitRecord]
+    ) -> None:
+        payload = json.dumps([asdict(c) for c in commits], ensure_ascii=False).encode("utf-8")
+        self.put("history", self._history_key(endpoint, repo_id, sha), payload)
 
     # --- rendered cards ---------------------------------------------------------------------
 

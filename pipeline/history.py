@@ -43,7 +43,8 @@ def read_ownership(
 
 def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
     assert live.content is not None  # needs_history: the live card exists and differs
-    commits = hub.list_commits(card.repo_id)
+    # At the head the card was read at: the same commits, and cacheable (a sha is immutable).
+    commits = hub.list_commits(card.repo_id, live.head_sha or "main")
     index = ownership.last_release(commits)
     published_content: str | None = None
     if index is not None:

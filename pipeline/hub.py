@@ -56,7 +56,8 @@ from huggingface_hub.utils._http import (
     set_client_factory,
 )
 
-from pipeline.defaults import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # one place; re-exported
+from pipeline.cache import Cache
+from pipeline.defaults import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # re-exported
 from pipeline.errors import AuthError, HubError
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
@@ -71,6 +72,7 @@ from pipeline.retry import (
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
 _T = TypeVar("_T")
+_SHA = re.compile(r"[0-9a-f]{40}")
 _TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9_]{8,}")
 
 
@@ -169,8 +171,11 @@ class Hub:
         max_wait: float = DEFAULT_MAX_WAIT,
         timeout: float | None = DEFAULT_TIMEOUT,
         policy: RetryPolicy | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.target = target
+        # Where a landed commit's README is recorded, so the next plan needs no read of it.
+        self.cache = cache
         # The embedded local Hub was created by this run: it has no repos yet.
         self.fresh = fresh
         self.concurrency = max(1, concurrency)
@@ -227,7 +232,19 @@ class Hub:
     # --- reads --------------------------------------------------------------------------------
 
     def read_card(self, repo_id: str, revision: str = "main") -> LiveCard:
-        """README.md and the head commit of one repo, read fresh (no cache)."""
+        """README.md and the head commit of one repo at a branch, read fresh; at a commit sha,
+        from the cache when it has it (what a commit holds never changes)."""
+        pinned = self.cache is not None and _SHA.fullmatch(revision) is not None
+        if pinned and self.cache is not None:
+            found, content = self.cache.readme(self.target.cache_key, repo_id, revision)
+            if found:
+                return LiveCard(repo_id=repo_id, exists=True, head_sha=revision, content=content)
+        card = self._read_card(repo_id, revision)
+        if pinned and self.cache is not None and card.exists and card.head_sha == revision:
+            self.cache.put_readme(self.target.cache_key, repo_id, revision, card.content)
+        return card
+
+    def _read_card(self, repo_id: str, revision: str) -> LiveCard:
         url = hf_hub_url(repo_id, README, revision=revision, endpoint=self.target.url)
         headers = build_hf_headers(token=self.target.token or False)
 
@@ -278,7 +295,20 @@ class Hub:
             return list(pool.map(one, repo_ids))
 
     def list_commits(self, repo_id: str, revision: str = "main") -> list[CommitRecord]:
-        """Every commit of `revision`, newest first (the Hub pages them; the client follows)."""
+        """Every commit of `revision`, newest first (the Hub pages them; the client follows).
+
+        The history below a commit sha never changes: with the cache, it is read once."""
+        pinned = self.cache is not None and _SHA.fullmatch(revision) is not None
+        if pinned and self.cache is not None:
+            cached = self.cache.history(self.target.cache_key, repo_id, revision)
+            if cached is not None:
+                return cached
+        records = self._list_commits(repo_id, revision)
+        if pinned and self.cache is not None:
+            self.cache.put_history(self.target.cache_key, repo_id, revision, records)
+        return records
+
+    def _list_commits(self, repo_id: str, revision: str) -> list[CommitRecord]:
         commits = self._call(
             lambda: list(self.api.list_repo_commits(repo_id, revision=revision)),
             f"listing the commits of {repo_id}",
@@ -387,6 +417,9 @@ class Hub:
                 revision=revision,
                 create_pr=create_pr,
             )
+            if self.cache is not None and info.oid:
+                # README.md at that commit is exactly these bytes (commits are immutable).
+                self.cache.put_readme(self.target.cache_key, repo_id, info.oid, content)
             if operation._remote_oid is not None and operation._remote_oid == operation._local_oid:
                 # The client found README.md already holds these bytes and made no commit:
                 # another run (or an earlier apply of this plan) wrote the same card.
@@ -525,6 +558,7 @@ def open_hub(
     max_wait: float = DEFAULT_MAX_WAIT,
     timeout: float | None = DEFAULT_TIMEOUT,
     read_only: bool = False,
+    cache: Cache | None = None,
 ) -> Iterator[Hub]:
     """Connect to the target: the embedded local Hub (started in process) or a URL.
 
@@ -546,7 +580,7 @@ def open_hub(
             hint="unset HF_HUB_OFFLINE to reach it; `nb-release validate` and "
             "`nb-release render` work offline",
         )
-    options: dict[str, Any] = {"max_wait": max_wait, "timeout": timeout}
+    options: dict[str, Any] = {"max_wait": max_wait, "timeout": timeout, "cache": cache}
     if resolved == LOCAL:
         from pipeline.localhub.app import LocalHub  # the server, only where it is opened
 

@@ -201,6 +201,10 @@ def _problems_from_validation(
             message = f"required key {str(loc[-1])!r} is missing"
             path = key_path(loc)
             line, column = locator.find(key_path(loc[:-1]))
+            if len(loc) == 1:
+                # A missing top-level table belongs at the end of the file: point there.
+                line, column = locator.last_line, 1
+                hint = _MISSING_HINTS.get(str(loc[0]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
             message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
@@ -221,6 +225,12 @@ _TABLES: dict[tuple[int | str, ...], str] = {
     ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
     ("defaults", "licenses"): "a table [defaults.licenses]",
     ("defaults", "links"): "a table [defaults.links]",
+}
+
+
+_MISSING_HINTS = {
+    "models": "add a [[models]] table for each variant, after [defaults]",
+    "defaults": "add a [defaults] table with the values every variant shares",
 }
 
 

@@ -11,11 +11,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pipeline import __version__
 from pipeline.cache import Cache
-from pipeline.defaults import DEFAULT_JOBS as DEFAULT_JOBS  # one place; re-exported
+from pipeline.defaults import DEFAULT_JOBS as DEFAULT_JOBS  # re-exported
 from pipeline.diff import CardDiff, diff_card
 from pipeline.errors import HubError, PlanError
 from pipeline.history import read_ownership
@@ -34,24 +33,14 @@ from pipeline.ownership import (
 )
 from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
 from pipeline.records import LiveCard, RenderedCard
-from pipeline.render import Selection, fingerprint, render_all
+from pipeline.render import Selection, render_all
 from pipeline.sources import SourceFiles, load_sources
+from pipeline.sources import Sources as Sources  # re-exported: callers import it here
 
 PR_TITLE = "Update model card (nb-release)"
 
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Sources:
-    """Where the manifest and templates are."""
-
-    manifest: Path
-    cards: Path
-
-    def fingerprint(self) -> str:
-        return fingerprint(self.manifest, self.cards)
 
 
 def render_cards(

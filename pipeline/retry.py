@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
+from pipeline.defaults import DEFAULT_MAX_WAIT as DEFAULT_MAX_WAIT  # re-exported
+
 T = TypeVar("T")
 
-DEFAULT_MAX_WAIT = 60.0
 # Statuses worth trying again: the Hub is busy, overloaded or restarting. Any other 5xx too.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 

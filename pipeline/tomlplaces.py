@@ -127,7 +127,10 @@ class Locator:
         prefix = ""
         prefix_parts = 0
         line_parts = 0  # the key depth of the last structural line (a multi-line array's owner)
-        for line in lex(text):
+        lines = lex(text)
+        # The last line that holds anything: where a missing table would go.
+        self.last_line = max((n.number for n in lines if n.text.strip()), default=1)
+        for line in lines:
             indent = len(line.text) - len(line.text.lstrip()) + 1
             if not line.structural:
                 self._nesting.append((line_parts + line.depth, line.number, line.depth_column))

@@ -13,7 +13,9 @@ Two runners use it:
 
   `materialise(case, folder, cards)` writes folder/models.toml and folder/cards/;
   `judge(case, status, stdout, stderr)` returns what is wrong with an outcome ([] when right);
-  `snapshot(folder)` is every file's bytes, to compare before and after (nothing written).
+  `snapshot(folder)` is every file's bytes, to compare before and after (nothing written);
+  `as_files(case)` is the case as {relative path: bytes} (models.toml, cards/NAME), for a
+  runner that lays files over a project of its own.
 
 The template cases (sandbox escapes, recursive macros, `{{ 1/0 }}`, alias bombs, oversize cards:
 issue 8 rows 5, 6, 7, 12) are refused by the render stage; the rest by the manifest's reading.
@@ -497,7 +499,7 @@ def _structure_cases() -> list[HostileCase]:
             "toml-no-models",
             BASE.split("[[models]]")[0],
             "required key 'models' is missing",
-            r"models\.toml: models: ",
+            r"models\.toml:14:1: models: ",  # the last line: where [[models]] would go
         ),
         HostileCase(
             "toml-oversize-file",
@@ -649,11 +651,17 @@ CASES: tuple[HostileCase, ...] = tuple(
 def materialise(case: HostileCase, folder: Path, cards: Path = ROOT / "cards") -> None:
     """Write the case into `folder`: models.toml, and cards/ (a copy of `cards` + the case's)."""
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = case.manifest if isinstance(case.manifest, bytes) else case.manifest.encode()
-    (folder / "models.toml").write_bytes(manifest)
     shutil.copytree(cards, folder / "cards", dirs_exist_ok=True)
-    for name, text in case.templates.items():
-        (folder / "cards" / name).write_text(text, encoding="utf-8")
+    for relative, data in as_files(case).items():
+        (folder / relative).write_bytes(data)
+
+
+def as_files(case: HostileCase) -> dict[str, bytes]:
+    """The case as files relative to a project folder; cards/ files lie over the real cards."""
+    manifest = case.manifest if isinstance(case.manifest, bytes) else case.manifest.encode()
+    files = {"models.toml": manifest}
+    files.update({f"cards/{name}": text.encode() for name, text in case.templates.items()})
+    return files
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -668,7 +676,8 @@ def judge(case: HostileCase, status: int, stdout: str, stderr: str) -> list[str]
         wrong.append(f"exit status {status}, expected 1")
     if "Traceback" in stdout + stderr:
         wrong.append("a traceback")
-    if not stderr.startswith("error: "):
+    # Blank lines may come first (a progress display that ends), nothing else.
+    if not stderr.lstrip("\n").startswith("error: "):
         wrong.append("the error output does not start with 'error: '")
     if case.expect not in stderr:
         wrong.append(f"{case.expect!r} not in the error output")

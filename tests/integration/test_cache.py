@@ -101,3 +101,26 @@ def test_cache_clear(project: Project) -> None:
     project.hub.counters.reset()
     assert project.run("plan").status == 0
     assert project.hub.counters.get("resolve") == len(REPOS)  # cold again
+
+
+def test_a_release_leaves_the_cache_warm_for_the_next_plan(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    project.hub.counters.reset()
+    assert project.run("plan").status == 0
+    assert project.hub.counters.get("resolve") == 0, project.hub.counters.snapshot()
+    assert _same_with_and_without_cache(project) == 0
+
+
+def test_history_reads_at_a_head_are_cached(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    project.api.create_commit(
+        REPOS[1],
+        operations=[CommitOperationAdd("README.md", HAND_EDIT.encode())],
+        commit_message="hand edit",
+    )
+    first = project.run("plan")
+    project.hub.counters.reset()
+    second = project.run("plan")
+    assert second.status == first.status
+    assert project.hub.counters.total() == 1, project.hub.counters.snapshot()  # the listing
+    assert _same_with_and_without_cache(project) == first.status

@@ -239,6 +239,9 @@ def test_plan_workflow_comments_once_and_then_updates(runner: Runner, project: P
 def test_release_workflow_publishes(runner: Runner, project: Project) -> None:
     runner.run("release.yml")
     assert all(project.readme(r) for r in REPOS)
+    summary = runner.summary.read_text()
+    assert "## nb-release release" in summary
+    assert f"**Outcome: {len(REPOS)} published, 0 proposed as pull requests" in summary
     assert json.loads((runner.folder / "reports/release.json").read_text())["kind"]
 
 

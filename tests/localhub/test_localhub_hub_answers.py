@@ -72,6 +72,16 @@ def test_a_yaml_alias_bomb_in_front_matter_is_refused_at_once(hub: LocalHub) -> 
     assert "values" in json.loads(body)["errors"][0]["message"]
 
 
+def test_front_matter_over_1_mib_is_refused_without_parsing(hub: LocalHub) -> None:
+    hub.seed(REPO, {})
+    card = "---\n" + "".join(f"k{i}: value {i}\n" for i in range(60_000)) + "---\n# x\n"
+    status, _, body = send(
+        hub, "POST", "/api/validate-yaml", json.dumps({"content": card}).encode()
+    )
+    assert status == 400
+    assert "over 1024 KiB" in json.loads(body)["errors"][0]["message"]
+
+
 @pytest.mark.parametrize(
     "number", ["99999999999999999999999", "9223372036854775808", "%C2%B2", "-1"]
 )

@@ -1,0 +1,1 @@
+"""Benchmarks and reliability harnesses (run outside `make test`)."""

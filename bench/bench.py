@@ -1,0 +1,456 @@
+"""`make bench`: nb-release at N = 16, 500 (and 5,000 with --big) repos against baselines.
+
+Against `nb-release hub serve` with 50 ms latency (a subprocess), with a manifest of N clones of
+the 8B base entry. Every scenario and every baseline is a subprocess, measured in the same run:
+wall time, CPU, peak RSS (wait4 of that child), requests by route (the Hub's /_admin/counters).
+
+Scenarios (nb-release): validate (no Hub), cold plan (empty caches), warm no-change plan, warm plan
+after a manifest edit that changes no card, publishing every card (`release --yes`), publishing
+under a commit quota (only if `hub serve --quota` exists). Baselines: the sequential
+`ModelCard.load` loop and an 8-thread version of it (plans), a `ModelCard.push_to_hub` loop
+(publishing). The floor: a bare `python -c "import huggingface_hub"` plus listing pages x latency.
+
+Usage: python bench/bench.py [--sizes 16,500] [--big] [--latency-ms 50] [--repeats 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    # Run as a script: import the `bench` package from the repo root, not this folder.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench import drive
+from bench.drive import (
+    CLI,
+    PYTHON,
+    ROOT,
+    HubProcess,
+    api,
+    clean_env,
+    duplicates,
+    make_project,
+    workdir,
+)
+
+RESULTS = ROOT / "bench" / "results"
+BASELINE = Path(__file__).resolve()
+
+
+# --- the baselines, run as `python bench/bench.py --baseline KIND ...` in a subprocess ------------
+
+
+def baseline_main(args: argparse.Namespace) -> int:
+    """The loop a user would write with huggingface_hub; prints a JSON line of what it found."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from huggingface_hub import ModelCard
+
+    work = json.loads(Path(args.work).read_text(encoding="utf-8"))
+    endpoint, token = work["endpoint"], work["token"]
+    cards: dict[str, str] = work["cards"]
+    if args.baseline == "push":
+        for repo_id, content in cards.items():
+            ModelCard(content).push_to_hub(repo_id, token=token)  # type: ignore[no-untyped-call]
+        print(json.dumps({"pushed": len(cards)}))
+        return 0
+
+    def load(repo_id: str) -> bool:
+        card = ModelCard.load(repo_id, token=token)  # type: ignore[no-untyped-call]
+        # What the user compares: the loaded card's text against the rendered one.
+        return str(card.content) != cards[repo_id]
+
+    del endpoint  # HF_ENDPOINT in the environment points the client at the local Hub
+    with ThreadPoolExecutor(max_workers=args.threads) as pool:
+        changed = sum(pool.map(load, list(cards)))
+    print(json.dumps({"changed": changed, "repos": len(cards)}))
+    return 0
+
+
+# --- measuring one subprocess ---------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    label: str
+    wall_s: float
+    cpu_s: float
+    rss_mb: float
+    status: int
+    requests: dict[str, int] = field(default_factory=dict)
+    total_requests: int = 0
+    note: str = ""
+    output: str = ""
+
+
+def measure(
+    label: str,
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    hub: HubProcess | None,
+    timeout: float = 7200,
+) -> Measure:
+    if hub is not None:
+        hub.reset_counters()
+    log = cwd / (".bench-" + re.sub(r"[^\w.-]+", "-", label) + ".log")
+    with log.open("wb") as handle:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+            time.sleep(0.01)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    requests: dict[str, int] = {}
+    total = 0
+    if hub is not None:
+        counters = hub.counters()
+        for route, methods in counters["requests"].items():
+            requests[route] = sum(methods.values())
+        total = int(counters["total"])
+    output = log.read_text(encoding="utf-8", errors="replace")
+    return Measure(
+        label,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,  # KiB on Linux
+        proc.returncode,
+        requests,
+        total,
+        output=output[-3000:],
+    )
+
+
+# --- one size -------------------------------------------------------------------------------------
+
+
+def clone_manifest(n: int, cutoff: str = "May 2024", comment: str = "") -> str:
+    """The real [defaults] and licences, and N clones of the 8B base entry with unique names."""
+    text = (drive.PRODUCT / "models.toml").read_text(encoding="utf-8")
+    head = text.split("[[models]]", 1)[0]
+    head = head.replace('knowledge_cutoff = "May 2024"', f'knowledge_cutoff = "{cutoff}"')
+    entries = "".join(
+        f'[[models]]\nname = "nb-llama-3.1-8B-c{i:05d}"\nkind = "base"\nllama_version = "3.1"\n'
+        f'size = "8B"\nbase_model = "meta-llama/Llama-3.1-8B"\n\n'
+        for i in range(n)
+    )
+    return head + entries + comment
+
+
+def _cards(project: Path, env: dict[str, str]) -> dict[str, str]:
+    out = project / "build" / "bench-cards"
+    shutil.rmtree(out, ignore_errors=True)
+    run = subprocess.run(
+        [*CLI, "render", "--out", str(out)], cwd=project, env=env, capture_output=True, text=True
+    )
+    if run.returncode != 0:
+        raise RuntimeError(run.stdout + run.stderr)
+    return {
+        p.parent.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(out.rglob("README.md"))
+    }
+
+
+def _quota_supported(env: dict[str, str]) -> bool:
+    run = subprocess.run([*CLI, "hub", "serve", "--help"], env=env, capture_output=True, text=True)
+    return "--quota" in run.stdout
+
+
+def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any]:
+    folder = tmp / f"n{n}"
+    env = clean_env(folder)
+    project = make_project(folder / "project", clone_manifest(n))
+    cards_v1 = _cards(project, env)
+    repos = sorted(cards_v1)
+    results: dict[str, Any] = {"n": n, "latency_ms": latency, "rows": [], "notes": []}
+    rows: list[dict[str, Any]] = results["rows"]
+
+    def add(kind: str, m: Measure, **extra: Any) -> None:
+        row = {
+            "scenario": m.label,
+            "kind": kind,
+            "wall_s": round(m.wall_s, 3),
+            "cpu_s": round(m.cpu_s, 3),
+            "cpu_ms_per_card": round(1000 * m.cpu_s / n, 2),
+            "rss_mb": round(m.rss_mb, 1),
+            "status": m.status,
+            "requests": m.total_requests,
+            "by_route": m.requests,
+            **extra,
+        }
+        if m.status not in (0, 2) and kind != "floor":
+            row["output"] = m.output
+        rows.append(row)
+        print(
+            f"[bench] N={n} {m.label}: {m.wall_s:.2f} s, {m.total_requests} requests, "
+            f"exit {m.status}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def best(label: str, argv: list[str], env_: dict[str, str], hub_: HubProcess | None) -> Measure:
+        runs = [measure(label, argv, project, env_, hub_) for _ in range(repeats)]
+        return sorted(runs, key=lambda m: m.wall_s)[len(runs) // 2]
+
+    # floor: importing the client, plus one listing page per 1,000 repos at the latency
+    imp = best("import huggingface_hub", [PYTHON, "-c", "import huggingface_hub"], env, None)
+    pages = math.ceil(n / 1000)
+    floor_s = imp.wall_s + pages * latency / 1000
+    add("floor", imp, floor_s=round(floor_s, 3), listing_pages=pages)
+    results["floor_s"] = round(floor_s, 3)
+
+    validate = best("validate (no Hub)", [*CLI, "validate"], env, None)
+    add("nb-release", validate)
+
+    with HubProcess(folder / "hub", env) as hub:
+        client = api(hub)
+        for repo in repos:
+            client.create_repo(repo)
+        hub_args = ["--hub", hub.url, "--hub-root", str(hub.root)]
+        # The Hub starts in sync with the manifest: the first release, at no latency, unmeasured.
+        seed = subprocess.run(
+            [*CLI, "release", "--yes", *hub_args], cwd=project, env=env, capture_output=True
+        )
+        if seed.returncode != 0:
+            results["notes"].append(f"seeding release exited {seed.returncode}")
+        hub.set_faults(latency_ms=latency)
+        token_env = {**env, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token}
+
+        # nb-release plans: cold (fresh caches), warm, warm after a manifest edit (no card changes)
+        cold_env = clean_env(folder / "cold")
+        cold = best("cold plan", [*CLI, "plan", *hub_args], cold_env, hub)
+        add("nb-release", cold)
+        warm_env = clean_env(folder / "warm")
+        measure("prime", [*CLI, "plan", *hub_args], project, warm_env, hub)
+        warm = best("warm no-change plan", [*CLI, "plan", *hub_args], warm_env, hub)
+        add("nb-release", warm)
+        (project / "models.toml").write_text(
+            clone_manifest(n, comment="# an edit that changes no card\n"), encoding="utf-8"
+        )
+        edited = best("warm plan after a manifest edit", [*CLI, "plan", *hub_args], warm_env, hub)
+        add("nb-release", edited)
+
+        # baselines for plans
+        work = folder / "work.json"
+        work.write_text(
+            json.dumps({"endpoint": hub.url, "token": hub.token, "cards": cards_v1}),
+            encoding="utf-8",
+        )
+        for threads in (1, 8):
+            label = f"ModelCard.load loop, {threads} thread{'s' if threads > 1 else ''}"
+            base_env = {**clean_env(folder / f"base-{threads}"), "HF_ENDPOINT": hub.url}
+            argv = [PYTHON, str(BASELINE), "--baseline", "load", "--threads", str(threads)]
+            m = best(label, [*argv, "--work", str(work)], base_env, hub)
+            found = _json_line(m.output)
+            changed = found.get("changed")
+            add(
+                "baseline",
+                m,
+                reported_changed=changed,
+                right_answer=changed == 0,
+            )
+
+        # publishing every card: a manifest edit that changes every card
+        (project / "models.toml").write_text(clone_manifest(n, "June 2024"), encoding="utf-8")
+        publish = measure(
+            "publish every card", [*CLI, "release", "--yes", *hub_args], project, token_env, hub
+        )
+        add("nb-release", publish)
+        cards_v3 = _cards(make_project(folder / "project-v3", clone_manifest(n, "July 2024")), env)
+        work.write_text(
+            json.dumps({"endpoint": hub.url, "token": hub.token, "cards": cards_v3}),
+            encoding="utf-8",
+        )
+        push_env = {**clean_env(folder / "push"), "HF_ENDPOINT": hub.url}
+        push = measure(
+            "push_to_hub loop",
+            [PYTHON, str(BASELINE), "--baseline", "push", "--work", str(work)],
+            project,
+            push_env,
+            hub,
+        )
+        add("baseline", push)
+
+    if _quota_supported(env):
+        # A commit quota smaller than the work: a quarter of the cards per 30 s window. The
+        # first release must stop cleanly; re-runs finish the work with no duplicate commit.
+        quota, window = max(1, n // 4), 30
+        with HubProcess(folder / "hub-quota", env, ["--quota", f"commits={quota}/{window}"]) as hub:
+            client = api(hub)
+            for repo in repos:
+                client.create_repo(repo)
+            hub.set_faults(latency_ms=latency)
+            hub_args = ["--hub", hub.url, "--hub-root", str(hub.root)]
+            token_env = {**env, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token}
+            statuses, wall, requests = [], 0.0, 0
+            for attempt in range(12):
+                m = measure(
+                    f"publish under a commit quota of {quota}/{window}s, run {attempt + 1}",
+                    [*CLI, "release", "--yes", *hub_args],
+                    project,
+                    token_env,
+                    hub,
+                )
+                statuses.append(m.status)
+                wall += m.wall_s
+                requests += m.total_requests
+                if attempt == 0:
+                    first = m
+                if m.status == 0:
+                    break
+            add(
+                "nb-release",
+                first,
+                quota=f"{quota}/{window}s",
+                runs_to_finish=len(statuses) if statuses[-1] == 0 else None,
+                statuses=statuses,
+                all_runs_wall_s=round(wall, 2),
+                all_runs_requests=requests,
+                duplicates=duplicates(hub, repos),
+            )
+    else:
+        results["notes"].append(
+            "publishing under a commit quota: skipped, `nb-release hub serve` has no --quota yet"
+        )
+    return results
+
+
+def _json_line(output: str) -> dict[str, Any]:
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            try:
+                data: dict[str, Any] = json.loads(line)
+                return data
+            except ValueError:
+                pass
+    return {}
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+def table(sizes: list[dict[str, Any]]) -> str:
+    lines = [
+        "| N | scenario | wall s | CPU ms/card | peak RSS MB | requests (by route) | exit "
+        "| vs load loop | vs 8-thread loop | vs push loop | vs floor | right answer |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for size in sizes:
+        rows = size["rows"]
+        by = {r["scenario"]: r for r in rows}
+        seq = by.get("ModelCard.load loop, 1 thread")
+        par = by.get("ModelCard.load loop, 8 threads")
+        push = by.get("push_to_hub loop")
+        floor = size["floor_s"]
+        for r in rows:
+            scenario = r["scenario"]
+            is_plan = "plan" in scenario
+            is_publish = "publish" in scenario and r["kind"] == "nb-release"
+
+            def ratio(base: dict[str, Any] | None, applies: bool, r: dict[str, Any] = r) -> str:
+                if not applies or base is None or not r["wall_s"]:
+                    return ""
+                return f"{base['wall_s'] / r['wall_s']:.1f}x"
+
+            routes = ", ".join(f"{k} {v}" for k, v in sorted(r["by_route"].items()))
+            right = ""
+            if "right_answer" in r:
+                right = "yes" if r["right_answer"] else f"no ({r['reported_changed']} 'changed')"
+            elif r["kind"] == "nb-release" and is_plan:
+                right = "yes" if r["status"] == 0 else f"exit {r['status']}"
+            wall = f"{r['wall_s']:.2f}"
+            if "runs_to_finish" in r:
+                right = (
+                    f"runs {r['statuses']}, {r['all_runs_wall_s']} s in all, "
+                    f"{r['duplicates']} duplicates"
+                )
+            if r["kind"] == "floor":
+                wall = f"{r['wall_s']:.2f} (+ {r['listing_pages']} page = {r['floor_s']:.2f})"
+            lines.append(
+                f"| {size['n']} | {scenario} | {wall} | {r['cpu_ms_per_card']} | {r['rss_mb']} "
+                f"| {r['requests']} ({routes}) | {r['status']} "
+                f"| {ratio(seq, is_plan)} | {ratio(par, is_plan)} | {ratio(push, is_publish)} "
+                f"| {(r['wall_s'] / floor):.1f}x | {right} |"
+            )
+        for note in size["notes"]:
+            lines.append(f"| {size['n']} | note: {note} | | | | | | | | | | |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="16,500", help="comma-separated N (default: 16,500)")
+    parser.add_argument("--big", action="store_true", help="add N = 5,000 (tens of minutes)")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--repeats", type=int, default=1, help="runs per scenario (the median)")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--product", type=Path, default=None, help="measure another checkout")
+    parser.add_argument("--baseline", choices=("load", "push"), help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.baseline:
+        return baseline_main(args)
+    if args.product is not None:
+        drive.set_product(args.product)
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    if args.big and 5000 not in sizes:
+        sizes.append(5000)
+    started = time.perf_counter()
+    load = os.getloadavg()
+    results = []
+    with workdir("nb-bench-") as tmp:
+        for n in sizes:
+            results.append(bench_size(n, tmp, args.latency_ms, max(1, args.repeats)))
+    markdown = table(results)
+    print(markdown)
+    print(
+        f"\nlatency {args.latency_ms:.0f} ms, load average before {load[0]:.1f} / after "
+        f"{os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, {time.perf_counter() - started:.0f} s"
+    )
+    out = args.out or RESULTS / "bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "commit": subprocess.run(
+                    ["git", "rev-parse", "--short", "HEAD"],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip(),
+                "load_average": [round(x, 2) for x in load],
+                "table": markdown,
+                "sizes": results,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"JSON: {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
