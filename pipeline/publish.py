@@ -17,7 +17,7 @@ from pipeline.cache import Cache
 from pipeline.defaults import DEFAULT_JOBS as DEFAULT_JOBS  # re-exported
 from pipeline.diff import CardDiff
 from pipeline.errors import HubError, PlanError
-from pipeline.hub import CommitResult, Hub, QuotaError
+from pipeline.hub import CommitResult, CommitStatus, Hub, QuotaError
 from pipeline.integrity import plan_problems
 from pipeline.ownership import (
     TRAILER_FINGERPRINT,
@@ -47,7 +47,7 @@ class ApplyResult:
     stopped: QuotaError | None = None  # the Hub's quota that stopped the run
     interrupted: bool = False  # Ctrl-C stopped the run
 
-    def with_status(self, *statuses: str) -> tuple[CommitResult, ...]:
+    def with_status(self, *statuses: CommitStatus) -> tuple[CommitResult, ...]:
         return tuple(r for r in self.results if r.status in statuses)
 
     @property
