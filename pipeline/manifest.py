@@ -175,8 +175,14 @@ def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
 
 
 def _problems_from_validation(
-    error: ValidationError, file: str, locator: Locator, prefix: Sequence[int | str] = ()
+    error: ValidationError,
+    file: str,
+    locator: Locator,
+    prefix: Sequence[int | str] = (),
+    already: int = 0,
 ) -> list[Problem]:
+    """Located problems from Pydantic's errors; `already` problems were found before these
+    (hints are worked out for the first ones only: difflib per key is slow by the thousand)."""
     problems: list[Problem] = []
     for item in error.errors(include_url=False):
         loc = [*prefix, *item["loc"]]
@@ -192,7 +198,7 @@ def _problems_from_validation(
             owner = _model_at(loc[:-1])
             key = str(loc[-1])
             message = f"unknown key {key!r}"
-            if owner is not None:
+            if owner is not None and already + len(problems) < _MAX_HINTS:
                 near = difflib.get_close_matches(key, _fields_of(owner), n=1, cutoff=0.6)
                 hint = (
                     f"did you mean {near[0]!r}?"
@@ -400,7 +406,7 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         try:
             return model.model_validate(value)
         except ValidationError as exc:
-            problems.extend(_problems_from_validation(exc, file, locator, prefix))
+            problems.extend(_problems_from_validation(exc, file, locator, prefix, len(problems)))
             return None
 
     # Each section, and each variant, is validated on its own so that one mistake does not

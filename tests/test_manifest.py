@@ -201,3 +201,13 @@ def test_a_message_lists_the_first_hundred_problems(tmp_path: Path) -> None:
     assert message.endswith("\n  ... and 50 more")
     # "did you mean" is worked out for the first problems only (it is quadratic otherwise).
     assert message.count("did you mean") == 20
+
+
+def test_unknown_keys_by_the_thousand_get_hints_for_the_first_only(tmp_path: Path) -> None:
+    keys = "".join(f"licence{i} = 1\n" for i in range(30))
+    text = FAMILY.replace("[defaults.licenses]", keys + "[defaults.licenses]")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(_write(tmp_path, text))
+    hints = [p.hint for p in caught.value.problems]
+    assert len(hints) == 30
+    assert all(hints[:20]) and not any(hints[20:])
