@@ -28,6 +28,7 @@ from pipeline.sources import SourceFiles, read_sources, read_templates
 from pipeline.templating import (
     MAX_CARD_BYTES,
     OutputTooLarge,
+    TooMuchWork,
     UndefinedName,
     make_environment,
     render_bounded,
@@ -140,6 +141,8 @@ def _runtime_message(exc: Exception, context: Mapping[str, Any]) -> tuple[str, s
         return f"undefined variable: {exc}", readme
     if isinstance(exc, OutputTooLarge):
         return str(exc), "a card may be at most 1 MiB; look for a loop or a repeat that grows"
+    if isinstance(exc, TooMuchWork):
+        return str(exc), "a card's loops run over its languages, tags and links; look for nesting"
     if isinstance(exc, SecurityError):
         return (
             f"refused by the template sandbox: {exc}",
