@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 # huggingface_hub reads its settings when first imported. With telemetry on it also fetches an
@@ -105,12 +105,17 @@ class Target:
         return f"the local Hub in {self.local_root}/" if self.local_root else self.url
 
 
+# What one publish did: landed on main, opened or updated a pull request, found the card already
+# there (another run wrote it), refused because the head moved (stale), or failed.
+CommitStatus: TypeAlias = Literal["published", "proposed", "already", "stale", "failed"]
+
+
 @dataclass(frozen=True)
 class CommitResult:
     """What one publish did: the outcome and, when something landed, its commit URL."""
 
     repo_id: str
-    status: str  # "published" | "proposed" | "already" | "stale" | "failed"
+    status: CommitStatus
     commit_url: str | None = None
     pr_url: str | None = None
     message: str | None = None
@@ -396,7 +401,7 @@ class Hub:
         """
         data = content.encode("utf-8")
         branch = revision or "main"
-        landed = "proposed" if create_pr or revision else "published"
+        landed: CommitStatus = "proposed" if create_pr or revision else "published"
 
         def attempt() -> CommitResult:
             operation = CommitOperationAdd(path_in_repo=README, path_or_fileobj=data)

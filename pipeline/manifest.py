@@ -26,6 +26,7 @@ from pipeline.fieldtypes import (
     GgufFile,
     Language,
     License,
+    LinkName,
     LlamaVersion,
     PipelineTag,
     Quantization,
@@ -36,6 +37,7 @@ from pipeline.fieldtypes import (
     TemplateName,
     Text,
     Url,
+    shown,
 )
 from pipeline.tomlplaces import Locator, key_path
 
@@ -74,7 +76,7 @@ class _Overridable(_Strict):
 
 class _Defaults(_Overridable):
     licenses: dict[LlamaVersion, License] = Field(default_factory=dict)
-    links: dict[str, Url] = Field(default_factory=dict)
+    links: dict[LinkName, Url] = Field(default_factory=dict)
 
 
 class _KindDefaults(_Overridable):
@@ -206,7 +208,9 @@ def _problems_from_validation(
                 line, column = locator.last_line, 1
                 hint = _MISSING_HINTS.get(str(loc[0]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
-            message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
+            message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
+        elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["kinds"]:
+            message = f"expected a kind: one of {', '.join(KINDS)}, got {shown(loc[-1])}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
         elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
@@ -239,7 +243,7 @@ def _misplaced_models(data: Mapping[str, Any], file: str, locator: Locator) -> P
     tables: list[tuple[str, object]] = [("defaults", data.get("defaults"))]
     kinds = data.get("kinds")
     if isinstance(kinds, dict):
-        tables += [(f"kinds.{name}", table) for name, table in kinds.items()]
+        tables += [(key_path(["kinds", name]), table) for name, table in kinds.items()]
     for name, table in tables:
         if isinstance(table, dict) and "models" in table:
             path = f"{name}.models"
@@ -293,6 +297,10 @@ MAX_BYTES = 5 * 1024 * 1024
 # models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
 # level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
 MAX_DEPTH = 32
+# The family has 16 variants; far more is a generated or hostile file, and the family checks
+# grow with the square of the count.
+MAX_VARIANTS = 500
+_MAX_HINTS = 20
 
 
 def read_manifest_bytes(path: Path) -> bytes:
@@ -412,6 +420,21 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         checked = check(_KindDefaults, table, ("kinds", kind))
         if checked is not None:
             kinds[kind] = checked
+    if len(shape.models) > MAX_VARIANTS:
+        line, column = locator.find(f"models[{MAX_VARIANTS}]")
+        raise ManifestError(
+            "the manifest is invalid",
+            [
+                Problem(
+                    file,
+                    f"the manifest has {len(shape.models)} [[models]] entries; "
+                    f"it may have at most {MAX_VARIANTS}",
+                    line,
+                    column,
+                    f"models[{MAX_VARIANTS}]",
+                )
+            ],
+        )
     raws: dict[int, _RawVariant] = {}
     for index, entry in enumerate(shape.models):
         raw = check(_RawVariant, entry, ("models", index))
@@ -688,6 +711,7 @@ def _family_problems(
     namespaces = {m.namespace.lower() for m in members if m.namespace}
     position_of = {m.repo_id.lower(): i for i, m in reversed(list(enumerate(members))) if m.repo_id}
     parents: dict[int, int] = {}
+    hinted = 0
     for position, member in enumerate(members):
         base = member.base_model
         target = position_of.get(base.lower()) if base else None
@@ -704,8 +728,11 @@ def _family_problems(
                 )
             parents[position] = target
         elif base.split("/", 1)[0].lower() in namespaces:
-            others = [m.repo_id for m in members if m is not member and m.repo_id]
-            near = difflib.get_close_matches(base, others, n=1)
+            near: list[str] = []
+            if hinted < _MAX_HINTS:  # difflib over the family for each: quadratic if unbounded
+                hinted += 1
+                others = [m.repo_id for m in members if m is not member and m.repo_id]
+                near = difflib.get_close_matches(base, others, n=1)
             add(
                 position,
                 "base_model",

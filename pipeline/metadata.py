@@ -143,7 +143,7 @@ class _Checker:
             if "base_model" not in data:
                 self.add("base_model_relation", "set without `base_model`; name the base model")
         if "library_name" in data:
-            self.token("library_name", data["library_name"], "a library name")
+            self.tag_shaped("library_name", data["library_name"], "a library name")
         if "tags" in data:
             self.tags(data["tags"])
 
@@ -195,7 +195,8 @@ class _Checker:
             elif why is not None:
                 self.add(path, f"found {repo_id!r}; {why}")
 
-    def token(self, path: str, value: Any, what: str) -> None:
+    def tag_shaped(self, path: str, value: Any, what: str) -> None:
+        """A tag or library name: one word as the Hub forms them."""
         if not isinstance(value, str) or not is_tag(value):
             self.add(
                 path, f"found {_show(value)}; expected {what} without spaces, commas or quotes"
@@ -206,7 +207,7 @@ class _Checker:
             self.add("tags", f"found {_show(value)}; expected a list of tags")
             return
         for index, tag in enumerate(value):
-            self.token(f"tags[{index}]", tag, "a tag")
+            self.tag_shaped(f"tags[{index}]", tag, "a tag")
 
     # --- the intended values, as huggingface_hub reads them --------------------------------------
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pipeline.hub import Target
+from pipeline.hub import CommitStatus, Target
 from pipeline.ownership import Decision
 from pipeline.plan import PlanEntry
 from pipeline.publish import ApplyResult
 
-_STATUSES = ("published", "proposed", "already", "stale", "failed")
+_STATUSES: tuple[CommitStatus, ...] = ("published", "proposed", "already", "stale", "failed")
 
 
 def _where(commit_url: str | None, pr_url: str | None, target: Target) -> str:

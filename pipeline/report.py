@@ -21,7 +21,8 @@ from rich.text import Text
 
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
 from pipeline.ownership import STATES, State
-from pipeline.plan import Plan, PlanEntry, commit_to_json, dumps_json
+from pipeline.plan import Plan, PlanEntry
+from pipeline.planfile import commit_to_json, dumps_json
 from pipeline.records import CommitRecord
 
 REPORT_SCHEMA_VERSION = 2

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
+from pipeline.history import card_histories
 from pipeline.manifest import load_manifest
 from pipeline.options import HistoryOptions, RestoreOptions
 from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, unified
@@ -26,37 +27,28 @@ def history_command(options: HistoryOptions, console: Console) -> int:
         repos = [v.repo_id for v in select(manifest, options.selection)]
     limit = options.limit
     with open_target(options.hub, read_only=True) as hub:
-        for repo_id in repos:
-            live = hub.read_card(repo_id)
-            console.print(repo_id, markup=False, style="bold")
-            if not live.exists:
-                console.print("  the repo does not exist", markup=False)
-                continue
-            commits = hub.list_commits(repo_id)
-            window = commits[: limit + 1]
-            blobs = [hub.readme_blob_id(repo_id, c.commit_id) for c in window]
-            shown = 0
-            for index, commit in enumerate(commits[:limit]):
-                before = blobs[index + 1] if index + 1 < len(blobs) else None
-                if blobs[index] == before:
-                    continue  # this commit did not change README.md
-                shown += 1
-                fingerprint = fingerprint_of(commit)
-                mark = f"nb-release {fingerprint}" if fingerprint else "not nb-release"
-                authors = ", ".join(commit.authors) or "?"
-                console.print(
-                    f"  {commit.commit_id[:12]}  {commit.created_at}  {authors}  "
-                    f"{commit.title}  [{mark}]",
-                    markup=False,
-                    highlight=False,
-                )
-            if not shown:
-                console.print(f"  no commit changed README.md in the last {limit}")
-            if len(commits) > limit:
-                console.print(
-                    f"  ({len(commits) - limit} older commit(s) not examined; see --limit)",
-                    markup=False,
-                )
+        histories = card_histories(hub, repos, limit)
+    for history in histories:
+        console.print(history.repo_id, markup=False, style="bold")
+        if not history.exists:
+            console.print("  the repo does not exist", markup=False)
+            continue
+        for commit in history.commits:
+            fingerprint = fingerprint_of(commit)
+            mark = f"nb-release {fingerprint}" if fingerprint else "not nb-release"
+            authors = ", ".join(commit.authors) or "?"
+            console.print(
+                f"  {commit.commit_id[:12]}  {commit.created_at}  {authors}  "
+                f"{commit.title}  [{mark}]",
+                markup=False,
+                highlight=False,
+            )
+        if not history.commits:
+            console.print(f"  no commit changed README.md in the last {limit}", markup=False)
+        if history.older:
+            console.print(
+                f"  ({history.older} older commit(s) not examined; see --limit)", markup=False
+            )
     return EXIT_OK
 
 

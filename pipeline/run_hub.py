@@ -38,8 +38,10 @@ from pipeline.options import (
 )
 from pipeline.outcome import apply_lines, left_lines
 from pipeline.ownership import Decision, Policies
-from pipeline.plan import Plan, PlanEntry, read_plan, write_plan
-from pipeline.publish import apply_decided, build_plan, check_integrity, check_plan, decide_all
+from pipeline.plan import Plan, PlanEntry
+from pipeline.planfile import read_plan, write_plan
+from pipeline.planning import build_plan
+from pipeline.publish import apply_decided, check_integrity, check_plan, decide_all
 from pipeline.report import ownership_lines, render_json, render_markdown, render_text
 from pipeline.selection import Selection
 from pipeline.sources import Sources

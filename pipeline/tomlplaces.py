@@ -9,6 +9,7 @@ a string shifted every later location). Lines are split on "\\n" only, as tomlli
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -105,9 +106,33 @@ def lex(text: str) -> list[Line]:
     return lines
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def format_key(key: str) -> str:
+    """One key of a key path as TOML writes it: bare, or quoted with every control character
+    escaped, so a hostile key cannot put a line break or a terminal escape into a message."""
+    if _BARE_KEY.fullmatch(key):
+        return key
+    out = []
+    for char in key:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char < " " or "\x7f" <= char <= "\x9f" or char in "\u2028\u2029":
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
 def _unquote(key: str) -> str:
     key = key.strip()
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+        if key[0] == '"':
+            try:  # a basic string key may hold escapes (\n, \u0041): tomllib decodes them
+                return str(tomllib.loads(f"k = {key}")["k"])
+            except tomllib.TOMLDecodeError:
+                pass
         return key[1:-1]
     return key
 
@@ -137,7 +162,7 @@ class Locator:
                 continue
             header = _HEADER.match(line.text)
             if header and not _KEY.match(line.text):
-                parts = _split_dotted(header.group(2))
+                parts = [format_key(p) for p in _split_dotted(header.group(2))]
                 if header.group(1) == "[[":
                     table = ".".join(parts)
                     index = counts.get(table, 0)
@@ -152,7 +177,7 @@ class Locator:
                 continue
             key = _KEY.match(line.text)
             if key:
-                names = _split_dotted(key.group(1))
+                names = [format_key(n) for n in _split_dotted(key.group(1))]
                 path = ".".join([prefix, *names]) if prefix else ".".join(names)
                 self.places.setdefault(path, (line.number, indent))
                 line_parts = prefix_parts + len(names)
@@ -198,5 +223,5 @@ def key_path(loc: Sequence[int | str]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{format_key(part)}" if out else format_key(part)
     return out

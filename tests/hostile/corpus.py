@@ -314,6 +314,15 @@ def _field_cases() -> list[HostileCase]:
     return cases
 
 
+def _variants(count: int, base_model: str) -> str:
+    """`count` more sft variants v0, v1, ... with the given base model."""
+    return "".join(
+        f'\n[[models]]\nname = "v{i}"\nkind = "sft"\nllama_version = "3.1"\nsize = "8B"\n'
+        f'base_model = "{base_model}"\n'
+        for i in range(count)
+    )
+
+
 # --- the family, the file and the TOML ---------------------------------------------------------
 
 
@@ -494,6 +503,50 @@ def _structure_cases() -> list[HostileCase]:
             _replace(BASE, 'author = "Per Egil Kummervold"', 'author = "Per \\q"'),
             "TOML syntax error",
             "author = ",
+        ),
+        HostileCase(
+            "family-too-many-variants",
+            BASE + _variants(498, "meta-llama/Llama-3.1-8B"),
+            "it may have at most 500",
+            _at("models[500]"),
+        ),
+        HostileCase(
+            # 300 mistakes: checked in linear time, and the message lists the first 100.
+            "family-300-missing-bases",
+            BASE + _variants(300, "NbAiLab/missing"),
+            "... and 200 more",
+            _at("models[3].base_model"),
+        ),
+        _on_line(
+            # A key is printed in its TOML form, escaped: no terminal escape, no line break.
+            "key-terminal-escape",
+            _replace(
+                BASE, "[defaults.licenses]", '"\\u001b[2J\\nerror: fake" = 1\n\n[defaults.licenses]'
+            ),
+            'defaults."\\u001B[2J\\u000Aerror: fake": unknown key',
+            '"\\u001b[2J',
+        ),
+        _on_line(
+            "kind-table-unknown",
+            _replace(
+                BASE, "[defaults.licenses]", '[kinds."ch\\nat"]\nx = 1\n\n[defaults.licenses]'
+            ),
+            "expected a kind: one of base",
+            "[kinds.",
+        ),
+        _on_line(
+            "link-name-escape",
+            _replace(
+                BASE, "collection = ", '"a\\u001b]0;x\\u0007" = "https://x.org"\ncollection = '
+            ),
+            "expected a link name",
+            '"a\\u001b]0',
+        ),
+        _on_line(
+            "license-version-key-newline",
+            _replace(BASE, '"3.1" = "llama3.1"', '"3.1" = "llama3.1"\n"3\\n1" = "llama3.1"'),
+            "expected a Llama version string",
+            '"3\\n1"',
         ),
         HostileCase(
             "toml-no-models",

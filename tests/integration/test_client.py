@@ -15,8 +15,10 @@ import pytest
 from pipeline.hub import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig
 from pipeline.localhub.quotas import Quota
-from pipeline.publish import ApplyResult, Sources, apply_plan, build_plan
+from pipeline.planning import build_plan
+from pipeline.publish import ApplyResult, apply_plan
 from pipeline.render import Selection
+from pipeline.sources import Sources
 from tests.integration.conftest import REPOS, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
