@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release sync history diff render validate test lint typecheck pytest clean reliability bench
+.PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest clean \
+	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtual environment $(VENV)/"; $(PYTHON) -m venv $(VENV); }
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 	@echo "==> installed"
 
 release: $(STAMP)
-	@$(BIN)/nb-release release --yes $(HUBFLAG)
+	@$(BIN)/nb-release release --yes --summary $(HUBFLAG)
 
 # The nightly run: exit 4 when drift or adoption was found and left as the policy says.
 sync: $(STAMP)
@@ -27,6 +28,33 @@ sync: $(STAMP)
 
 history: $(STAMP)
 	@$(BIN)/nb-release history $(HUBFLAG) $(REPOS)
+
+# --- the GitHub workflows' steps (.github/workflows/); reports land in $(REPORTS)/ -------------
+REPORTS ?= reports
+
+# plan.yml: the Markdown for the PR comment (cut to fit), the full reports; 0 or 2 is success.
+ci-plan: $(STAMP)
+	@mkdir -p $(REPORTS)
+	@status=0; $(BIN)/nb-release plan $(HUBFLAG) --format markdown \
+		--report-md $(REPORTS)/plan-full.md --report-json $(REPORTS)/plan.json \
+		> $(REPORTS)/plan.md || status=$$?; \
+	[ $$status -eq 0 ] || [ $$status -eq 2 ]
+
+# release.yml: release --yes with the reports (exit 4 when drift was left: the job says so).
+ci-release: $(STAMP)
+	@mkdir -p $(REPORTS)
+	@$(BIN)/nb-release release --yes $(HUBFLAG) --summary \
+		--report-md $(REPORTS)/release.md --report-json $(REPORTS)/release.json
+
+# nightly-sync.yml: sync (DRY_RUN=true: --dry-run); the exit status is kept in sync.status for
+# the drift-issue step, since make reports every failure as its own status 2. 0, 2 (dry run: to
+# publish) and 4 (drift left as the policy says) pass; 1 and 3 fail the job.
+ci-sync: $(STAMP)
+	@mkdir -p $(REPORTS)
+	@status=0; $(BIN)/nb-release sync $(HUBFLAG) $(if $(filter true,$(DRY_RUN)),--dry-run,) \
+		--report-md $(REPORTS)/sync.md --report-json $(REPORTS)/sync.json || status=$$?; \
+	echo $$status > $(REPORTS)/sync.status; \
+	[ $$status -eq 0 ] || [ $$status -eq 2 ] || [ $$status -eq 4 ]
 
 # Keeps plan's exit status: 0 nothing to publish, 2 changes pending, 1 error. (make itself reports
 # any non-zero status as its own status 2; call `.venv/bin/nb-release plan` to tell 1 from 2.)
@@ -46,6 +74,13 @@ lint: $(STAMP)
 	@echo "==> codespell (the cards' prose)"
 	@$(BIN)/codespell cards tests/golden
 
+# zizmor offline (no GitHub API), strictest persona, so CI needs no network beyond PyPI;
+# actionlint checks the run: scripts with shellcheck when it is on PATH (.ci/run installs it).
+lint-workflows: $(STAMP)
+	@echo "==> zizmor, actionlint (.github/workflows)"
+	@$(BIN)/zizmor --offline --persona auditor --quiet .github/workflows
+	@$(BIN)/actionlint .github/workflows/*.yml
+
 typecheck: $(STAMP)
 	@echo "==> mypy --strict"
 	@$(BIN)/mypy pipeline
@@ -54,7 +89,7 @@ pytest: $(STAMP)
 	@echo "==> pytest"
 	@$(BIN)/python -m pytest -n 2 -q
 
-test: lint typecheck pytest
+test: lint lint-workflows typecheck pytest
 
 # Minutes long, outside `make test` (which runs their quick modes); figures in bench/results/.
 reliability: $(STAMP)

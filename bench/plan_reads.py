@@ -15,8 +15,9 @@ from pathlib import Path
 
 from pipeline.hub import DEFAULT_CONCURRENCY, Hub, Target
 from pipeline.localhub import FaultConfig, LocalHub
-from pipeline.publish import Sources, build_plan
+from pipeline.planning import build_plan
 from pipeline.render import Selection
+from pipeline.sources import Sources
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -79,6 +79,9 @@ def diff_card(rendered: RenderedCard, live: LiveCard) -> CardDiff:
         action = "unchanged"
     else:
         action = "update"
+    if action == "unchanged":
+        # Byte-identical: nothing to parse or diff (most repos of a warm plan).
+        return CardDiff(rendered.repo_id, action, (), False, None, "", 0, 0)
 
     # frontmatter.split returns the body as a suffix of the card, so the head is what precedes it.
     new_yaml, new_body = frontmatter.split(new)
@@ -87,18 +90,17 @@ def diff_card(rendered: RenderedCard, live: LiveCard) -> CardDiff:
     changes: tuple[MetadataChange, ...] = ()
     live_error: str | None = None
     reformat_only = False
-    if action != "unchanged":
-        try:
-            old_data = _load(old_yaml, f"{live.repo_id}/{README} (live)")
-        except CardError as exc:
-            # A hand-edited live card may be broken; the plan still replaces it, so name it.
-            reason = exc.problems[0].message if exc.problems else exc.message
-            live_error = f"the live front matter cannot be read: {reason}"
-        else:
-            changes = tuple(_compare(old_data, new_data, ""))
-            head_old = old[: len(old) - len(old_body)]
-            head_new = new[: len(new) - len(new_body)]
-            reformat_only = not changes and head_old != head_new
+    try:
+        old_data = _load(old_yaml, f"{live.repo_id}/{README} (live)")
+    except CardError as exc:
+        # A hand-edited live card may be broken; the plan still replaces it, so name it.
+        reason = exc.problems[0].message if exc.problems else exc.message
+        live_error = f"the live front matter cannot be read: {reason}"
+    else:
+        changes = tuple(_compare(old_data, new_data, ""))
+        head_old = old[: len(old) - len(old_body)]
+        head_new = new[: len(new) - len(new_body)]
+        reformat_only = not changes and head_old != head_new
 
     added, removed = _count_lines(old, new)
     return CardDiff(

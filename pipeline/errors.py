@@ -53,12 +53,18 @@ class PipelineError(Exception):
 class ProblemsError(PipelineError):
     """Many located problems reported together (a bad manifest, bad templates, bad cards)."""
 
+    # A message lists this many problems at most: a generated file with thousands of mistakes
+    # must not print megabytes; the first ones are the ones to fix first anyway.
+    SHOWN = 100
+
     def __init__(self, title: str, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
         count = len(problems)
         noun = "problem" if count == 1 else "problems"
-        body = "\n".join(f"  {p.format()}" for p in problems)
-        super().__init__(f"{title} ({count} {noun}):\n{body}")
+        lines = [f"  {p.format()}" for p in problems[: self.SHOWN]]
+        if count > self.SHOWN:
+            lines.append(f"  ... and {count - self.SHOWN} more")
+        super().__init__(f"{title} ({count} {noun}):\n" + "\n".join(lines))
 
 
 class ManifestError(ProblemsError):

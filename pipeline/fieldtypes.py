@@ -96,8 +96,10 @@ def _repo_part(value: object) -> str:
 
 def _language(value: object) -> str:
     if not isinstance(value, str) or not hubrules.is_language_code(value):
+        near = hubrules.suggest_language_code(value) if isinstance(value, str) else None
+        hint = f" (did you mean {near!r}?)" if near else ""
         raise ValueError(
-            f"expected an ISO 639 language code such as 'nb' or 'nob', got {shown(value)}"
+            f"expected an ISO 639 language code such as 'nb' or 'nob', got {shown(value)}{hint}"
         )
     return value
 
@@ -135,6 +137,19 @@ def _url(value: object) -> str:
         raise ValueError(f"expected a URL of at most {URL_MAX} characters, got {len(value)}")
     if not _URL_FORM.fullmatch(value):
         raise ValueError(f"expected an http(s) URL, got {shown(value)}")
+    return value
+
+
+_LINK_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _link_name(value: object) -> str:
+    # Templates read a link as `links.<name>`: a name must be a plain identifier.
+    if not isinstance(value, str) or not _LINK_NAME.fullmatch(value):
+        raise ValueError(
+            "expected a link name of letters, digits and '_' (templates use it as "
+            f"links.<name>), got {shown(value)}"
+        )
     return value
 
 
@@ -225,6 +240,7 @@ License = Annotated[str, BeforeValidator(_license)]
 PipelineTag = Annotated[str, BeforeValidator(_pipeline_tag)]
 Tag = Annotated[str, BeforeValidator(_tag)]
 Url = Annotated[str, BeforeValidator(_url)]
+LinkName = Annotated[str, BeforeValidator(_link_name)]
 Size = Annotated[str, BeforeValidator(_size)]
 Text = Annotated[str, BeforeValidator(_text)]
 GgufFile = Annotated[str, BeforeValidator(_gguf_file)]

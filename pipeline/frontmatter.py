@@ -25,12 +25,15 @@ The canonical layout (what `dump` and `canonicalize` produce):
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
+import functools
 import io
 import math
 import re
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import yaml as pyyaml
@@ -61,8 +64,8 @@ EMPTY_YAML = "{}\n"  # what huggingface_hub writes for no metadata; `---\n---\n`
 _STR_TAG = "tag:yaml.org,2002:str"
 _PYYAML_RESOLVER = pyyaml.resolver.Resolver()
 _RUAMEL_RESOLVER = VersionedResolver(version=(1, 2))
-# libyaml's scanner where it is installed (the same tokens, in C), else PyYAML's own.
-_SCANNER = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+# libyaml's C loader where it is installed (the same tokens and data, in C), else PyYAML's own.
+_SAFE_LOADER_11: type[pyyaml.SafeLoader] = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 
 # Characters YAML 1.1 treats as line breaks or that PyYAML refuses raw; written escaped.
 _UNSAFE_RAW = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
@@ -94,13 +97,34 @@ def load(yaml_text: str, *, card: str = "<front matter>", line_offset: int = 0) 
     """The YAML 1.2 data of `yaml_text` as plain Python: dict, list, str, int, float, bool, None.
 
     A YAML error raises CardError naming `card` and the line (`line_offset` lines precede the YAML).
+    A text read before (a rendered card's canonical front matter is read while it is rendered)
+    is not parsed again; each caller gets its own copy.
     """
+    known = _READ12.get(yaml_text, _UNREAD)
+    if known is not _UNREAD:
+        return copy.deepcopy(known)
     refuse_anchors(yaml_text, card, line_offset)
     try:
-        return _safe12().load(yaml_text)
+        data = _safe12().load(yaml_text)
     except YAMLError as exc:
         problem = _yaml_problem(exc, card, line_offset)
         raise CardError(f"the front matter of {card} is not valid YAML", [problem]) from exc
+    _remember12(yaml_text, data)
+    return copy.deepcopy(data)
+
+
+# YAML 1.2 readings of front matter texts, newest last, shared by `load` and the canonical
+# reading; bounded so that a long run does not keep every card it ever read.
+_READ12: dict[str, Any] = {}
+_READ12_MAX = 8192
+_UNREAD = object()
+
+
+def _remember12(yaml_text: str, data: Any) -> None:
+    _READ12[yaml_text] = data
+    if len(_READ12) > _READ12_MAX:
+        with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread
+            del _READ12[next(iter(_READ12))]
 
 
 def dump(data: Mapping[Any, Any] | None) -> str:
@@ -128,35 +152,258 @@ def canonicalize(text: str, card: str) -> str:
 
     Canonicalising a canonical card returns it unchanged.
     """
+    return canonical_reading(text, card)[0]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A card's front matter read once in each dialect. Shared between cards: never mutate it.
+
+    `data12` is the YAML 1.2 reading (ruamel.yaml; what the card says, as the Hub reads it);
+    `data11` the YAML 1.1 reading (PyYAML, as huggingface_hub's ModelCard reads it) or None with
+    `error11` saying why PyYAML cannot read it. Key lines are only worked out when asked for,
+    that is when a problem is reported.
+    """
+
+    yaml_text: str
+    line_offset: int  # card lines before the YAML (1 for the opening `---`)
+    data12: Any
+    data11: Any
+    error11: str | None = None
+
+    def lines(self) -> dict[str, int]:
+        """Key path -> card line."""
+        return {path: line + self.line_offset for path, line in _lines(self.yaml_text).items()}
+
+
+def canonical_reading(text: str, card: str) -> tuple[str, Reading | None]:
+    """The canonical card and its front matter's readings (None when it has no front matter).
+
+    The same front matter text (cards of one template often share it) is read only once; a
+    CardError is raised, as by `canonicalize`, if the YAML is broken or the dialects disagree.
+    """
     text = normalize_newlines(text)
     match = FRONT_MATTER.search(text)
     if match is None:
-        return _one_newline(text)
-    yaml_text = match.group(2)
+        return _one_newline(text), None
     lines_before = text.count("\n", 0, match.start(2))
-    refuse_anchors(yaml_text, card, lines_before)
-    try:
-        data = _round_trip().load(yaml_text)
-    except YAMLError as exc:
+    canonical = _canonical_front_matter(match.group(2))
+    if isinstance(canonical, _Refusal):
         raise CardError(
-            f"the front matter of {card} is not valid YAML",
-            [_yaml_problem(exc, card, lines_before)],
-        ) from exc
-    if data is not None and not isinstance(data, Mapping):
-        problem = Problem(
-            file=card,
-            line=lines_before + 1,
-            message=f"the front matter must be a mapping of keys, not {type(data).__name__}",
-            hint="write `key: value` lines between the `---` lines",
+            canonical.title.format(card=card),
+            [canonical.problem(card, lines_before)],
         )
-        raise CardError(f"the front matter of {card} is not a mapping", [problem])
-    result = _one_newline(join(dump(data), text[match.end() :]))
-    problems = agreement_problems(split(result)[0] or "", card)
-    if problems:
+    if canonical.disagreements:
+        lines = _lines(canonical.reading.yaml_text)
+        problems = [
+            Problem(
+                file=card,
+                line=None if lines.get(path) is None else lines[path] + 1,
+                key_path=path or "(document)",
+                message=message,
+                hint=hint,
+            )
+            for path, message, hint in canonical.disagreements
+        ]
         raise CardError(
             f"the front matter of {card} reads differently in YAML 1.1 and 1.2", problems
         )
-    return result
+    result = _one_newline(join(canonical.text, text[match.end() :]))
+    return result, canonical.reading
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Why a front matter text cannot be canonicalised, without the card's name and place."""
+
+    title: str  # with {card}
+    message: str
+    line: int | None  # 1-based in the YAML text
+    column: int | None
+    hint: str
+    in_canonical: bool = False  # the line is in the canonical text, which starts on card line 2
+
+    def problem(self, card: str, line_offset: int) -> Problem:
+        offset = 1 if self.in_canonical else line_offset
+        return Problem(
+            file=card,
+            line=None if self.line is None else self.line + offset,
+            column=self.column,
+            message=self.message,
+            hint=self.hint,
+        )
+
+
+@dataclass(frozen=True)
+class _Canonical:
+    text: str  # the canonical YAML, as `dump` wrote it
+    reading: Reading  # of the canonical YAML text
+    disagreements: tuple[tuple[str, str, str], ...]  # (key path, message, hint)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
+    """Canonicalise one front matter text and read the result once per dialect (memoised)."""
+    fast = _simple_canonical(yaml_text)
+    if fast is not None:
+        return fast
+    try:
+        refuse_anchors(yaml_text, "", 0)
+    except CardError as exc:
+        first = exc.problems[0]
+        return _Refusal(
+            "the front matter of {card} uses YAML anchors or aliases",
+            first.message,
+            first.line,
+            first.column,
+            first.hint or "",
+        )
+    try:
+        data = _round_trip().load(yaml_text)
+    except YAMLError as exc:
+        problem = _yaml_problem(exc, "", 0)
+        return _Refusal(
+            "the front matter of {card} is not valid YAML",
+            problem.message,
+            problem.line,
+            problem.column,
+            problem.hint or "",
+        )
+    if data is not None and not isinstance(data, Mapping):
+        return _Refusal(
+            "the front matter of {card} is not a mapping",
+            f"the front matter must be a mapping of keys, not {type(data).__name__}",
+            1,
+            None,
+            "write `key: value` lines between the `---` lines",
+        )
+    canonical = dump(data)
+    # Read the canonical text back in both dialects: what huggingface_hub and the Hub will read.
+    try:
+        data12 = _safe12().load(canonical)
+    except YAMLError as exc:
+        problem = _yaml_problem(exc, "", 0)
+        return _Refusal(
+            "the front matter of {card} reads differently in YAML 1.1 and 1.2",
+            problem.message,
+            problem.line,
+            problem.column,
+            problem.hint or "",
+            in_canonical=True,
+        )
+    try:
+        data11 = read_yaml11(canonical)
+    except pyyaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return _Refusal(
+            "the front matter of {card} reads differently in YAML 1.1 and 1.2",
+            f"PyYAML (YAML 1.1, as huggingface_hub reads cards) cannot read it: {exc}",
+            None if mark is None else mark.line + 1,
+            None,
+            "quote the value",
+            in_canonical=True,
+        )
+    disagreements = tuple(
+        (path, message, "quote the key" if is_key else "quote the value")
+        for path, message, is_key in _disagreements(data11, data12, "")
+    )
+    # The YAML between the fences once joined, as `split` gives it back: without its last newline.
+    between = canonical[:-1] if canonical.endswith("\n") else canonical
+    _remember12(between, data12)
+    return _Canonical(canonical, Reading(between, 1, data12, data11), disagreements)
+
+
+# The simple front matter every card template writes: top-level `key: value` lines and `key:`
+# lines followed by `- item` lines; each value a plain word (letters, digits, `_ . / + -`) or a
+# double-quoted string without escapes; an optional end-of-line comment. For these the canonical
+# layout is written line by line, as ruamel.yaml would (a property test checks that it is the
+# same text as the full round trip gives); anything else takes the full round trip.
+_WORD = r"\w[\w./+-]*"
+_VALUE = rf'(?:(?P<plain>{_WORD})|"(?P<quoted>[^"\\\x00-\x1f\x7f]*)")'
+_COMMENT = r"(?: +(?P<comment>#[^\n]*\S|#))?"
+_SIMPLE_ENTRY = re.compile(rf"(?P<key>[^\W\d][\w-]*):(?: {_VALUE}{_COMMENT})?")
+_SIMPLE_ITEM = re.compile(rf"- {_VALUE}{_COMMENT}")
+_PLAIN_WORD = re.compile(_WORD)
+
+
+def _simple_canonical(yaml_text: str) -> _Canonical | None:
+    """The canonical form of a simple front matter (see above), or None if it is not simple."""
+    data: dict[str, Any] = {}
+    lines: list[str] = []
+    items: list[Any] | None = None  # the open sequence of the last `key:` line
+    for line in yaml_text.split("\n"):
+        match = _SIMPLE_ITEM.fullmatch(line)
+        if match is not None:
+            if items is None:
+                return None
+            value = _simple_value(match)
+            if value is None:
+                return None
+            items.append(value[0])
+            lines.append(_with_comment(f"- {value[1]}", match))
+            continue
+        match = _SIMPLE_ENTRY.fullmatch(line)
+        if match is None or (items is not None and not items):
+            return None  # not simple, or a `key:` with no items (null)
+        key = match.group("key")
+        if key in data or _needs_quotes(key):
+            return None
+        if match.group("plain") is None and match.group("quoted") is None:
+            items = data[key] = []
+            lines.append(f"{key}:")
+            continue
+        value = _simple_value(match)
+        if value is None:
+            return None
+        items = None
+        data[key] = value[0]
+        lines.append(_with_comment(f"{key}: {value[1]}", match))
+    if not data or (items is not None and not items):
+        return None
+    between = "\n".join(lines)
+    try:
+        if read_yaml11(between) != data:
+            return None
+    except pyyaml.YAMLError:
+        return None
+    _remember12(between, data)
+    return _Canonical(between + "\n", Reading(between, 1, data, copy.deepcopy(data)), ())
+
+
+def _simple_value(match: re.Match[str]) -> tuple[str, str] | None:
+    """(the string, as the canonical layout writes it), or None if it is not simple."""
+    plain, quoted = match.group("plain"), match.group("quoted")
+    text = plain if plain is not None else quoted
+    if text is None or _UNSAFE_RAW.search(text):
+        return None
+    if _needs_quotes(text):
+        # Written plain it is not a string (`true`, `3.1`, `no`): only a quoted one is simple.
+        return (text, f'"{text}"') if quoted is not None else None
+    return (text, text) if _PLAIN_WORD.fullmatch(text) else None
+
+
+def _with_comment(line: str, match: re.Match[str]) -> str:
+    comment = match.group("comment")
+    return f"{line}  {comment}" if comment else line
+
+
+def reading(content: str, card: str) -> Reading | None:
+    """The front matter of `content` as it is (not canonicalised), read once per dialect.
+
+    None if there is no front matter; CardError if YAML 1.2 cannot read it. A YAML 1.1 failure
+    is kept in `error11`.
+    """
+    match = FRONT_MATTER.search(content)
+    if match is None:
+        return None
+    yaml_text = match.group(2)
+    offset = content.count("\n", 0, match.start(2))
+    data12 = load(yaml_text, card=card, line_offset=offset)
+    try:
+        data11, error11 = read_yaml11(yaml_text), None
+    except pyyaml.YAMLError as exc:
+        data11, error11 = None, f"{type(exc).__name__}: {exc}"
+    return Reading(yaml_text, offset, data12, data11, error11)
 
 
 def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> list[Problem]:
@@ -174,7 +421,7 @@ def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> li
     except YAMLError as exc:
         return [_yaml_problem(exc, card, line_offset)]
     try:
-        data11 = pyyaml.safe_load(yaml_text)
+        data11 = read_yaml11(yaml_text)
     except pyyaml.YAMLError as exc:
         line = None
         mark = getattr(exc, "problem_mark", None)
@@ -218,7 +465,7 @@ def refuse_anchors(yaml_text: str, card: str, line_offset: int = 0) -> None:
     with contextlib.suppress(pyyaml.YAMLError):  # a syntax error: the parser reports it next
         found = [
             token
-            for token in pyyaml.scan(yaml_text, Loader=_SCANNER)
+            for token in pyyaml.scan(yaml_text, Loader=_SAFE_LOADER_11)
             if isinstance(token, pyyaml.AnchorToken | pyyaml.AliasToken)
         ]
     if not found:
@@ -257,6 +504,11 @@ def _round_trip() -> YAML:
 
 def _safe12() -> YAML:
     return YAML(typ="safe", pure=True)
+
+
+def read_yaml11(yaml_text: str) -> Any:
+    """PyYAML's `safe_load` reading (YAML 1.1), with libyaml's C loader where it is installed."""
+    return pyyaml.load(yaml_text, Loader=_SAFE_LOADER_11)  # a safe loader
 
 
 def _canonical(node: Any) -> Any:

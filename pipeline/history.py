@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from pipeline import ownership
 from pipeline.diff import CardDiff
 from pipeline.hub import Hub
 from pipeline.ownership import Ownership
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.records import CommitRecord, LiveCard, RenderedCard
 
 
 def read_ownership(
@@ -43,7 +44,8 @@ def read_ownership(
 
 def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
     assert live.content is not None  # needs_history: the live card exists and differs
-    commits = hub.list_commits(card.repo_id)
+    # At the head the card was read at: the same commits, and cacheable (a sha is immutable).
+    commits = hub.list_commits(card.repo_id, live.head_sha or "main")
     index = ownership.last_release(commits)
     published_content: str | None = None
     if index is not None:
@@ -66,3 +68,39 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
         drift = ownership.only_card_commits(found.drift, touched)
         found = Ownership(found.state, found.published, drift, drift.commits)
     return card.repo_id, found
+
+
+# --- `nb-release history` ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardHistory:
+    """The commits among a repo's newest `limit` that changed README.md, newest first."""
+
+    repo_id: str
+    exists: bool
+    commits: tuple[CommitRecord, ...]
+    older: int  # commits past the window, not examined
+
+
+def card_history(hub: Hub, repo_id: str, limit: int) -> CardHistory:
+    """One listing of the commits, then one top-folder listing per commit in the window (and one
+    past it) to tell which commits changed README.md."""
+    if not hub.read_card(repo_id).exists:
+        return CardHistory(repo_id, False, (), 0)
+    commits = hub.list_commits(repo_id)
+    window = commits[: limit + 1]
+    blobs = [hub.readme_blob_id(repo_id, c.commit_id) for c in window]
+    changed = tuple(
+        commit
+        for index, commit in enumerate(commits[:limit])
+        if blobs[index] != (blobs[index + 1] if index + 1 < len(blobs) else None)
+    )
+    return CardHistory(repo_id, True, changed, max(0, len(commits) - limit))
+
+
+def card_histories(hub: Hub, repo_ids: Sequence[str], limit: int) -> list[CardHistory]:
+    """card_history for each repo, concurrently (bounded), in the order given."""
+    workers = min(hub.concurrency, max(1, len(repo_ids)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda repo_id: card_history(hub, repo_id, limit), repo_ids))

@@ -10,14 +10,20 @@ Every message that leaves this module has the token redacted.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import re
+import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeAlias, TypeVar
+from urllib.parse import urlsplit
 
 # huggingface_hub reads its settings when first imported. With telemetry on it also fetches an
 # "agent harness" registry from its default endpoint (huggingface.co) whatever endpoint a call
@@ -32,6 +38,7 @@ from huggingface_hub import (
     get_token,
     hf_hub_url,
 )
+from huggingface_hub import constants as hf_constants
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
@@ -42,14 +49,30 @@ from huggingface_hub.errors import (
 # Public functions of huggingface_hub.utils, which exports them lazily (invisible to mypy).
 from huggingface_hub.utils import logging as hf_logging
 from huggingface_hub.utils._headers import build_hf_headers
-from huggingface_hub.utils._http import hf_raise_for_status, http_backoff
+from huggingface_hub.utils._http import (
+    get_session,
+    hf_raise_for_status,
+    hf_request_event_hook,
+    set_client_factory,
+)
 
+from pipeline.cache import Cache
+from pipeline.defaults import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # re-exported
 from pipeline.errors import AuthError, HubError
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
+from pipeline.retry import (
+    DEFAULT_MAX_WAIT,
+    RateLimited,
+    RetryPolicy,
+    after_response,
+    before_request,
+)
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
+_T = TypeVar("_T")
+_SHA = re.compile(r"[0-9a-f]{40}")
 _TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9_]{8,}")
 
 
@@ -80,8 +103,19 @@ class Target:
         return self.local_root is not None
 
     @property
+    def cache_key(self) -> str:
+        """The Hub's identity for the cache: the URL, or the embedded Hub's store (its URL
+        changes from run to run)."""
+        return f"local:{self.local_root.resolve()}" if self.local_root else self.url
+
+    @property
     def display(self) -> str:
         return f"the local Hub in {self.local_root}/" if self.local_root else self.url
+
+
+# What one publish did: landed on main, opened or updated a pull request, found the card already
+# there (another run wrote it), refused because the head moved (stale), or failed.
+CommitStatus: TypeAlias = Literal["published", "proposed", "already", "stale", "failed"]
 
 
 @dataclass(frozen=True)
@@ -89,31 +123,83 @@ class CommitResult:
     """What one publish did: the outcome and, when something landed, its commit URL."""
 
     repo_id: str
-    status: str  # "published" | "proposed" | "already" | "stale" | "failed"
+    status: CommitStatus
     commit_url: str | None = None
     pr_url: str | None = None
     message: str | None = None
 
 
+class QuotaError(HubError):
+    """The Hub's quota for a kind of request will not reset within --max-wait."""
+
+    def __init__(self, message: str, resume_at: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.resume_at = resume_at  # wall-clock time (epoch seconds)
+
+
+def _pace(request: httpx2.Request) -> None:
+    before_request(request.url.path)
+
+
+def _observe(response: httpx2.Response) -> None:
+    after_response(response.request.url.path, response.headers)
+
+
+_SESSION_TIMEOUT: list[float | None] = []
+
+
+def _install_session(timeout: float | None) -> None:
+    """The client's shared HTTP session, with our timeout and a hook that paces from RateLimit."""
+    if [timeout] == _SESSION_TIMEOUT:
+        return
+    _SESSION_TIMEOUT[:] = [timeout]
+
+    def factory() -> httpx2.Client:
+        return httpx2.Client(
+            event_hooks={"request": [hf_request_event_hook, _pace], "response": [_observe]},
+            follow_redirects=True,
+            timeout=timeout,
+        )
+
+    set_client_factory(factory)
+
+
 class Hub:
-    """One command's connection to a Hub."""
+    """One command's connection to a Hub; every request goes through one RetryPolicy."""
 
     def __init__(
-        self, target: Target, concurrency: int = DEFAULT_CONCURRENCY, fresh: bool = False
+        self,
+        target: Target,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        fresh: bool = False,
+        *,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        policy: RetryPolicy | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.target = target
+        # Where a landed commit's README is recorded, so the next plan needs no read of it.
+        self.cache = cache
         # The embedded local Hub was created by this run: it has no repos yet.
         self.fresh = fresh
         self.concurrency = max(1, concurrency)
+        self.policy = policy or RetryPolicy(
+            max_wait=max_wait, network_errors=(httpx2.TransportError,)
+        )
+        _install_session(timeout)
         self.api = HfApi(endpoint=target.url, token=target.token or False)
         # The client logs each retry on stderr; nb-release reports outcomes itself.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
         self._user: str | None = None
+        self._user_lock = threading.Lock()
 
     # --- errors -------------------------------------------------------------------------------
 
     def _error(self, exc: BaseException, doing: str) -> HubError:
         """A HubError for a client exception, with the token redacted."""
+        if isinstance(exc, RateLimited):
+            return self._quota(exc, doing)
         text = redact(
             str(exc).strip().splitlines()[0] if str(exc).strip() else "", self.target.token
         )
@@ -132,15 +218,48 @@ class Hub:
         kind = f"HTTP {status}" if status else type(exc).__name__
         return HubError(f"{doing}: {kind}: {text}")
 
+    def _quota(self, exc: RateLimited, doing: str) -> QuotaError:
+        when = datetime.fromtimestamp(exc.resume_at, UTC).strftime("%H:%M:%S UTC")
+        return QuotaError(
+            f"{doing}: the Hub's rate limit for {exc.bucket} requests resets in "
+            f"{exc.wait_s:.0f} s (at {when}), longer than --max-wait",
+            resume_at=exc.resume_at,
+            hint=f"run the command again after {when}, or raise --max-wait",
+        )
+
+    def _call(self, fn: Callable[[], _T], doing: str, kind: str = "api") -> _T:
+        """One request under the retry policy; its failure as a HubError."""
+        try:
+            return self.policy.call(fn, kind=kind)
+        except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
+            raise self._error(exc, doing) from None
+
     # --- reads --------------------------------------------------------------------------------
 
     def read_card(self, repo_id: str, revision: str = "main") -> LiveCard:
-        """README.md and the head commit of one repo, read fresh (no cache)."""
+        """README.md and the head commit of one repo at a branch, read fresh; at a commit sha,
+        from the cache when it has it (what a commit holds never changes)."""
+        pinned = self.cache is not None and _SHA.fullmatch(revision) is not None
+        if pinned and self.cache is not None:
+            found, content = self.cache.readme(self.target.cache_key, repo_id, revision)
+            if found:
+                return LiveCard(repo_id=repo_id, exists=True, head_sha=revision, content=content)
+        card = self._read_card(repo_id, revision)
+        if pinned and self.cache is not None and card.exists and card.head_sha == revision:
+            self.cache.put_readme(self.target.cache_key, repo_id, revision, card.content)
+        return card
+
+    def _read_card(self, repo_id: str, revision: str) -> LiveCard:
         url = hf_hub_url(repo_id, README, revision=revision, endpoint=self.target.url)
         headers = build_hf_headers(token=self.target.token or False)
-        try:
-            response = http_backoff("GET", url, headers=headers, max_retries=4, max_wait_time=4)
+
+        def get() -> httpx2.Response:
+            response = get_session().get(url, headers=headers)
             hf_raise_for_status(response)
+            return response
+
+        try:
+            response = self.policy.call(get, kind="resolve")
         except RepositoryNotFoundError:
             return LiveCard(repo_id=repo_id, exists=False, head_sha=None, content=None)
         except RevisionNotFoundError:
@@ -149,7 +268,7 @@ class Hub:
         except EntryNotFoundError as exc:
             head = _header(exc, "X-Repo-Commit") or self._head_sha(repo_id, revision)
             return LiveCard(repo_id=repo_id, exists=True, head_sha=head, content=None)
-        except (HfHubHTTPError, httpx2.HTTPError) as exc:
+        except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
             raise self._error(exc, f"reading {repo_id}") from None
         head = response.headers.get("X-Repo-Commit")
         return LiveCard(
@@ -160,10 +279,10 @@ class Hub:
         )
 
     def _head_sha(self, repo_id: str, revision: str) -> str | None:
-        try:
-            info = self.api.repo_info(repo_id, revision=revision)
-        except (HfHubHTTPError, httpx2.HTTPError) as exc:
-            raise self._error(exc, f"reading the head of {repo_id}") from None
+        info = self._call(
+            lambda: self.api.repo_info(repo_id, revision=revision),
+            f"reading the head of {repo_id}",
+        )
         return info.sha
 
     def read_cards(
@@ -181,11 +300,24 @@ class Hub:
             return list(pool.map(one, repo_ids))
 
     def list_commits(self, repo_id: str, revision: str = "main") -> list[CommitRecord]:
-        """Every commit of `revision`, newest first (the Hub pages them; the client follows)."""
-        try:
-            commits = self.api.list_repo_commits(repo_id, revision=revision)
-        except (HfHubHTTPError, httpx2.HTTPError) as exc:
-            raise self._error(exc, f"listing the commits of {repo_id}") from None
+        """Every commit of `revision`, newest first (the Hub pages them; the client follows).
+
+        The history below a commit sha never changes: with the cache, it is read once."""
+        pinned = self.cache is not None and _SHA.fullmatch(revision) is not None
+        if pinned and self.cache is not None:
+            cached = self.cache.history(self.target.cache_key, repo_id, revision)
+            if cached is not None:
+                return cached
+        records = self._list_commits(repo_id, revision)
+        if pinned and self.cache is not None:
+            self.cache.put_history(self.target.cache_key, repo_id, revision, records)
+        return records
+
+    def _list_commits(self, repo_id: str, revision: str) -> list[CommitRecord]:
+        commits = self._call(
+            lambda: list(self.api.list_repo_commits(repo_id, revision=revision)),
+            f"listing the commits of {repo_id}",
+        )
         return [
             CommitRecord(
                 commit_id=c.commit_id,
@@ -200,47 +332,61 @@ class Hub:
     def readme_blob_id(self, repo_id: str, revision: str) -> str | None:
         """The blob id of README.md at `revision` (None without one): tells which commits touched
         the card without downloading it. One listing of the repo's top folder."""
-        try:
-            for entry in self.api.list_repo_tree(repo_id, revision=revision):
-                if entry.path == README:
-                    return getattr(entry, "blob_id", None)
-        except (HfHubHTTPError, httpx2.HTTPError) as exc:
-            raise self._error(exc, f"listing the files of {repo_id} at {revision[:12]}") from None
+        entries = self._call(
+            lambda: list(self.api.list_repo_tree(repo_id, revision=revision)),
+            f"listing the files of {repo_id} at {revision[:12]}",
+        )
+        for entry in entries:
+            if entry.path == README:
+                return getattr(entry, "blob_id", None)
         return None
 
+    def list_heads(self, namespace: str) -> dict[str, str]:
+        """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
+        models = self._call(
+            lambda: list(self.api.list_models(author=namespace, expand=["sha"])),
+            f"listing the repos of {namespace}",
+        )
+        return {m.id: m.sha for m in models if m.sha}
+
     def whoami(self) -> str:
-        """The user the token belongs to (raises AuthError without a valid token)."""
-        if self._user is None:
-            if not self.target.token:
-                raise AuthError(
-                    f"no token for {self.target.display}",
-                    hint="set HF_TOKEN, or log in with `hf auth login`",
-                )
-            try:
-                self._user = str(self.api.whoami()["name"])
-            except (HfHubHTTPError, httpx2.HTTPError, KeyError) as exc:
-                raise self._error(exc, "checking the token") from None
-        return self._user
+        """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""
+        with self._user_lock:
+            if self._user is None:
+                if not self.target.token:
+                    raise AuthError(
+                        f"no token for {self.target.display}",
+                        hint="set HF_TOKEN, or log in with `hf auth login`",
+                    )
+                answer = self._call(self.api.whoami, "checking the token")
+                try:
+                    self._user = str(answer["name"])
+                except (KeyError, TypeError):
+                    raise HubError(
+                        "checking the token: the Hub's answer has no user name"
+                    ) from None
+            return self._user
 
     # --- writes -------------------------------------------------------------------------------
 
     def create_repo(self, repo_id: str) -> None:
-        try:
-            self.api.create_repo(repo_id, exist_ok=True)
-        except (HfHubHTTPError, httpx2.HTTPError) as exc:
-            raise self._error(exc, f"creating {repo_id}") from None
+        # exist_ok: a retry after a lost answer finds the repo made by the first attempt.
+        self._call(lambda: self.api.create_repo(repo_id, exist_ok=True), f"creating {repo_id}")
 
     def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None:
         """The number and ref of this user's open pull request with this title, if any."""
         user = self.whoami()
-        try:
-            for pr in self.api.get_repo_discussions(
-                repo_id, author=user, discussion_type="pull_request", discussion_status="open"
-            ):
-                if pr.title == title and pr.is_pull_request:
-                    return pr.num, pr.git_reference or f"refs/pr/{pr.num}"
-        except (HfHubHTTPError, httpx2.HTTPError) as exc:
-            raise self._error(exc, f"listing the pull requests of {repo_id}") from None
+        discussions = self._call(
+            lambda: list(
+                self.api.get_repo_discussions(
+                    repo_id, author=user, discussion_type="pull_request", discussion_status="open"
+                )
+            ),
+            f"listing the pull requests of {repo_id}",
+        )
+        for pr in discussions:
+            if pr.title == title and pr.is_pull_request:
+                return pr.num, pr.git_reference or f"refs/pr/{pr.num}"
         return None
 
     def commit_card(
@@ -254,54 +400,89 @@ class Hub:
         revision: str | None = None,
         create_pr: bool = False,
     ) -> CommitResult:
-        """Commit README.md; a moved head (the Hub's 412) is 'stale', never overwritten."""
+        """Commit README.md, exactly once.
+
+        A moved head (the Hub's 412) is 'stale', never overwritten. A failed attempt whose
+        answer may have been lost is re-checked before the retry: if the card on the Hub is
+        already ours, the commit landed and is not made twice.
+        A commit quota that will not reset within --max-wait raises QuotaError.
+        """
         data = content.encode("utf-8")
-        attempts = 3
-        for attempt in range(1, attempts + 1):
-            try:
-                info = self.api.create_commit(
-                    repo_id,
-                    operations=[CommitOperationAdd(path_in_repo=README, path_or_fileobj=data)],
-                    commit_message=title,
-                    commit_description=description,
-                    parent_commit=parent,
-                    revision=revision,
-                    create_pr=create_pr,
-                )
-            except HfHubHTTPError as exc:
-                status = _status(exc)
-                if status == 412:
-                    # The head moved. If it moved to exactly our content (an earlier attempt
-                    # whose answer was lost), it is published; else someone else wrote: stale.
-                    live = self.read_card(repo_id, revision or "main")
-                    if live.content == content:
-                        return CommitResult(repo_id, "already", message="already up to date")
-                    return CommitResult(
-                        repo_id,
-                        "stale",
-                        message=f"the head of {revision or 'main'} moved since the plan "
-                        f"(now {(live.head_sha or '?')[:12]})",
-                    )
-                if status in (429, 500, 502, 503, 504) and attempt < attempts:
-                    continue
-                return CommitResult(
-                    repo_id, "failed", message=self._error(exc, f"publishing {repo_id}").message
-                )
-            except httpx2.TransportError as exc:
-                if attempt < attempts:
-                    continue
-                return CommitResult(
-                    repo_id, "failed", message=self._error(exc, f"publishing {repo_id}").message
-                )
-            except ValueError as exc:  # the Hub's metadata validation refused the card
-                return CommitResult(repo_id, "failed", message=redact(str(exc), self.target.token))
-            return CommitResult(
+        branch = revision or "main"
+        landed: CommitStatus = "proposed" if create_pr or revision else "published"
+
+        def attempt() -> CommitResult:
+            operation = CommitOperationAdd(path_in_repo=README, path_or_fileobj=data)
+            info = self.api.create_commit(
                 repo_id,
-                "proposed" if create_pr or revision else "published",
-                commit_url=info.commit_url,
-                pr_url=info.pr_url,
+                operations=[operation],
+                commit_message=title,
+                commit_description=description,
+                parent_commit=parent,
+                revision=revision,
+                create_pr=create_pr,
             )
-        raise AssertionError("unreachable")  # pragma: no cover
+            if self.cache is not None and info.oid:
+                # README.md at that commit is exactly these bytes (commits are immutable).
+                self.cache.put_readme(self.target.cache_key, repo_id, info.oid, content)
+            if operation._remote_oid is not None and operation._remote_oid == operation._local_oid:
+                # The client found README.md already holds these bytes and made no commit:
+                # another run (or an earlier apply of this plan) wrote the same card.
+                return CommitResult(repo_id, "already", message="already up to date")
+            return CommitResult(repo_id, landed, commit_url=info.commit_url, pr_url=info.pr_url)
+
+        def recheck() -> CommitResult | None:
+            if create_pr:
+                own = self.find_own_pr(repo_id, title)
+                if own is None:
+                    return None
+                return CommitResult(repo_id, "proposed", message=f"proposed in {own[1]}")
+            live = self.read_card(repo_id, branch)
+            if live.content == content:
+                return CommitResult(
+                    repo_id, landed, message="the Hub's answer was lost; the card there is ours"
+                )
+            if live.head_sha != parent:
+                return self._stale(repo_id, branch, live)
+            return None
+
+        try:
+            return self.policy.call(attempt, kind="commit", recheck=recheck)
+        except RateLimited as exc:
+            raise self._quota(exc, f"publishing {repo_id}") from None
+        except HfHubHTTPError as exc:
+            if _status(exc) == 412:
+                # The head moved. If it moved to exactly our content (another run, or an
+                # earlier attempt), it is up to date; else someone else wrote: stale.
+                try:
+                    live = self.read_card(repo_id, branch)
+                except HubError as error:
+                    return CommitResult(repo_id, "failed", message=error.message)
+                if live.content == content:
+                    return CommitResult(repo_id, "already", message="already up to date")
+                return self._stale(repo_id, branch, live)
+            return CommitResult(
+                repo_id, "failed", message=self._error(exc, f"publishing {repo_id}").message
+            )
+        except httpx2.HTTPError as exc:
+            return CommitResult(
+                repo_id, "failed", message=self._error(exc, f"publishing {repo_id}").message
+            )
+        except QuotaError:
+            raise
+        except HubError as exc:  # a re-check's read failed
+            return CommitResult(repo_id, "failed", message=exc.message)
+        except ValueError as exc:  # the Hub's metadata validation refused the card
+            return CommitResult(repo_id, "failed", message=redact(str(exc), self.target.token))
+
+    @staticmethod
+    def _stale(repo_id: str, branch: str, live: LiveCard) -> CommitResult:
+        return CommitResult(
+            repo_id,
+            "stale",
+            message=f"the head of {branch} moved since the plan "
+            f"(now {(live.head_sha or '?')[:12]})",
+        )
 
 
 def _status(exc: BaseException) -> int | None:
@@ -323,28 +504,100 @@ LOCAL = "local"
 
 
 def resolve_spec(spec: str | None) -> str:
-    """--hub, else NB_RELEASE_HUB, else 'local'."""
-    return spec or os.environ.get("NB_RELEASE_HUB") or LOCAL
+    """--hub, else NB_RELEASE_HUB, else HF_ENDPOINT (as for every huggingface_hub user), else
+    'local'; a URL that carries credentials is refused."""
+    resolved = spec or os.environ.get("NB_RELEASE_HUB") or os.environ.get("HF_ENDPOINT") or LOCAL
+    if resolved != LOCAL:
+        check_hub_url(resolved)
+    return resolved
+
+
+def check_hub_url(url: str) -> None:
+    """Refuse a Hub URL with user info, a query or a fragment: places a token could hide.
+
+    The message never repeats the URL's secret parts: a token belongs in HF_TOKEN or the
+    client's token store, where nb-release never prints it.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError:
+        raise HubError(
+            "--hub is not a valid URL", hint="use --hub local, or --hub https://huggingface.co"
+        ) from None
+    where = [
+        name
+        for name, present in (
+            ("user name or password (user:pass@)", "@" in parts.netloc),
+            ("query (?...)", bool(parts.query) or url.rstrip().endswith("?")),
+            ("fragment (#...)", bool(parts.fragment)),
+        )
+        if present
+    ]
+    if where:
+        host = parts.netloc.rpartition("@")[2]
+        raise HubError(
+            f"--hub {parts.scheme}://{host}{parts.path}: the URL carries a "
+            f"{' and a '.join(where)}; nb-release refuses URLs that could hold a token",
+            hint="pass the Hub URL alone (e.g. https://huggingface.co) and the token in HF_TOKEN",
+        )
+
+
+def is_loopback(url: str) -> bool:
+    """The URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @contextmanager
 def open_hub(
-    spec: str | None, local_root: Path | None = None, concurrency: int = DEFAULT_CONCURRENCY
+    spec: str | None,
+    local_root: Path | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    *,
+    max_wait: float = DEFAULT_MAX_WAIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    read_only: bool = False,
+    cache: Cache | None = None,
 ) -> Iterator[Hub]:
     """Connect to the target: the embedded local Hub (started in process) or a URL.
 
+    `read_only` (plan, preview, history, a dry run): an embedded local Hub that does not exist
+    yet is not created; the command sees a new, empty one in a temporary folder instead, which
+    is what its first release would see, and nothing is left behind (issue 9: a dry run writes
+    nothing).
+
     Token: for the embedded local Hub, its token file; for a URL, HF_TOKEN or huggingface_hub's
-    own token store, else the token file of `local_root` (a running `nb-release hub serve`).
+    own token store, else, for a loopback URL only (a running `nb-release hub serve`), the token
+    file of `local_root`: a local Hub's token must never be sent to another host.
     """
     resolved = resolve_spec(spec)
+    if hf_constants.HF_HUB_OFFLINE:
+        # huggingface_hub refuses every request in offline mode, loopback included.
+        raise HubError(
+            "HF_HUB_OFFLINE is set, and this command reads the Hub "
+            f"({'the embedded local Hub' if resolved == LOCAL else resolved})",
+            hint="unset HF_HUB_OFFLINE to reach it; `nb-release validate` and "
+            "`nb-release render` work offline",
+        )
+    options: dict[str, Any] = {"max_wait": max_wait, "timeout": timeout, "cache": cache}
     if resolved == LOCAL:
         from pipeline.localhub.app import LocalHub  # the server, only where it is opened
 
         root = local_root or Path(".hub")
         fresh = not (root / TOKENS_NAME).exists()
-        with LocalHub(root=root) as server:
+        with contextlib.ExitStack() as stack:
+            store = root
+            if fresh and read_only:
+                store = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nb-hub-")))
+            server = stack.enter_context(LocalHub(root=store))
             target = Target(url=server.url, token=server.token, local_root=root)
-            yield Hub(target, concurrency, fresh=fresh)
+            yield Hub(target, concurrency, fresh=fresh, **options)
         return
     if not re.match(r"^https?://[^\s/]+", resolved):
         raise HubError(
@@ -352,6 +605,11 @@ def open_hub(
             hint="use --hub local, or --hub https://huggingface.co",
         )
     token = get_token()
-    if token is None and local_root is not None and (local_root / TOKENS_NAME).exists():
+    if (
+        token is None
+        and local_root is not None
+        and is_loopback(resolved)
+        and (local_root / TOKENS_NAME).exists()
+    ):
         token = Tokens(local_root / TOKENS_NAME).first()
-    yield Hub(Target(url=resolved.rstrip("/"), token=token), concurrency)
+    yield Hub(Target(url=resolved.rstrip("/"), token=token), concurrency, **options)

@@ -83,6 +83,22 @@ def is_language_code(code: str) -> bool:
     return isinstance(code, str) and _language(code) is not None
 
 
+def suggest_language_code(value: str) -> str | None:
+    """The code a user likely meant: "NB" -> "nb", "Norwegian Bokmål" -> "nb"; or None."""
+    text = value.strip()
+    if not text or len(text) > 100:
+        return None
+    if is_language_code(text.lower()):
+        return text.lower()
+    import pycountry
+
+    try:
+        record = pycountry.languages.lookup(text)  # codes and English names, any case
+    except LookupError:
+        return None
+    return str(getattr(record, "alpha_2", None) or record.alpha_3)
+
+
 def language_name(code: str) -> str:
     """The English name of a language code, as the cards write it ("nb": "Norwegian Bokmål");
     the code itself when it is no ISO 639 code."""

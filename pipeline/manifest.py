@@ -26,6 +26,7 @@ from pipeline.fieldtypes import (
     GgufFile,
     Language,
     License,
+    LinkName,
     LlamaVersion,
     PipelineTag,
     Quantization,
@@ -36,6 +37,7 @@ from pipeline.fieldtypes import (
     TemplateName,
     Text,
     Url,
+    shown,
 )
 from pipeline.tomlplaces import Locator, key_path
 
@@ -74,7 +76,7 @@ class _Overridable(_Strict):
 
 class _Defaults(_Overridable):
     licenses: dict[LlamaVersion, License] = Field(default_factory=dict)
-    links: dict[str, Url] = Field(default_factory=dict)
+    links: dict[LinkName, Url] = Field(default_factory=dict)
 
 
 class _KindDefaults(_Overridable):
@@ -112,7 +114,7 @@ class Variant:
     name: str
     repo_id: str
     display_name: str
-    kind: str
+    kind: Kind
     llama_version: str
     size: str
     parameters: str
@@ -201,8 +203,14 @@ def _problems_from_validation(
             message = f"required key {str(loc[-1])!r} is missing"
             path = key_path(loc)
             line, column = locator.find(key_path(loc[:-1]))
+            if len(loc) == 1:
+                # A missing top-level table belongs at the end of the file: point there.
+                line, column = locator.last_line, 1
+                hint = _MISSING_HINTS.get(str(loc[0]))
         elif kind == "literal_error" and loc and loc[-1] == "kind":
-            message = f"expected one of {', '.join(KINDS)}, got {item.get('input')!r}"
+            message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
+        elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["kinds"]:
+            message = f"expected a kind: one of {', '.join(KINDS)}, got {shown(loc[-1])}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
         elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
@@ -224,12 +232,18 @@ _TABLES: dict[tuple[int | str, ...], str] = {
 }
 
 
+_MISSING_HINTS = {
+    "models": "add a [[models]] table for each variant, after [defaults]",
+    "defaults": "add a [defaults] table with the values every variant shares",
+}
+
+
 def _misplaced_models(data: Mapping[str, Any], file: str, locator: Locator) -> Problem | None:
     """A `models` key that TOML put into a table because it stands below that table's header."""
     tables: list[tuple[str, object]] = [("defaults", data.get("defaults"))]
     kinds = data.get("kinds")
     if isinstance(kinds, dict):
-        tables += [(f"kinds.{name}", table) for name, table in kinds.items()]
+        tables += [(key_path(["kinds", name]), table) for name, table in kinds.items()]
     for name, table in tables:
         if isinstance(table, dict) and "models" in table:
             path = f"{name}.models"
@@ -283,6 +297,10 @@ MAX_BYTES = 5 * 1024 * 1024
 # models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
 # level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
 MAX_DEPTH = 32
+# The family has 16 variants; far more is a generated or hostile file, and the family checks
+# grow with the square of the count.
+MAX_VARIANTS = 500
+_MAX_HINTS = 20
 
 
 def read_manifest_bytes(path: Path) -> bytes:
@@ -341,7 +359,7 @@ def _depth(data: object) -> int:
 
 
 def _too_deep(file: str, locator: Locator) -> ManifestError:
-    depth, line, column = locator.deepest()
+    depth, line, column = locator.deepest(beyond=MAX_DEPTH)
     problem = Problem(
         file,
         f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
@@ -402,6 +420,21 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         checked = check(_KindDefaults, table, ("kinds", kind))
         if checked is not None:
             kinds[kind] = checked
+    if len(shape.models) > MAX_VARIANTS:
+        line, column = locator.find(f"models[{MAX_VARIANTS}]")
+        raise ManifestError(
+            "the manifest is invalid",
+            [
+                Problem(
+                    file,
+                    f"the manifest has {len(shape.models)} [[models]] entries; "
+                    f"it may have at most {MAX_VARIANTS}",
+                    line,
+                    column,
+                    f"models[{MAX_VARIANTS}]",
+                )
+            ],
+        )
     raws: dict[int, _RawVariant] = {}
     for index, entry in enumerate(shape.models):
         raw = check(_RawVariant, entry, ("models", index))
@@ -410,10 +443,11 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     if defaults is None:
         raise ManifestError("the manifest is invalid", problems)
 
-    variants = {
-        index: _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
-        for index, raw in raws.items()
-    }
+    variants: dict[int, Variant] = {}
+    for index, raw in raws.items():
+        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
+        if variant is not None:
+            variants[index] = variant
     members = [
         _member_of(variants[index])
         if index in variants
@@ -456,10 +490,14 @@ def _resolve(
     file: str,
     locator: Locator,
     problems: list[Problem],
-) -> Variant:
-    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults]."""
+) -> Variant | None:
+    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults].
+
+    None when a value is missing everywhere (each such problem is added to `problems`).
+    """
     where = f"models[{index}]"
     layers = (raw, kind_defaults, defaults)
+    before = len(problems)
 
     def need(name: str) -> Any:
         value = _pick(name, *layers)
@@ -508,7 +546,15 @@ def _resolve(
                 "the Hub's card metadata wants at least one tag; set tags in [defaults]",
             )
         )
-    namespace = need("namespace") or "?"
+    namespace = need("namespace")
+    languages = need("languages")
+    pipeline_tag = need("pipeline_tag")
+    knowledge_cutoff = need("knowledge_cutoff")
+    developer = need("developer")
+    author = need("author")
+    if len(problems) > before:
+        return None
+    assert license_ is not None  # else a problem was added above
     return Variant(
         name=raw.name,
         repo_id=f"{namespace}/{raw.name}",
@@ -520,14 +566,14 @@ def _resolve(
         base_model=raw.base_model,
         base_model_variant=None,
         template=_pick("template", *layers) or f"{raw.kind}.md.j2",
-        languages=tuple(need("languages") or ()),
+        languages=tuple(languages),
         tags=tags,
-        license=license_ or "?",
-        pipeline_tag=need("pipeline_tag") or "?",
+        license=license_,
+        pipeline_tag=pipeline_tag,
         library_name=_pick("library_name", *layers),
-        knowledge_cutoff=need("knowledge_cutoff") or "?",
-        developer=need("developer") or "?",
-        author=need("author") or "?",
+        knowledge_cutoff=knowledge_cutoff,
+        developer=developer,
+        author=author,
         quantization=raw.quantization,
         gguf_file=raw.gguf_file,
         allow_create=bool(_pick("allow_create", *layers)),
@@ -614,12 +660,12 @@ def _member_of_broken(
 def _member_of(variant: Variant) -> _Member:
     return _Member(
         index=variant.index,
-        repo_id=None if variant.namespace == "?" else variant.repo_id,
+        repo_id=variant.repo_id,
         kind=variant.kind,
         base_model=variant.base_model,
         llama_version=variant.llama_version,
         size=variant.size,
-        license=None if variant.license == "?" else variant.license,
+        license=variant.license,
         quantization=variant.quantization is not None,
         gguf_file=variant.gguf_file is not None,
     )
@@ -665,6 +711,7 @@ def _family_problems(
     namespaces = {m.namespace.lower() for m in members if m.namespace}
     position_of = {m.repo_id.lower(): i for i, m in reversed(list(enumerate(members))) if m.repo_id}
     parents: dict[int, int] = {}
+    hinted = 0
     for position, member in enumerate(members):
         base = member.base_model
         target = position_of.get(base.lower()) if base else None
@@ -681,8 +728,11 @@ def _family_problems(
                 )
             parents[position] = target
         elif base.split("/", 1)[0].lower() in namespaces:
-            others = [m.repo_id for m in members if m is not member and m.repo_id]
-            near = difflib.get_close_matches(base, others, n=1)
+            near: list[str] = []
+            if hinted < _MAX_HINTS:  # difflib over the family for each: quadratic if unbounded
+                hinted += 1
+                others = [m.repo_id for m in members if m is not member and m.repo_id]
+                near = difflib.get_close_matches(base, others, n=1)
             add(
                 position,
                 "base_model",

@@ -5,9 +5,13 @@ Two readings of the front matter are checked:
 * the YAML 1.2 data (what the card says, as the Hub and ruamel.yaml read it) must have the Hub's
   form: a known `license`, a known `pipeline_tag`, `language` a list of language codes,
   `base_model` a repo id (or a list of them), `library_name` and `tags` valid tokens;
-* the data as huggingface_hub's `ModelCard` reads it (PyYAML, YAML 1.1; through
-  `pipeline.hub.client_card_data`) must hold exactly the intended value of every key in
-  `expected`, so that a `- no` read as False (the Norway problem) is caught end to end.
+* the data as huggingface_hub's `ModelCard` reads it (PyYAML, YAML 1.1; `pipeline.carddata`,
+  which reproduces ModelCard without importing huggingface_hub) must hold exactly the intended
+  value of every key in `expected`, so that a `- no` read as False (the Norway problem) is
+  caught end to end.
+
+Both readings come from one `frontmatter.Reading` (each dialect parses the front matter once);
+key lines are worked out only when there is a problem to place.
 
 `expected` values are compared exactly (type included; tuples count as lists), except `tags`:
 every expected tag must be there, and a kind's template may add its own (gguf, notram).
@@ -16,10 +20,10 @@ every expected tag must be there, and a kind's template may add its own (gguf, n
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from pipeline import frontmatter, hub
+from pipeline import carddata, frontmatter
 from pipeline.errors import CardError, Problem
 from pipeline.hubrules import LICENSES, PIPELINE_TAGS, is_language_code, is_tag, repo_id_problem
 
@@ -32,10 +36,24 @@ BASE_MODEL_RELATIONS = frozenset({"adapter", "merge", "quantized", "finetune"})
 _MISSING = object()
 
 
-def check_metadata(card: str, content: str, *, expected: Mapping[str, object]) -> list[Problem]:
-    """Every problem of `content`'s metadata, each naming `card`, the key path and the line."""
-    match = frontmatter.FRONT_MATTER.search(content)
-    if match is None:
+def check_metadata(
+    card: str,
+    content: str,
+    *,
+    expected: Mapping[str, object],
+    reading: frontmatter.Reading | None = None,
+) -> list[Problem]:
+    """Every problem of `content`'s metadata, each naming `card`, the key path and the line.
+
+    `reading` is the front matter of `content` already read (`frontmatter.canonical_reading`);
+    without it the front matter is read here.
+    """
+    if reading is None:
+        try:
+            reading = frontmatter.reading(content, card)
+        except CardError as exc:
+            return list(exc.problems)
+    if reading is None:
         return [
             Problem(
                 file=card,
@@ -44,32 +62,30 @@ def check_metadata(card: str, content: str, *, expected: Mapping[str, object]) -
                 hint="start the template with `---`, the metadata, and `---`",
             )
         ]
-    yaml_text = match.group(2)
-    offset = content.count("\n", 0, match.start(2))
-    try:
-        data = frontmatter.load(yaml_text, card=card, line_offset=offset)
-    except CardError as exc:
-        return list(exc.problems)
+    data = reading.data12
     if not isinstance(data, dict):
         return [
             Problem(
                 file=card,
-                line=offset + 1,
+                line=reading.line_offset + 1,
                 message=f"the front matter is a {type(data).__name__}, not a mapping of keys",
             )
         ]
-    lines = {path: line + offset for path, line in frontmatter.key_lines(yaml_text).items()}
-    checker = _Checker(card, lines)
+    checker = _Checker(card, reading.lines)
     checker.form(data, expected)
-    try:
-        client = hub.client_card_data(content)
-    except Exception as exc:  # whatever huggingface_hub raises is the finding itself
+    client: Mapping[str, Any] = {}
+    failure = reading.error11
+    if failure is None:
+        try:
+            client = carddata.client_view(reading.data11)
+        except (ValueError, TypeError) as exc:  # what ModelCard raises is the finding itself
+            failure = f"{type(exc).__name__}: {exc}"
+    if failure is not None:
         checker.add(
             "",
-            f"huggingface_hub cannot read the metadata: {type(exc).__name__}: {exc}",
+            f"huggingface_hub cannot read the metadata: {failure}",
             hint="quote values and keep the front matter a mapping",
         )
-        client = {}
     checker.expected(data, client, expected)
     return checker.problems
 
@@ -77,17 +93,26 @@ def check_metadata(card: str, content: str, *, expected: Mapping[str, object]) -
 class _Checker:
     """Collects problems with the card's name and the line of each key path."""
 
-    def __init__(self, card: str, lines: Mapping[str, int]) -> None:
+    def __init__(self, card: str, lines: Callable[[], Mapping[str, int]]) -> None:
         self.card = card
-        self.lines = lines
+        self._lines = lines
+        self._known: Mapping[str, int] | None = None
         self.problems: list[Problem] = []
+
+    @property
+    def lines(self) -> Mapping[str, int]:
+        # Worked out on the first problem only: most cards have none.
+        if self._known is None:
+            self._known = self._lines()
+        return self._known
 
     def add(self, path: str, message: str, hint: str | None = None) -> None:
         top = path.split("[")[0].split(".")[0]
+        lines = self.lines
         self.problems.append(
             Problem(
                 file=self.card,
-                line=self.lines.get(path, self.lines.get(top)),
+                line=lines.get(path, lines.get(top)),
                 key_path=path or None,
                 message=message,
                 hint=hint,
@@ -118,7 +143,7 @@ class _Checker:
             if "base_model" not in data:
                 self.add("base_model_relation", "set without `base_model`; name the base model")
         if "library_name" in data:
-            self.token("library_name", data["library_name"], "a library name")
+            self.tag_shaped("library_name", data["library_name"], "a library name")
         if "tags" in data:
             self.tags(data["tags"])
 
@@ -170,7 +195,8 @@ class _Checker:
             elif why is not None:
                 self.add(path, f"found {repo_id!r}; {why}")
 
-    def token(self, path: str, value: Any, what: str) -> None:
+    def tag_shaped(self, path: str, value: Any, what: str) -> None:
+        """A tag or library name: one word as the Hub forms them."""
         if not isinstance(value, str) or not is_tag(value):
             self.add(
                 path, f"found {_show(value)}; expected {what} without spaces, commas or quotes"
@@ -181,7 +207,7 @@ class _Checker:
             self.add("tags", f"found {_show(value)}; expected a list of tags")
             return
         for index, tag in enumerate(value):
-            self.token(f"tags[{index}]", tag, "a tag")
+            self.tag_shaped(f"tags[{index}]", tag, "a tag")
 
     # --- the intended values, as huggingface_hub reads them --------------------------------------
 

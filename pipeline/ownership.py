@@ -59,6 +59,7 @@ TRAILER_RESTORED = "Restored-from"  # a restore is not a release: the card then 
 TOOL_NAME = "nb-release"
 
 README = "README.md"
+ADOPT_COMMITS = 20  # commits of an adopted card named in the plan and the overwrite's description
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ def decide_update(
     """
     index = last_release(commits)
     if index is None:
-        return Ownership(state="adopt", replaced=tuple(commits))
+        # The newest commits only: a plan must not grow with a repo's whole history.
+        return Ownership(state="adopt", replaced=tuple(commits[:ADOPT_COMMITS]))
     published = commits[index]
     since = tuple(commits[:index])
     if published_content is not None and _same(published_content, live):

@@ -81,13 +81,14 @@ def _plan_table(plan: Plan) -> str:
             "<tr>"
             f"<td>{repo if changed else name}</td>"
             f'<td class="action">{html.escape(str(entry.action))}</td>'
+            f"<td>{html.escape(str(entry.state))}</td>"
             f'<td class="num">+{diff.lines_added}</td>'
             f'<td class="num">-{diff.lines_removed}</td>'
             f"<td>{html.escape(metadata_summary(entry))}</td>"
             "</tr>"
         )
     return (
-        '<table class="plan"><thead><tr><th>repo</th><th>action</th><th>added</th>'
+        '<table class="plan"><thead><tr><th>repo</th><th>action</th><th>state</th><th>added</th>'
         "<th>removed</th><th>metadata</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
 
@@ -105,7 +106,8 @@ def _card_section(entry: PlanEntry, live: str | None) -> str:
     return (
         f'<section class="card" id="{html.escape(anchor(entry.repo_id), quote=True)}" '
         f'data-repo="{html.escape(entry.repo_id, quote=True)}">'
-        f'<h2>{repo} <span class="action">({html.escape(str(entry.action))})</span></h2>'
+        f'<h2>{repo} <span class="action">({html.escape(str(entry.action))}, '
+        f"{html.escape(str(entry.state))})</span></h2>"
         '<div class="sides">'
         f'<article class="side live"><h3>Live on the Hub</h3>{live_html}</article>'
         '<article class="side rendered"><h3>Rendered from the manifest</h3>'

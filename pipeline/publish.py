@@ -1,21 +1,24 @@
-"""Make a Plan against a Hub, and apply it: one commit per changed repo, parent = planned head.
+"""Apply a Plan: one commit per changed repo, its parent the head the plan saw, several at once.
 
-The flow of `plan`, `apply` and `release`, with no printing: callers pass progress callbacks
-and get plain results back.
+Also the checks before any write (the plan is for this Hub and is what the manifest renders
+now) and the policies for drifted and adopted cards. No printing: callers pass progress callbacks
+and get plain results back; planning.py makes the plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from pathlib import Path
 
 from pipeline import __version__
-from pipeline.diff import CardDiff, diff_card
-from pipeline.errors import PlanError
-from pipeline.history import read_ownership
-from pipeline.hub import CommitResult, Hub
+from pipeline.cache import Cache
+from pipeline.defaults import DEFAULT_JOBS as DEFAULT_JOBS  # re-exported
+from pipeline.diff import CardDiff
+from pipeline.errors import HubError, PlanError
+from pipeline.hub import CommitResult, CommitStatus, Hub, QuotaError
+from pipeline.integrity import plan_problems
 from pipeline.ownership import (
     TRAILER_FINGERPRINT,
     TRAILER_TOOL,
@@ -26,77 +29,30 @@ from pipeline.ownership import (
     describe_replaced,
     resolve_policy,
 )
-from pipeline.plan import Plan, PlanEntry, make_plan, redact_url
-from pipeline.render import Selection, fingerprint, render_all
-from pipeline.sources import load_sources
+from pipeline.plan import Plan, PlanEntry, redact_url
+from pipeline.planning import Progress, render_cards
+from pipeline.render import Selection
+from pipeline.sources import Sources, load_sources
 
 PR_TITLE = "Update model card (nb-release)"
-
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Sources:
-    """Where the manifest and templates are."""
-
-    manifest: Path
-    cards: Path
-
-    def fingerprint(self) -> str:
-        return fingerprint(self.manifest, self.cards)
-
-
-def build_plan(
-    sources: Sources,
-    selection: Selection,
-    hub: Hub,
-    hub_label: str,
-    on_read: Progress | None = None,
-    on_start: Callable[[int], None] | None = None,
-) -> Plan:
-    """Validate and render everything, then read the live cards and diff them."""
-    files, manifest = load_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
-    cards = render_all(manifest, files, selection)
-    if on_start is not None:
-        on_start(len(cards))
-    if hub.target.local and hub.fresh:
-        # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
-        # none has a card, so the first release shows `create` for each (never on a real Hub).
-        for card in cards:
-            hub.create_repo(card.repo_id)
-    live = hub.read_cards([c.repo_id for c in cards], on_done=on_read)
-    diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
-    owners = read_ownership(hub, cards, live, diffs)
-    policies: dict[str, tuple[Policy | None, Policy | None]] = {}
-    for variant in manifest.variants:
-        policies[variant.repo_id] = (
-            resolve_policy(variant.on_drift, default="skip") if variant.on_drift else None,
-            resolve_policy(variant.on_adopt, default="skip") if variant.on_adopt else None,
-        )
-    return make_plan(
-        diffs,
-        cards,
-        live,
-        hub=hub_label,
-        fingerprint=files.fingerprint,
-        tool_version=__version__,
-        now=datetime.now(UTC),
-        owners=owners,
-        policies=policies,
-    )
 
 
 @dataclass(frozen=True)
 class ApplyResult:
+    """What an apply did, in manifest order whatever the order the commits completed in."""
+
     results: tuple[CommitResult, ...]
     unchanged: tuple[str, ...]
+    left: tuple[str, ...] = ()  # changes not attempted: a quota stop or Ctrl-C came first
+    stopped: QuotaError | None = None  # the Hub's quota that stopped the run
+    interrupted: bool = False  # Ctrl-C stopped the run
 
-    def with_status(self, *statuses: str) -> tuple[CommitResult, ...]:
+    def with_status(self, *statuses: CommitStatus) -> tuple[CommitResult, ...]:
         return tuple(r for r in self.results if r.status in statuses)
 
     @property
     def complete(self) -> bool:
-        return not self.with_status("stale", "failed")
+        return not self.with_status("stale", "failed") and not self.left
 
 
 def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> None:
@@ -117,6 +73,21 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
         raise PlanError(
             f"{len(plan.errors)} repo(s) of the plan do not exist on the Hub: {names}",
             hint="create them on the Hub, or set allow_create = true for them in models.toml",
+        )
+
+
+def check_integrity(plan: Plan, sources: Sources, source: str, cache: Cache | None = None) -> None:
+    """Refuse, before any write, a plan whose entries are not what the manifest renders now."""
+    files, manifest = load_sources(sources.manifest, sources.cards)
+    cards = render_cards(files, manifest, Selection(), cache)
+    problems = plan_problems(plan, cards)
+    if problems:
+        count = len(problems)
+        raise PlanError(
+            f"{source}: the plan is not what {sources.manifest} and {sources.cards}/ render now "
+            f"({count} problem{'s' if count != 1 else ''}):\n"
+            + "\n".join(f"  {p}" for p in problems),
+            hint="make a new plan with `nb-release plan --out`; never edit a plan file",
         )
 
 
@@ -153,18 +124,71 @@ def apply_plan(
     hub: Hub,
     *,
     create_pr: bool = False,
+    as_pr: Collection[str] = (),
+    jobs: int = DEFAULT_JOBS,
     on_done: Progress | None = None,
 ) -> ApplyResult:
-    """Publish every change of the plan; a repo whose head moved is reported stale."""
-    results: list[CommitResult] = []
-    if plan.changes:
-        hub.whoami()  # fail on a bad token before the first write
-    for entry in plan.changes:
-        results.append(_apply_one(entry, plan, hub, create_pr))
+    """Publish every change of the plan, `jobs` repos at a time.
+
+    A repo whose head moved is reported stale; a failure on one repo is that repo's failure and
+    the others go on. A quota that will not reset within --max-wait, or Ctrl-C, stops the
+    starting of new commits; the commits in flight finish and are reported. The repos in
+    `as_pr` (or all, with `create_pr`) go to nb-release's own pull request instead of main.
+    """
+    changes = plan.changes
+    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
+    if not changes:
+        return ApplyResult(results=(), unchanged=unchanged)
+    hub.whoami()  # fail on a bad token before the first write (asked once per run)
+    stop = threading.Event()
+    stopped: list[QuotaError] = []
+
+    def work(entry: PlanEntry) -> CommitResult | None:
+        if stop.is_set():
+            return None
+        try:
+            result = _apply_one(entry, plan, hub, create_pr or entry.repo_id in as_pr)
+        except QuotaError as exc:
+            stopped.append(exc)
+            stop.set()
+            return None
+        except HubError as exc:
+            result = CommitResult(entry.repo_id, "failed", message=exc.message)
         if on_done is not None:
             on_done(entry.repo_id)
-    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
-    return ApplyResult(results=tuple(results), unchanged=unchanged)
+        return result
+
+    done: dict[str, CommitResult] = {}
+    interrupted = False
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(changes))))
+    futures = [(entry.repo_id, pool.submit(work, entry)) for entry in changes]
+    try:
+        for repo_id, future in futures:
+            result = future.result()
+            if result is not None:
+                done[repo_id] = result
+    except KeyboardInterrupt:
+        # Start no new commit; wait for those in flight so the report says what landed.
+        interrupted = True
+        stop.set()
+        for _, future in futures:
+            future.cancel()
+        for repo_id, future in futures:
+            if not future.cancelled():
+                result = future.result()
+                if result is not None:
+                    done[repo_id] = result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    results = tuple(done[e.repo_id] for e in changes if e.repo_id in done)
+    left = tuple(e.repo_id for e in changes if e.repo_id not in done)
+    return ApplyResult(
+        results=results,
+        unchanged=unchanged,
+        left=left,
+        stopped=stopped[0] if stopped else None,
+        interrupted=interrupted,
+    )
 
 
 def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> CommitResult:
@@ -173,7 +197,18 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
     parent = entry.head_sha
     if entry.action == "create-repo":
         hub.create_repo(entry.repo_id)
-        parent = None
+        # Someone may have created the repo, and written a card, since the plan: write only
+        # onto a repo without README.md, with its head as the parent (no lost hand edit).
+        live = hub.read_card(entry.repo_id)
+        if live.content == entry.content:
+            return CommitResult(entry.repo_id, "already", message="already up to date")
+        if live.content is not None:
+            return CommitResult(
+                entry.repo_id,
+                "stale",
+                message="the repo was created, with a README.md, after the plan was made",
+            )
+        parent = live.head_sha
     if not create_pr:
         return hub.commit_card(
             entry.repo_id, entry.content, parent=parent, title=title, description=description
@@ -240,24 +275,21 @@ def apply_decided(
     decisions: Mapping[str, Decision],
     *,
     create_pr: bool = False,
+    jobs: int = DEFAULT_JOBS,
     on_done: Progress | None = None,
 ) -> DecidedResult:
     """Publish the repos decided `publish` (to main, or as PRs with create_pr), open or update
     nb-release's PR for those decided `pr`, and leave those decided `skip` alone."""
 
-    def only(*wanted: Decision) -> Plan:
-        return replace(
-            plan, entries=tuple(e for e in plan.changes if decisions.get(e.repo_id) in wanted)
-        )
-
-    direct = only("publish")
-    proposed = only("pr")
-    results: list[CommitResult] = []
-    if create_pr:
-        results += apply_plan(only("publish", "pr"), hub, create_pr=True, on_done=on_done).results
-    else:
-        results += apply_plan(direct, hub, on_done=on_done).results
-        results += apply_plan(proposed, hub, create_pr=True, on_done=on_done).results
-    unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
+    writing = replace(
+        plan,
+        entries=tuple(
+            e
+            for e in plan.entries
+            if decisions.get(e.repo_id) in ("publish", "pr") or e.action == "unchanged"
+        ),
+    )
+    as_pr = {repo for repo, decision in decisions.items() if decision == "pr"}
+    applied = apply_plan(writing, hub, create_pr=create_pr, as_pr=as_pr, jobs=jobs, on_done=on_done)
     skipped = tuple(e for e in plan.changes if decisions.get(e.repo_id) == "skip")
-    return DecidedResult(ApplyResult(tuple(results), unchanged), skipped)
+    return DecidedResult(applied, skipped)

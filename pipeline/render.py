@@ -9,10 +9,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import fnmatch
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +19,16 @@ from jinja2.exceptions import SecurityError
 
 from pipeline import frontmatter, metadata
 from pipeline.atomic import write_bytes_atomically
-from pipeline.errors import CardError, PipelineError, Problem, TemplateError
+from pipeline.errors import CardError, Problem, TemplateError
 from pipeline.manifest import Manifest, Variant
 from pipeline.records import RenderedCard
+from pipeline.selection import Selection as Selection  # re-exported: callers import it here
+from pipeline.selection import select as select
 from pipeline.sources import SourceFiles, read_sources, read_templates
 from pipeline.templating import (
     MAX_CARD_BYTES,
     OutputTooLarge,
+    TooMuchWork,
     UndefinedName,
     make_environment,
     render_bounded,
@@ -45,36 +46,6 @@ LANGUAGE_NAMES: dict[str, str] = {
     "sv": "Swedish",
     "da": "Danish",
 }
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which variants a command works on: --only and --exclude globs on repo id or name."""
-
-    only: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-    def matches(self, variant: Variant) -> bool:
-        def hit(patterns: Iterable[str]) -> bool:
-            return any(
-                fnmatch.fnmatchcase(variant.repo_id, p) or fnmatch.fnmatchcase(variant.name, p)
-                for p in patterns
-            )
-
-        return (not self.only or hit(self.only)) and not hit(self.exclude)
-
-
-def select(manifest: Manifest, selection: Selection) -> list[Variant]:
-    chosen = [v for v in manifest.variants if selection.matches(v)]
-    if not chosen:
-        raise PipelineError(
-            "no variant of the manifest matches the selection"
-            + (f" --only {' '.join(selection.only)}" if selection.only else "")
-            + (f" --exclude {' '.join(selection.exclude)}" if selection.exclude else ""),
-            hint="patterns are shell globs matched against the repo id or the name, "
-            "e.g. --only 'NbAiLab/*-GGUF' or --only nb-llama-3.1-8B",
-        )
-    return chosen
 
 
 def _llama_slug(version: str) -> str:
@@ -119,6 +90,14 @@ def _template_problem(
     if isinstance(exc, jinja2.TemplateSyntaxError):
         name = exc.name or exc.filename or variant.template
         return Problem(str(cards_dir / name), f"template syntax error: {exc.message}", exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound) and not isinstance(exc.name, str):
+        place, line = _innermost_frame(exc, variant, cards_dir)
+        return Problem(
+            place,
+            "`extends` or `include` is given a template object (such as `self`), not a file name",
+            line,
+            hint='name the template file in quotes, e.g. {% extends "_layout.md.j2" %}',
+        )
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(
             str(cards_dir / variant.template),
@@ -126,15 +105,20 @@ def _template_problem(
             hint=f"models[{variant.index}] uses {variant.template!r}; "
             f"templates available: {', '.join(_templates(cards_dir)) or 'none'}",
         )
-    # Runtime errors: the innermost frame of a template file is where it happened.
+    place, line = _innermost_frame(exc, variant, cards_dir)
+    message, hint = _runtime_message(exc, context)
+    return Problem(place, message, line, hint=hint)
+
+
+def _innermost_frame(exc: Exception, variant: Variant, cards_dir: Path) -> tuple[str, int | None]:
+    """Where a runtime error happened: the innermost frame of a template file, and its line."""
     place, line = str(cards_dir / variant.template), None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.startswith(str(cards_dir)) and frame.filename != __file__:
             place, line = frame.filename, frame.lineno
     with contextlib.suppress(ValueError):  # outside the working folder: keep it absolute
         place = str(Path(place).resolve().relative_to(Path.cwd()))
-    message, hint = _runtime_message(exc, context)
-    return Problem(place, message, line, hint=hint)
+    return place, line
 
 
 def _runtime_message(exc: Exception, context: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -157,6 +141,8 @@ def _runtime_message(exc: Exception, context: Mapping[str, Any]) -> tuple[str, s
         return f"undefined variable: {exc}", readme
     if isinstance(exc, OutputTooLarge):
         return str(exc), "a card may be at most 1 MiB; look for a loop or a repeat that grows"
+    if isinstance(exc, TooMuchWork):
+        return str(exc), "a card's loops run over its languages, tags and links; look for nesting"
     if isinstance(exc, SecurityError):
         return (
             f"refused by the template sandbox: {exc}",
@@ -245,11 +231,13 @@ def render_all(
             continue
         card = f"{variant.repo_id}/README.md"
         try:
-            content = frontmatter.canonicalize(text, card)
+            content, reading = frontmatter.canonical_reading(text, card)
         except CardError as exc:
             card_problems.extend(exc.problems)
             continue
-        problems = metadata.check_metadata(card, content, expected=_expected_metadata(variant))
+        problems = metadata.check_metadata(
+            card, content, expected=_expected_metadata(variant), reading=reading
+        )
         size = len(content.encode("utf-8"))
         if size > MAX_CARD_BYTES:
             problems.append(_too_large(card, size))

@@ -21,12 +21,16 @@ from rich.text import Text
 
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
 from pipeline.ownership import STATES, State
-from pipeline.plan import Plan, PlanEntry, commit_to_json, dumps_json
+from pipeline.plan import Plan, PlanEntry
+from pipeline.planfile import commit_to_json, dumps_json
 from pipeline.records import CommitRecord
 
 REPORT_SCHEMA_VERSION = 2
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
+# What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
+# marker, a heading of its own).
+MARKDOWN_FIT = MARKDOWN_LIMIT - 1024
 REPORT_KIND = "nb-release.plan-report"
 
 _MAX_VALUE = 120  # characters of a metadata value shown in text and Markdown (JSON has it all)
@@ -211,6 +215,12 @@ def render_text(
         console.print(Text(f"  hint: {hint}"), soft_wrap=True)
     console.print()
     console.print(Text(summary_line(plan), style="bold"), soft_wrap=True)
+    if summary:
+        # Who changed what stays in the summary: it is what a person acts on.
+        for entry in (*plan.drifted, *plan.adopted):
+            console.print(Text(f"{entry.repo_id}: {entry.state}", style="bold"), soft_wrap=True)
+            for line in ownership_lines(entry):
+                console.print(Text(f"  {line}"), soft_wrap=True)
     if summary and plan.changes:
         where = full_report or "`nb-release plan` (or --report-md FILE)"
         console.print(Text(f"Per-card diffs: {where}"), soft_wrap=True)
@@ -272,7 +282,7 @@ def render_markdown(
     plan: Plan,
     *,
     summary: bool = False,
-    limit: int = MARKDOWN_LIMIT,
+    limit: int = MARKDOWN_FIT,
     full_report: str | None = None,
     title: str = "nb-release plan",
 ) -> str:
@@ -307,6 +317,10 @@ def render_markdown(
         return "\n".join(lines) + "\n"
 
     note = [f"Per-card diffs: {where}.", ""] if summary and plan.changes else []
+    if summary:
+        for entry in (*plan.drifted, *plan.adopted):
+            head += [f"**{_code(entry.repo_id)}: {entry.state}**  "]
+            head += [_code(line.strip()) + "  " for line in ownership_lines(entry)] + [""]
     text = assemble(blocks, note)
     if len(text) <= limit:
         return text
@@ -316,7 +330,7 @@ def render_markdown(
         left = len(blocks) - count
         note = [
             f"> **{left} of {len(blocks)} card diffs left out** to fit GitHub's "
-            f"{limit:,}-character limit: {', '.join(_left_out(plan, count))}. "
+            f"{MARKDOWN_LIMIT:,}-character limit: {', '.join(_left_out(plan, count))}. "
             f"Full report: {where}.",
             "",
         ]

@@ -17,6 +17,18 @@ from pipeline.manifest import Manifest, load_manifest_bytes, read_manifest_bytes
 
 
 @dataclass(frozen=True)
+class Sources:
+    """Where the manifest and templates are (what a command was told to read)."""
+
+    manifest: Path
+    cards: Path
+
+    def fingerprint(self) -> str:
+        """The fingerprint of the files as they are on disk now."""
+        return read_sources(self.manifest, self.cards).fingerprint
+
+
+@dataclass(frozen=True)
 class SourceFiles:
     """The bytes of the manifest and of every file under the cards folder, as read at the start."""
 

@@ -12,8 +12,9 @@ the environment), so they run in Jinja2's `ImmutableSandboxedEnvironment`: no ac
 * templates are read from an in-memory mapping (the bytes read once at the start and hashed into
   the fingerprint), never from the disk while rendering.
 
-What the sandbox cannot bound (a loop that outputs nothing for a long time) is left to the
-sandbox's own range limit (100,000 items per `range`).
+* the items all `range` loops of one card may step through together are bounded
+  (MAX_RANGE_STEPS), so nested loops that output nothing cannot run for hours; the sandbox
+  itself limits one `range` to 100,000 items, and endless recursion ends in a RecursionError.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
 # The Hub refuses a file of 10 MiB or more outside Git LFS, and huggingface_hub sends a README
 # base64-encoded inside the commit request (4/3 of its size), so a card of about 7.5 MiB already
@@ -36,6 +37,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 MAX_CARD_BYTES = 1024 * 1024
 # Characters never outnumber UTF-8 bytes, so output over this many characters is over the limit.
 MAX_OUTPUT_CHARS = MAX_CARD_BYTES
+# Items that the `range` loops of one card may step through in all: a card's loops run over
+# languages, tags and links, tens of items; a million is far beyond any card, and a fraction of
+# a second.
+MAX_RANGE_STEPS = 1_000_000
 
 
 class UndefinedName(jinja2.UndefinedError):
@@ -52,6 +57,30 @@ class UndefinedName(jinja2.UndefinedError):
 
 class OutputTooLarge(SecurityError):
     """A template produced, or tried to build, more than MAX_OUTPUT_CHARS."""
+
+
+class TooMuchWork(SecurityError):
+    """A template's `range` loops stepped through more than MAX_RANGE_STEPS items."""
+
+
+class _CountedRange:
+    """A `range` whose steps count against its environment's budget for the current card."""
+
+    def __init__(self, env: CardEnvironment, items: range) -> None:
+        self.env = env
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[int]:
+        for item in self.items:
+            self.env.steps += 1
+            if self.env.steps > MAX_RANGE_STEPS:
+                raise TooMuchWork(
+                    f"the template's loops step through more than {MAX_RANGE_STEPS:,} items"
+                )
+            yield item
 
 
 class _Undefined(jinja2.StrictUndefined):
@@ -94,6 +123,25 @@ class CardEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, with `*` and `**` checked so that no value outgrows a card."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._safe: dict[tuple[type, str], bool] = {}
+        self.steps = 0  # range steps of the card being rendered (render_bounded resets it)
+        self.globals["range"] = self._range
+
+    def _range(self, *args: int) -> _CountedRange:
+        return _CountedRange(self, safe_range(*args))
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # Jinja2's answer depends only on the object's type and the attribute's name
+        # (`is_internal_attribute`, `modifies_known_mutable`), so it is worked out once per pair:
+        # rendering thousands of cards asks the same few hundred questions again and again.
+        key = (type(obj), attr)
+        safe = self._safe.get(key)
+        if safe is None:
+            safe = self._safe[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
 
     def call_binop(
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
@@ -155,6 +203,8 @@ def yaml_string(value: object) -> str:
 
 def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str:
     """The template's output; OutputTooLarge as soon as it passes MAX_OUTPUT_CHARS."""
+    if isinstance(template.environment, CardEnvironment):
+        template.environment.steps = 0
     parts: list[str] = []
     size = 0
     chunks: Iterator[str] = template.generate(context)

@@ -9,6 +9,7 @@ a string shifted every later location). Lines are split on "\\n" only, as tomlli
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -105,9 +106,33 @@ def lex(text: str) -> list[Line]:
     return lines
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def format_key(key: str) -> str:
+    """One key of a key path as TOML writes it: bare, or quoted with every control character
+    escaped, so a hostile key cannot put a line break or a terminal escape into a message."""
+    if _BARE_KEY.fullmatch(key):
+        return key
+    out = []
+    for char in key:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char < " " or "\x7f" <= char <= "\x9f" or char in "\u2028\u2029":
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
 def _unquote(key: str) -> str:
     key = key.strip()
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+        if key[0] == '"':
+            try:  # a basic string key may hold escapes (\n, \u0041): tomllib decodes them
+                return str(tomllib.loads(f"k = {key}")["k"])
+            except tomllib.TOMLDecodeError:
+                pass
         return key[1:-1]
     return key
 
@@ -127,14 +152,17 @@ class Locator:
         prefix = ""
         prefix_parts = 0
         line_parts = 0  # the key depth of the last structural line (a multi-line array's owner)
-        for line in lex(text):
+        lines = lex(text)
+        # The last line that holds anything: where a missing table would go.
+        self.last_line = max((n.number for n in lines if n.text.strip()), default=1)
+        for line in lines:
             indent = len(line.text) - len(line.text.lstrip()) + 1
             if not line.structural:
                 self._nesting.append((line_parts + line.depth, line.number, line.depth_column))
                 continue
             header = _HEADER.match(line.text)
             if header and not _KEY.match(line.text):
-                parts = _split_dotted(header.group(2))
+                parts = [format_key(p) for p in _split_dotted(header.group(2))]
                 if header.group(1) == "[[":
                     table = ".".join(parts)
                     index = counts.get(table, 0)
@@ -149,7 +177,7 @@ class Locator:
                 continue
             key = _KEY.match(line.text)
             if key:
-                names = _split_dotted(key.group(1))
+                names = [format_key(n) for n in _split_dotted(key.group(1))]
                 path = ".".join([prefix, *names]) if prefix else ".".join(names)
                 self.places.setdefault(path, (line.number, indent))
                 line_parts = prefix_parts + len(names)
@@ -176,8 +204,13 @@ class Locator:
             candidate = candidate[:cut] if cut > 0 else ""
         return None, None
 
-    def deepest(self) -> tuple[int, int | None, int | None]:
-        """The deepest nesting of keys, arrays and tables in the text: (depth, line, column)."""
+    def deepest(self, beyond: int | None = None) -> tuple[int, int | None, int | None]:
+        """Where keys, arrays and tables nest deepest: (depth, line, column); with `beyond`,
+        the first line that nests deeper than that, if any (the table header, not its keys)."""
+        if beyond is not None:
+            for depth, line, column in self._nesting:
+                if depth > beyond:
+                    return depth, line, column
         if not self._nesting:
             return 0, None, None
         depth, line, column = max(self._nesting, key=lambda item: (item[0], -item[1]))
@@ -190,5 +223,5 @@ def key_path(loc: Sequence[int | str]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{format_key(part)}" if out else format_key(part)
     return out

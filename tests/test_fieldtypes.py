@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -20,9 +21,9 @@ from pipeline.fieldtypes import (
 )
 
 
-def _accepts(kind: object, value: object) -> bool:
+def _accepts(kind: Any, value: object) -> bool:
     try:
-        TypeAdapter(kind).validate_python(value, strict=True)
+        TypeAdapter[str](kind).validate_python(value, strict=True)
     except ValidationError:
         return False
     return True
@@ -187,3 +188,14 @@ def test_language_names_from_iso() -> None:
     assert hubrules.language_name("nob") == "Norwegian Bokmål"
     assert hubrules.language_name("de") == "German"
     assert hubrules.language_name("zzz") == "zzz"
+
+
+@pytest.mark.parametrize(
+    ("value", "near"),
+    [("NB", "nb"), ("Norwegian Bokmål", "nb"), ("english", "en"), ("zzz", None), ("norsk", None)],
+)
+def test_a_near_language_code_is_suggested(value: str, near: str | None) -> None:
+    assert hubrules.suggest_language_code(value) == near
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter[str](fieldtypes.Language).validate_python(value, strict=True)
+    assert (f"did you mean {near!r}?" in str(caught.value)) is (near is not None)

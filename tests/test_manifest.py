@@ -173,3 +173,31 @@ def test_the_readme_example_adds_one_variant(tmp_path: Path) -> None:
     grown = load_manifest(_write(tmp_path, (root / "models.toml").read_text() + "\n" + example))
     assert len(grown.variants) == len(shipped.variants) + 1
     assert grown.variants[-1].base_model_variant is not None
+
+
+def test_a_parent_missing_a_value_keeps_its_identity(tmp_path: Path) -> None:
+    """A variant with no value anywhere for a key is reported once; its children still find it."""
+    text = FAMILY.replace('author = "Per Egil Kummervold"\n', "")
+    text = text.replace('kind = "sft"', 'kind = "sft"\nauthor = "A"').replace(
+        'kind = "gguf"', 'kind = "gguf"\nauthor = "A"'
+    )
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1, problems
+    assert "models[0].author: no value for 'author'" in problems[0]
+
+
+def test_a_message_lists_the_first_hundred_problems(tmp_path: Path) -> None:
+    extra = "".join(
+        f'\n[[models]]\nname = "v{i}"\nkind = "sft"\nllama_version = "3.1"\nsize = "8B"\n'
+        'base_model = "NbAiLab/missing"\n'
+        for i in range(150)
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(_write(tmp_path, FAMILY + extra))
+    assert len(caught.value.problems) == 150
+    message = str(caught.value)
+    assert message.startswith("the manifest is invalid (150 problems):\n")
+    assert message.count("is not a variant of the manifest") == 100
+    assert message.endswith("\n  ... and 50 more")
+    # "did you mean" is worked out for the first problems only (it is quadratic otherwise).
+    assert message.count("did you mean") == 20

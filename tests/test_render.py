@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,6 +188,30 @@ def test_a_template_cannot_run_code(tmp_path: Path) -> None:
     assert problem.line == 2 and "refused by the template sandbox" in problem.message
 
 
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "links.get('collection') ~ links.clear()",  # a safe method, then a mutating one
+        "language_names.update({'no': 'x'})",
+        "model.name ~ model.__class__",
+        "'nb'.upper() ~ 'nb'.__class__.__mro__",
+        "cycler.__init__.__globals__",
+    ],
+)
+def test_the_sandbox_refuses_internals_and_mutation(expression: str, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    (tmp_path / "cards/base.md.j2").write_text(
+        '{% extends "_layout.md.j2" %}\n{% block overview %}\n'
+        f"{{{{ {expression} }}}}\n{{% endblock %}}\n"
+    )
+    manifest = load_manifest(ROOT / "models.toml")
+    with pytest.raises(TemplateError) as info:
+        render_all(manifest, tmp_path / "cards", Selection(only=("nb-llama-3.*-8B",)))
+    (problem,) = info.value.problems
+    assert problem.line == 3
+    assert problem.message.startswith("refused by the template sandbox: ")
+
+
 def test_a_misspelt_name_is_reported_once_with_a_suggestion(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "cards", tmp_path / "cards")
     layout = tmp_path / "cards/_layout.md.j2"
@@ -227,7 +253,7 @@ def test_only_matching_nothing_is_an_error(capsys: pytest.CaptureFixture[str]) -
         )
         == 1
     )
-    assert "no variant of the manifest matches" in capsys.readouterr().err
+    assert "--only 'nothing-*' matches no variant of the manifest" in capsys.readouterr().err
 
 
 # --- docs ------------------------------------------------------------------------------------
@@ -378,3 +404,43 @@ def test_generated_manifests_render_deterministically_and_agree(text: str, tmp_p
         yaml_text, _body = frontmatter.split(card.content)
         assert yaml_text is not None
         assert yaml.safe_load(yaml_text) == ruamel.load(yaml_text)
+
+
+def test_range_still_behaves_as_a_range_under_the_step_budget() -> None:
+    from pipeline.templating import make_environment, render_bounded
+
+    env = make_environment(
+        Path("cards"),
+        {
+            "t.j2": b"{{ range(3) | list }} {{ range(5) | length }} "
+            b"{% for i in range(2, 8, 3) %}{{ i }}/{{ loop.length }} {% endfor %}"
+        },
+    )
+    assert render_bounded(env.get_template("t.j2"), {}) == "[0, 1, 2] 5 2/2 5/2 "
+    # The budget is per card: two renders of 600,000 steps each both pass.
+    heavy = make_environment(
+        Path("cards"),
+        {"t.j2": b"{% for i in range(600) %}{% for j in range(999) %}{% endfor %}{% endfor %}"},
+    )
+    for _ in range(2):
+        assert render_bounded(heavy.get_template("t.j2"), {}) == ""
+
+
+@pytest.mark.parametrize("command", [["validate"], ["render", "--out", "out"]])
+def test_validate_and_render_never_import_the_hub_client(
+    command: list[str], tmp_path: Path
+) -> None:
+    shutil.copytree(ROOT / "cards", tmp_path / "cards")
+    shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
+    code = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        f"assert main({command!r}) == 0\n"
+        "clients = ('huggingface_hub', 'httpx', 'httpx2')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in clients\n"
+        "             or m in ('pipeline.hub', 'pipeline.publish', 'pipeline.localhub.server')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"

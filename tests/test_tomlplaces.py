@@ -55,7 +55,7 @@ def locator() -> Locator:
         ("defaults.tags", (7, 1)),
         ("defaults.note", (11, 1)),
         ("defaults.licenses", (15, 1)),
-        ("defaults.licenses.3.1", (16, 1)),
+        ('defaults.licenses."3.1"', (16, 1)),
         ("models", (18, 1)),
         ("models[0]", (18, 1)),
         ("models[0].name", (19, 1)),
@@ -64,7 +64,7 @@ def locator() -> Locator:
         ("models[1].name", (23, 1)),
         ("models[1].base_model", (24, 3)),
         ("models[1].extra.deep.key", (27, 1)),
-        ("models[1].extra.quoted.key", (28, 1)),
+        ('models[1].extra."quoted.key"', (28, 1)),
     ],
 )
 def test_find(locator: Locator, path: str, place: tuple[int, int]) -> None:
@@ -129,3 +129,19 @@ def test_key_path() -> None:
     assert key_path(["models", 3, "base_model"]) == "models[3].base_model"
     assert key_path(["defaults", "languages", 0]) == "defaults.languages[0]"
     assert key_path([]) == ""
+
+
+def test_deepest_beyond_a_bound_is_the_first_line_past_it() -> None:
+    text = "[a.b.c]\nd = 1\n[e]\nf = [[[[1]]]]\n"
+    assert Locator(text).deepest(beyond=2) == (3, 1, 1)
+    assert Locator(text).deepest(beyond=4) == (6, 4, 8)
+    assert Locator(text).deepest(beyond=9) == (6, 4, 8)  # none past it: the deepest
+
+
+def test_keys_are_written_as_toml_writes_them() -> None:
+    """A hostile key cannot put a line break or a terminal escape into a message."""
+    assert key_path(["defaults", "licenses", "3.1"]) == 'defaults.licenses."3.1"'
+    assert key_path(["a\x1b[2J\nb", 0]) == '"a\\u001B[2J\\u000Ab"[0]'
+    assert key_path(['say "hi"']) == '"say \\"hi\\""'
+    text = '[t]\n"a\\nb" = 1\n'
+    assert Locator(text).find(key_path(["t", "a\nb"])) == (2, 1)

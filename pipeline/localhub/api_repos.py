@@ -16,7 +16,6 @@ from pipeline.localhub.views import (
     expand_keys,
     listed_json,
     model_json,
-    only,
     visible_repo,
 )
 from pipeline.localhub.wire import (
@@ -94,10 +93,12 @@ def model_info(
     blobs = request.flag("blobs")
     if expand and blobs:
         raise problems.bad_request('"expand" cannot be combined with "blobs"')
+    if expand:
+        return json_response(listed_json(ctx, repo, oid, expand))
     data = model_json(ctx, repo, oid, blobs=blobs)
     if request.flag("securityStatus"):
         data["securityRepoStatus"] = {"scansDone": True, "filesWithIssues": []}
-    return json_response(only(data, expand) if expand else data)
+    return json_response(data)
 
 
 def list_models(ctx: Context, request: Request) -> Response:

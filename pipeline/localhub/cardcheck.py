@@ -33,6 +33,9 @@ INVALID_METADATA = "Invalid metadata in README.md."
 # the CPU or the memory of the server that reads it.
 MAX_DEPTH = 64
 MAX_VALUES = 100_000
+# ruamel's pure-Python parser reads about 100 kB of YAML a second: a bigger front matter would hold
+# a request for minutes. Real cards' metadata is a few kB.
+MAX_YAML_BYTES = 1024 * 1024
 
 
 class MetadataError(ValueError):
@@ -47,6 +50,12 @@ def front_matter(text: str) -> str | None:
 
 def load(text: str) -> dict[str, JSON]:
     """Parse front matter (YAML 1.2) into JSON-able data; raise MetadataError if it is not a map."""
+    if len(text) > MAX_YAML_BYTES:
+        raise MetadataError(
+            f"README.md metadata is over {MAX_YAML_BYTES // 1024} KiB (the local Hub's limit)"
+        )
+    if _nests_deeper_than(text, MAX_DEPTH):
+        raise MetadataError(f"README.md metadata is nested too deeply (over {MAX_DEPTH} levels)")
     try:
         # pure=True: ruamel's C loader is libyaml, which resolves YAML 1.1 (`no` -> False).
         data = YAML(typ="safe", pure=True).load(text)
@@ -61,6 +70,46 @@ def load(text: str) -> dict[str, JSON]:
     safe = json_safe(data, _Budget())
     assert isinstance(safe, dict)
     return safe
+
+
+_DASHES = re.compile(r"^(?:-[ \t]+)+")
+
+
+def _nests_deeper_than(text: str, limit: int) -> bool:
+    """A quick scan before parsing: ruamel's pure-Python parser takes seconds on a few thousand
+    nested levels (quadratic), so a deep text is refused before it reaches the parser.
+
+    An estimate: block levels by indentation (and `- - -` runs), flow levels by brackets outside
+    quotes (a quote ends with its line). A literal block's indented lines may count as levels;
+    the limit is far above any real card's depth.
+    """
+    indents = [-1]
+    flow = 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            indent = len(line) - len(stripped)
+            while indent < indents[-1]:
+                indents.pop()
+            if indent > indents[-1]:
+                indents.append(indent)
+            dashes = _DASHES.match(stripped)
+            items = dashes.group(0).count("-") if dashes else 0
+            if len(indents) - 1 + items + flow > limit:
+                return True
+        quote = None
+        for char in line:
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char in "[{":
+                flow += 1
+                if flow > limit:
+                    return True
+            elif char in "]}" and flow:
+                flow -= 1
+    return False
 
 
 def card_data(readme: bytes) -> dict[str, JSON] | None:

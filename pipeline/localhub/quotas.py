@@ -2,7 +2,8 @@
 `RateLimit-Policy`.
 
 The Hub counts requests in fixed windows per bucket: "api" (every /api call), "resolvers" (file
-downloads) and, per hour, commits ("You have exceeded our hourly quotas for action: commit").
+downloads), per hour, commits ("You have exceeded our hourly quotas for action: commit"), and it
+limits `whoami` on its own, strictly ("whoami" here, counted in "api" too).
 huggingface_hub reads `RateLimit: "api";r=0;t=55` (remaining, seconds to the reset) and
 `RateLimit-Policy: "fixed window";"api";q=500;w=300` (utils/_http.py parse_ratelimit_headers); the
 Hub sends both on every answer, so a client can pace itself before it is refused.
@@ -22,7 +23,7 @@ from typing import Any
 
 from pipeline.errors import PipelineError
 
-BUCKETS = ("api", "resolvers", "commits")
+BUCKETS = ("api", "resolvers", "commits", "whoami")
 _SPEC = re.compile(r"^(?P<bucket>[a-z]+)=(?P<limit>[0-9]{1,9})/(?P<window>[0-9]{1,7})$")
 
 # The Hub's own text for the hourly commit quota.
@@ -90,6 +91,8 @@ def buckets_of(route: str) -> tuple[str, ...]:
         return ("resolvers",)
     if route == "commit":
         return ("api", "commits")
+    if route == "whoami":
+        return ("api", "whoami")
     if route == "unknown":
         return ()  # not an API call: the Hub's "pages", which the local Hub does not limit
     return ("api",)

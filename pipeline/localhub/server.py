@@ -65,7 +65,19 @@ class HubServer(ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         host, port = str(self.server_address[0]), int(self.server_address[1])
-        self.base_url = f"http://[{host}]:{port}" if ipv6 else f"http://{host}:{port}"
+        netloc = f"[{host}]:{port}" if ipv6 else f"{host}:{port}"
+        self.base_url = f"http://{netloc}"
+        # The names of this very server a client may have used: its address and, on loopback,
+        # localhost. The client parses returned URLs against its own endpoint (a repo URL on
+        # another host is refused), so a client of http://localhost:P needs localhost URLs.
+        self.own_urls = {netloc: self.base_url}
+        if host in ("127.0.0.1", "::1"):
+            self.own_urls[f"localhost:{port}"] = f"http://localhost:{port}"
+
+    def url_for(self, host_header: str | None) -> str:
+        """The server's URL under the name the client used if it is one of the server's own,
+        else its address: a Host header is matched, never copied into an answer."""
+        return self.own_urls.get((host_header or "").strip().lower(), self.base_url)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
@@ -196,9 +208,9 @@ class HubHandler(BaseHTTPRequestHandler):
             headers=headers,
             body=body,
             user=self._user(headers.get("authorization")),
-            # The server's own URL, never the Host header: a client must not be able to make the
-            # Hub hand out links to another host.
-            base_url=self.server.base_url,
+            # One of the server's own URLs, never the Host header as sent: a client must not be
+            # able to make the Hub hand out links to another host.
+            base_url=self.server.url_for(headers.get("host")),
         )
 
     def _body(self) -> bytes:

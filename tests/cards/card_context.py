@@ -65,11 +65,25 @@ BASE_1B = variant(
     size="1B",
     parameters="1 billion",
 )
+# The tags and library models.toml gives the kinds ([kinds.notram], [kinds.gguf] extra_tags).
+NOTRAM_TAGS = (
+    "norwegian",
+    "bokmål",
+    "nynorsk",
+    "multilingual",
+    "text-generation",
+    "llama",
+    "notram",
+    "conversational",
+)
+GGUF_EXTRA_TAGS = ("llama-cpp", "gguf", "quantization")
+
 NOTRAM_8B = variant(
     "NbAiLab/nb-notram-llama-3.1-8b-instruct",
     "notram",
     "meta-llama/Llama-3.1-8B-Instruct",
     languages=("no", "nb", "nn", "en"),
+    tags=NOTRAM_TAGS,
     library_name="transformers",
 )
 
@@ -95,6 +109,7 @@ VARIANTS: dict[str, tuple[SimpleNamespace, SimpleNamespace | None]] = {
             "gguf",
             "NbAiLab/nb-notram-llama-3.1-8b-instruct",
             languages=NOTRAM_8B.languages,  # a quantisation speaks its parent's languages
+            tags=NOTRAM_TAGS[:5] + GGUF_EXTRA_TAGS,  # its parent's tags, then its kind's
             library_name="gguf",
             quantization="Q4_K_M",
             gguf_file="nb-llama-3.1-8b-instruct-q4_k_m.gguf",
@@ -177,6 +192,11 @@ def _family() -> dict[str, tuple[SimpleNamespace, SimpleNamespace | None]]:
             size=size,
             parameters=f"{size[:-1]} billion",
             languages=("no", "nb", "nn", "en") if notram else ALL_LANGUAGES,
+            tags=NOTRAM_TAGS
+            if notram
+            else FAMILY_TAGS + GGUF_EXTRA_TAGS
+            if gguf_file
+            else FAMILY_TAGS,
             library_name="transformers" if notram else "gguf" if gguf_file else None,
             quantization="Q4_K_M" if gguf_file else None,
             gguf_file=gguf_file,
@@ -185,6 +205,7 @@ def _family() -> dict[str, tuple[SimpleNamespace, SimpleNamespace | None]]:
         parent = variants.get(model.base_model)
         if model.kind == "gguf" and parent is not None:
             model.languages = parent.languages  # as manifest resolution does
+            model.tags = tuple(t for t in parent.tags if t not in NOTRAM_TAGS[5:]) + GGUF_EXTRA_TAGS
     return {repo_id: (model, variants.get(model.base_model)) for repo_id, model in variants.items()}
 
 

@@ -288,3 +288,24 @@ def test_an_alias_bomb_is_refused_by_every_reader_before_it_expands() -> None:
 def test_anchor_and_alias_signs_inside_strings_are_fine() -> None:
     text = "---\ntags:\n- '&not-an-anchor'\n- '*not-an-alias'\n- a*b&c\n---\nbody\n"
     assert frontmatter.canonicalize(text, "X") == text
+
+
+# --- one parse per dialect ----------------------------------------------------------------------
+
+
+def test_a_canonical_front_matter_is_not_parsed_again_and_each_load_is_a_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    card = "---\nlanguage:\n- no\ntags: [x, 'unique-4711']\nlicense: mit\n---\nbody\n"
+    result = frontmatter.canonicalize(card, "X")
+    yaml_text = frontmatter.split(result)[0]
+    assert yaml_text is not None
+
+    def no_second_parse() -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(frontmatter, "_safe12", no_second_parse)
+    first = frontmatter.load(yaml_text)
+    assert first == {"language": ["no"], "tags": ["x", "unique-4711"], "license": "mit"}
+    first["tags"].append("changed by a caller")
+    assert frontmatter.load(yaml_text)["tags"] == ["x", "unique-4711"]

@@ -50,3 +50,75 @@ def test_canonicalize_is_idempotent(data: dict[str, Any], body: str) -> None:
     assert frontmatter.canonicalize(once, "property.md") == once
     yaml_text, _ = frontmatter.split(once)
     assert yaml.safe_load(yaml_text or "") == (data or {})
+
+
+# --- the line-by-line canonical layout of simple front matter ------------------------------------
+
+WORDS = [
+    *TRICKY,
+    "nb",
+    "text-generation",
+    "meta-llama/Llama-3.1-8B",
+    "Q4_K_M",
+    "a+b",
+    "x.",
+    "1B",
+    "3.1",
+    "nb-llama-3.1-8B",
+    "Ωmega",
+    "a b",
+    "é",
+]
+SAFE_WORDS = ["nb", "en", "text-generation", "meta-llama/Llama-3.1-8B", "Q4_K_M", "bokmål", "x."]
+# (text, double-quoted): half of them words that are simple written plain
+simple_values = st.tuples(
+    st.one_of(st.sampled_from(SAFE_WORDS), st.sampled_from(WORDS)), st.booleans()
+)
+comments = st.one_of(
+    st.none(), st.tuples(st.integers(1, 4), st.sampled_from(["#", "# a", "#x y", "# Bokmål  z"]))
+)
+
+
+def _value(value: tuple[str, bool]) -> str:
+    text, quoted = value
+    return f'"{text}"' if quoted else text
+
+
+def _comment(comment: tuple[int, str] | None) -> str:
+    return "" if comment is None else " " * comment[0] + comment[1]
+
+
+@st.composite
+def simple_front_matter(draw: st.DrawFn) -> str:
+    lines: list[str] = []
+    names = ["language", "tags", "license", "a-b", "x_1", "é", "no", "on"]
+    for key in draw(st.lists(st.sampled_from(names), min_size=1, max_size=5, unique=True)):
+        if draw(st.booleans()):
+            lines.append(f"{key}: {_value(draw(simple_values))}{_comment(draw(comments))}")
+        else:
+            lines.append(f"{key}:")
+            for _ in range(draw(st.integers(0 if draw(st.booleans()) else 1, 3))):
+                lines.append(f"- {_value(draw(simple_values))}{_comment(draw(comments))}")
+    return "\n".join(lines)
+
+
+def _round_trip_only(yaml_text: str) -> Any:
+    simple = frontmatter._simple_canonical
+    frontmatter._simple_canonical = lambda text: None  # type: ignore[assignment]
+    try:
+        return frontmatter._canonical_front_matter.__wrapped__(yaml_text)
+    finally:
+        frontmatter._simple_canonical = simple
+
+
+@settings(max_examples=400, deadline=None)
+@given(simple_front_matter())
+def test_the_simple_layout_is_exactly_what_the_full_round_trip_writes(yaml_text: str) -> None:
+    fast = frontmatter._simple_canonical(yaml_text)
+    if fast is None:
+        return  # not simple: the full round trip handles it
+    slow = _round_trip_only(yaml_text)
+    assert isinstance(slow, frontmatter._Canonical)
+    assert fast.text == slow.text
+    assert fast.reading == slow.reading
+    assert slow.disagreements == ()

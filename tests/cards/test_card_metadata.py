@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from card_context import KINDS, VARIANTS, render_card
 
-from pipeline import frontmatter
+from pipeline import carddata, frontmatter
 from pipeline.errors import Problem
 from pipeline.metadata import check_metadata
 
@@ -200,3 +202,53 @@ def test_base_model_relation_must_be_one_the_hub_knows() -> None:
     orphan = "---\nlanguage:\n- nb\ntags:\n- x\npipeline_tag: text-generation\n"
     orphan += "license: mit\nbase_model_relation: quantized\n---\n"
     assert paths(check_metadata("c.md", orphan, expected={})) == ["base_model_relation"]
+
+
+# --- huggingface_hub's reading, without huggingface_hub -------------------------------------------
+
+CLIENT_CASES = [
+    GOOD,
+    "---\nlanguage:\n- no\n- nb\ntags: llama\nlicense: mit\n---\nbody\n",  # Norway; one tag
+    "---\ntags:\n- a\n- a\n- b\nlicense:\nbase_model: [x/y, z/w]\n---\n",  # repeats; a None
+    "---\n---\nno front matter\n",
+    "# no front matter at all\n",
+    "---\n{}\n---\nbody\n",
+    "---\nversion: 1.10\nok: yes\ndate: 2024-05-01\nn: 0o17\n---\n",
+    "---\nmodel-index:\nlicense: apache-2.0\n---\n",
+]
+
+
+@pytest.mark.parametrize("content", CLIENT_CASES)
+def test_client_card_data_is_what_huggingface_hubs_model_card_reads(content: str) -> None:
+    from huggingface_hub import ModelCard
+
+    expected = ModelCard(content, ignore_metadata_errors=True).data.to_dict()
+    assert carddata.client_card_data(content) == expected
+
+
+@pytest.mark.parametrize(
+    "content", ["---\n- a\n- b\n---\n", "---\non: yes\n---\n", "---\na: [b\n---\n"]
+)
+def test_client_card_data_refuses_what_model_card_refuses(content: str) -> None:
+    from huggingface_hub import ModelCard
+
+    with pytest.raises(Exception) as theirs:
+        ModelCard(content, ignore_metadata_errors=True)
+    with pytest.raises(Exception) as ours:
+        carddata.client_card_data(content)
+    assert isinstance(ours.value, type(theirs.value)) or isinstance(theirs.value, type(ours.value))
+
+
+def test_rendering_imports_neither_the_hub_client_nor_the_local_hub() -> None:
+    code = (
+        "import sys, pipeline.render, pipeline.metadata, pipeline.frontmatter\n"
+        "clients = ('huggingface_hub', 'httpx', 'httpx2')\n"
+        "hub = ('pipeline.hub', 'pipeline.localhub')\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in clients\n"
+        "             or m in hub or m.startswith('pipeline.localhub.'))\n"
+        "print(bad)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -124,6 +124,7 @@ def project(
     # No token of the machine's user may leak in; the client's cache lives in the test folder.
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.delenv("NB_RELEASE_HUB", raising=False)
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     with LocalHub(root=tmp_path / "hub") as hub:

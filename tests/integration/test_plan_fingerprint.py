@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from pipeline.hub import open_hub
-from pipeline.publish import Sources, build_plan
+from pipeline.planning import build_plan
 from pipeline.render import Selection, fingerprint
+from pipeline.sources import Sources
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -153,7 +154,12 @@ def test_drift_and_pending_is_skipped_by_default(project: Project) -> None:
 def test_manifest_change_alone_is_pending_and_published_by_sync(project: Project) -> None:
     assert project.run("release", "--yes").status == 0
     _change_manifest(project)
+    project.hub.counters.reset()
     assert _plan_entry(project, EDITED)["state"] == "pending"
+    # One commit listing for the one differing repo; its head is nb-release's: no README read.
+    # The release recorded each card it landed in the cache, so the plan reads no card either.
+    assert project.hub.counters.get("list_commits") == 1
+    assert project.hub.counters.get("resolve") == 0
     result = project.run("sync")
     assert result.status == 0, result.out + result.err
     assert "8.03 billion" in (project.readme(EDITED) or "")
@@ -292,3 +298,49 @@ def test_sync_writes_reports_and_the_step_summary(
     assert text.startswith("earlier step\n## nb-release sync")
     assert "--- a/README.md" not in result.out  # --summary is the default for sync
     assert f"Per-card diffs: {report_md}" in result.out
+
+
+class _Terminal(io.StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_release_at_a_terminal_asks_per_drifted_card(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert project.run("release", "--yes").status == 0
+    edited = _hand_edit(project)
+    _hand_edit(project, "NbAiLab/nb-llama-3.2-1B")
+    _change_manifest(project, "nb-llama-3.1-8B-sft")
+    # Overwrite the first card in manifest order (3.2-1B), keep the second (3.1-8B), confirm.
+    monkeypatch.setattr("sys.stdin", _Terminal("o\ns\ny\n"))
+    result = project.run("release")
+    assert result.status == 4, result.out + result.err
+    assert "NbAiLab/nb-llama-3.1-8B: drift" in result.out
+    assert "Publish 2 card(s)" in result.out
+    assert project.readme(EDITED) == edited
+    assert "NorBench" not in (project.readme("NbAiLab/nb-llama-3.2-1B") or "")
+    assert "8.03 billion" in (project.readme("NbAiLab/nb-llama-3.1-8B-sft") or "")
+
+
+def test_apply_of_a_saved_plan_follows_the_policies(project: Project, tmp_path: Path) -> None:
+    assert project.run("release", "--yes").status == 0
+    edited = _hand_edit(project)
+    _change_manifest(project, "nb-llama-3.1-8B-sft")
+    plan_file = tmp_path / "plan.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    saved = json.loads(plan_file.read_text())
+    assert saved["schema_version"] == 2
+    assert [e["state"] for e in saved["entries"]] == ["unchanged", "drift", "pending", "unchanged"]
+
+    result = project.run("apply", str(plan_file))
+    assert result.status == 4, result.out + result.err
+    assert project.readme(EDITED) == edited
+    assert "8.03 billion" in (project.readme("NbAiLab/nb-llama-3.1-8B-sft") or "")
+
+    again = project.run("apply", str(plan_file), "--on-drift", "overwrite")
+    assert again.status == 0, again.out + again.err
+    assert "NorBench" not in (project.readme(EDITED) or "")
+    assert "Add evaluation table" in project.api.list_repo_commits(EDITED)[0].message

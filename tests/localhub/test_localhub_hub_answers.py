@@ -8,6 +8,7 @@ import base64
 import json
 
 import pytest
+from huggingface_hub import CommitOperationAdd, HfApi
 from localhub_support import send, send_raw
 
 from pipeline.localhub import LocalHub
@@ -69,6 +70,16 @@ def test_a_yaml_alias_bomb_in_front_matter_is_refused_at_once(hub: LocalHub) -> 
     )
     assert status == 400
     assert "values" in json.loads(body)["errors"][0]["message"]
+
+
+def test_front_matter_over_1_mib_is_refused_without_parsing(hub: LocalHub) -> None:
+    hub.seed(REPO, {})
+    card = "---\n" + "".join(f"k{i}: value {i}\n" for i in range(60_000)) + "---\n# x\n"
+    status, _, body = send(
+        hub, "POST", "/api/validate-yaml", json.dumps({"content": card}).encode()
+    )
+    assert status == 400
+    assert "over 1024 KiB" in json.loads(body)["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(
@@ -152,7 +163,16 @@ def test_a_request_line_without_an_http_version_gets_a_status_line(
     assert send(hub, "GET", "/api/models")[0] == 200
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "127.0.0.1:1", "localhost"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "evil.example:8080",
+        "127.0.0.1:1",
+        "localhost",
+        "localhost:1",
+    ],
+)
 def test_returned_urls_use_the_servers_own_url_not_the_host_header(
     hub: LocalHub, host: str
 ) -> None:
@@ -168,6 +188,20 @@ def test_returned_urls_use_the_servers_own_url_not_the_host_header(
     assert json.loads(answer)["commitUrl"].startswith(f"{hub.url}/{REPO}/commit/")
     status, headers, _ = send(hub, "GET", "/api/models", None, {"Host": host})
     assert headers["Link"].startswith(f"<{hub.url}/api/models?")  # PAGE_SIZE 2, 3 repos
+
+
+def test_a_client_of_localhost_gets_localhost_urls(hub: LocalHub) -> None:
+    # localhost is one of the server's own names on loopback: matched, not copied.
+    port = hub.url.rsplit(":", 1)[1]
+    api = HfApi(endpoint=f"http://localhost:{port}", token=hub.token)
+    url = api.create_repo(REPO)
+    assert url == f"http://localhost:{port}/{REPO}"
+    info = api.create_commit(REPO, [CommitOperationAdd("a.txt", b"x")], commit_message="Add a.txt")
+    assert info.commit_url.startswith(f"http://localhost:{port}/{REPO}/commit/")
+    for host in (f"LOCALHOST:{port}", f"localhost:{port}"):
+        body = json.dumps({"name": "new", "organization": "NbAiLab"}).encode()
+        answer = send(hub, "POST", "/api/repos/create", body, {"Host": host})[2]
+        assert json.loads(answer)["url"] == f"http://localhost:{port}/NbAiLab/new"
 
 
 @pytest.mark.parametrize("private", ['"yes"', "1", '"true"', "[]", "{}"])

@@ -54,6 +54,18 @@ def test_expand_sha_reads_no_card(
     assert all(set(item) == keys for item in items)
 
 
+def test_model_info_expand_sha_reads_no_card(
+    api: HfApi, hub: LocalHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heads = seed(hub)
+
+    def no_card(readme: bytes) -> None:
+        raise AssertionError("model_info parsed a card for expand=sha")
+
+    monkeypatch.setattr(cardcheck, "card_data", no_card)
+    assert api.model_info(REPOS[0], expand=["sha"]).sha == heads[REPOS[0]]
+
+
 def test_expand_sha_agrees_with_model_info(hub: LocalHub) -> None:
     seed(hub)
     for item in json.loads(send(hub, "GET", "/api/models?expand=sha&expand=lastModified")[2]):

@@ -61,6 +61,7 @@ def test_bad_quota_specs_are_refused(spec: str) -> None:
 def test_buckets_as_the_hub_counts_them() -> None:
     assert buckets_of("resolve") == ("resolvers",)
     assert buckets_of("commit") == ("api", "commits")
+    assert buckets_of("whoami") == ("api", "whoami")
     assert buckets_of("model_info") == ("api",)
     assert buckets_of("unknown") == ()
 
@@ -120,6 +121,18 @@ def test_the_hourly_commit_quota(hub: LocalHub) -> None:
     assert info is not None and info.resource_type == "commits" and info.window_seconds == 3600
     assert hub.store.head(repo) == head  # refused: nothing written
     assert send(hub, "GET", f"/api/models/{REPO}")[0] == 200  # reads go on
+
+
+def test_whoami_has_a_bucket_of_its_own(hub: LocalHub, api: HfApi) -> None:
+    hub.set_quotas([Quota("whoami", 1, 300), Quota("api", 100, 300)])
+    assert api.whoami()["name"] == "local-user"
+    with pytest.raises(HfHubHTTPError) as caught:
+        api.whoami()
+    assert caught.value.response.status_code == 429
+    assert "rate limit for the /whoami-v2 endpoint" in str(caught.value)  # the client's words
+    info = parse_ratelimit_headers(caught.value.response.headers)
+    assert info is not None and (info.resource_type, info.remaining) == ("whoami", 0)
+    assert hub.quota_use()["api"]["used"] == 1  # the refused call used nothing
 
 
 def test_a_window_resets_after_its_length() -> None:

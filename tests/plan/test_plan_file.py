@@ -14,15 +14,8 @@ from hypothesis import strategies as st
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, MetadataChange, diff_card
 from pipeline.errors import PlanError
 from pipeline.ownership import Drift, Ownership
-from pipeline.plan import (
-    Plan,
-    PlanEntry,
-    make_plan,
-    plan_from_json,
-    plan_to_json,
-    read_plan,
-    write_plan,
-)
+from pipeline.plan import Plan, PlanEntry, make_plan
+from pipeline.planfile import plan_from_json, plan_to_json, read_plan, write_plan
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
 
 NOW = datetime(2025, 1, 31, 12, 0, 0, 123456, tzinfo=UTC)

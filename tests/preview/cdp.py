@@ -24,6 +24,7 @@ FLAGS = (
     "--headless",
     "--no-sandbox",  # CI runs as root, where chromium's sandbox cannot start
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # containers often have a small /dev/shm
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

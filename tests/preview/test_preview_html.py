@@ -120,6 +120,7 @@ def test_changed_blocks_and_panel_rows_are_marked() -> None:
     assert '<div class="blk"><p>Same paragraph.</p>' in page
     assert page.count('<div class="meta-row changed" data-key="license">') == 2
     assert '<div class="meta-row" data-key="base_model_relation"><dt>Relation' in page
+    assert '<td class="action">update</td><td>pending</td><td class="num">+2</td>' in page
 
 
 def test_block_marks_name_additions_and_removals() -> None:

@@ -1,0 +1,180 @@
+"""A local cache that makes warm plans cheap without ever changing their answer.
+
+Two kinds of entry, each keyed by everything its value depends on:
+
+- `readme`: README.md of a repo at a commit, keyed by (endpoint, repo, head sha). A commit is
+  immutable, so the entry is true for as long as that sha is the head; the listing says which
+  sha is the head now.
+- `history`: the commits of a repo below a commit sha, newest first (immutable, like `readme`).
+- `rendered`: the cards rendered for a manifest/templates fingerprint, selection and nb-release
+  version (and its code), so an unchanged project needs no re-render.
+
+Entries are files named by the sha256 of their key and written atomically (a temp file, then a
+rename), so concurrent runs never see half an entry. Each stores its key and a checksum of its
+payload; an entry that does not match (corrupt, truncated, a hash collision) is ignored.
+
+The cache lives in the user's cache directory: $NB_RELEASE_CACHE, else
+$XDG_CACHE_HOME/nb-release, else ~/.cache/nb-release.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.records import CommitRecord, RenderedCard
+
+_LAYOUT = "v1"
+_MAGIC = b"nb-release-cache 1\n"
+
+
+def default_root() -> Path:
+    explicit = os.environ.get("NB_RELEASE_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "nb-release"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Cache:
+    """Content-addressed entries under `root`; every failure to read is a miss, never an error."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root if root is not None else default_root()
+
+    def _path(self, kind: str, key: str) -> Path:
+        name = _digest(key.encode("utf-8"))
+        return self.root / _LAYOUT / kind / name[:2] / name
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        try:
+            raw = self._path(kind, key).read_bytes()
+        except OSError:
+            return None
+        if not raw.startswith(_MAGIC):
+            return None
+        header, sep, payload = raw[len(_MAGIC) :].partition(b"\n")
+        if not sep:
+            return None
+        try:
+            meta = json.loads(header)
+        except ValueError:
+            return None
+        if not isinstance(meta, dict) or meta.get("key") != key:
+            return None
+        if meta.get("sha256") != _digest(payload):
+            return None
+        return payload
+
+    def put(self, kind: str, key: str, payload: bytes) -> None:
+        """Store an entry; a cache that cannot be written is skipped (it is only a cache)."""
+        path = self._path(kind, key)
+        header = json.dumps({"key": key, "sha256": _digest(payload)}).encode("utf-8")
+        data = _MAGIC + header + b"\n" + payload
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(temp, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+    def clear(self) -> int:
+        """Remove every entry; the number of entries removed."""
+        folder = self.root / _LAYOUT
+        count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+        shutil.rmtree(folder, ignore_errors=True)
+        return count
+
+    # --- README.md at a commit --------------------------------------------------------------
+
+    @staticmethod
+    def _readme_key(endpoint: str, repo_id: str, sha: str) -> str:
+        return json.dumps(["readme", endpoint, repo_id, sha])
+
+    def readme(self, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
+        """(found, content): content None means the commit has no README.md."""
+        payload = self.get("readme", self._readme_key(endpoint, repo_id, sha))
+        if payload is None:
+            return False, None
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            return False, None
+        content = value.get("content") if isinstance(value, dict) else None
+        if not isinstance(value, dict) or not (content is None or isinstance(content, str)):
+            return False, None
+        return True, content
+
+    def put_readme(self, endpoint: str, repo_id: str, sha: str, content: str | None) -> None:
+        payload = json.dumps({"content": content}, ensure_ascii=False).encode("utf-8")
+        self.put("readme", self._readme_key(endpoint, repo_id, sha), payload)
+
+    # --- the commit history below a commit ----------------------------------------------------
+
+    @staticmethod
+    def _history_key(endpoint: str, repo_id: str, sha: str) -> str:
+        return json.dumps(["history", endpoint, repo_id, sha])
+
+    def history(self, endpoint: str, repo_id: str, sha: str) -> list[CommitRecord] | None:
+        payload = self.get("history", self._history_key(endpoint, repo_id, sha))
+        if payload is None:
+            return None
+        try:
+            return [
+                CommitRecord(**{**item, "authors": tuple(item["authors"])})
+                for item in json.loads(payload)
+            ]
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def put_history(
+        self, endpoint: str, repo_id: str, sha: str, commits: list[CommitRecord]
+    ) -> None:
+        payload = json.dumps([asdict(c) for c in commits], ensure_ascii=False).encode("utf-8")
+        self.put("history", self._history_key(endpoint, repo_id, sha), payload)
+
+    # --- rendered cards ---------------------------------------------------------------------
+
+    @staticmethod
+    def _rendered_key(fingerprint: str, selection: Any) -> str:
+        return json.dumps(["rendered", fingerprint, __version__, _code_stamp(), repr(selection)])
+
+    def rendered(self, fingerprint: str, selection: Any) -> list[RenderedCard] | None:
+        payload = self.get("rendered", self._rendered_key(fingerprint, selection))
+        if payload is None:
+            return None
+        try:
+            return [RenderedCard(**item) for item in json.loads(payload)]
+        except (ValueError, TypeError):
+            return None
+
+    def put_rendered(self, fingerprint: str, selection: Any, cards: list[RenderedCard]) -> None:
+        payload = json.dumps([asdict(c) for c in cards], ensure_ascii=False).encode("utf-8")
+        self.put("rendered", self._rendered_key(fingerprint, selection), payload)
+
+
+def _code_stamp() -> str:
+    """nb-release's own code as installed: a working copy's edit must not reuse old renders."""
+    folder = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(folder.glob("*.py")):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return _digest("\n".join(parts).encode("utf-8"))

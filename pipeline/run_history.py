@@ -1,0 +1,109 @@
+"""History and restore: each card's commits, and bringing an earlier card back.
+
+`history` marks nb-release's own commits (with their manifest fingerprint) among the commits that
+changed README.md; `restore` publishes a card as it was at a commit, as a new commit on top of the
+head, after showing the diff.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from pipeline.errors import PipelineError
+from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
+from pipeline.history import card_histories
+from pipeline.manifest import load_manifest
+from pipeline.options import HistoryOptions, RestoreOptions
+from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, unified
+from pipeline.run_hub import open_target
+from pipeline.selection import select
+from pipeline.terminal import confirmed
+
+
+def history_command(options: HistoryOptions, console: Console) -> int:
+    repos: list[str] = list(options.repos)
+    if not repos:
+        manifest = load_manifest(options.sources.manifest)
+        repos = [v.repo_id for v in select(manifest, options.selection)]
+    limit = options.limit
+    with open_target(options.hub, read_only=True) as hub:
+        histories = card_histories(hub, repos, limit)
+    for history in histories:
+        console.print(history.repo_id, markup=False, style="bold")
+        if not history.exists:
+            console.print("  the repo does not exist", markup=False)
+            continue
+        for commit in history.commits:
+            fingerprint = fingerprint_of(commit)
+            mark = f"nb-release {fingerprint}" if fingerprint else "not nb-release"
+            authors = ", ".join(commit.authors) or "?"
+            console.print(
+                f"  {commit.commit_id[:12]}  {commit.created_at}  {authors}  "
+                f"{commit.title}  [{mark}]",
+                markup=False,
+                highlight=False,
+            )
+        if not history.commits:
+            console.print(f"  no commit changed README.md in the last {limit}", markup=False)
+        if history.older:
+            console.print(
+                f"  ({history.older} older commit(s) not examined; see --limit)", markup=False
+            )
+    return EXIT_OK
+
+
+def restore_command(options: RestoreOptions, console: Console) -> int:
+    repo, to = options.repo, options.to
+    with open_target(options.hub) as hub:
+        commits = hub.list_commits(repo)
+        found = [c for c in commits if c.commit_id.startswith(to.lower())]
+        if len(found) != 1:
+            raise PipelineError(
+                f"{repo}: {'no' if not found else 'more than one'} commit of main "
+                f"{'matches' if not found else 'match'} {to!r}",
+                hint=f"`nb-release history {repo}` lists the card's commits",
+            )
+        target = found[0]
+        old = hub.read_card(repo, target.commit_id).content
+        if old is None:
+            raise PipelineError(f"{repo}: there is no README.md at {target.commit_id[:12]}")
+        live = hub.read_card(repo)
+        if live.content == old:
+            console.print(
+                f"{repo}: the card is already as it was at {target.commit_id[:12]}.",
+                markup=False,
+            )
+            return EXIT_OK
+        diff, added, removed = unified(
+            live.content or "", old, "live", f"at {target.commit_id[:12]}"
+        )
+        console.print(
+            f"{repo}: restore the card of {target.commit_id[:12]} "
+            f"({', '.join(target.authors) or '?'}: {target.title}), +{added} -{removed}",
+            markup=False,
+        )
+        console.out(diff, end="", highlight=False)
+        if not options.yes:
+            answer = confirmed(console, "Publish? [y/N] ")
+            if answer is None:
+                console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
+                return EXIT_PENDING
+            if not answer:
+                console.print("Nothing published.")
+                return EXIT_PENDING
+        hub.whoami()
+        result = hub.commit_card(
+            repo,
+            old,
+            parent=live.head_sha,
+            title=f"Restore model card from {target.commit_id[:12]}",
+            description=f"Restores README.md as it was at {target.commit_id} "
+            f"({target.title}, by {', '.join(target.authors) or '?'}).\n\n"
+            f"{TRAILER_RESTORED}: {target.commit_id}",
+        )
+        if result.status != "published":
+            console.print(f"  {result.status:<9} {repo}  {result.message}", markup=False)
+            return EXIT_PARTIAL
+        sha = (result.commit_url or "").rsplit("/", 1)[-1][:12]
+        console.print(f"  restored  {repo}  commit {sha}", markup=False)
+    return EXIT_OK

@@ -1,0 +1,84 @@
+"""The terminal side of a command: progress, questions, and consoles that never cut a CI log.
+
+Rich is configured here, once; library code never prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+# Without a terminal (a CI log, a pipe), a console this wide: nothing is cut or wrapped at 80
+# columns, where rich would otherwise fold repo ids and values in tables.
+LOG_WIDTH = 1000
+
+
+def log_width(stream: object) -> int | None:
+    isatty = getattr(stream, "isatty", None)
+    return None if callable(isatty) and isatty() else LOG_WIDTH
+
+
+def stdout_console() -> Console:
+    return Console(soft_wrap=True, highlight=False, width=log_width(sys.stdout))
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, soft_wrap=True, highlight=False, width=log_width(sys.stderr))
+
+
+@contextmanager
+def progress(
+    console: Console, label: str
+) -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+    """A rich progress bar; yields (start(total), advance(repo_id)) callbacks for the core.
+
+    Without a terminal (a CI log) a line per repo instead: a bar there is noise or nothing.
+    """
+    if not console.is_terminal:
+
+        def start_plain(total: int) -> None:
+            console.print(f"{label}: {total}", markup=False, highlight=False, soft_wrap=True)
+
+        def advance_plain(repo_id: str) -> None:
+            console.print(f"  {label.lower()}: {repo_id}", markup=False, soft_wrap=True)
+
+        yield start_plain, advance_plain
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def start(total: int) -> None:
+            bar.update(task, total=total)
+
+        def advance(_repo_id: str) -> None:
+            bar.advance(task)
+
+        yield start, advance
+
+
+def ask(console: Console, prompt: str) -> str:
+    """Ask at the terminal; the prompt is plain text (rich would read `[y/N]` as markup).
+    End of input answers no; Ctrl-C reaches main(), which exits 130."""
+    try:
+        return console.input(escape(prompt))
+    except EOFError:
+        console.print()
+        return ""
+
+
+def confirmed(console: Console, prompt: str) -> bool | None:
+    """y/N at a terminal: True for yes, False for anything else; None without a terminal."""
+    if not sys.stdin.isatty():
+        return None
+    return ask(console, prompt).strip().lower() in ("y", "yes")

@@ -1,0 +1,126 @@
+"""The local cache: warm plans at a handful of requests, and never a different answer."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+from tests.integration.conftest import REPOS, Project
+
+HAND_EDIT = "---\nlicense: mit\n---\nEdited by hand.\n"
+
+
+def _plan_json(project: Project, *flags: str) -> tuple[int, dict[str, object]]:
+    result = project.run("plan", "--format", "json", *flags)
+    assert result.status in (0, 2), result.err
+    data = json.loads(result.out)
+    data.pop("created_at", None)
+    return result.status, data
+
+
+def _same_with_and_without_cache(project: Project) -> int:
+    status, cached = _plan_json(project)
+    again, warm = _plan_json(project)
+    plain_status, plain = _plan_json(project, "--no-cache")
+    assert cached == warm == plain
+    assert status == again == plain_status
+    return status
+
+
+def test_a_warm_no_change_plan_costs_the_listing_only(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0  # fills the cache
+    project.hub.counters.reset()
+    assert project.run("plan").status == 0
+    total = project.hub.counters.total()
+    assert total <= math.ceil(len(REPOS) / 1000) + 1, project.hub.counters.snapshot()
+    assert project.hub.counters.get("resolve") == 0
+
+
+def test_no_cache_reads_every_card(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0
+    project.hub.counters.reset()
+    assert project.run("plan", "--no-cache").status == 0
+    assert project.hub.counters.get("resolve") == len(REPOS)
+    assert project.hub.counters.get("list_models") == 0
+
+
+def test_plans_are_the_same_with_and_without_the_cache(project: Project) -> None:
+    assert _same_with_and_without_cache(project) == 2  # nothing published yet
+    assert project.run("release", "--yes").status == 0
+    assert _same_with_and_without_cache(project) == 0
+    # A hand edit on the Hub: the head moves, the cached README of the old head is not used.
+    project.api.create_commit(
+        REPOS[1],
+        operations=[CommitOperationAdd("README.md", HAND_EDIT.encode())],
+        commit_message="hand edit",
+    )
+    assert _same_with_and_without_cache(project) == 2
+    # A README deleted on the Hub.
+    project.api.create_commit(
+        REPOS[2], operations=[CommitOperationDelete("README.md")], commit_message="delete"
+    )
+    assert _same_with_and_without_cache(project) == 2
+    # A manifest edit: everything re-rendered.
+    manifest = project.folder / "models.toml"
+    manifest.write_text(manifest.read_text().replace("May 2024", "June 2024"))
+    assert _same_with_and_without_cache(project) == 2
+    # The hand-edited and the emptied cards are drift: overwrite them to come back in sync.
+    assert project.run("release", "--yes", "--on-drift", "overwrite").status == 0
+    assert _same_with_and_without_cache(project) == 0
+
+
+def test_corrupt_entries_are_ignored(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    _, expected = _plan_json(project)
+    root = Path(os.environ["NB_RELEASE_CACHE"])
+    entries = [p for p in root.rglob("*") if p.is_file()]
+    assert len(entries) >= len(REPOS) + 1  # a README per repo and the rendered cards
+    for index, path in enumerate(entries):
+        data = bytearray(path.read_bytes())
+        if index % 2:
+            data[-2] ^= 0x01  # one flipped bit in the payload
+        else:
+            data = data[: len(data) // 2]  # truncated
+        path.write_bytes(bytes(data))
+    status, got = _plan_json(project)
+    assert status == 0 and got == expected
+
+
+def test_cache_clear(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0
+    result = project.run("cache", "clear", hub=False)
+    assert result.status == 0
+    assert "Removed" in result.out and " 0 cache entries" not in result.out
+    project.hub.counters.reset()
+    assert project.run("plan").status == 0
+    assert project.hub.counters.get("resolve") == len(REPOS)  # cold again
+
+
+def test_a_release_leaves_the_cache_warm_for_the_next_plan(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    project.hub.counters.reset()
+    assert project.run("plan").status == 0
+    assert project.hub.counters.get("resolve") == 0, project.hub.counters.snapshot()
+    assert _same_with_and_without_cache(project) == 0
+
+
+def test_history_reads_at_a_head_are_cached(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    project.api.create_commit(
+        REPOS[1],
+        operations=[CommitOperationAdd("README.md", HAND_EDIT.encode())],
+        commit_message="hand edit",
+    )
+    first = project.run("plan")
+    project.hub.counters.reset()
+    second = project.run("plan")
+    assert second.status == first.status
+    assert project.hub.counters.total() == 1, project.hub.counters.snapshot()  # the listing
+    assert _same_with_and_without_cache(project) == first.status

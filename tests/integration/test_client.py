@@ -1,0 +1,360 @@
+"""The client side against the local Hub: retries on every route, per-repo outcomes, quota stops,
+parallel publishing, plan integrity, races and targets (issues 8 and 10)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from pipeline.hub import Hub, Target, open_hub
+from pipeline.localhub import FaultConfig
+from pipeline.localhub.quotas import Quota
+from pipeline.planning import build_plan
+from pipeline.publish import ApplyResult, apply_plan
+from pipeline.render import Selection
+from pipeline.sources import Sources
+from tests.integration.conftest import REPOS, Project
+
+NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
+HAND_EDIT = "---\nlicense: mit\n---\nWritten by hand.\n"
+
+
+def _add_creatable_variant(project: Project) -> None:
+    manifest = project.folder / "models.toml"
+    manifest.write_text(
+        manifest.read_text()
+        + '\n[[models]]\nname = "nb-llama-3.1-70B"\nkind = "base"\nllama_version = "3.1"\n'
+        'size = "70B"\nbase_model = "meta-llama/Llama-3.1-70B"\nallow_create = true\n'
+    )
+
+
+def _summary_repos(out: str) -> list[str]:
+    return [line.split()[1] for line in out.splitlines() if line.startswith("  published")]
+
+
+# --- one retry policy for every request ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "route",
+    ["whoami", "create_repo", "resolve", "validate_yaml", "preupload", "commit", "model_info"],
+)
+@pytest.mark.parametrize("kind", ["429", "503", "drop"])
+def test_every_route_is_retried(project: Project, route: str, kind: str) -> None:
+    _add_creatable_variant(project)
+    project.hub.set_faults(FaultConfig(fault_rate=1.0, route=route, first_n=2, kinds=(kind,)))
+    result = project.run("release", "--yes")
+    assert result.status == 0, result.out + result.err
+    assert "5 published" in result.out
+    if route != "model_info":  # only read when a README is missing on a repo with commits
+        assert project.hub.counters.faults() == {kind: 2}
+    project.hub.set_faults(None)
+    assert project.run("plan").status == 0
+    assert all(project.commits(r) == 2 for r in REPOS)  # no duplicate commit
+
+
+def test_whoami_once_per_run_and_not_when_nothing_is_published(project: Project) -> None:
+    assert project.run("release", "--yes", "--jobs", "4").status == 0
+    assert project.hub.counters.get("whoami") == 1
+    project.hub.counters.reset()
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0
+    assert project.hub.counters.get("whoami") == 0
+
+
+def test_a_commit_quota_beyond_max_wait_stops_cleanly_and_a_rerun_resumes(
+    project: Project,
+) -> None:
+    # One card is published; then the commit quota is spent for an hour.
+    assert project.run("release", "--yes", "--only", "*1B").status == 0
+    project.hub.set_faults(
+        FaultConfig(fault_rate=1.0, route="commit", kinds=("429",), retry_after=3600)
+    )
+    project.hub.counters.reset()
+    result = project.run("release", "--yes", "--max-wait", "5", "--jobs", "1")
+    assert result.status == 3, result.out + result.err
+    assert "3 repo(s) left to publish" in result.out
+    assert "resets in 3600 s" in result.out
+    assert "run the command again after" in result.out
+    assert project.hub.counters.get("commit") == 1  # stopped at the first refusal
+    assert project.hub.counters.faults() == {"429": 1}
+
+    project.hub.set_faults(None)
+    again = project.run("release", "--yes")
+    assert again.status == 0, again.out + again.err
+    assert "3 published" in again.out
+    assert all(project.commits(r) == 2 for r in REPOS)
+
+
+def test_a_lost_commit_answer_is_rechecked_and_never_committed_twice(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The local Hub cannot lose an answer after committing; the client's call is wrapped so the
+    # first commit lands and its answer is then lost on the way back.
+    hub = Hub(Target(url=project.hub.url, token=project.hub.token))
+    real = hub.api.create_commit
+    lost: list[str] = []
+
+    def commit_then_lose_answer(*args: object, **kwargs: object) -> object:
+        info = real(*args, **kwargs)  # type: ignore[arg-type]
+        if not lost:
+            lost.append(str(args[0]))
+            raise httpx2.ReadError("connection reset by peer")
+        return info
+
+    monkeypatch.setattr(hub.api, "create_commit", commit_then_lose_answer)
+    repo_id = REPOS[0]
+    head = hub.read_card(repo_id).head_sha
+    result = hub.commit_card(
+        repo_id, "---\nlicense: mit\n---\nhi\n", parent=head, title="t", description="d"
+    )
+    assert lost == [repo_id]
+    assert result.status == "published"
+    assert project.commits(repo_id) == 2  # the Hub's initial commit + one of ours
+
+
+# --- per-repo outcomes ---------------------------------------------------------------------------
+
+
+def test_a_lasting_failure_on_one_repo_is_that_repos_failure(project: Project) -> None:
+    _add_creatable_variant(project)
+    project.hub.set_faults(FaultConfig(fault_rate=1.0, route="create_repo", kinds=("503",)))
+    result = project.run("release", "--yes", "--max-wait", "2")
+    assert result.status == 3, result.out + result.err
+    assert "4 published" in result.out and "1 failed" in result.out
+    assert f"failed    {NEW_REPO}  creating {NEW_REPO}: HTTP 503" in result.out
+    project.hub.set_faults(None)
+    again = project.run("release", "--yes")
+    assert again.status == 0 and "1 published" in again.out
+
+
+def test_parallel_results_are_reported_in_manifest_order(project: Project) -> None:
+    result = project.run("release", "--yes", "--jobs", "4")
+    assert result.status == 0, result.err
+    assert _summary_repos(result.out) == list(REPOS)
+    assert all(project.commits(r) == 2 for r in REPOS)
+
+
+def test_parallel_publishing_uses_at_most_three_requests_per_card(project: Project) -> None:
+    plan_file = project.folder / "p.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    project.hub.counters.reset()
+    assert project.run("apply", str(plan_file), "--jobs", "4").status == 0
+    counts = project.hub.counters.snapshot()
+    per_card = sum(n for (route, _), n in counts.items() if route != "whoami")
+    assert per_card <= 3 * len(REPOS), counts
+    assert project.hub.counters.get("resolve") == 0  # no re-read
+
+
+# --- races ----------------------------------------------------------------------------------
+
+
+def test_create_repo_race_keeps_a_readme_written_after_the_plan(project: Project) -> None:
+    _add_creatable_variant(project)
+    plan_file = project.folder / "p.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    project.api.create_repo(NEW_REPO)
+    project.api.upload_file(
+        path_or_fileobj=HAND_EDIT.encode(), path_in_repo="README.md", repo_id=NEW_REPO
+    )
+    result = project.run("apply", str(plan_file))
+    assert result.status == 3, result.out + result.err
+    assert f"stale     {NEW_REPO}" in result.out
+    assert project.readme(NEW_REPO) == HAND_EDIT
+
+
+def test_content_another_run_wrote_is_already_up_to_date(project: Project) -> None:
+    plan_file = project.folder / "p.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    assert project.run("release", "--yes").status == 0  # another run publishes the same cards
+    project.hub.counters.reset()
+    result = project.run("apply", str(plan_file))
+    assert result.status == 0, result.out + result.err
+    assert "0 published" in result.out and "4 already up to date" in result.out
+    assert project.hub.counters.get("commit") == 0
+    again = project.run("apply", str(plan_file))  # re-applying an applied plan
+    assert "4 already up to date" in again.out
+    assert all(project.commits(r) == 2 for r in REPOS)
+
+
+# --- plan integrity ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tamper", ["repo_id", "content", "action"])
+def test_a_tampered_plan_is_refused_before_any_write(project: Project, tamper: str) -> None:
+    plan_file = project.folder / "p.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    data = json.loads(plan_file.read_text())
+    entry = data["entries"][0]
+    if tamper == "repo_id":
+        entry["repo_id"] = "Evil/elsewhere"
+        entry["action"] = entry["state"] = "create-repo"
+        entry["head_sha"] = None
+        expected = "the manifest has no such repo"
+    elif tamper == "content":
+        entry["content"] = entry["content"] + "\n<script>x</script>\n"
+        expected = "content is not the card the manifest renders now"
+    else:
+        entry["action"] = entry["state"] = "create-repo"
+        entry["head_sha"] = None
+        expected = "the manifest does not allow it"
+    plan_file.write_text(json.dumps(data))
+    project.hub.counters.reset()
+    result = project.run("apply", str(plan_file))
+    assert result.status == 1, result.out + result.err
+    assert expected in result.err
+    assert project.writes() == 0
+
+
+# --- targets and tokens -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "suffix", ["user:{token}@", "?token={token}", "#{token}"], ids=["userinfo", "query", "fragment"]
+)
+def test_a_hub_url_carrying_a_token_is_refused_and_never_echoed(
+    project: Project, suffix: str
+) -> None:
+    token = project.hub.token
+    host = project.hub.url.removeprefix("http://")
+    if suffix.startswith("user"):
+        url = "http://" + suffix.format(token=token) + host
+    else:
+        url = project.hub.url + "/" + suffix.format(token=token)
+    for argv in (("plan",), ("release", "--yes")):
+        result = project.run(*argv, "--hub", url, hub=False)
+        assert result.status == 1, result.out + result.err
+        assert "refuses URLs that could hold a token" in result.err
+        assert token not in result.out + result.err
+    assert project.hub.counters.total() == 0
+
+
+def test_the_local_token_file_goes_only_to_loopback(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_TOKEN_PATH", str(tmp_path / "no-token"))
+    with open_hub("https://huggingface.co", project.hub.root) as hub:
+        assert hub.target.token is None
+    with open_hub(project.hub.url, project.hub.root) as hub:
+        assert hub.target.token == project.hub.token
+    localhost = project.hub.url.replace("127.0.0.1", "localhost")
+    with open_hub(localhost, project.hub.root) as hub:
+        assert hub.target.token == project.hub.token
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_convergence_within_three_runs_at_30_percent_faults(project: Project, seed: int) -> None:
+    _add_creatable_variant(project)
+    # Every route, every fault kind but "slow" (a 3 s stall adds time, not a new failure mode).
+    faults = FaultConfig(
+        fault_rate=0.3, fault_seed=seed, kinds=("500", "502", "503", "429", "drop")
+    )
+    project.hub.set_faults(faults)
+    statuses = []
+    while len(statuses) < 3 and 0 not in statuses:
+        statuses.append(project.run("release", "--yes").status)
+    assert statuses[-1] == 0, statuses
+    assert project.hub.counters.faults()  # faults did happen
+    project.hub.set_faults(None)
+    assert project.run("plan").status == 0
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]  # no duplicate commit
+
+
+def test_the_create_repo_fault_of_issue_8_row_2(project: Project) -> None:
+    _add_creatable_variant(project)
+    project.hub.set_faults(FaultConfig(fault_rate=0.08, fault_seed=101, route="create_repo"))
+    result = project.run("release", "--yes")
+    assert result.status == 0, result.out + result.err
+    assert "5 published" in result.out
+
+
+def test_ctrl_c_starts_no_new_commit_and_reports_what_landed(project: Project) -> None:
+    sources = Sources(manifest=project.folder / "models.toml", cards=project.folder / "cards")
+    hub = Hub(Target(url=project.hub.url, token=project.hub.token))
+    plan = build_plan(sources, Selection(), hub, project.hub.url)
+    interrupted: list[str] = []
+
+    def ctrl_c(repo_id: str) -> None:
+        if not interrupted:
+            interrupted.append(repo_id)
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, delivered to the main thread
+
+    result = apply_plan(plan, hub, jobs=1, on_done=ctrl_c)
+    assert result.interrupted
+    assert result.left, "the commits not yet started were not started"
+    landed = {r.repo_id for r in result.with_status("published")}
+    assert interrupted[0] in landed
+    assert {r.repo_id for r in result.results} | set(result.left) == set(REPOS)
+    for repo_id in REPOS:  # the report says exactly what landed
+        assert project.commits(repo_id) == (2 if repo_id in landed else 1)
+
+
+# --- the local Hub's quotas (429 with Retry-After, RateLimit and RateLimit-Policy) ---------------
+
+
+@pytest.mark.parametrize("jobs", ["1", "4"])
+def test_an_hourly_commit_quota_stops_cleanly_and_a_rerun_finishes(
+    project: Project, jobs: str
+) -> None:
+    project.hub.set_quotas([Quota("commits", 2, 3600)])
+    result = project.run("release", "--yes", "--jobs", jobs, "--max-wait", "5")
+    assert result.status == 3, result.out + result.err
+    assert "2 published" in result.out
+    assert "2 repo(s) left to publish" in result.out
+    assert "commit requests resets in" in result.out
+    published = [r for r in REPOS if project.commits(r) == 2]
+    assert len(published) == 2
+
+    project.hub.set_quotas([])
+    again = project.run("release", "--yes", "--jobs", jobs)
+    assert again.status == 0, again.out + again.err
+    assert "2 published" in again.out
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]  # no duplicate commit
+
+
+def test_a_short_api_window_is_waited_for_not_failed(project: Project) -> None:
+    project.hub.set_quotas([Quota("api", 4, 1), Quota("resolvers", 3, 1)])
+    result = project.run("release", "--yes", "--jobs", "4")
+    assert result.status == 0, result.out + result.err
+    assert "4 published" in result.out
+    project.hub.set_quotas([])
+    assert project.run("plan").status == 0
+
+
+def test_concurrent_applies_of_one_plan_report_each_commit_once(project: Project) -> None:
+    sources = Sources(manifest=project.folder / "models.toml", cards=project.folder / "cards")
+    planner = Hub(Target(url=project.hub.url, token=project.hub.token))
+    plan = build_plan(sources, Selection(), planner, project.hub.url)
+    results: list[ApplyResult] = []
+    start = threading.Barrier(3)
+
+    def run() -> None:
+        hub = Hub(Target(url=project.hub.url, token=project.hub.token))
+        start.wait()
+        results.append(apply_plan(plan, hub, jobs=4))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    published = [r.repo_id for result in results for r in result.with_status("published")]
+    already = [r.repo_id for result in results for r in result.with_status("already")]
+    assert sorted(published) == sorted(REPOS)  # each card published once, by one of the runs
+    assert len(already) == 2 * len(REPOS)  # the others say "already up to date"
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]
+
+
+def test_a_hung_request_times_out_and_is_retried(project: Project) -> None:
+    project.hub.set_faults(
+        FaultConfig(fault_rate=1.0, route="resolve", first_n=1, kinds=("slow",), slow_ms=3000)
+    )
+    result = project.run("plan", "--no-cache", "--timeout", "0.5")
+    assert result.status == 2, result.out + result.err
+    assert project.hub.counters.get("resolve") == len(REPOS) + 1

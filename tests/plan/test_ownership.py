@@ -1,0 +1,120 @@
+"""pipeline.ownership: trailers, states and policy decisions (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.ownership import (
+    ADOPT_COMMITS,
+    Policies,
+    decide,
+    decide_update,
+    describe_replaced,
+    fingerprint_of,
+    is_release,
+    resolve_policy,
+    trailers,
+)
+from pipeline.records import CommitRecord
+
+OURS = (
+    "Rendered from models.toml.\n\nReleased-by: nb-release 0.1.0\nManifest-fingerprint: sha256:ab"
+)
+PUBLISHED = "---\nlicense: llama3.1\n---\n# Card\n"
+
+
+def commit(n: int, message: str = "", title: str = "Edit") -> CommitRecord:
+    return CommitRecord(f"{n:040x}", f"2025-01-0{n % 9 + 1}T00:00:00Z", ("alice",), title, message)
+
+
+def test_trailers_are_the_last_paragraph_only() -> None:
+    assert trailers(OURS) == {
+        "Released-by": "nb-release 0.1.0",
+        "Manifest-fingerprint": "sha256:ab",
+    }
+    assert trailers("Released-by: nb-release 0.1.0\n\nA closing sentence.") == {}
+    assert trailers("") == {}
+    assert trailers("Released-by: nb-release 0.1.0\r\nManifest-fingerprint: x\r\n")
+
+
+def test_a_release_needs_both_trailers_and_nb_release() -> None:
+    assert is_release(commit(1, OURS))
+    assert fingerprint_of(commit(1, OURS)) == "sha256:ab"
+    assert not is_release(commit(1, "Released-by: nb-release 0.1.0"))
+    assert not is_release(commit(1, OURS.replace("nb-release 0.1.0", "other-tool 1")))
+    assert fingerprint_of(commit(1, "Manifest-fingerprint: sha256:ab")) is None
+    # A restore names its source but is not a release: the card reads as drift after it.
+    assert not is_release(commit(1, "Restores it.\n\nRestored-from: " + "0" * 40))
+
+
+def test_pending_when_live_is_what_nb_release_published() -> None:
+    history = [commit(2, "", "Upload weights"), commit(1, OURS)]
+    found = decide_update(
+        rendered=PUBLISHED + "new\n", live=PUBLISHED, commits=history, published_content=PUBLISHED
+    )
+    assert found.state == "pending"
+    assert found.published == history[1]
+
+
+@pytest.mark.parametrize(
+    ("rendered", "state"),
+    [(PUBLISHED, "drift"), (PUBLISHED + "manifest change\n", "drift+pending")],
+)
+def test_drift_and_drift_pending(rendered: str, state: str) -> None:
+    history = [commit(3, "", "Add evaluation"), commit(1, OURS)]
+    live = PUBLISHED + "## Evaluation\n"
+    found = decide_update(
+        rendered=rendered, live=live, commits=history, published_content=PUBLISHED
+    )
+    assert found.state == state
+    assert found.drift is not None
+    assert [c.title for c in found.drift.commits] == ["Add evaluation"]
+    assert "+## Evaluation" in found.drift.edit_diff
+    assert (found.drift.lines_added, found.drift.lines_removed) == (1, 0)
+    assert found.replaced == (history[0],)
+
+
+def test_line_endings_alone_are_not_drift() -> None:
+    history = [commit(2), commit(1, OURS)]
+    found = decide_update(
+        rendered=PUBLISHED + "x\n",
+        live=PUBLISHED.replace("\n", "\r\n"),
+        commits=history,
+        published_content=PUBLISHED,
+    )
+    assert found.state == "pending"
+
+
+def test_adopt_names_the_newest_commits_only() -> None:
+    history = [commit(n) for n in range(100, 0, -1)]
+    found = decide_update(rendered="a\n", live="b\n", commits=history, published_content=None)
+    assert found.state == "adopt"
+    assert found.replaced == tuple(history[:ADOPT_COMMITS])
+
+
+def test_decisions_per_state_and_policy() -> None:
+    default = Policies()
+    assert decide("unchanged", default) == "none"
+    assert decide("missing-repo", default) == "error"
+    for state in ("pending", "create", "create-repo"):
+        assert decide(state, default) == "publish"  # type: ignore[arg-type]
+    assert decide("drift", default) == "skip"
+    assert decide("drift+pending", Policies(on_drift="pr")) == "pr"
+    assert decide("drift", Policies(on_drift="overwrite")) == "publish"
+    assert decide("adopt", Policies(on_drift="overwrite")) == "skip"
+    assert decide("adopt", Policies(on_adopt="overwrite")) == "publish"
+
+
+def test_the_first_policy_set_wins() -> None:
+    assert resolve_policy(None, "pr", "overwrite", default="skip") == "pr"
+    assert resolve_policy("overwrite", "pr", default="skip") == "overwrite"
+    assert resolve_policy(None, None, default="skip") == "skip"
+    with pytest.raises(ValueError, match="unknown policy 'ask'"):
+        resolve_policy("ask", default="skip")
+
+
+def test_describe_replaced_names_id_date_author_title() -> None:
+    lines = describe_replaced([commit(n) for n in range(25)], limit=20).splitlines()
+    assert lines[0] == f"- {0:040x} 2025-01-01T00:00:00Z by alice: Edit"
+    assert lines[-1] == "- and 5 older commit(s)"
+    assert len(lines) == 21

@@ -1,0 +1,100 @@
+"""The cache on its own: where it lives, checksums, concurrent writers."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from pipeline.cache import Cache, default_root
+from pipeline.records import RenderedCard
+
+
+def test_location_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NB_RELEASE_CACHE", str(tmp_path / "explicit"))
+    assert default_root() == tmp_path / "explicit"
+    monkeypatch.delenv("NB_RELEASE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_root() == tmp_path / "xdg" / "nb-release"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_root() == tmp_path / "home" / ".cache" / "nb-release"
+
+
+def test_readme_entries_round_trip_including_no_readme(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    assert cache.readme("http://h", "a/b", "1" * 40) == (False, None)
+    cache.put_readme("http://h", "a/b", "1" * 40, "---\nx: 1\n---\nå\n")
+    cache.put_readme("http://h", "a/c", "2" * 40, None)
+    assert cache.readme("http://h", "a/b", "1" * 40) == (True, "---\nx: 1\n---\nå\n")
+    assert cache.readme("http://h", "a/c", "2" * 40) == (True, None)
+    # Another endpoint or sha is another entry.
+    assert cache.readme("http://other", "a/b", "1" * 40) == (False, None)
+    assert cache.readme("http://h", "a/b", "3" * 40) == (False, None)
+
+
+def test_rendered_entries_round_trip(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cards = [RenderedCard("a/b", "b", "base.md.j2", "content\n", allow_create=True)]
+    cache.put_rendered("sha256:f", ("sel",), cards)
+    assert cache.rendered("sha256:f", ("sel",)) == cards
+    assert cache.rendered("sha256:g", ("sel",)) is None
+    assert cache.rendered("sha256:f", ("other",)) is None
+
+
+def test_an_entry_under_another_key_is_not_taken(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.put("readme", "key-1", b"one")
+    # Simulate a collision: key-2's file holds key-1's entry.
+    cache._path("readme", "key-2").parent.mkdir(parents=True, exist_ok=True)
+    cache._path("readme", "key-2").write_bytes(cache._path("readme", "key-1").read_bytes())
+    assert cache.get("readme", "key-1") == b"one"
+    assert cache.get("readme", "key-2") is None
+
+
+def test_an_unwritable_cache_is_skipped(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = Cache(blocker)
+    cache.put("readme", "k", b"v")  # no error
+    assert cache.get("readme", "k") is None
+
+
+def test_concurrent_writers_never_leave_half_an_entry(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    payloads = [bytes([n]) * 200_000 for n in range(4)]
+    bad: list[bytes] = []
+    stop = threading.Event()
+
+    def write(payload: bytes) -> None:
+        for _ in range(20):
+            cache.put("readme", "same", payload)
+
+    def read() -> None:
+        while not stop.is_set():
+            value = cache.get("readme", "same")
+            if value is not None and value not in payloads:
+                bad.append(value)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=write, args=(p,)) for p in payloads]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    reader.join()
+    assert not bad
+    assert cache.get("readme", "same") in payloads
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+def test_clear_counts_and_removes(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.put("readme", "a", b"1")
+    cache.put("rendered", "b", b"2")
+    assert cache.clear() == 2
+    assert cache.get("readme", "a") is None
+    assert cache.clear() == 0
