@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from pipeline.atomic import write_text_atomically
 from pipeline.diff import WRITE_ACTIONS, Action, CardDiff, ChangeKind, MetadataChange
 from pipeline.errors import PlanError
+from pipeline.keypaths import key_path
 from pipeline.ownership import (
     Drift,
     Ownership,
@@ -413,13 +414,7 @@ def _owner_from_model(state: State, owner: _OwnerModel | None) -> Ownership | No
 
 
 def _loc(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(top level)"
+    return key_path(loc) or "(top level)"
 
 
 # --- the file -------------------------------------------------------------------------------
