@@ -128,7 +128,8 @@ class HubHandler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         # RFC 9112 section 2.2: a server SHOULD ignore at least one empty line before the
         # request line (left over from a previous request); http.server closes without a word.
-        if self.raw_requestline in (b"\r\n", b"\n"):
+        first: bytes = getattr(self, "raw_requestline", b"")  # set by handle_one_request
+        if first in (b"\r\n", b"\n"):
             self.raw_requestline = self.rfile.readline(65537)
         return super().parse_request()
 
