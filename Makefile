@@ -83,7 +83,7 @@ lint-workflows: $(STAMP)
 
 typecheck: $(STAMP)
 	@echo "==> mypy --strict"
-	@$(BIN)/mypy pipeline
+	@$(BIN)/mypy pipeline tests
 
 pytest: $(STAMP)
 	@echo "==> pytest"

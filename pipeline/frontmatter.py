@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime
 import functools
 import io
-import math
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -52,11 +50,11 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tokens import CommentToken
 
+from pipeline import hubrules
 from pipeline.errors import CardError, Problem
+from pipeline.samedata import same_data
 
-# The Hub's and huggingface_hub's front matter regex (huggingface_hub/repocard.py), used with
-# `search`, so it only matches at the start of the card (after optional whitespace).
-FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+FRONT_MATTER = hubrules.FRONT_MATTER
 
 FENCE = "---\n"
 EMPTY_YAML = "{}\n"  # what huggingface_hub writes for no metadata; `---\n---\n` is not a block
@@ -595,7 +593,7 @@ def _disagreements(v11: Any, v12: Any, path: str) -> Iterator[tuple[str, str, bo
         items11, items12 = list(v11.items()), list(v12.items())
         for (k11, c11), (k12, c12) in zip(items11, items12, strict=False):
             child = _child(path, k12)
-            if not _same(k11, k12):
+            if not same_data(k11, k12):
                 yield child, _differ(k11, k12, "key "), True
             else:
                 yield from _disagreements(c11, c12, child)
@@ -613,33 +611,8 @@ def _disagreements(v11: Any, v12: Any, path: str) -> Iterator[tuple[str, str, bo
         if len(v11) != len(v12):
             yield path, f"YAML 1.1 reads {len(v11)} items but YAML 1.2 reads {len(v12)}", False
         return
-    if not _same(v11, v12):
+    if not same_data(v11, v12):
         yield path, _differ(v11, v12, ""), False
-
-
-def _same(a: Any, b: Any) -> bool:
-    # bool is an int and 1 == 1.0: only the same kind of value agrees
-    if type(a) is not type(b) and not (_kind(a) == _kind(b) in {"int", "float", "str"}):
-        return False
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return bool(a == b)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, datetime.datetime):
-        return "datetime"
-    if isinstance(value, datetime.date):
-        return "date"
-    return type(value).__name__
 
 
 def _differ(v11: Any, v12: Any, what: str) -> str:

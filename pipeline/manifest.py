@@ -303,9 +303,9 @@ MAX_BYTES = 5 * 1024 * 1024
 # models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
 # level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
 MAX_DEPTH = 32
-# The family has 16 variants; far more is a generated or hostile file, and the family checks
-# grow with the square of the count.
-MAX_VARIANTS = 500
+# A family may have thousands of repos (every quantisation of every size: issue 10 plans 5,000);
+# far more is a generated or hostile file. The family checks are linear in the count.
+MAX_VARIANTS = 20_000
 _MAX_HINTS = 20
 
 

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.manifest import MAX_VARIANTS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -506,9 +508,9 @@ def _structure_cases() -> list[HostileCase]:
         ),
         HostileCase(
             "family-too-many-variants",
-            BASE + _variants(498, "meta-llama/Llama-3.1-8B"),
-            "it may have at most 500",
-            _at("models[500]"),
+            BASE + _variants(MAX_VARIANTS - 2, "meta-llama/Llama-3.1-8B"),
+            f"it may have at most {MAX_VARIANTS:d}",
+            _at(f"models[{MAX_VARIANTS}]"),
         ),
         HostileCase(
             # 300 mistakes: checked in linear time, and the message lists the first 100.

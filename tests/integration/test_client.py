@@ -7,10 +7,13 @@ import json
 import os
 import signal
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
+from huggingface_hub import CommitInfo, CommitOperation
 
 from pipeline.hub import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig
@@ -101,10 +104,12 @@ def test_a_lost_commit_answer_is_rechecked_and_never_committed_twice(
     real = hub.api.create_commit
     lost: list[str] = []
 
-    def commit_then_lose_answer(*args: object, **kwargs: object) -> object:
-        info = real(*args, **kwargs)  # type: ignore[arg-type]
+    def commit_then_lose_answer(
+        repo_id: str, operations: Iterable[CommitOperation], **kwargs: Any
+    ) -> CommitInfo:
+        info: CommitInfo = real(repo_id, operations, **kwargs)
         if not lost:
-            lost.append(str(args[0]))
+            lost.append(repo_id)
             raise httpx2.ReadError("connection reset by peer")
         return info
 
@@ -256,7 +261,7 @@ def test_convergence_within_three_runs_at_30_percent_faults(project: Project, se
         fault_rate=0.3, fault_seed=seed, kinds=("500", "502", "503", "429", "drop")
     )
     project.hub.set_faults(faults)
-    statuses = []
+    statuses: list[int] = []
     while len(statuses) < 3 and 0 not in statuses:
         statuses.append(project.run("release", "--yes").status)
     assert statuses[-1] == 0, statuses

@@ -280,8 +280,8 @@ def test_usage_errors_have_their_own_status(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_sync_writes_reports_and_the_step_summary(
-    project: Project, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))

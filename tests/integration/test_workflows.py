@@ -44,10 +44,10 @@ elif args[:1] == ["api"] and "--method" not in args:
 
 
 def _load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
-    # PyYAML reads the key `on` as the boolean True (YAML 1.1).
+    # PyYAML reads the key `on` as the boolean True (YAML 1.1): keys are not all strings here.
+    data: dict[str | bool, Any] = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
     data["on"] = data.pop(True)
-    return data
+    return {str(key): value for key, value in data.items()}
 
 
 def _steps(workflow: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:

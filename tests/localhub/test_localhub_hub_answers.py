@@ -9,9 +9,9 @@ import json
 
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
-from localhub_support import send, send_raw
 
 from pipeline.localhub import LocalHub
+from tests.localhub.localhub_support import send, send_raw
 
 REPO = "NbAiLab/nb-llama"
 COMMIT = f"/api/models/{REPO}/commit/main"
