@@ -115,7 +115,8 @@ def manifest_cases() -> Iterator[Case]:
     )
     yield "toml-duplicate-table", _m(manifest() + '\n[defaults]\nnamespace = "x"\n')
     yield "toml-bad-escape", _base_field(display_name='"bad \\q escape"')
-    yield "toml-utf8-bom (row 13)", _m(b"\xef\xbb\xbf" + manifest().encode())
+    # A BOM alone may be accepted; with a mistake after it, the line must still be right.
+    yield "toml-utf8-bom (row 13)", _m(b"\xef\xbb\xbf" + (manifest() + 'x = "oops\n').encode())
     yield "toml-invalid-utf8", _m(manifest().encode() + b'\nx = "\xff\xfe"\n')
     yield "toml-nul-byte", _m(manifest().encode() + b"\x00\n")
     yield "toml-lone-bracket", _m(manifest() + "[\n")

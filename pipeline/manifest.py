@@ -175,8 +175,14 @@ def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
 
 
 def _problems_from_validation(
-    error: ValidationError, file: str, locator: Locator, prefix: Sequence[int | str] = ()
+    error: ValidationError,
+    file: str,
+    locator: Locator,
+    prefix: Sequence[int | str] = (),
+    already: int = 0,
 ) -> list[Problem]:
+    """Located problems from Pydantic's errors; `already` problems were found before these
+    (hints are worked out for the first ones only: difflib per key is slow by the thousand)."""
     problems: list[Problem] = []
     for item in error.errors(include_url=False):
         loc = [*prefix, *item["loc"]]
@@ -192,7 +198,7 @@ def _problems_from_validation(
             owner = _model_at(loc[:-1])
             key = str(loc[-1])
             message = f"unknown key {key!r}"
-            if owner is not None:
+            if owner is not None and already + len(problems) < _MAX_HINTS:
                 near = difflib.get_close_matches(key, _fields_of(owner), n=1, cutoff=0.6)
                 hint = (
                     f"did you mean {near[0]!r}?"
@@ -297,9 +303,9 @@ MAX_BYTES = 5 * 1024 * 1024
 # models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
 # level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
 MAX_DEPTH = 32
-# The family has 16 variants; far more is a generated or hostile file, and the family checks
-# grow with the square of the count.
-MAX_VARIANTS = 500
+# A family may have thousands of repos (every quantisation of every size: issue 10 plans 5,000);
+# far more is a generated or hostile file. The family checks are linear in the count.
+MAX_VARIANTS = 20_000
 _MAX_HINTS = 20
 
 
@@ -307,15 +313,18 @@ def read_manifest_bytes(path: Path) -> bytes:
     """The manifest file's bytes (what a fingerprint is made of); ManifestError if unreadable."""
     file = str(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            message = f"the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
-            raise ManifestError("cannot read the manifest", [Problem(file, message)])
-        return path.read_bytes()
+        # Read one byte past the bound rather than trust the size: /dev/zero or a FIFO has none.
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ManifestError("cannot read the manifest", [Problem(file, reason)]) from None
+    if len(data) > MAX_BYTES:
+        message = f"the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
+        raise ManifestError("cannot read the manifest", [Problem(file, message)])
+    return data
 
 
 def _decode(file: str, raw: bytes) -> str:
@@ -400,7 +409,7 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         try:
             return model.model_validate(value)
         except ValidationError as exc:
-            problems.extend(_problems_from_validation(exc, file, locator, prefix))
+            problems.extend(_problems_from_validation(exc, file, locator, prefix, len(problems)))
             return None
 
     # Each section, and each variant, is validated on its own so that one mistake does not

@@ -159,8 +159,20 @@ def test_an_oversize_file_is_refused_unread(tmp_path: Path) -> None:
     path = _write(tmp_path, FAMILY + "#" * MAX_BYTES)
     problems = _problems(path)
     assert problems == [
-        f"{path}: the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
+        f"{path}: the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
     ]
+
+
+def test_an_endless_file_is_refused(tmp_path: Path) -> None:
+    """/dev/zero has no size to check; reading stops one byte past the bound."""
+    problems = _problems(Path("/dev/zero"))
+    assert problems == [
+        f"/dev/zero: the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
+    ]
+
+
+def test_a_folder_is_no_manifest(tmp_path: Path) -> None:
+    assert _problems(tmp_path) == [f"{tmp_path}: Is a directory"]
 
 
 def test_the_readme_example_adds_one_variant(tmp_path: Path) -> None:
@@ -201,3 +213,13 @@ def test_a_message_lists_the_first_hundred_problems(tmp_path: Path) -> None:
     assert message.endswith("\n  ... and 50 more")
     # "did you mean" is worked out for the first problems only (it is quadratic otherwise).
     assert message.count("did you mean") == 20
+
+
+def test_unknown_keys_by_the_thousand_get_hints_for_the_first_only(tmp_path: Path) -> None:
+    keys = "".join(f"licence{i} = 1\n" for i in range(30))
+    text = FAMILY.replace("[defaults.licenses]", keys + "[defaults.licenses]")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(_write(tmp_path, text))
+    hints = [p.hint for p in caught.value.problems]
+    assert len(hints) == 30
+    assert all(hints[:20]) and not any(hints[20:])
