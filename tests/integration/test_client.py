@@ -22,7 +22,7 @@ from pipeline.planning import build_plan
 from pipeline.publish import ApplyResult, apply_plan
 from pipeline.render import Selection
 from pipeline.sources import Sources
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
 HAND_EDIT = "---\nlicense: mit\n---\nWritten by hand.\n"

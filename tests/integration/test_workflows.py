@@ -24,7 +24,7 @@ import pytest
 import yaml
 from huggingface_hub import CommitOperationAdd
 
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
