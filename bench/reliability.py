@@ -908,6 +908,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / f"reliability{'-quick' if s.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
     print(f"JSON: {out}", file=sys.stderr)
     missed = [row for sec in sections for row in sec.rows if row.ok is False]
     return 1 if args.strict and missed else 0
