@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeAlias
 from pipeline import frontmatter
 from pipeline.errors import CardError
 from pipeline.records import LiveCard, RenderedCard
+from pipeline.samedata import same_data
 
 Action: TypeAlias = Literal["create", "update", "unchanged", "missing-repo", "create-repo"]
 ChangeKind: TypeAlias = Literal["added", "removed", "changed"]
@@ -154,25 +155,11 @@ def _compare(old: Any, new: Any, path: str) -> list[MetadataChange]:
             else:
                 changes += _compare(old[index], new[index], sub)
         return changes
-    if _same(old, new):
+    if same_data(old, new):
         return []
     return [
         MetadataChange(path or "<front matter>", "changed", to_json_value(old), to_json_value(new))
     ]
-
-
-def _same(old: Any, new: Any) -> bool:
-    """Equal as data and of the same type: `true` is not `1`, `1` is not `1.0`."""
-    if type(old) is not type(new):
-        return False
-    if isinstance(old, dict):
-        # Key order is presentation, not data: a reordering is a re-formatting.
-        return old.keys() == new.keys() and all(_same(old[k], new[k]) for k in old)
-    if isinstance(old, list):
-        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
-    if isinstance(old, float) and math.isnan(old):
-        return math.isnan(new)
-    return bool(old == new)
 
 
 def _key_path(path: str, key: object) -> str:

@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime
 import functools
 import io
-import math
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -52,11 +50,11 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tokens import CommentToken
 
+from pipeline import hubrules
 from pipeline.errors import CardError, Problem
+from pipeline.samedata import same_data
 
-# The Hub's and huggingface_hub's front matter regex (huggingface_hub/repocard.py), used with
-# `search`, so it only matches at the start of the card (after optional whitespace).
-FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+FRONT_MATTER = hubrules.FRONT_MATTER
 
 FENCE = "---\n"
 EMPTY_YAML = "{}\n"  # what huggingface_hub writes for no metadata; `---\n---\n` is not a block
@@ -103,7 +101,7 @@ def load(yaml_text: str, *, card: str = "<front matter>", line_offset: int = 0) 
     known = _READ12.get(yaml_text, _UNREAD)
     if known is not _UNREAD:
         return copy.deepcopy(known)
-    refuse_anchors(yaml_text, card, line_offset)
+    refuse_unsafe_yaml(yaml_text, card, line_offset)
     try:
         data = _safe12().load(yaml_text)
     except YAMLError as exc:
@@ -244,20 +242,20 @@ class _Canonical:
 @functools.lru_cache(maxsize=256)
 def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
     """Canonicalise one front matter text and read the result once per dialect (memoised)."""
-    fast = _simple_canonical(yaml_text)
-    if fast is not None:
-        return fast
     try:
-        refuse_anchors(yaml_text, "", 0)
+        refuse_unsafe_yaml(yaml_text, "", 0)
     except CardError as exc:
         first = exc.problems[0]
         return _Refusal(
-            "the front matter of {card} uses YAML anchors or aliases",
+            exc.message.replace("the front matter of  ", "the front matter of {card} "),
             first.message,
             first.line,
             first.column,
             first.hint or "",
         )
+    fast = _simple_canonical(yaml_text)
+    if fast is not None:
+        return fast
     try:
         data = _round_trip().load(yaml_text)
     except YAMLError as exc:
@@ -413,7 +411,7 @@ def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> li
     problems carry card line numbers.
     """
     try:
-        refuse_anchors(yaml_text, card, line_offset)
+        refuse_unsafe_yaml(yaml_text, card, line_offset)
     except CardError as exc:
         return list(exc.problems)
     try:
@@ -451,14 +449,33 @@ def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> li
     return problems
 
 
-def refuse_anchors(yaml_text: str, card: str, line_offset: int = 0) -> None:
-    """CardError if the YAML has an anchor (`&a`) or an alias (`*a`), before any parser runs.
+# Python refuses to read an integer of more than 4,300 digits (a ValueError deep in the YAML
+# parsers); no card's metadata needs a number a thousandth that long.
+MAX_DIGITS = 1000
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+
+
+def refuse_unsafe_yaml(yaml_text: str, card: str, line_offset: int = 0) -> None:
+    """CardError, before any parser runs, for what no card needs and a parser chokes on: a run
+    of more than MAX_DIGITS digits, an anchor (`&a`) or an alias (`*a`).
 
     A card's metadata never needs them, and aliases to aliases expand exponentially ("billion
     laughs": a few hundred bytes that take minutes and gigabytes to read). Only PyYAML's scanner
     runs here, which reads tokens in linear time and expands nothing; and only when the text
     has a `&` or `*` at all.
     """
+    digits = _LONG_DIGITS.search(yaml_text)
+    if digits is not None:
+        before = yaml_text[: digits.start()]
+        problem = Problem(
+            file=card,
+            line=before.count("\n") + 1 + line_offset,
+            column=digits.start() - (before.rfind("\n") + 1) + 1,
+            message=f"a number of {digits.end() - digits.start():,} digits; a card's front "
+            f"matter may hold at most {MAX_DIGITS:,} digits in a row",
+            hint="write the value as a short number or as text",
+        )
+        raise CardError(f"the front matter of {card} holds a number too long to read", [problem])
     if "&" not in yaml_text and "*" not in yaml_text:
         return
     found: list[pyyaml.AnchorToken | pyyaml.AliasToken] = []
@@ -595,7 +612,7 @@ def _disagreements(v11: Any, v12: Any, path: str) -> Iterator[tuple[str, str, bo
         items11, items12 = list(v11.items()), list(v12.items())
         for (k11, c11), (k12, c12) in zip(items11, items12, strict=False):
             child = _child(path, k12)
-            if not _same(k11, k12):
+            if not same_data(k11, k12):
                 yield child, _differ(k11, k12, "key "), True
             else:
                 yield from _disagreements(c11, c12, child)
@@ -613,33 +630,8 @@ def _disagreements(v11: Any, v12: Any, path: str) -> Iterator[tuple[str, str, bo
         if len(v11) != len(v12):
             yield path, f"YAML 1.1 reads {len(v11)} items but YAML 1.2 reads {len(v12)}", False
         return
-    if not _same(v11, v12):
+    if not same_data(v11, v12):
         yield path, _differ(v11, v12, ""), False
-
-
-def _same(a: Any, b: Any) -> bool:
-    # bool is an int and 1 == 1.0: only the same kind of value agrees
-    if type(a) is not type(b) and not (_kind(a) == _kind(b) in {"int", "float", "str"}):
-        return False
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return bool(a == b)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, datetime.datetime):
-        return "datetime"
-    if isinstance(value, datetime.date):
-        return "date"
-    return type(value).__name__
 
 
 def _differ(v11: Any, v12: Any, what: str) -> str:

@@ -34,7 +34,6 @@ import httpx2  # after the setting above
 from huggingface_hub import (
     CommitOperationAdd,
     HfApi,
-    ModelCard,
     get_token,
     hf_hub_url,
 )
@@ -74,13 +73,6 @@ DEFAULT_CONCURRENCY = 8
 _T = TypeVar("_T")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9_]{8,}")
-
-
-def client_card_data(content: str) -> dict[str, Any]:
-    """The metadata as huggingface_hub's ModelCard reads it (PyYAML, YAML 1.1 semantics)."""
-    card_data = ModelCard(content, ignore_metadata_errors=True).data
-    data: dict[str, Any] = card_data.to_dict()  # type: ignore[no-untyped-call]  # untyped upstream
-    return data
 
 
 def redact(text: str, token: str | None) -> str:

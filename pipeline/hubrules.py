@@ -10,6 +10,11 @@ import functools
 import re
 from typing import Any
 
+# Where a card's front matter is: the Hub's and huggingface_hub's own regex (huggingface_hub
+# repocard.py), used with `search`, so it only matches at the start of the card (after optional
+# whitespace). One copy, for nb-release's reader and the local Hub's.
+FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+
 # Hub license ids (the `license:` values the Hub's metadata validator accepts).
 LICENSES: frozenset[str] = frozenset(
     """

@@ -26,6 +26,7 @@ from typing import Any
 from pipeline import carddata, frontmatter
 from pipeline.errors import CardError, Problem
 from pipeline.hubrules import LICENSES, PIPELINE_TAGS, is_language_code, is_tag, repo_id_problem
+from pipeline.samedata import same_data
 
 # Keys every card must have (docs/nb-llama-family.md); base_model too when `expected` names it.
 REQUIRED = ("language", "license", "pipeline_tag", "tags")
@@ -242,7 +243,7 @@ class _Checker:
             if not _contains(said_list, tag):
                 self.add("tags", f"the card lacks the tag {tag!r}")
             elif not _contains(read_list, tag):
-                index = next(i for i, item in enumerate(said_list) if _same(item, tag))
+                index = next(i for i, item in enumerate(said_list) if same_data(item, tag))
                 self.add(
                     f"tags[{index}]" if isinstance(said, list) else "tags",
                     f"huggingface_hub (PyYAML, YAML 1.1) does not read the tag {tag!r}; "
@@ -261,17 +262,12 @@ def _differences(found: Any, want: Any, path: str) -> Iterator[tuple[str, Any, A
     elif isinstance(found, dict) and isinstance(want, dict) and found.keys() == want.keys():
         for key, wanted in want.items():
             yield from _differences(found[key], wanted, f"{path}.{key}")
-    elif not _same(found, want):
+    elif not same_data(found, want):
         yield path, found, want
 
 
-def _same(a: Any, b: Any) -> bool:
-    # bool is an int: True must not pass for 1, nor False for 0
-    return type(a) is type(b) and bool(a == b)
-
-
 def _contains(items: list[Any], wanted: Any) -> bool:
-    return any(_same(item, wanted) for item in items)
+    return any(same_data(item, wanted) for item in items)
 
 
 def _plain(value: object) -> Any:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from pipeline.atomic import write_text_atomically
 from pipeline.diff import WRITE_ACTIONS, Action, CardDiff, ChangeKind, MetadataChange
 from pipeline.errors import PlanError
+from pipeline.keypaths import key_path
 from pipeline.ownership import (
     Drift,
     Ownership,
@@ -64,16 +65,26 @@ def _entry_to_json(entry: PlanEntry) -> dict[str, Any]:
         "head_sha": entry.head_sha,
         "content": entry.content,
         "diff": {
-            "metadata_changes": [
-                {"key_path": c.key_path, "kind": c.kind, "old": c.old, "new": c.new}
-                for c in diff.metadata_changes
-            ],
+            "metadata_changes": [change_to_json(c) for c in diff.metadata_changes],
             "reformat_only": diff.reformat_only,
             "live_metadata_error": diff.live_metadata_error,
             "body_diff": diff.body_diff,
             "lines_added": diff.lines_added,
             "lines_removed": diff.lines_removed,
         },
+    }
+
+
+def change_to_json(change: MetadataChange) -> dict[str, Any]:
+    return {"key_path": change.key_path, "kind": change.kind, "old": change.old, "new": change.new}
+
+
+def drift_to_json(drift: Drift) -> dict[str, Any]:
+    return {
+        "commits": [commit_to_json(c) for c in drift.commits],
+        "edit_diff": drift.edit_diff,
+        "lines_added": drift.lines_added,
+        "lines_removed": drift.lines_removed,
     }
 
 
@@ -94,14 +105,7 @@ def _owner_to_json(owner: Ownership | None) -> dict[str, Any] | None:
     return {
         "published": commit_to_json(owner.published) if owner.published else None,
         "replaced": [commit_to_json(c) for c in owner.replaced],
-        "drift": None
-        if drift is None
-        else {
-            "commits": [commit_to_json(c) for c in drift.commits],
-            "edit_diff": drift.edit_diff,
-            "lines_added": drift.lines_added,
-            "lines_removed": drift.lines_removed,
-        },
+        "drift": None if drift is None else drift_to_json(drift),
     }
 
 
@@ -413,13 +417,7 @@ def _owner_from_model(state: State, owner: _OwnerModel | None) -> Ownership | No
 
 
 def _loc(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(top level)"
+    return key_path(loc) or "(top level)"
 
 
 # --- the file -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from rich.text import Text
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
 from pipeline.ownership import STATES, State
 from pipeline.plan import Plan, PlanEntry
-from pipeline.planfile import commit_to_json, dumps_json
+from pipeline.planfile import change_to_json, commit_to_json, drift_to_json, dumps_json
 from pipeline.records import CommitRecord
 
 REPORT_SCHEMA_VERSION = 2
@@ -447,21 +447,11 @@ def _json_entry(entry: PlanEntry) -> dict[str, Any]:
         "lines_removed": diff.lines_removed,
         "reformat_only": diff.reformat_only,
         "live_metadata_error": diff.live_metadata_error,
-        "metadata_changes": [
-            {"key_path": c.key_path, "kind": c.kind, "old": c.old, "new": c.new}
-            for c in diff.metadata_changes
-        ],
+        "metadata_changes": [change_to_json(c) for c in diff.metadata_changes],
         "body_diff": diff.body_diff,
     }
 
 
 def _json_drift(entry: PlanEntry) -> dict[str, Any] | None:
     drift = entry.owner.drift if entry.owner else None
-    if drift is None:
-        return None
-    return {
-        "commits": [commit_to_json(c) for c in drift.commits],
-        "edit_diff": drift.edit_diff,
-        "lines_added": drift.lines_added,
-        "lines_removed": drift.lines_removed,
-    }
+    return None if drift is None else drift_to_json(drift)

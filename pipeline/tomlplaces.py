@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+
+from pipeline.keypaths import format_key as format_key  # re-exported
+from pipeline.keypaths import key_path as key_path  # re-exported
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY_PART = r"""(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
@@ -106,25 +108,6 @@ def lex(text: str) -> list[Line]:
     return lines
 
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def format_key(key: str) -> str:
-    """One key of a key path as TOML writes it: bare, or quoted with every control character
-    escaped, so a hostile key cannot put a line break or a terminal escape into a message."""
-    if _BARE_KEY.fullmatch(key):
-        return key
-    out = []
-    for char in key:
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char < " " or "\x7f" <= char <= "\x9f" or char in "\u2028\u2029":
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
 def _unquote(key: str) -> str:
     key = key.strip()
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
@@ -215,13 +198,3 @@ class Locator:
             return 0, None, None
         depth, line, column = max(self._nesting, key=lambda item: (item[0], -item[1]))
         return depth, line, column
-
-
-def key_path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{format_key(part)}" if out else format_key(part)
-    return out

@@ -114,12 +114,13 @@ def test_a_broken_parent_still_has_its_family_checked(tmp_path: Path) -> None:
     assert "size '70B' differs from its parent 'NbAiLab/nb-llama-3.1-8B' ('8B')" in problems[1]
 
 
-def test_a_broken_namespace_is_no_family_member(tmp_path: Path) -> None:
-    """A variant whose own namespace is wrong has no repo id; its children are then orphans."""
+def test_a_broken_namespace_leaves_its_children_unjudged(tmp_path: Path) -> None:
+    """A variant whose own namespace is wrong has no repo id; its children may name it, so they
+    are not told their base is missing: one problem."""
     text = FAMILY.replace('kind = "base"', 'kind = "base"\nnamespace = "Nb AiLab"', 1)
     problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1, problems
     assert "is not a valid Hub name" in problems[0]
-    assert all("NbAiLab/nb-llama-3.1-8B' is in the family" in p for p in problems[1:3])
 
 
 @pytest.mark.parametrize(
@@ -159,8 +160,20 @@ def test_an_oversize_file_is_refused_unread(tmp_path: Path) -> None:
     path = _write(tmp_path, FAMILY + "#" * MAX_BYTES)
     problems = _problems(path)
     assert problems == [
-        f"{path}: the file is {path.stat().st_size} bytes; a manifest may have {MAX_BYTES}"
+        f"{path}: the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
     ]
+
+
+def test_an_endless_file_is_refused(tmp_path: Path) -> None:
+    """/dev/zero has no size to check; reading stops one byte past the bound."""
+    problems = _problems(Path("/dev/zero"))
+    assert problems == [
+        f"/dev/zero: the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
+    ]
+
+
+def test_a_folder_is_no_manifest(tmp_path: Path) -> None:
+    assert _problems(tmp_path) == [f"{tmp_path}: Is a directory"]
 
 
 def test_the_readme_example_adds_one_variant(tmp_path: Path) -> None:
@@ -201,3 +214,49 @@ def test_a_message_lists_the_first_hundred_problems(tmp_path: Path) -> None:
     assert message.endswith("\n  ... and 50 more")
     # "did you mean" is worked out for the first problems only (it is quadratic otherwise).
     assert message.count("did you mean") == 20
+
+
+def test_unknown_keys_by_the_thousand_get_hints_for_the_first_only(tmp_path: Path) -> None:
+    keys = "".join(f"licence{i} = 1\n" for i in range(30))
+    text = FAMILY.replace("[defaults.licenses]", keys + "[defaults.licenses]")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(_write(tmp_path, text))
+    hints = [p.hint for p in caught.value.problems]
+    assert len(hints) == 30
+    assert all(hints[:20]) and not any(hints[20:])
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('languages = ["no", "nb", "nn", "en"]', 'languages = ["no", "nb", "nn", "zzz"]'),
+        ('"3.1" = "llama3.1"', '"3.1" = "llama3.9"'),
+        ('namespace = "NbAiLab"', 'namespace = "Nb AiLab"'),
+        ('tags = ["norwegian", "text-generation"]', 'tags = ["a b"]'),
+        ('author = "Per Egil Kummervold"', 'author = "Per Egil Kummervold"\nauthr = "x"'),
+    ],
+)
+def test_one_mistake_in_defaults_gives_one_problem(tmp_path: Path, old: str, new: str) -> None:
+    """A bad key of [defaults] is reported once, not again as a missing value in each variant."""
+    problems = _problems(_write(tmp_path, FAMILY.replace(old, new, 1)))
+    assert len(problems) == 1, problems
+
+
+def test_a_mistake_in_defaults_does_not_hide_the_family_checks(tmp_path: Path) -> None:
+    text = FAMILY.replace('author = "Per', 'authr = "x"\nauthor = "Per', 1).replace(
+        'name = "nb-llama-3.1-8B-sft"', 'name = "nb-llama-3.1-8B"'
+    )
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 2, problems
+    assert "unknown key 'authr'" in problems[0]
+    assert "is the same repo id as models[0]" in problems[1]
+
+
+def test_a_mistake_in_a_kind_table_gives_one_problem(tmp_path: Path) -> None:
+    """[kinds.gguf] alone sets the quantisations' tags; a typo beside them costs one problem."""
+    text = FAMILY.replace(
+        "[[models]]", '[kinds.gguf]\ntags = ["gguf"]\ntmplate = "x.md.j2"\n\n[[models]]', 1
+    )
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1, problems
+    assert "kinds.gguf.tmplate: unknown key 'tmplate'" in problems[0]

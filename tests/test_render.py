@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
@@ -259,14 +260,19 @@ def test_only_matching_nothing_is_an_error(capsys: pytest.CaptureFixture[str]) -
 # --- docs ------------------------------------------------------------------------------------
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """A parser's subcommands (argparse keeps them in its one _SubParsersAction)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def _commands() -> list[list[str]]:
-    parser = build_parser()
     out: list[list[str]] = []
-    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
-        for name, sub in action.choices.items():  # type: ignore[union-attr]
-            out.append([name])
-            for inner in sub._subparsers._group_actions if sub._subparsers else []:
-                out.extend([name, n] for n in inner.choices)  # type: ignore[union-attr]
+    for name, sub in _subcommands(build_parser()).items():
+        out.append([name])
+        out.extend([name, inner] for inner in _subcommands(sub))
     return out
 
 

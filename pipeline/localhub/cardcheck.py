@@ -22,8 +22,7 @@ from pipeline import hubrules
 
 JSON = Any  # a value json.dumps accepts: dict, list, str, int, float, bool or None
 
-# The Hub's own front-matter regex (huggingface_hub repocard.py uses the same one).
-FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+FRONT_MATTER = hubrules.FRONT_MATTER
 
 EMPTY_METADATA = "empty or missing yaml metadata in repo card"
 INVALID_METADATA = "Invalid metadata in README.md."
@@ -63,6 +62,8 @@ def load(text: str) -> dict[str, JSON]:
         raise MetadataError(f"Invalid YAML in README.md metadata: {_one_line(error)}") from error
     except RecursionError:
         raise MetadataError("README.md metadata is nested too deeply") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python reads (4,300)
+        raise MetadataError(f"Invalid YAML in README.md metadata: {_one_line(error)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -141,7 +141,7 @@ def context(model: SimpleNamespace, parent: SimpleNamespace | None) -> dict[str,
 
 
 def make_env() -> jinja2.Environment:
-    from pipeline.render import make_environment
+    from pipeline.templating import make_environment
 
     return make_environment(Path(CARDS))
 

@@ -76,7 +76,7 @@ def prose(body: str) -> str:
 def sections(body: str) -> list[tuple[str, str]]:
     """(heading, text) for each `##`/`###` section of the prose."""
     out: list[tuple[str, str]] = []
-    heading, lines = "(top)", []
+    heading, lines = "(top)", list[str]()
     for line in prose(body).splitlines():
         if re.match(r"#{2,3} ", line):
             out.append((heading, "\n".join(lines)))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from card_context import CARDS
-
 from pipeline.manifest import Variant, load_manifest
+from tests.cards.card_context import CARDS
 
 MANIFEST = """
 [defaults]

@@ -8,12 +8,12 @@ from typing import Any
 import jinja2
 import pytest
 import yaml
-from card_context import CARDS, FAMILY, KINDS, VARIANTS, context, make_env, render_card
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import frontmatter
 from pipeline.metadata import check_metadata
 from pipeline.render import yaml_string
+from tests.cards.card_context import CARDS, FAMILY, KINDS, VARIANTS, context, make_env, render_card
 
 INSTRUCT_PARAGRAPH = "The Instruct-model is trained using Supervised FineTuning (SFT) and then"
 

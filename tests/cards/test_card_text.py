@@ -7,8 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from card_context import CARDS
-from card_text_rules import (
+
+from pipeline.manifest import Manifest, load_manifest
+from pipeline.render import render_all
+from tests.cards.card_context import CARDS
+from tests.cards.card_text_rules import (
     Card,
     chat_in_completion_models,
     gguf_languages_differ_from_parent,
@@ -19,9 +22,6 @@ from card_text_rules import (
     repeated_sentences,
     unused_links,
 )
-
-from pipeline.manifest import Manifest, load_manifest
-from pipeline.render import render_all
 
 ROOT = CARDS.parent
 

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.manifest import MAX_VARIANTS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -506,9 +508,9 @@ def _structure_cases() -> list[HostileCase]:
         ),
         HostileCase(
             "family-too-many-variants",
-            BASE + _variants(498, "meta-llama/Llama-3.1-8B"),
-            "it may have at most 500",
-            _at("models[500]"),
+            BASE + _variants(MAX_VARIANTS - 2, "meta-llama/Llama-3.1-8B"),
+            f"it may have at most {MAX_VARIANTS:d}",
+            _at(f"models[{MAX_VARIANTS}]"),
         ),
         HostileCase(
             # 300 mistakes: checked in linear time, and the message lists the first 100.
@@ -548,6 +550,12 @@ def _structure_cases() -> list[HostileCase]:
             "expected a Llama version string",
             '"3\\n1"',
         ),
+        _on_line(
+            "defaults-10000-unknown-keys",
+            _replace(BASE, tags, tags + "\n" + "".join(f"k{i} = 1\n" for i in range(10_000))),
+            "... and 9900 more",
+            "k0 = 1",
+        ),
         HostileCase(
             "toml-no-models",
             BASE.split("[[models]]")[0],
@@ -557,8 +565,8 @@ def _structure_cases() -> list[HostileCase]:
         HostileCase(
             "toml-oversize-file",
             BASE + "#" * (6 * 1024 * 1024) + "\n",
-            "a manifest may have",
-            r"models\.toml: the file is \d+ bytes",
+            "the most a manifest may have",
+            r"models\.toml: the file is larger than \d+ bytes",
         ),
         HostileCase(
             "toml-multiline-string-with-headers",

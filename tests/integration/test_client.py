@@ -7,10 +7,13 @@ import json
 import os
 import signal
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
+from huggingface_hub import CommitInfo, CommitOperation
 
 from pipeline.hub import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig
@@ -19,7 +22,7 @@ from pipeline.planning import build_plan
 from pipeline.publish import ApplyResult, apply_plan
 from pipeline.render import Selection
 from pipeline.sources import Sources
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
 HAND_EDIT = "---\nlicense: mit\n---\nWritten by hand.\n"
@@ -101,10 +104,12 @@ def test_a_lost_commit_answer_is_rechecked_and_never_committed_twice(
     real = hub.api.create_commit
     lost: list[str] = []
 
-    def commit_then_lose_answer(*args: object, **kwargs: object) -> object:
-        info = real(*args, **kwargs)  # type: ignore[arg-type]
+    def commit_then_lose_answer(
+        repo_id: str, operations: Iterable[CommitOperation], **kwargs: Any
+    ) -> CommitInfo:
+        info: CommitInfo = real(repo_id, operations, **kwargs)
         if not lost:
-            lost.append(str(args[0]))
+            lost.append(repo_id)
             raise httpx2.ReadError("connection reset by peer")
         return info
 
@@ -256,7 +261,7 @@ def test_convergence_within_three_runs_at_30_percent_faults(project: Project, se
         fault_rate=0.3, fault_seed=seed, kinds=("500", "502", "503", "429", "drop")
     )
     project.hub.set_faults(faults)
-    statuses = []
+    statuses: list[int] = []
     while len(statuses) < 3 and 0 not in statuses:
         statuses.append(project.run("release", "--yes").status)
     assert statuses[-1] == 0, statuses
@@ -358,3 +363,17 @@ def test_a_hung_request_times_out_and_is_retried(project: Project) -> None:
     result = project.run("plan", "--no-cache", "--timeout", "0.5")
     assert result.status == 2, result.out + result.err
     assert project.hub.counters.get("resolve") == len(REPOS) + 1
+
+
+def test_re_applying_a_plan_stopped_by_the_commit_quota_resumes_it(project: Project) -> None:
+    plan_file = project.folder / "p.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    project.hub.set_quotas([Quota("commits", 2, 3600)])
+    first = project.run("apply", str(plan_file), "--jobs", "1", "--max-wait", "5")
+    assert first.status == 3, first.out + first.err
+    assert "2 repo(s) left to publish" in first.out
+    project.hub.set_quotas([])
+    again = project.run("apply", str(plan_file))
+    assert again.status == 0, again.out + again.err
+    assert "2 published" in again.out and "2 already up to date" in again.out
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]

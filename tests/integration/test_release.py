@@ -10,7 +10,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd
 
 from pipeline.render import card_path
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 
 def _rendered(project: Project, repo_id: str) -> str:
@@ -193,8 +193,8 @@ def test_bad_token_fails_before_any_write(
 
 
 def test_token_never_in_output_plan_or_reports(
-    project: Project, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = project.hub.token
     monkeypatch.setenv("HF_TOKEN", token)
     plan_file = tmp_path / "plan.json"

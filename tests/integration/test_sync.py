@@ -10,7 +10,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd
 
 from pipeline.cli import main
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 EDITED = "NbAiLab/nb-llama-3.1-8B"
 EVAL = "\n## Evaluation\n\n| task | score |\n| --- | --- |\n| NorBench | 71.2 |\n"
@@ -280,8 +280,8 @@ def test_usage_errors_have_their_own_status(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_sync_writes_reports_and_the_step_summary(
-    project: Project, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))

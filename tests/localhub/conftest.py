@@ -13,9 +13,9 @@ import huggingface_hub.constants
 import huggingface_hub.hf_api
 import pytest
 from huggingface_hub import HfApi
-from localhub_support import PAGE_SIZE
 
 from pipeline.localhub import LocalHub
+from tests.localhub.localhub_support import PAGE_SIZE
 
 
 @pytest.fixture

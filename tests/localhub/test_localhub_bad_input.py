@@ -8,9 +8,9 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from localhub_support import send
 
 from pipeline.localhub import LocalHub
+from tests.localhub.localhub_support import send
 
 REPO = "NbAiLab/nb-llama"
 

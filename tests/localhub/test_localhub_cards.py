@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi, ModelCard, RepoCard
 from huggingface_hub.utils import get_session
-from localhub_support import CARD, PAGE_SIZE
 
 from pipeline.localhub import LocalHub
+from tests.localhub.localhub_support import CARD, PAGE_SIZE
 
 REPO = "NbAiLab/nb-llama"
 QUOTED = CARD.replace("- no  # Generic Norwegian", '- "no"')

@@ -18,9 +18,9 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from localhub_support import CARD, PAGE_SIZE
 
 from pipeline.localhub import LocalHub
+from tests.localhub.localhub_support import CARD, PAGE_SIZE
 
 REPO = "NbAiLab/nb-llama"
 STALE = "A commit has happened since. Please refresh and try again."

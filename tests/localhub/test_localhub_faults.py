@@ -11,11 +11,11 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import get_session
-from localhub_support import CARD
 
 from pipeline.errors import PipelineError
 from pipeline.localhub import FaultConfig, LocalHub
 from pipeline.localhub.faults import FaultPlan
+from tests.localhub.localhub_support import CARD
 
 REPO = "NbAiLab/nb-llama"
 

@@ -13,10 +13,10 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
-from localhub_support import CARD
 
 from pipeline.localhub import LocalHub
 from pipeline.localhub.store import blob_oid
+from tests.localhub.localhub_support import CARD
 
 REPO = "NbAiLab/nb-llama"
 

@@ -3,7 +3,7 @@ against a served local Hub in a process of its own. `make reliability` runs the 
 
 from __future__ import annotations
 
-from fuzz import run
+from tests.localhub.fuzz import run
 
 
 def test_200_generated_requests_get_no_5xx_and_the_hub_stays_healthy() -> None:

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from huggingface_hub import HfApi
-from localhub_support import CARD, send
 
 from pipeline.localhub import LocalHub, cardcheck
+from tests.localhub.localhub_support import CARD, send
 
 REPOS = ["NbAiLab/a", "NbAiLab/b", "NbAiLab/c", "Other/d"]
 

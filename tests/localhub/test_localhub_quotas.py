@@ -14,12 +14,12 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import parse_ratelimit_headers
-from localhub_support import send
 
 from pipeline.errors import PipelineError
 from pipeline.localhub import LocalHub, Quota
 from pipeline.localhub.cli import add_serve_arguments
 from pipeline.localhub.quotas import COMMIT_QUOTA_MESSAGE, QuotaBook, buckets_of
+from tests.localhub.localhub_support import send
 
 REPO = "NbAiLab/nb-llama"
 

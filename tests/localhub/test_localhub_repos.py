@@ -9,9 +9,9 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from localhub_support import CARD, PAGE_SIZE
 
 from pipeline.localhub import LocalHub
+from tests.localhub.localhub_support import CARD, PAGE_SIZE
 
 
 def test_create_repo_returns_its_url_and_starts_with_an_initial_commit(api: HfApi) -> None:

@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from fuzz import ROOT, Served, json_request, status_of
+from tests.localhub.fuzz import ROOT, Served, json_request, status_of
 
 
 def readme_token_command() -> str:

@@ -97,7 +97,7 @@ def test_decisions_per_state_and_policy() -> None:
     assert decide("unchanged", default) == "none"
     assert decide("missing-repo", default) == "error"
     for state in ("pending", "create", "create-repo"):
-        assert decide(state, default) == "publish"  # type: ignore[arg-type]
+        assert decide(state, default) == "publish"
     assert decide("drift", default) == "skip"
     assert decide("drift+pending", Policies(on_drift="pr")) == "pr"
     assert decide("drift", Policies(on_drift="overwrite")) == "publish"

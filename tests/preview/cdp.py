@@ -59,7 +59,7 @@ class Page:
             if event.get("method") == method and event.get("sessionId") == self.session:
                 return event
         while True:
-            message = json.loads(self.socket.recv())
+            message: dict[str, Any] = json.loads(self.socket.recv())
             self.events.append(message)
             if message.get("method") == method and message.get("sessionId") == self.session:
                 return message

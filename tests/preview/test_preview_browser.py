@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cdp import chromium_path, open_page
-from conftest import PreviewRun
+
+from tests.preview.cdp import chromium_path, open_page
+from tests.preview.support import PreviewRun
 
 WIDTH, HEIGHT = 1600, 1200
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import PreviewRun
 
 from pipeline.cli import main
+from tests.preview.support import PreviewRun
 
 
 def test_preview_writes_one_page_with_every_changed_card(preview_run: PreviewRun) -> None:
