@@ -610,6 +610,8 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
                 "seconds": round(run.seconds, 2),
                 "stderr": run.err[-400:],
             }
+            if name in hostile.JUDGES:
+                result["judge"] = hostile.JUDGES[name](run.status, run.out, run.err)
             if pwned:
                 (marker_dir / hostile.PWNED).unlink()
             shutil.rmtree(project, ignore_errors=True)
@@ -626,6 +628,15 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
     section.row("error names the file", f"{named}/{n}", "all", named == n)
     located = sum(r["located"] for r in results)
     section.row("error names file:line", f"{located}/{n}", "where a line exists")
+    judged = [r for r in results if "judge" in r]
+    if judged:
+        wrong = sum(bool(r["judge"]) for r in judged)
+        section.row(
+            "tests/hostile cases failing their own judge (expected text and place)",
+            f"{wrong}/{len(judged)}",
+            "0",
+            wrong == 0,
+        )
     tb = sum(r["traceback"] for r in results)
     section.row("tracebacks", tb, "0", tb == 0)
     hangs = sum(r["hang"] for r in results)
