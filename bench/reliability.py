@@ -448,6 +448,7 @@ def races(tmp: Path, s: Settings) -> Section:
     return section
 
 
+SINGLE_REPO = "NbAiLab/nb-llama-3.1-8B"
 SINGLE = """\
 [defaults]
 namespace = "NbAiLab"
@@ -697,6 +698,10 @@ def secrets_section(tmp: Path, s: Settings) -> Section:
         if s.quick:
             sources = {k: sources[k] for k in ("URL user:token@",)}
         per_source: dict[str, int] = {}
+        api(hub).create_repo(SINGLE_REPO, exist_ok=True)
+        known = set(
+            re.findall(r"^ {4}(\w+) ", run_cli(["--help"], base, clean_env(base)).out, re.M)
+        )
         for label, source in sources.items():
             folder = base / re.sub(r"\W+", "-", label)
             project = make_project(folder / "project", _race_free_manifest())
@@ -719,9 +724,23 @@ def secrets_section(tmp: Path, s: Settings) -> Section:
                         *commands[1:],
                         (["release", "--yes", *hub_args], bad),
                     ]
+                    # Commands of newer versions, where this one has them.
+                    extra = {
+                        "sync": ["sync", *hub_args, "--report-json", "sync-report.json"],
+                        "history": ["history", *hub_args],
+                        "preview": ["preview", *hub_args, "--out", "preview"],
+                        "restore": ["restore", "--to", "FIRST", "--yes", *hub_args, SINGLE_REPO],
+                    }
+                    commands += [(argv, project) for name, argv in extra.items() if name in known]
                 elif s.quick:
                     commands = commands[:1]  # an unreachable Hub costs the client's retries
+                elif "sync" in known:
+                    commands.append((["sync", *hub_args], project))
                 for argv, cwd in commands:
+                    if "FIRST" in argv:
+                        oldest = release_commits(hub, SINGLE_REPO)
+                        first = oldest[-1]["id"] if oldest else "0" * 40
+                        argv = [first if a == "FIRST" else a for a in argv]
                     if kind == "ok" and argv[0] == "release" and cwd == project:
                         # A failing release too: every commit answered 503.
                         hub.set_faults(fault_rate=1.0, route="commit", kinds=["503"])
@@ -753,6 +772,7 @@ def secrets_section(tmp: Path, s: Settings) -> Section:
         "runs": runs,
         "sources": list(sources),
         "per_source_output_hits": per_source,
+        "commands": [name for name, _ in outputs],
         "output_hits": output_hits,
         "file_hits": file_hits,
         "hub_output_hits": hub_hits,

@@ -423,10 +423,27 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
                 for p in problems
             ]
         raise ManifestError("the manifest is invalid", problems)
-    defaults = check(_Defaults, shape.defaults, ("defaults",))
+    # A table with a bad key keeps its good keys (issue 9, "one typo, one error"); the keys it
+    # lost are `broken`, so no variant is told a value is missing that was only mistyped.
+    broken: dict[str, frozenset[str]] = {}
+
+    def check_table(model: type[_M], value: Any, prefix: tuple[str, ...]) -> _M | None:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(exc, file, locator, prefix, len(problems)))
+            bad = frozenset(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+            broken[".".join(prefix)] = bad
+            rest = {k: v for k, v in value.items() if k not in bad}
+            try:
+                return model.model_validate(rest)
+            except ValidationError:
+                return None
+
+    defaults = check_table(_Defaults, shape.defaults, ("defaults",))
     kinds: dict[str, _KindDefaults] = {}
     for kind, table in shape.kinds.items():
-        checked = check(_KindDefaults, table, ("kinds", kind))
+        checked = check_table(_KindDefaults, table, ("kinds", kind))
         if checked is not None:
             kinds[kind] = checked
     if len(shape.models) > MAX_VARIANTS:
@@ -454,7 +471,8 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
 
     variants: dict[int, Variant] = {}
     for index, raw in raws.items():
-        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems)
+        lost = broken.get("defaults", frozenset()) | broken.get(f"kinds.{raw.kind}", frozenset())
+        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems, lost)
         if variant is not None:
             variants[index] = variant
     members = [
@@ -499,18 +517,24 @@ def _resolve(
     file: str,
     locator: Locator,
     problems: list[Problem],
+    lost: frozenset[str] = frozenset(),
 ) -> Variant | None:
     """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults].
 
-    None when a value is missing everywhere (each such problem is added to `problems`).
+    None when a value is missing everywhere: a problem is added for it, unless a table lost
+    that key to a mistake already reported (`lost`).
     """
     where = f"models[{index}]"
     layers = (raw, kind_defaults, defaults)
     before = len(problems)
+    unresolved = False
 
     def need(name: str) -> Any:
+        nonlocal unresolved
         value = _pick(name, *layers)
-        if value is None:
+        if value is None and name in lost:
+            unresolved = True
+        elif value is None:
             line, column = locator.find(where)
             problems.append(
                 Problem(
@@ -525,7 +549,9 @@ def _resolve(
         return value
 
     license_ = raw.license or defaults.licenses.get(raw.llama_version)
-    if license_ is None:
+    if license_ is None and "licenses" in lost:
+        unresolved = True
+    elif license_ is None:
         line, column = locator.find(f"{where}.llama_version")
         problems.append(
             Problem(
@@ -543,7 +569,9 @@ def _resolve(
         if layer is not None and layer.extra_tags:
             extra.extend(layer.extra_tags)
     tags = tuple(dict.fromkeys([*(_pick("tags", *layers) or ()), *extra]))
-    if not tags:
+    if not tags and {"tags", "extra_tags"} & lost:
+        unresolved = True
+    elif not tags:
         line, column = locator.find(where)
         problems.append(
             Problem(
@@ -561,7 +589,7 @@ def _resolve(
     knowledge_cutoff = need("knowledge_cutoff")
     developer = need("developer")
     author = need("author")
-    if len(problems) > before:
+    if len(problems) > before or unresolved:
         return None
     assert license_ is not None  # else a problem was added above
     return Variant(
@@ -721,6 +749,9 @@ def _family_problems(
     position_of = {m.repo_id.lower(): i for i, m in reversed(list(enumerate(members))) if m.repo_id}
     parents: dict[int, int] = {}
     hinted = 0
+    # A member whose repo id could not be read may be the base a child names: then "not a
+    # variant" could be false, and is left until that member's own mistake is fixed.
+    unknown = any(m.repo_id is None for m in members)
     for position, member in enumerate(members):
         base = member.base_model
         target = position_of.get(base.lower()) if base else None
@@ -736,7 +767,7 @@ def _family_problems(
                     f"write {members[target].repo_id!r}",
                 )
             parents[position] = target
-        elif base.split("/", 1)[0].lower() in namespaces:
+        elif base.split("/", 1)[0].lower() in namespaces and not unknown:
             near: list[str] = []
             if hinted < _MAX_HINTS:  # difflib over the family for each: quadratic if unbounded
                 hinted += 1
@@ -758,7 +789,7 @@ def _family_problems(
                 f"Llama {member.llama_version} is released under {expected!r}",
             )
         if member.kind == "gguf":
-            if base is not None and position not in parents:
+            if base is not None and position not in parents and not unknown:
                 add(
                     position,
                     "base_model",

@@ -114,12 +114,13 @@ def test_a_broken_parent_still_has_its_family_checked(tmp_path: Path) -> None:
     assert "size '70B' differs from its parent 'NbAiLab/nb-llama-3.1-8B' ('8B')" in problems[1]
 
 
-def test_a_broken_namespace_is_no_family_member(tmp_path: Path) -> None:
-    """A variant whose own namespace is wrong has no repo id; its children are then orphans."""
+def test_a_broken_namespace_leaves_its_children_unjudged(tmp_path: Path) -> None:
+    """A variant whose own namespace is wrong has no repo id; its children may name it, so they
+    are not told their base is missing: one problem."""
     text = FAMILY.replace('kind = "base"', 'kind = "base"\nnamespace = "Nb AiLab"', 1)
     problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1, problems
     assert "is not a valid Hub name" in problems[0]
-    assert all("NbAiLab/nb-llama-3.1-8B' is in the family" in p for p in problems[1:3])
 
 
 @pytest.mark.parametrize(
@@ -223,3 +224,39 @@ def test_unknown_keys_by_the_thousand_get_hints_for_the_first_only(tmp_path: Pat
     hints = [p.hint for p in caught.value.problems]
     assert len(hints) == 30
     assert all(hints[:20]) and not any(hints[20:])
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('languages = ["no", "nb", "nn", "en"]', 'languages = ["no", "nb", "nn", "zzz"]'),
+        ('"3.1" = "llama3.1"', '"3.1" = "llama3.9"'),
+        ('namespace = "NbAiLab"', 'namespace = "Nb AiLab"'),
+        ('tags = ["norwegian", "text-generation"]', 'tags = ["a b"]'),
+        ('author = "Per Egil Kummervold"', 'author = "Per Egil Kummervold"\nauthr = "x"'),
+    ],
+)
+def test_one_mistake_in_defaults_gives_one_problem(tmp_path: Path, old: str, new: str) -> None:
+    """A bad key of [defaults] is reported once, not again as a missing value in each variant."""
+    problems = _problems(_write(tmp_path, FAMILY.replace(old, new, 1)))
+    assert len(problems) == 1, problems
+
+
+def test_a_mistake_in_defaults_does_not_hide_the_family_checks(tmp_path: Path) -> None:
+    text = FAMILY.replace('author = "Per', 'authr = "x"\nauthor = "Per', 1).replace(
+        'name = "nb-llama-3.1-8B-sft"', 'name = "nb-llama-3.1-8B"'
+    )
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 2, problems
+    assert "unknown key 'authr'" in problems[0]
+    assert "is the same repo id as models[0]" in problems[1]
+
+
+def test_a_mistake_in_a_kind_table_gives_one_problem(tmp_path: Path) -> None:
+    """[kinds.gguf] alone sets the quantisations' tags; a typo beside them costs one problem."""
+    text = FAMILY.replace(
+        "[[models]]", '[kinds.gguf]\ntags = ["gguf"]\ntmplate = "x.md.j2"\n\n[[models]]', 1
+    )
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1, problems
+    assert "kinds.gguf.tmplate: unknown key 'tmplate'" in problems[0]
