@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest clean \
+.PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest unit clean \
 	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
@@ -88,8 +88,14 @@ typecheck: $(STAMP)
 	@$(BIN)/mypy pipeline tests
 
 pytest: $(STAMP)
-	@echo "==> pytest"
+	@echo "==> pytest (unit and integration tests)"
 	@$(BIN)/python -m pytest -n 2 -q
+
+# The unit tests alone: no local Hub, no server, no browser; a test that opens a socket fails
+# (tests/conftest.py). The integration tests are those marked `integration`.
+unit: $(STAMP)
+	@echo "==> pytest -m 'not integration' (unit tests, no sockets)"
+	@$(BIN)/python -m pytest -n 2 -q -m "not integration"
 
 test: lint lint-workflows typecheck pytest
 
