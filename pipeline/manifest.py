@@ -10,17 +10,15 @@ Resolution of a variant's values: the variant's own key, else `[kinds.<kind>]`, 
 from __future__ import annotations
 
 import difflib
-import re
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from pipeline import hubrules
 from pipeline.errors import ManifestError, Problem
+from pipeline.family import MAX_HINTS, Member, family_problems
 from pipeline.fieldtypes import (
     SIZE_FORM,
     GgufFile,
@@ -39,6 +37,7 @@ from pipeline.fieldtypes import (
     Url,
     shown,
 )
+from pipeline.manifestfile import parse_manifest, read_manifest_bytes
 from pipeline.tomlplaces import Locator, key_path
 
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
@@ -198,7 +197,7 @@ def _problems_from_validation(
             owner = _model_at(loc[:-1])
             key = str(loc[-1])
             message = f"unknown key {key!r}"
-            if owner is not None and already + len(problems) < _MAX_HINTS:
+            if owner is not None and already + len(problems) < MAX_HINTS:
                 near = difflib.get_close_matches(key, _fields_of(owner), n=1, cutoff=0.6)
                 hint = (
                     f"did you mean {near[0]!r}?"
@@ -298,99 +297,9 @@ def _pick(name: str, *layers: _Overridable | None) -> Any:
     return None
 
 
-# No real models.toml comes near these; they keep hostile input from exhausting the process.
-MAX_BYTES = 5 * 1024 * 1024
-# models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
-# level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
-MAX_DEPTH = 32
 # A family may have thousands of repos (every quantisation of every size: issue 10 plans 5,000);
 # far more is a generated or hostile file. The family checks are linear in the count.
 MAX_VARIANTS = 20_000
-_MAX_HINTS = 20
-
-
-def read_manifest_bytes(path: Path) -> bytes:
-    """The manifest file's bytes (what a fingerprint is made of); ManifestError if unreadable."""
-    file = str(path)
-    try:
-        # Read one byte past the bound rather than trust the size: /dev/zero or a FIFO has none.
-        with path.open("rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ManifestError("cannot read the manifest", [Problem(file, reason)]) from None
-    if len(data) > MAX_BYTES:
-        message = f"the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
-        raise ManifestError("cannot read the manifest", [Problem(file, message)])
-    return data
-
-
-def _decode(file: str, raw: bytes) -> str:
-    try:
-        # "utf-8-sig": editors on Windows write a byte order mark, which TOML does not allow
-        # and tomllib reports as "Invalid statement" at 1:1 (issue 8 row 13); it means nothing.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problem = Problem(
-            file,
-            f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot start or "
-            "continue a character",
-            line,
-            column,
-            hint="save models.toml as UTF-8",
-        )
-        raise ManifestError("cannot read the manifest", [problem]) from None
-    # Universal newlines, as reading the file as text did.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _depth(data: object) -> int:
-    """How deep tables and arrays nest in `data`; iterative, so any depth is safe to measure."""
-    deepest = 0
-    stack: list[tuple[object, int]] = [(data, 0)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict):
-            children: list[object] = list(value.values())
-        elif isinstance(value, list):
-            children = list(value)
-        else:
-            continue
-        deepest = max(deepest, level + 1)
-        if deepest > MAX_DEPTH:
-            break
-        stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def _too_deep(file: str, locator: Locator) -> ManifestError:
-    depth, line, column = locator.deepest(beyond=MAX_DEPTH)
-    problem = Problem(
-        file,
-        f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
-        line,
-        column,
-        hint="models.toml needs four levels at most: [[models]] entries with plain values "
-        "and arrays of strings",
-    )
-    return ManifestError("the manifest is invalid", [problem])
-
-
-def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
-    locator = Locator(text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
-    except RecursionError:
-        raise _too_deep(file, locator) from None
-    if _depth(data) > MAX_DEPTH:
-        raise _too_deep(file, locator)
-    return data, locator
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -401,8 +310,7 @@ def load_manifest(path: Path) -> Manifest:
 def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     """Validate the manifest bytes `source` read from `path` (what a fingerprint is made of)."""
     file = str(path)
-    text = _decode(file, source)
-    data, locator = _parse(file, text)
+    data, locator = parse_manifest(file, source)
     problems: list[Problem] = []
 
     def check(model: type[_M], value: Any, prefix: tuple[int | str, ...]) -> _M | None:
@@ -481,8 +389,8 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         else _member_of_broken(index, entry, kinds, defaults)
         for index, entry in enumerate(shape.models)
     ]
-    family_problems, parents = _family_problems(members, file, locator)
-    problems.extend(family_problems)
+    found, parents = family_problems(members, file, locator)
+    problems.extend(found)
     if problems:
         raise ManifestError("the manifest is invalid", problems)
     # No problem: every entry validated, so positions in `members` are indexes into `variants`.
@@ -494,19 +402,6 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
     )
     return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
-
-
-_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-
-
-def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
-    # Python 3.11's tomllib puts the place only in the message: "... (at line 3, column 7)".
-    message = str(exc)
-    place = _TOML_PLACE.search(message)
-    if place is None:
-        return Problem(file, f"TOML syntax error: {message}")
-    line, column = int(place.group(1)), int(place.group(2))
-    return Problem(file, f"TOML syntax error: {message[: place.start()]}", line, column)
 
 
 def _resolve(
@@ -621,62 +516,6 @@ def _resolve(
     )
 
 
-_CYCLE_SHOWN = 10
-
-
-def _cycles(
-    members: list[_Member], parents: Mapping[int, int], add: Callable[[int, str, str], None]
-) -> set[int]:
-    """Report each cycle of base models once, at its first member; return every member of one.
-
-    Each member has at most one parent, so one walk per member over unvisited nodes finds every
-    cycle in linear time: a family of thousands in one long chain must not take minutes.
-    """
-    done: set[int] = set()
-    in_cycles: set[int] = set()
-    for start in sorted(parents):
-        path: dict[int, int] = {}  # node -> its place on this walk
-        node: int | None = start
-        while node is not None and node not in done and node not in path:
-            path[node] = len(path)
-            node = parents.get(node)
-        if node is not None and node in path:
-            cycle = list(path)[path[node] :]
-            first = cycle.index(min(cycle))
-            cycle = cycle[first:] + cycle[:first]
-            in_cycles.update(cycle)
-            shown = [str(members[i].repo_id) for i in cycle[:_CYCLE_SHOWN]]
-            if len(cycle) > _CYCLE_SHOWN:
-                shown.append(f"... ({len(cycle) - _CYCLE_SHOWN} more)")
-            names = " -> ".join([*shown, str(members[cycle[0]].repo_id)])
-            add(cycle[0], "base_model", f"base models form a cycle: {names}")
-        done.update(path)
-    return in_cycles
-
-
-@dataclass(frozen=True)
-class _Member:
-    """What the family checks need of one [[models]] entry, valid or not.
-
-    An entry that fails validation keeps what of its identity is readable (issue 9, "one typo,
-    one error"): its children still find their base, and no check runs on a value it lacks.
-    """
-
-    index: int
-    repo_id: str | None
-    kind: str | None
-    base_model: str | None
-    llama_version: str | None
-    size: str | None
-    license: str | None
-    quantization: bool  # whether the entry sets the key at all
-    gguf_file: bool
-
-    @property
-    def namespace(self) -> str | None:
-        return self.repo_id.split("/", 1)[0] if self.repo_id else None
-
-
 _IDENTITY: dict[str, TypeAdapter[str]] = {
     "name": TypeAdapter(RepoPart),
     "namespace": TypeAdapter(RepoPart),
@@ -703,7 +542,7 @@ def _member_of_broken(
     entry: Mapping[str, Any],
     kinds: Mapping[str, _KindDefaults],
     defaults: _Defaults,
-) -> _Member:
+) -> Member:
     name = _readable(entry, "name")
     kind = _readable(entry, "kind")
     # A namespace the entry sets but gets wrong leaves its repo id unknown, not the default's.
@@ -714,7 +553,7 @@ def _member_of_broken(
     )
     version = _readable(entry, "llama_version")
     license_ = _readable(entry, "license") or (defaults.licenses.get(version) if version else None)
-    return _Member(
+    return Member(
         index=index,
         repo_id=f"{namespace}/{name}" if name and namespace else None,
         kind=kind,
@@ -727,8 +566,8 @@ def _member_of_broken(
     )
 
 
-def _member_of(variant: Variant) -> _Member:
-    return _Member(
+def _member_of(variant: Variant) -> Member:
+    return Member(
         index=variant.index,
         repo_id=variant.repo_id,
         kind=variant.kind,
@@ -739,117 +578,6 @@ def _member_of(variant: Variant) -> _Member:
         quantization=variant.quantization is not None,
         gguf_file=variant.gguf_file is not None,
     )
-
-
-def _family_problems(
-    members: list[_Member], file: str, locator: Locator
-) -> tuple[list[Problem], dict[int, int]]:
-    """Checks across the family: unique ids, bases that exist, no cycles, licenses, quantised.
-
-    Returns the problems and each child's parent, both by position in `members`.
-    """
-    problems: list[Problem] = []
-
-    def add(position: int, key: str, message: str, hint: str | None = None) -> None:
-        path = f"models[{members[position].index}].{key}"
-        line, column = locator.find(path)
-        problems.append(Problem(file, message, line, column, path, hint))
-
-    seen: dict[str, int] = {}
-    for position, member in enumerate(members):
-        if member.repo_id is None:
-            continue
-        folded = member.repo_id.lower()
-        if folded in seen:
-            first = members[seen[folded]]
-            if first.repo_id == member.repo_id:
-                message = f"{member.repo_id!r} is the same repo id as models[{first.index}]"
-            else:
-                message = (
-                    f"{member.repo_id!r} differs only in case from the repo id of "
-                    f"models[{first.index}] ({first.repo_id!r})"
-                )
-            add(
-                position,
-                "name",
-                message,
-                "the Hub ignores case in repo ids; give each variant its own name",
-            )
-        else:
-            seen[folded] = position
-
-    namespaces = {m.namespace.lower() for m in members if m.namespace}
-    position_of = {m.repo_id.lower(): i for i, m in reversed(list(enumerate(members))) if m.repo_id}
-    parents: dict[int, int] = {}
-    hinted = 0
-    # A member whose repo id could not be read may be the base a child names: then "not a
-    # variant" could be false, and is left until that member's own mistake is fixed.
-    unknown = any(m.repo_id is None for m in members)
-    for position, member in enumerate(members):
-        base = member.base_model
-        target = position_of.get(base.lower()) if base else None
-        if base is None:
-            pass
-        elif target is not None:
-            if members[target].repo_id != base:
-                add(
-                    position,
-                    "base_model",
-                    f"base model {base!r} differs in case from the variant "
-                    f"{members[target].repo_id!r}",
-                    f"write {members[target].repo_id!r}",
-                )
-            parents[position] = target
-        elif base.split("/", 1)[0].lower() in namespaces and not unknown:
-            near: list[str] = []
-            if hinted < _MAX_HINTS:  # difflib over the family for each: quadratic if unbounded
-                hinted += 1
-                others = [m.repo_id for m in members if m is not member and m.repo_id]
-                near = difflib.get_close_matches(base, others, n=1)
-            add(
-                position,
-                "base_model",
-                f"base model {base!r} is in the family's namespace but is not a variant "
-                "of the manifest",
-                f"did you mean {near[0]!r}?" if near else "add that variant, or fix the id",
-            )
-        expected = hubrules.LLAMA_LICENSES.get(member.llama_version or "")
-        if expected is not None and member.license not in (None, expected):
-            add(
-                position,
-                "license",
-                f"license {member.license!r} does not match Llama {member.llama_version}",
-                f"Llama {member.llama_version} is released under {expected!r}",
-            )
-        if member.kind == "gguf":
-            if base is not None and position not in parents and not unknown:
-                add(
-                    position,
-                    "base_model",
-                    "a quantised (gguf) variant must name its parent variant of the manifest "
-                    f"as base_model, got {base!r}",
-                )
-            for key in ("quantization", "gguf_file"):
-                if not getattr(member, key):
-                    add(position, key, f"a gguf variant needs {key!r}")
-        elif member.kind is not None and (member.quantization or member.gguf_file):
-            add(position, "quantization", "only gguf variants take quantization and gguf_file")
-
-    reported = _cycles(members, parents, add)
-
-    for position, parent in parents.items():
-        child, source = members[position], members[parent]
-        if child.kind == "gguf" and position not in reported:
-            for key in ("llama_version", "size"):
-                mine, theirs = getattr(child, key), getattr(source, key)
-                if mine is not None and theirs is not None and mine != theirs:
-                    add(
-                        position,
-                        key,
-                        f"{key} {mine!r} differs from its parent {source.repo_id!r} ({theirs!r})",
-                        "a quantisation has the Llama version and size of the model it quantises",
-                    )
-    return problems, parents
 
 
 def _inherit_from_parents(

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.manifest import Manifest, load_manifest_bytes, read_manifest_bytes
+from pipeline.manifest import Manifest, load_manifest_bytes
+from pipeline.manifestfile import read_manifest_bytes
 
 
 @dataclass(frozen=True)

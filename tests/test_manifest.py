@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ManifestError
-from pipeline.manifest import MAX_BYTES, MAX_DEPTH, load_manifest
+from pipeline.manifest import load_manifest
+from pipeline.manifestfile import MAX_BYTES, MAX_DEPTH
 
 FAMILY = """\
 [defaults]

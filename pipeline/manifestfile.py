@@ -1,0 +1,122 @@
+"""Reading models.toml: its bytes, UTF-8, TOML, and bounds on what a hostile file may cost.
+
+Every failure is a ManifestError naming the file and, where there is one, the line and column.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ManifestError, Problem
+from pipeline.tomlplaces import Locator
+
+# No real models.toml comes near these; they keep hostile input from exhausting the process.
+MAX_BYTES = 5 * 1024 * 1024
+# models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
+# level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
+MAX_DEPTH = 32
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    """The manifest file's bytes (what a fingerprint is made of); ManifestError if unreadable."""
+    file = str(path)
+    try:
+        # Read one byte past the bound rather than trust the size: /dev/zero or a FIFO has none.
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ManifestError("cannot read the manifest", [Problem(file, reason)]) from None
+    if len(data) > MAX_BYTES:
+        message = f"the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
+        raise ManifestError("cannot read the manifest", [Problem(file, message)])
+    return data
+
+
+def _decode(file: str, raw: bytes) -> str:
+    try:
+        # "utf-8-sig": editors on Windows write a byte order mark, which TOML does not allow
+        # and tomllib reports as "Invalid statement" at 1:1 (issue 8 row 13); it means nothing.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problem = Problem(
+            file,
+            f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot start or "
+            "continue a character",
+            line,
+            column,
+            hint="save models.toml as UTF-8",
+        )
+        raise ManifestError("cannot read the manifest", [problem]) from None
+    # Universal newlines, as reading the file as text did.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _depth(data: object) -> int:
+    """How deep tables and arrays nest in `data`; iterative, so any depth is safe to measure."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = list(value)
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _too_deep(file: str, locator: Locator) -> ManifestError:
+    depth, line, column = locator.deepest(beyond=MAX_DEPTH)
+    problem = Problem(
+        file,
+        f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
+        line,
+        column,
+        hint="models.toml needs four levels at most: [[models]] entries with plain values "
+        "and arrays of strings",
+    )
+    return ManifestError("the manifest is invalid", [problem])
+
+
+def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
+    locator = Locator(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
+    except RecursionError:
+        raise _too_deep(file, locator) from None
+    if _depth(data) > MAX_DEPTH:
+        raise _too_deep(file, locator)
+    return data, locator
+
+
+_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    # Python 3.11's tomllib puts the place only in the message: "... (at line 3, column 7)".
+    message = str(exc)
+    place = _TOML_PLACE.search(message)
+    if place is None:
+        return Problem(file, f"TOML syntax error: {message}")
+    line, column = int(place.group(1)), int(place.group(2))
+    return Problem(file, f"TOML syntax error: {message[: place.start()]}", line, column)
+
+
+def parse_manifest(file: str, source: bytes) -> tuple[dict[str, Any], Locator]:
+    """The manifest's bytes as TOML data, and the locator of its key paths."""
+    return _parse(file, _decode(file, source))
