@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest clean \
+.PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest unit clean \
 	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
@@ -39,6 +39,7 @@ ci-plan: $(STAMP)
 		--report-md $(REPORTS)/plan-full.md --report-json $(REPORTS)/plan.json \
 		> $(REPORTS)/plan.md || status=$$?; \
 	[ $$status -eq 0 ] || [ $$status -eq 2 ]
+	@$(BIN)/nb-release preview $(HUBFLAG) --out $(REPORTS)/preview
 
 # release.yml: release --yes with the reports (exit 4 when drift was left: the job says so).
 ci-release: $(STAMP)
@@ -46,11 +47,12 @@ ci-release: $(STAMP)
 	@$(BIN)/nb-release release --yes $(HUBFLAG) --summary \
 		--report-md $(REPORTS)/release.md --report-json $(REPORTS)/release.json
 
-# nightly-sync.yml: sync (DRY_RUN=true: --dry-run); the exit status is kept in sync.status for
+# nightly-sync.yml: the review page of what sync will do, then sync (DRY_RUN=true: --dry-run); the exit status is kept in sync.status for
 # the drift-issue step, since make reports every failure as its own status 2. 0, 2 (dry run: to
 # publish) and 4 (drift left as the policy says) pass; 1 and 3 fail the job.
 ci-sync: $(STAMP)
 	@mkdir -p $(REPORTS)
+	@$(BIN)/nb-release preview $(HUBFLAG) --out $(REPORTS)/preview
 	@status=0; $(BIN)/nb-release sync $(HUBFLAG) $(if $(filter true,$(DRY_RUN)),--dry-run,) \
 		--report-md $(REPORTS)/sync.md --report-json $(REPORTS)/sync.json || status=$$?; \
 	echo $$status > $(REPORTS)/sync.status; \
@@ -86,8 +88,14 @@ typecheck: $(STAMP)
 	@$(BIN)/mypy pipeline tests
 
 pytest: $(STAMP)
-	@echo "==> pytest"
+	@echo "==> pytest (unit and integration tests)"
 	@$(BIN)/python -m pytest -n 2 -q
+
+# The unit tests alone: no local Hub, no server, no browser; a test that opens a socket fails
+# (tests/conftest.py). The integration tests are those marked `integration`.
+unit: $(STAMP)
+	@echo "==> pytest -m 'not integration' (unit tests, no sockets)"
+	@$(BIN)/python -m pytest -n 2 -q -m "not integration"
 
 test: lint lint-workflows typecheck pytest
 

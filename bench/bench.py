@@ -170,8 +170,11 @@ def _cards(project: Path, env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _quota_supported(env: dict[str, str]) -> bool:
-    run = subprocess.run([*CLI, "hub", "serve", "--help"], env=env, capture_output=True, text=True)
+def _quota_supported(env: dict[str, str], cwd: Path) -> bool:
+    # cwd outside this tree: `python -m` puts the working directory first on sys.path.
+    run = subprocess.run(
+        [*CLI, "hub", "serve", "--help"], env=env, cwd=cwd, capture_output=True, text=True
+    )
     return "--quota" in run.stdout
 
 
@@ -290,7 +293,7 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
         )
         add("baseline", push)
 
-    if _quota_supported(env):
+    if _quota_supported(env, folder):
         # A commit quota smaller than the work: a quarter of the cards per 30 s window. The
         # first release must stop cleanly; re-runs finish the work with no duplicate commit.
         quota, window = max(1, n // 4), 30
@@ -448,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         encoding="utf-8",
     )
+    out.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
     print(f"JSON: {out}", file=sys.stderr)
     return 0
 

@@ -448,6 +448,7 @@ def races(tmp: Path, s: Settings) -> Section:
     return section
 
 
+SINGLE_REPO = "NbAiLab/nb-llama-3.1-8B"
 SINGLE = """\
 [defaults]
 namespace = "NbAiLab"
@@ -609,6 +610,8 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
                 "seconds": round(run.seconds, 2),
                 "stderr": run.err[-400:],
             }
+            if name in hostile.JUDGES:
+                result["judge"] = hostile.JUDGES[name](run.status, run.out, run.err)
             if pwned:
                 (marker_dir / hostile.PWNED).unlink()
             shutil.rmtree(project, ignore_errors=True)
@@ -625,6 +628,15 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
     section.row("error names the file", f"{named}/{n}", "all", named == n)
     located = sum(r["located"] for r in results)
     section.row("error names file:line", f"{located}/{n}", "where a line exists")
+    judged = [r for r in results if "judge" in r]
+    if judged:
+        wrong = sum(bool(r["judge"]) for r in judged)
+        section.row(
+            "tests/hostile cases failing their own judge (expected text and place)",
+            f"{wrong}/{len(judged)}",
+            "0",
+            wrong == 0,
+        )
     tb = sum(r["traceback"] for r in results)
     section.row("tracebacks", tb, "0", tb == 0)
     hangs = sum(r["hang"] for r in results)
@@ -697,6 +709,10 @@ def secrets_section(tmp: Path, s: Settings) -> Section:
         if s.quick:
             sources = {k: sources[k] for k in ("URL user:token@",)}
         per_source: dict[str, int] = {}
+        api(hub).create_repo(SINGLE_REPO, exist_ok=True)
+        known = set(
+            re.findall(r"^ {4}(\w+) ", run_cli(["--help"], base, clean_env(base)).out, re.M)
+        )
         for label, source in sources.items():
             folder = base / re.sub(r"\W+", "-", label)
             project = make_project(folder / "project", _race_free_manifest())
@@ -719,9 +735,23 @@ def secrets_section(tmp: Path, s: Settings) -> Section:
                         *commands[1:],
                         (["release", "--yes", *hub_args], bad),
                     ]
+                    # Commands of newer versions, where this one has them.
+                    extra = {
+                        "sync": ["sync", *hub_args, "--report-json", "sync-report.json"],
+                        "history": ["history", *hub_args],
+                        "preview": ["preview", *hub_args, "--out", "preview"],
+                        "restore": ["restore", "--to", "FIRST", "--yes", *hub_args, SINGLE_REPO],
+                    }
+                    commands += [(argv, project) for name, argv in extra.items() if name in known]
                 elif s.quick:
                     commands = commands[:1]  # an unreachable Hub costs the client's retries
+                elif "sync" in known:
+                    commands.append((["sync", *hub_args], project))
                 for argv, cwd in commands:
+                    if "FIRST" in argv:
+                        oldest = release_commits(hub, SINGLE_REPO)
+                        first = oldest[-1]["id"] if oldest else "0" * 40
+                        argv = [first if a == "FIRST" else a for a in argv]
                     if kind == "ok" and argv[0] == "release" and cwd == project:
                         # A failing release too: every commit answered 503.
                         hub.set_faults(fault_rate=1.0, route="commit", kinds=["503"])
@@ -753,6 +783,7 @@ def secrets_section(tmp: Path, s: Settings) -> Section:
         "runs": runs,
         "sources": list(sources),
         "per_source_output_hits": per_source,
+        "commands": [name for name, _ in outputs],
         "output_hits": output_hits,
         "file_hits": file_hits,
         "hub_output_hits": hub_hits,
@@ -888,6 +919,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / f"reliability{'-quick' if s.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
     print(f"JSON: {out}", file=sys.stderr)
     missed = [row for sec in sections for row in sec.rows if row.ok is False]
     return 1 if args.strict and missed else 0

@@ -29,7 +29,7 @@ def client_card_data(content: str) -> dict[str, Any]:
     yaml_text, _body = frontmatter.split(content)
     if yaml_text is None:
         return {}
-    frontmatter.refuse_anchors(yaml_text, "<card>")
+    frontmatter.refuse_unsafe_yaml(yaml_text, "<card>")
     return client_view(frontmatter.read_yaml11(yaml_text))
 
 

@@ -101,7 +101,7 @@ def load(yaml_text: str, *, card: str = "<front matter>", line_offset: int = 0) 
     known = _READ12.get(yaml_text, _UNREAD)
     if known is not _UNREAD:
         return copy.deepcopy(known)
-    refuse_anchors(yaml_text, card, line_offset)
+    refuse_unsafe_yaml(yaml_text, card, line_offset)
     try:
         data = _safe12().load(yaml_text)
     except YAMLError as exc:
@@ -242,20 +242,20 @@ class _Canonical:
 @functools.lru_cache(maxsize=256)
 def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
     """Canonicalise one front matter text and read the result once per dialect (memoised)."""
-    fast = _simple_canonical(yaml_text)
-    if fast is not None:
-        return fast
     try:
-        refuse_anchors(yaml_text, "", 0)
+        refuse_unsafe_yaml(yaml_text, "", 0)
     except CardError as exc:
         first = exc.problems[0]
         return _Refusal(
-            "the front matter of {card} uses YAML anchors or aliases",
+            exc.message.replace("the front matter of  ", "the front matter of {card} "),
             first.message,
             first.line,
             first.column,
             first.hint or "",
         )
+    fast = _simple_canonical(yaml_text)
+    if fast is not None:
+        return fast
     try:
         data = _round_trip().load(yaml_text)
     except YAMLError as exc:
@@ -411,7 +411,7 @@ def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> li
     problems carry card line numbers.
     """
     try:
-        refuse_anchors(yaml_text, card, line_offset)
+        refuse_unsafe_yaml(yaml_text, card, line_offset)
     except CardError as exc:
         return list(exc.problems)
     try:
@@ -449,14 +449,33 @@ def agreement_problems(yaml_text: str, card: str, *, line_offset: int = 1) -> li
     return problems
 
 
-def refuse_anchors(yaml_text: str, card: str, line_offset: int = 0) -> None:
-    """CardError if the YAML has an anchor (`&a`) or an alias (`*a`), before any parser runs.
+# Python refuses to read an integer of more than 4,300 digits (a ValueError deep in the YAML
+# parsers); no card's metadata needs a number a thousandth that long.
+MAX_DIGITS = 1000
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+
+
+def refuse_unsafe_yaml(yaml_text: str, card: str, line_offset: int = 0) -> None:
+    """CardError, before any parser runs, for what no card needs and a parser chokes on: a run
+    of more than MAX_DIGITS digits, an anchor (`&a`) or an alias (`*a`).
 
     A card's metadata never needs them, and aliases to aliases expand exponentially ("billion
     laughs": a few hundred bytes that take minutes and gigabytes to read). Only PyYAML's scanner
     runs here, which reads tokens in linear time and expands nothing; and only when the text
     has a `&` or `*` at all.
     """
+    digits = _LONG_DIGITS.search(yaml_text)
+    if digits is not None:
+        before = yaml_text[: digits.start()]
+        problem = Problem(
+            file=card,
+            line=before.count("\n") + 1 + line_offset,
+            column=digits.start() - (before.rfind("\n") + 1) + 1,
+            message=f"a number of {digits.end() - digits.start():,} digits; a card's front "
+            f"matter may hold at most {MAX_DIGITS:,} digits in a row",
+            hint="write the value as a short number or as text",
+        )
+        raise CardError(f"the front matter of {card} holds a number too long to read", [problem])
     if "&" not in yaml_text and "*" not in yaml_text:
         return
     found: list[pyyaml.AnchorToken | pyyaml.AliasToken] = []

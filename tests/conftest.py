@@ -1,11 +1,43 @@
-"""Settings every test needs before huggingface_hub is first imported (it reads them then)."""
+"""Settings every test needs before huggingface_hub is first imported (it reads them then), and
+the split between unit and integration tests.
+
+Integration tests (marker `integration`) start a local Hub, a server in a subprocess or a browser:
+every test under INTEGRATION_DIRS is marked here, and a test elsewhere that needs one carries
+`@pytest.mark.integration` itself. Every other test is a unit test and may not open a socket:
+`make unit` (pytest -m "not integration") runs them alone, fast; `make test` runs everything.
+"""
 
 import os
 
 # No request to huggingface.co for the client's agent-harness registry (see pipeline/hub.py).
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
-import pytest  # after the settings above
+from collections.abc import Generator  # after the settings above
+from pathlib import Path
+
+import pytest
+
+from tests.sockets import no_sockets
+
+TESTS = Path(__file__).resolve().parent
+INTEGRATION_DIRS = frozenset({"integration", "localhub", "preview"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on the markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.resolve().relative_to(TESTS).parts
+        if len(parts) > 1 and parts[0] in INTEGRATION_DIRS:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """A unit test runs with sockets refused, its fixtures of every scope included."""
+    if item.get_closest_marker("integration"):
+        return (yield)
+    with no_sockets(item.nodeid):
+        return (yield)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# The harness starts `hub serve` subprocesses and speaks to them over loopback.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("faults", "kills", "races", "hostile", "secrets", "fuzz")
 

@@ -62,6 +62,8 @@ def load(text: str) -> dict[str, JSON]:
         raise MetadataError(f"Invalid YAML in README.md metadata: {_one_line(error)}") from error
     except RecursionError:
         raise MetadataError("README.md metadata is nested too deeply") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python reads (4,300)
+        raise MetadataError(f"Invalid YAML in README.md metadata: {_one_line(error)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -125,6 +125,14 @@ class HubHandler(BaseHTTPRequestHandler):
         # The request line holds no token (tokens travel in a header, which is never logged).
         log.debug("%s %s", self.address_string(), format % args)
 
+    def parse_request(self) -> bool:
+        # RFC 9112 section 2.2: a server SHOULD ignore at least one empty line before the
+        # request line (left over from a previous request); http.server closes without a word.
+        first: bytes = getattr(self, "raw_requestline", b"")  # set by handle_one_request
+        if first in (b"\r\n", b"\n"):
+            self.raw_requestline = self.rfile.readline(65537)
+        return super().parse_request()
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, headers too long) as JSON 4xx.
 

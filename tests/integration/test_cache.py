@@ -9,7 +9,7 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 HAND_EDIT = "---\nlicense: mit\n---\nEdited by hand.\n"
 

@@ -22,7 +22,7 @@ from pipeline.planning import build_plan
 from pipeline.publish import ApplyResult, apply_plan
 from pipeline.render import Selection
 from pipeline.sources import Sources
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
 HAND_EDIT = "---\nlicense: mit\n---\nWritten by hand.\n"
@@ -363,3 +363,17 @@ def test_a_hung_request_times_out_and_is_retried(project: Project) -> None:
     result = project.run("plan", "--no-cache", "--timeout", "0.5")
     assert result.status == 2, result.out + result.err
     assert project.hub.counters.get("resolve") == len(REPOS) + 1
+
+
+def test_re_applying_a_plan_stopped_by_the_commit_quota_resumes_it(project: Project) -> None:
+    plan_file = project.folder / "p.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    project.hub.set_quotas([Quota("commits", 2, 3600)])
+    first = project.run("apply", str(plan_file), "--jobs", "1", "--max-wait", "5")
+    assert first.status == 3, first.out + first.err
+    assert "2 repo(s) left to publish" in first.out
+    project.hub.set_quotas([])
+    again = project.run("apply", str(plan_file))
+    assert again.status == 0, again.out + again.err
+    assert "2 published" in again.out and "2 already up to date" in again.out
+    assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]

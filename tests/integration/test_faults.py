@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.localhub import FaultConfig
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 
 def test_transient_faults_on_reads_and_commits_are_retried(project: Project) -> None:

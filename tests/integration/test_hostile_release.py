@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from tests.hostile.corpus import CASES, as_files, judge, snapshot
-from tests.integration.conftest import Project
+from tests.integration.support import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 

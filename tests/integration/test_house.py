@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import REPOS, ROOT, SMALL_MANIFEST, Project
+from tests.integration.support import REPOS, ROOT, SMALL_MANIFEST, Project
 
 # --- targets ----------------------------------------------------------------------------------
 

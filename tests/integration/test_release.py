@@ -10,7 +10,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd
 
 from pipeline.render import card_path
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 
 def _rendered(project: Project, repo_id: str) -> str:

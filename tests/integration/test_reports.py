@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd
 
-from tests.integration.conftest import Project
+from tests.integration.support import Project
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("NB_RELEASE_UPDATE_GOLDEN") == "1"

@@ -10,7 +10,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd
 
 from pipeline.cli import main
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 EDITED = "NbAiLab/nb-llama-3.1-8B"
 EVAL = "\n## Evaluation\n\n| task | score |\n| --- | --- |\n| NorBench | 71.2 |\n"

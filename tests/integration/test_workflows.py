@@ -24,7 +24,7 @@ import pytest
 import yaml
 from huggingface_hub import CommitOperationAdd
 
-from tests.integration.conftest import REPOS, Project
+from tests.integration.support import REPOS, Project
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -224,6 +224,7 @@ def test_plan_workflow_comments_once_and_then_updates(runner: Runner, project: P
     comment = (runner.folder / "reports/plan.md").read_text()
     assert "## nb-release plan" in comment and len(comment) <= 65_536
     assert "## nb-release plan" in runner.summary.read_text()
+    assert "<html" in (runner.folder / "reports/preview/index.html").read_text()  # the artifact
     posts = [c for c in runner.gh_calls() if "--method" in c]
     assert posts[0][:3] == ["api", "--method", "POST"]
     assert posts[0][3] == "repos/NbAiLab/nb-release/issues/7/comments"
@@ -259,6 +260,7 @@ def test_nightly_sync_workflow_reports_drift_in_one_issue(runner: Runner, projec
     assert project.writes() == 0
     assert project.readme(repo) == edited
     assert (runner.folder / "reports/sync.status").read_text().strip() == "4"
+    assert (runner.folder / "reports/preview/index.html").is_file()  # uploaded with the reports
     body = (runner.folder / "reports/drift-issue.md").read_text()
     assert f"| `{repo}` | drift | local-user: Add evaluation |" in body
     creates = [c for c in runner.gh_calls() if c[:2] == ["issue", "create"]]

@@ -60,6 +60,18 @@ def test_deeply_nested_front_matter_is_refused_not_a_crash(hub: LocalHub) -> Non
     assert_refused(send(hub, "POST", COMMIT, readme_commit(card)), 400, "Invalid metadata")
 
 
+def test_an_integer_too_long_for_python_is_refused_not_a_crash(hub: LocalHub) -> None:
+    # Python reads at most 4,300 digits into an int; the YAML parser's ValueError was a 500.
+    hub.seed(REPO, {"README.md": "# x\n"})
+    card = "---\nbig: " + "9" * 5000 + "\n---\n# x\n"
+    status, _, body = send(
+        hub, "POST", "/api/validate-yaml", json.dumps({"content": card}).encode()
+    )
+    assert status == 400
+    assert "Invalid YAML" in json.loads(body)["errors"][0]["message"]
+    assert_refused(send(hub, "POST", COMMIT, readme_commit(card)), 400, "Invalid metadata")
+
+
 def test_a_yaml_alias_bomb_in_front_matter_is_refused_at_once(hub: LocalHub) -> None:
     hub.seed(REPO, {})
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
@@ -161,6 +173,19 @@ def test_a_request_line_without_an_http_version_gets_a_status_line(
     assert status_line.startswith((b"HTTP/1.0 400 ", b"HTTP/1.1 400 ")), answer[:200]
     assert b'"error"' in answer
     assert send(hub, "GET", "/api/models")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [(b"\r\nQ\n\r\n", b" 400 "), (b"\r\nGET /api/models HTTP/1.1\r\nHost: x\r\n\r\n", b" 200 ")],
+    ids=["empty-line-then-garbage", "empty-line-then-request"],
+)
+def test_one_empty_line_before_the_request_line_is_skipped(
+    hub: LocalHub, raw: bytes, status: bytes
+) -> None:
+    # RFC 9112 section 2.2; the fuzzer found `\r\nQ\n` closed without an answer.
+    answer = send_raw(hub, raw)
+    assert status in answer.split(b"\r\n", 1)[0], answer[:200]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from pipeline.plan import Plan, make_plan
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
 from pipeline.render import Selection, render_all
 from pipeline.report import MARKDOWN_LIMIT, render_json, render_markdown, render_text
+from tests.integration.support import SMALL_MANIFEST
 
 ROOT = Path(__file__).resolve().parents[2]
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -30,8 +31,7 @@ def family(tmp_path_factory: pytest.TempPathFactory) -> list[RenderedCard]:
 
 def _family_of_200(tmp_path: Path) -> list[RenderedCard]:
     """200 real cards, rendered from the project's templates (a family of 200 new variants)."""
-    lines = [(ROOT / "tests/integration/conftest.py").read_text().split('SMALL_MANIFEST = """\\\n')]
-    head = lines[0][1].split("[[models]]")[0]
+    head = SMALL_MANIFEST.split("[[models]]")[0]
     models = "".join(
         f'[[models]]\nname = "nb-llama-3.1-{n}B"\nkind = "base"\nllama_version = "3.1"\n'
         f'size = "{n}B"\nbase_model = "meta-llama/Llama-3.1-8B"\n\n'

@@ -5,31 +5,11 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
-from pipeline.manifest import load_manifest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-# Added to every card (before its last section): what a hostile edit could put in a card.
-HOSTILE = (
-    "<script>document.title = 'pwned'</script> "
-    "![pixel](http://127.0.0.1:9/pixel.png) [run](javascript:alert(1))\n\n"
-)
-
-
-@dataclass(frozen=True)
-class PreviewRun:
-    folder: Path
-    page: Path
-    status: int
-    repos: tuple[str, ...]
-    source: tuple[str, ...]
-    hub_args: tuple[str, ...]
+from tests.preview.support import HOSTILE, ROOT, PreviewRun, repos
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +39,4 @@ def preview_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewRun
         layout.write_text(text, encoding="utf-8")
         out = tmp / "site"
         status = main(["preview", "--out", str(out), *source, *hub_args])
-        yield PreviewRun(folder, out / "index.html", status, _repos(folder), source, hub_args)
-
-
-def _repos(folder: Path) -> tuple[str, ...]:
-    return tuple(v.repo_id for v in load_manifest(folder / "models.toml").variants)
+        yield PreviewRun(folder, out / "index.html", status, repos(folder), source, hub_args)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.preview.cdp import chromium_path, open_page
-from tests.preview.conftest import PreviewRun
+from tests.preview.support import PreviewRun
 
 WIDTH, HEIGHT = 1600, 1200
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from tests.preview.conftest import PreviewRun
+from tests.preview.support import PreviewRun
 
 
 def test_preview_writes_one_page_with_every_changed_card(preview_run: PreviewRun) -> None:
