@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
@@ -148,8 +149,13 @@ class Manifest:
     links: Mapping[str, str]
 
     def by_repo_id(self, repo_id: str) -> Variant | None:
-        wanted = repo_id.lower()
-        return next((v for v in self.variants if v.repo_id.lower() == wanted), None)
+        """The variant of that repo id, ignoring case as the Hub does."""
+        return self._by_folded_id.get(repo_id.lower())
+
+    @cached_property
+    def _by_folded_id(self) -> dict[str, Variant]:
+        # A dict, not a scan: rendering asks once per variant, and a family may have thousands.
+        return {v.repo_id.lower(): v for v in self.variants}
 
 
 # --- loading ----------------------------------------------------------------------------------

@@ -278,3 +278,10 @@ def test_cycles_are_found_once_each_at_their_first_member(tmp_path: Path) -> Non
         "models[3].base_model: base models form a cycle: "
         "NbAiLab/c -> NbAiLab/a -> NbAiLab/b -> NbAiLab/c"
     )
+
+
+def test_by_repo_id_ignores_case(tmp_path: Path) -> None:
+    manifest = load_manifest(_write(tmp_path, FAMILY))
+    sft = manifest.variants[1]
+    assert manifest.by_repo_id("nbailab/NB-LLAMA-3.1-8B-SFT") is sft
+    assert manifest.by_repo_id("NbAiLab/nope") is None
