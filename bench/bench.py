@@ -451,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         encoding="utf-8",
     )
+    out.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
     print(f"JSON: {out}", file=sys.stderr)
     return 0
 

@@ -8,7 +8,9 @@ The folders of tests/cases/ (the manifest helper's corpus) are added by `corpus_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib.util
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -343,5 +345,39 @@ def corpus_cases() -> Iterator[Case]:
             yield f"tests/cases/{case.name}", files
 
 
+# name -> judge(status, stdout, stderr) -> problems, for the cases that bring their own judge
+JUDGES: dict[str, Callable[[int, str, str], list[str]]] = {}
+
+
+def helper_corpus_cases() -> Iterator[Case]:
+    """The product's tests/hostile/corpus.py (the manifest helper's corpus), with its judge."""
+    from bench import drive
+
+    path = drive.PRODUCT / "tests" / "hostile" / "corpus.py"
+    if not path.exists():
+        return
+    # Its `pipeline` imports must resolve to the product under measurement.
+    sys.path.insert(0, str(drive.PRODUCT))
+    spec = importlib.util.spec_from_file_location("nb_product_hostile_corpus", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    for case in module.CASES:
+        name = f"tests/hostile/{case.name}"
+
+        def judge(status: int, out: str, err: str, case: object = case) -> list[str]:
+            found: list[str] = module.judge(case, status, out, err)
+            return found
+
+        JUDGES[name] = judge
+        yield name, module.as_files(case)
+
+
 def cases(marker_dir: Path) -> list[Case]:
-    return [*manifest_cases(), *template_cases(marker_dir), *corpus_cases()]
+    return [
+        *manifest_cases(),
+        *template_cases(marker_dir),
+        *corpus_cases(),
+        *helper_corpus_cases(),
+    ]

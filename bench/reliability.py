@@ -610,6 +610,8 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
                 "seconds": round(run.seconds, 2),
                 "stderr": run.err[-400:],
             }
+            if name in hostile.JUDGES:
+                result["judge"] = hostile.JUDGES[name](run.status, run.out, run.err)
             if pwned:
                 (marker_dir / hostile.PWNED).unlink()
             shutil.rmtree(project, ignore_errors=True)
@@ -626,6 +628,15 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
     section.row("error names the file", f"{named}/{n}", "all", named == n)
     located = sum(r["located"] for r in results)
     section.row("error names file:line", f"{located}/{n}", "where a line exists")
+    judged = [r for r in results if "judge" in r]
+    if judged:
+        wrong = sum(bool(r["judge"]) for r in judged)
+        section.row(
+            "tests/hostile cases failing their own judge (expected text and place)",
+            f"{wrong}/{len(judged)}",
+            "0",
+            wrong == 0,
+        )
     tb = sum(r["traceback"] for r in results)
     section.row("tracebacks", tb, "0", tb == 0)
     hangs = sum(r["hang"] for r in results)
@@ -908,6 +919,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / f"reliability{'-quick' if s.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
     print(f"JSON: {out}", file=sys.stderr)
     missed = [row for sec in sections for row in sec.rows if row.ok is False]
     return 1 if args.strict and missed else 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
@@ -621,6 +621,39 @@ def _resolve(
     )
 
 
+_CYCLE_SHOWN = 10
+
+
+def _cycles(
+    members: list[_Member], parents: Mapping[int, int], add: Callable[[int, str, str], None]
+) -> set[int]:
+    """Report each cycle of base models once, at its first member; return every member of one.
+
+    Each member has at most one parent, so one walk per member over unvisited nodes finds every
+    cycle in linear time: a family of thousands in one long chain must not take minutes.
+    """
+    done: set[int] = set()
+    in_cycles: set[int] = set()
+    for start in sorted(parents):
+        path: dict[int, int] = {}  # node -> its place on this walk
+        node: int | None = start
+        while node is not None and node not in done and node not in path:
+            path[node] = len(path)
+            node = parents.get(node)
+        if node is not None and node in path:
+            cycle = list(path)[path[node] :]
+            first = cycle.index(min(cycle))
+            cycle = cycle[first:] + cycle[:first]
+            in_cycles.update(cycle)
+            shown = [str(members[i].repo_id) for i in cycle[:_CYCLE_SHOWN]]
+            if len(cycle) > _CYCLE_SHOWN:
+                shown.append(f"... ({len(cycle) - _CYCLE_SHOWN} more)")
+            names = " -> ".join([*shown, str(members[cycle[0]].repo_id)])
+            add(cycle[0], "base_model", f"base models form a cycle: {names}")
+        done.update(path)
+    return in_cycles
+
+
 @dataclass(frozen=True)
 class _Member:
     """What the family checks need of one [[models]] entry, valid or not.
@@ -802,18 +835,7 @@ def _family_problems(
         elif member.kind is not None and (member.quantization or member.gguf_file):
             add(position, "quantization", "only gguf variants take quantization and gguf_file")
 
-    # Cycles through base_model (a variant that is, through its bases, its own base).
-    reported: set[int] = set()
-    for start in parents:
-        chain = [start]
-        node = parents.get(start)
-        while node is not None and node not in chain:
-            chain.append(node)
-            node = parents.get(node)
-        if node is not None and node == start and not reported.intersection(chain):
-            reported.update(chain)
-            names = " -> ".join(str(members[i].repo_id) for i in [*chain, start])
-            add(start, "base_model", f"base models form a cycle: {names}")
+    reported = _cycles(members, parents, add)
 
     for position, parent in parents.items():
         child, source = members[position], members[parent]

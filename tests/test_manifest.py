@@ -260,3 +260,20 @@ def test_a_mistake_in_a_kind_table_gives_one_problem(tmp_path: Path) -> None:
     problems = _problems(_write(tmp_path, text))
     assert len(problems) == 1, problems
     assert "kinds.gguf.tmplate: unknown key 'tmplate'" in problems[0]
+
+
+def test_cycles_are_found_once_each_at_their_first_member(tmp_path: Path) -> None:
+    def entry(name: str, base: str) -> str:
+        return (
+            f'\n[[models]]\nname = "{name}"\nkind = "sft"\nllama_version = "3.1"\nsize = "8B"\n'
+            f'base_model = "NbAiLab/{base}"\n'
+        )
+
+    # c -> a -> b -> c, and a tail d -> c that reaches the cycle without being in it.
+    text = FAMILY + entry("c", "a") + entry("a", "b") + entry("b", "c") + entry("d", "c")
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1, problems
+    assert problems[0].endswith(
+        "models[3].base_model: base models form a cycle: "
+        "NbAiLab/c -> NbAiLab/a -> NbAiLab/b -> NbAiLab/c"
+    )

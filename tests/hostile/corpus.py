@@ -513,6 +513,18 @@ def _structure_cases() -> list[HostileCase]:
             _at(f"models[{MAX_VARIANTS}]"),
         ),
         HostileCase(
+            # One cycle through 3,000 variants: found in linear time, its names shortened.
+            "family-long-cycle",
+            BASE
+            + "".join(
+                f'\n[[models]]\nname = "v{i}"\nkind = "sft"\nllama_version = "3.1"\n'
+                f'size = "8B"\nbase_model = "NbAiLab/v{(i + 1) % 3000}"\n'
+                for i in range(3000)
+            ),
+            "NbAiLab/v9 -> ... (2990 more) -> NbAiLab/v0",
+            _at("models[3].base_model"),
+        ),
+        HostileCase(
             # 300 mistakes: checked in linear time, and the message lists the first 100.
             "family-300-missing-bases",
             BASE + _variants(300, "NbAiLab/missing"),
