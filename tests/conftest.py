@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.golden_files import Golden, assert_golden
 from tests.sockets import no_sockets
 
 TESTS = Path(__file__).resolve().parent
@@ -38,6 +39,18 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     with no_sockets(item.nodeid):
         return (yield)
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """`golden(name, actual)`: `actual` is golden/<name> beside the test module
+    (tests/golden_files.py; NB_RELEASE_UPDATE_GOLDEN=1 rewrites it)."""
+    folder = request.path.parent / "golden"
+
+    def check(name: str, actual: str) -> None:
+        assert_golden(folder / name, actual)
+
+    return check
 
 
 @pytest.fixture(autouse=True)

@@ -12,18 +12,17 @@ rewrites every expected.txt on purpose; review the diff before committing it.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
+from tests.golden_files import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = Path(__file__).parent / "cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
-UPDATE = os.environ.get("NB_RELEASE_UPDATE_GOLDEN") == "1"
 
 
 def _prepare(case: Path, work: Path) -> None:
@@ -59,11 +58,7 @@ def test_bad_input_case(
     assert "Traceback" not in err
     assert _snapshot(tmp_path) == before, "a failed run must write nothing"
     assert not (tmp_path / "build").exists()
-    expected = case / "expected.txt"
-    if UPDATE:
-        expected.write_text(err, encoding="utf-8")
-    assert expected.exists(), f"{expected} is missing; run with NB_RELEASE_UPDATE_GOLDEN=1"
-    assert err == expected.read_text(encoding="utf-8")
+    assert_golden(case / "expected.txt", err)
 
 
 def test_every_case_is_complete() -> None:

@@ -22,10 +22,9 @@ from pipeline.errors import TemplateError
 from pipeline.manifest import load_manifest
 from pipeline.render import Selection, fingerprint, render_all
 from pipeline.sources import load_sources
+from tests.golden_files import Golden
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("NB_RELEASE_UPDATE_GOLDEN") == "1"
 
 # One card of each kind: base, sft, instruct, NoTraM instruct, gguf.
 GOLDEN_REPOS = (
@@ -43,13 +42,9 @@ def _family() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("repo_id", GOLDEN_REPOS)
-def test_golden_card(repo_id: str) -> None:
-    """Byte-for-byte; NB_RELEASE_UPDATE_GOLDEN=1 rewrites the files on purpose."""
-    content = _family()[repo_id]
-    path = GOLDEN / (repo_id.replace("/", "__") + ".md")
-    if UPDATE:
-        path.write_bytes(content.encode("utf-8"))
-    assert path.read_bytes() == content.encode("utf-8")
+def test_golden_card(repo_id: str, golden: Golden) -> None:
+    """Byte-for-byte with tests/golden/ (tests/golden_files.py)."""
+    golden(repo_id.replace("/", "__") + ".md", _family()[repo_id])
 
 
 def test_every_variant_renders_with_lf_and_one_trailing_newline() -> None:

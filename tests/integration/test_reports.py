@@ -7,17 +7,13 @@ fingerprint, commit ids) are normalised; NB_RELEASE_UPDATE_GOLDEN=1 rewrites the
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from huggingface_hub import CommitOperationAdd
 
+from tests.golden_files import Golden
 from tests.integration.support import Project
-
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("NB_RELEASE_UPDATE_GOLDEN") == "1"
 
 
 def _normalise(text: str) -> str:
@@ -54,14 +50,10 @@ def _scenario(project: Project) -> None:
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("markdown", "md"), ("json", "json")])
 def test_golden_plan_report(
-    project: Project, monkeypatch: pytest.MonkeyPatch, fmt: str, suffix: str
+    project: Project, monkeypatch: pytest.MonkeyPatch, golden: Golden, fmt: str, suffix: str
 ) -> None:
     monkeypatch.setenv("COLUMNS", "100")
     _scenario(project)
     result = project.run("plan", "--format", fmt)
     assert result.status == 2, result.err
-    report = _normalise(result.out)
-    path = GOLDEN / f"plan.{suffix}"
-    if UPDATE:
-        path.write_text(report, encoding="utf-8")
-    assert report == path.read_text(encoding="utf-8")
+    golden(f"plan.{suffix}", _normalise(result.out))

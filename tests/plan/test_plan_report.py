@@ -1,10 +1,9 @@
-"""The three plan reports, compared byte for byte with tests/plan/golden/ (see conftest.py)."""
+"""The three plan reports, compared byte for byte with tests/plan/golden/ (golden_files.py)."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -20,8 +19,8 @@ from pipeline.report import (
     render_text,
     summary_line,
 )
+from tests.golden_files import Golden
 
-Golden = Callable[[str, str], None]
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 BASE = """\

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pipeline.planfile import schema_markdown
+from tests.golden_files import assert_golden
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "plan-schema.md"
 START = "<!-- generated: plan schema -->\n"
@@ -13,15 +13,7 @@ END = "<!-- end generated -->\n"
 
 
 def test_the_schema_document_is_generated_from_the_models() -> None:
-    text = DOC.read_text(encoding="utf-8")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    current = rest.split(END, 1)[0]
-    expected = schema_markdown()
-    if os.environ.get("NB_RELEASE_UPDATE_GOLDEN") == "1":
-        DOC.write_text(head + START + expected + END + tail, encoding="utf-8")
-        current = expected
-    assert current == expected, "run NB_RELEASE_UPDATE_GOLDEN=1 pytest tests/plan to regenerate"
+    assert_golden(DOC, schema_markdown(), between=(START, END))
 
 
 def test_every_field_of_the_models_is_described() -> None:
