@@ -8,6 +8,7 @@ that talk to the Hub live in run_hub.py and run_history.py and are imported only
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -69,6 +70,24 @@ def run(options: Options, console: Console) -> int:
     raise AssertionError(f"no command runs {options!r}")  # pragma: no cover
 
 
+class _ConsoleLog(logging.Handler):
+    """The core's warnings (a request tried again) as plain lines on stderr."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.WARNING)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.console.print(f"note: {record.getMessage()}", markup=False, highlight=False)
+
+
+def _show_log(errors: Console) -> None:
+    logger = logging.getLogger("nb_release")
+    logger.handlers[:] = [_ConsoleLog(errors)]
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
 # --- the one exit point -------------------------------------------------------------------------
 
 
@@ -76,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # a usage error exits 64 (cli_args._Parser)
     console = stdout_console()
     errors = stderr_console()
+    _show_log(errors)
     try:
         return run(from_args(args), console)
     except PipelineError as exc:

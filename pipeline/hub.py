@@ -11,6 +11,7 @@ Every message that leaves this module has the token redacted.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import os
 import re
@@ -44,6 +45,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from huggingface_hub.utils import _pagination
 
 # Public functions of huggingface_hub.utils, which exports them lazily (invisible to mypy).
 from huggingface_hub.utils import logging as hf_logging
@@ -52,6 +54,7 @@ from huggingface_hub.utils._http import (
     get_session,
     hf_raise_for_status,
     hf_request_event_hook,
+    http_backoff,
     set_client_factory,
 )
 
@@ -67,6 +70,11 @@ from pipeline.retry import (
     after_response,
     before_request,
 )
+
+# One retry policy (retry.py): the client wraps each listing page in its own backoff (5 retries,
+# up to 8 s each: 25 s of silence on an unreachable Hub, multiplied by nb-release's retries).
+# One attempt per page here; retry.py decides whether and when to try again.
+_pagination.http_backoff = functools.partial(http_backoff, max_retries=0)
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
@@ -222,7 +230,7 @@ class Hub:
     def _call(self, fn: Callable[[], _T], doing: str, kind: str = "api") -> _T:
         """One request under the retry policy; its failure as a HubError."""
         try:
-            return self.policy.call(fn, kind=kind)
+            return self.policy.call(fn, kind=kind, what=doing)
         except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
             raise self._error(exc, doing) from None
 
@@ -251,7 +259,7 @@ class Hub:
             return response
 
         try:
-            response = self.policy.call(get, kind="resolve")
+            response = self.policy.call(get, kind="resolve", what=f"reading {repo_id}")
         except RepositoryNotFoundError:
             return LiveCard(repo_id=repo_id, exists=False, head_sha=None, content=None)
         except RevisionNotFoundError:
@@ -439,7 +447,9 @@ class Hub:
             return None
 
         try:
-            return self.policy.call(attempt, kind="commit", recheck=recheck)
+            return self.policy.call(
+                attempt, kind="commit", recheck=recheck, what=f"publishing {repo_id}"
+            )
         except RateLimited as exc:
             raise self._quota(exc, f"publishing {repo_id}") from None
         except HfHubHTTPError as exc:

@@ -16,6 +16,7 @@ exception's `response` attribute, and the caller names which exception types are
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
@@ -30,6 +31,9 @@ from typing import TypeVar
 from pipeline.defaults import DEFAULT_MAX_WAIT as DEFAULT_MAX_WAIT  # re-exported
 
 T = TypeVar("T")
+
+# The CLI shows these on stderr (cli.py installs the printer); the core never prints.
+log = logging.getLogger("nb_release.retry")
 
 # Statuses worth trying again: the Hub is busy, overloaded or restarting. Any other 5xx too.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -120,6 +124,12 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
 def _status(exc: BaseException) -> int | None:
     status = getattr(getattr(exc, "response", None), "status_code", None)
     return status if isinstance(status, int) else None
+
+
+def _failure(exc: BaseException) -> str:
+    """A failure in a few words that can hold no secret: the status, or the error's class."""
+    status = _status(exc)
+    return f"HTTP {status}" if status is not None else type(exc).__name__
 
 
 def _headers(exc: BaseException) -> Mapping[str, str]:
@@ -271,6 +281,7 @@ class RetryPolicy:
         *,
         kind: str = "api",
         recheck: Callable[[], T | None] | None = None,
+        what: str = "a request to the Hub",
     ) -> T:
         """Run `fn` under the policy.
 
@@ -296,6 +307,15 @@ class RetryPolicy:
                     if asked is not None and _status(exc) == 429:
                         raise RateLimited(kind, asked, self.wall() + asked) from exc
                     raise
+                # Never silent (issue 9): an unreachable Hub says what is being tried again.
+                log.warning(
+                    "%s failed (%s); trying again in %.1f s (attempt %d of %d)",
+                    what,
+                    _failure(exc),
+                    delay,
+                    attempt + 2,
+                    self.max_attempts,
+                )
                 self.sleep(delay)
                 waited += delay
                 attempt += 1

@@ -8,8 +8,10 @@ import pty
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +41,38 @@ def test_offline_mode_is_one_line_for_commands_that_need_the_hub(
     assert result.err.splitlines()[0].startswith("error: HF_HUB_OFFLINE is set")
     assert "Traceback" not in result.err
     assert project.run("validate", hub=False).status == 0
+
+
+def test_an_unreachable_hub_says_what_it_retries_under_one_policy(project: Project) -> None:
+    """Issue 9: no silence, and no second backoff inside the client multiplying nb-release's."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    accepted: list[int] = []
+
+    def hang_up() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            connection.close()  # every request fails as a dropped connection
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    port = server.getsockname()[1]
+    try:
+        result = project.run(
+            "plan", "--hub", f"http://127.0.0.1:{port}", "--max-wait", "30", hub=False
+        )
+    finally:
+        server.close()
+    assert result.status == 1
+    notes = [line for line in result.err.splitlines() if line.startswith("note: ")]
+    assert notes and all("trying again" in line for line in notes)
+    assert "error: listing the repos of NbAiLab" in result.err
+    assert "Traceback" not in result.err
+    assert len(accepted) == len(notes) + 1  # one connection per attempt: one retry policy
 
 
 # --- a dry run writes nothing -------------------------------------------------------------------
