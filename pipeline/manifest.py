@@ -41,6 +41,10 @@ from pipeline.fieldtypes import (
 from pipeline.manifestfile import parse_manifest, read_manifest_bytes
 from pipeline.tomlplaces import Locator, key_path
 
+# Tags and languages a level may list: a card shows them all in its front matter and on the
+# Hub's page; thousands are a generated or hostile file (10,000 tags took minutes to render).
+MAX_LIST = 100
+
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
 # What nb-release does with a card someone else changed (on_drift) or wrote (on_adopt).
 Policy = Literal["skip", "pr", "overwrite"]
@@ -60,9 +64,9 @@ class _Overridable(_Strict):
     """Keys that a variant, a `[kinds.X]` table and `[defaults]` may all set."""
 
     namespace: RepoPart | None = None
-    languages: list[Language] | None = Field(default=None, min_length=1)
-    tags: list[Tag] | None = None
-    extra_tags: list[Tag] | None = None
+    languages: list[Language] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
+    tags: list[Tag] | None = Field(default=None, max_length=MAX_LIST)
+    extra_tags: list[Tag] | None = Field(default=None, max_length=MAX_LIST)
     pipeline_tag: PipelineTag | None = None
     library_name: Tag | None = None
     knowledge_cutoff: Text | None = None
@@ -218,6 +222,12 @@ def _problems_from_validation(
                 # A missing top-level table belongs at the end of the file: point there.
                 line, column = locator.last_line, 1
                 hint = _MISSING_HINTS.get(str(loc[0]))
+        elif kind == "too_long":
+            ctx = item.get("ctx") or {}
+            message = (
+                f"expected at most {ctx.get('max_length')} items, "
+                f"got {ctx.get('actual_length')}"
+            )
         elif kind == "literal_error" and loc and loc[-1] == "kind":
             message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
         elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["kinds"]:
