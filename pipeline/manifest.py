@@ -225,8 +225,7 @@ def _problems_from_validation(
         elif kind == "too_long":
             ctx = item.get("ctx") or {}
             message = (
-                f"expected at most {ctx.get('max_length')} items, "
-                f"got {ctx.get('actual_length')}"
+                f"expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
             )
         elif kind == "literal_error" and loc and loc[-1] == "kind":
             message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
