@@ -11,7 +11,6 @@ Every message that leaves this module has the token redacted.
 from __future__ import annotations
 
 import contextlib
-import functools
 import ipaddress
 import os
 import re
@@ -20,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,8 +73,18 @@ from pipeline.retry import (
 
 # One retry policy (retry.py): the client wraps each listing page in its own backoff (5 retries,
 # up to 8 s each: 25 s of silence on an unreachable Hub, multiplied by nb-release's retries).
-# One attempt per page here; retry.py decides whether and when to try again.
-_pagination.http_backoff = functools.partial(http_backoff, max_retries=0)
+# Inside nb-release's own calls a page gets one attempt and retry.py decides; any other caller
+# of huggingface_hub in the process keeps the client's behaviour.
+_ONE_ATTEMPT: ContextVar[bool] = ContextVar("nb_release_one_attempt", default=False)
+
+
+def _page_backoff(*args: Any, **kwargs: Any) -> httpx2.Response:
+    if _ONE_ATTEMPT.get():
+        kwargs["max_retries"] = 0
+    return http_backoff(*args, **kwargs)
+
+
+_pagination.http_backoff = _page_backoff
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
@@ -229,10 +239,13 @@ class Hub:
 
     def _call(self, fn: Callable[[], _T], doing: str, kind: str = "api") -> _T:
         """One request under the retry policy; its failure as a HubError."""
+        one_attempt = _ONE_ATTEMPT.set(True)
         try:
             return self.policy.call(fn, kind=kind, what=doing)
         except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
             raise self._error(exc, doing) from None
+        finally:
+            _ONE_ATTEMPT.reset(one_attempt)
 
     # --- reads --------------------------------------------------------------------------------
 

@@ -75,6 +75,18 @@ def test_an_unreachable_hub_says_what_it_retries_under_one_policy(project: Proje
     assert len(accepted) == len(notes) + 1  # one connection per attempt: one retry policy
 
 
+def test_other_callers_of_the_client_keep_its_own_backoff(project: Project) -> None:
+    """nb-release turns the client's page backoff off for its own calls only."""
+    import pipeline.hub  # noqa: F401  (the module that wraps the client's page backoff)
+    from pipeline.localhub import FaultConfig
+
+    project.hub.set_faults(
+        FaultConfig(fault_rate=1.0, route="list_models", first_n=1, kinds=("drop",))
+    )
+    assert [m.id for m in project.api.list_models(author="NbAiLab")]  # retried by the client
+    assert project.hub.counters.get("list_models") == 2
+
+
 # --- a dry run writes nothing -------------------------------------------------------------------
 
 
