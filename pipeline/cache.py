@@ -149,6 +149,28 @@ class Cache:
         payload = json.dumps([asdict(c) for c in commits], ensure_ascii=False).encode("utf-8")
         self.put("history", self._history_key(endpoint, repo_id, sha), payload)
 
+    # --- nb-release's own commits -------------------------------------------------------------
+
+    @staticmethod
+    def _own_key(endpoint: str, repo_id: str) -> str:
+        return json.dumps(["own", endpoint, repo_id])
+
+    def own_commit(self, endpoint: str, repo_id: str, sha: str) -> CommitRecord | None:
+        """The commit nb-release itself made at `sha` (the newest one it recorded for the repo)."""
+        payload = self.get("own", self._own_key(endpoint, repo_id))
+        if payload is None:
+            return None
+        try:
+            item = json.loads(payload)
+            record = CommitRecord(**{**item, "authors": tuple(item["authors"])})
+        except (ValueError, TypeError, KeyError):
+            return None
+        return record if record.commit_id == sha else None
+
+    def put_own_commit(self, endpoint: str, repo_id: str, commit: CommitRecord) -> None:
+        payload = json.dumps(asdict(commit), ensure_ascii=False).encode("utf-8")
+        self.put("own", self._own_key(endpoint, repo_id), payload)
+
     # --- rendered cards ---------------------------------------------------------------------
 
     @staticmethod

@@ -44,6 +44,14 @@ def read_ownership(
 
 def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
     assert live.content is not None  # needs_history: the live card exists and differs
+    own = hub.own_commit(card.repo_id, live.head_sha) if live.head_sha else None
+    if own is not None and ownership.is_release(own):
+        # The head is nb-release's own commit (recorded when it landed): live is what it
+        # published, so no listing is needed to tell pending from drift.
+        found = ownership.decide_update(
+            rendered=card.content, live=live.content, commits=[own], published_content=live.content
+        )
+        return card.repo_id, found
     # At the head the card was read at: the same commits, and cacheable (a sha is immutable).
     commits = hub.list_commits(card.repo_id, live.head_sha or "main")
     index = ownership.last_release(commits)

@@ -312,6 +312,12 @@ class Hub:
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(repo_ids)))) as pool:
             return list(pool.map(one, repo_ids))
 
+    def own_commit(self, repo_id: str, sha: str) -> CommitRecord | None:
+        """nb-release's own commit at `sha`, if this cache saw it land (no request)."""
+        if self.cache is None:
+            return None
+        return self.cache.own_commit(self.target.cache_key, repo_id, sha)
+
     def list_commits(self, repo_id: str, revision: str = "main") -> list[CommitRecord]:
         """Every commit of `revision`, newest first (the Hub pages them; the client follows).
 
@@ -442,6 +448,17 @@ class Hub:
                 # The client found README.md already holds these bytes and made no commit:
                 # another run (or an earlier apply of this plan) wrote the same card.
                 return CommitResult(repo_id, "already", message="already up to date")
+            if self.cache is not None and info.oid and landed == "published":
+                # nb-release's own commit at that sha: a later plan that finds it still at the
+                # head knows whose card it is without listing the repo's commits (issue 10).
+                own = CommitRecord(
+                    commit_id=info.oid,
+                    created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    authors=(self._user,) if self._user else (),
+                    title=title,
+                    message=description,
+                )
+                self.cache.put_own_commit(self.target.cache_key, repo_id, own)
             return CommitResult(repo_id, landed, commit_url=info.commit_url, pr_url=info.pr_url)
 
         def recheck() -> CommitResult | None:
