@@ -47,6 +47,9 @@ _STATE_STYLE: dict[State, str] = {
     "unchanged": "dim",
     "missing-repo": "bold red",
 }
+# Where a summary's reader finds the per-card diffs when no report file was written; true of
+# plan, release and sync alike (after a release, `nb-release plan` would show nothing).
+_WHERE_DIFFS = "run again with --no-summary, or write them with --report-md FILE"
 _CHANGE_MARK = {"added": "+", "removed": "-", "changed": "~"}
 _CHANGE_STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
 
@@ -222,7 +225,7 @@ def render_text(
             for line in ownership_lines(entry):
                 console.print(Text(f"  {line}"), soft_wrap=True)
     if summary and plan.changes:
-        where = full_report or "`nb-release plan` (or --report-md FILE)"
+        where = full_report or _WHERE_DIFFS
         console.print(Text(f"Per-card diffs: {where}"), soft_wrap=True)
 
 
@@ -310,7 +313,7 @@ def render_markdown(
         tail += [f"> **Error:** {_code(entry.repo_id)} {_MISSING}.  ", f"> Hint: {hint}.", ""]
     tail.append(f"**{summary_line(plan)}**")
     blocks = [] if summary else [_markdown_entry(entry) for entry in plan.changes]
-    where = full_report or "`nb-release plan` (or `--report-md FILE`)"
+    where = full_report or _WHERE_DIFFS
 
     def assemble(kept: list[list[str]], note: list[str]) -> str:
         lines = head + [line for block in kept for line in block] + note + tail
