@@ -182,9 +182,13 @@ class Cache:
         if payload is None:
             return None
         try:
-            return [RenderedCard(**item) for item in json.loads(payload)]
+            cards = [RenderedCard(**item) for item in json.loads(payload)]
         except (ValueError, TypeError):
             return None
+        allowed = (None, "skip", "pr", "overwrite")
+        if any(c.on_drift not in allowed or c.on_adopt not in allowed for c in cards):
+            return None  # not what a render writes: ignored like any corrupt entry
+        return cards
 
     def put_rendered(self, fingerprint: str, selection: Any, cards: list[RenderedCard]) -> None:
         payload = json.dumps([asdict(c) for c in cards], ensure_ascii=False).encode("utf-8")

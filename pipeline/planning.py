@@ -14,13 +14,13 @@ from pipeline.cache import Cache
 from pipeline.diff import diff_card
 from pipeline.history import read_ownership
 from pipeline.hub import Hub
-from pipeline.manifest import Manifest
+from pipeline.manifest import Manifest, load_manifest_bytes
 from pipeline.ownership import Policy, resolve_policy
 from pipeline.plan import Plan, make_plan
 from pipeline.records import LiveCard, RenderedCard
 from pipeline.render import render_all
 from pipeline.selection import Selection
-from pipeline.sources import SourceFiles, Sources, load_sources
+from pipeline.sources import SourceFiles, Sources, read_sources
 
 Progress = Callable[[str], None]
 
@@ -83,8 +83,15 @@ def build_plan(
     cache: Cache | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
-    files, manifest = load_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
-    cards = render_cards(files, manifest, selection, cache)
+    files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
+    if cached is not None:
+        # These exact bytes (and this nb-release) were validated and rendered before: a warm
+        # plan of thousands of repos need not validate the manifest again.
+        cards = cached
+    else:
+        manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
+        cards = render_cards(files, manifest, selection, cache)
     if on_start is not None:
         on_start(len(cards))
     if hub.target.local and hub.fresh:
@@ -95,12 +102,13 @@ def build_plan(
     live = read_live(hub, [c.repo_id for c in cards], cache, on_read)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
     owners = read_ownership(hub, cards, live, diffs)
-    policies: dict[str, tuple[Policy | None, Policy | None]] = {}
-    for variant in manifest.variants:
-        policies[variant.repo_id] = (
-            resolve_policy(variant.on_drift, default="skip") if variant.on_drift else None,
-            resolve_policy(variant.on_adopt, default="skip") if variant.on_adopt else None,
+    policies: dict[str, tuple[Policy | None, Policy | None]] = {
+        card.repo_id: (
+            resolve_policy(card.on_drift, default="skip") if card.on_drift else None,
+            resolve_policy(card.on_adopt, default="skip") if card.on_adopt else None,
         )
+        for card in cards
+    }
     return make_plan(
         diffs,
         cards,

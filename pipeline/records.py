@@ -17,6 +17,10 @@ class RenderedCard:
     template: str  # template file name under cards/, e.g. "base.md.j2"
     content: str  # the whole README.md: front matter + body, LF endings, one trailing newline
     allow_create: bool = False  # the manifest allows creating the repo if it does not exist
+    # The manifest's policies for this repo ("skip" | "pr" | "overwrite"), or None: the command
+    # decides. Carried with the card so a plan from cached renders needs no manifest validation.
+    on_drift: str | None = None
+    on_adopt: str | None = None
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,8 @@ def render_all(
                 template=variant.template,
                 content=content,
                 allow_create=variant.allow_create,
+                on_drift=variant.on_drift,
+                on_adopt=variant.on_adopt,
             )
         )
     if template_problems:

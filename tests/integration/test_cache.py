@@ -7,6 +7,7 @@ import math
 import os
 from pathlib import Path
 
+import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
 from tests.integration.support import REPOS, Project
@@ -124,3 +125,20 @@ def test_history_reads_at_a_head_are_cached(project: Project) -> None:
     assert second.status == first.status
     assert project.hub.counters.total() == 1, project.hub.counters.snapshot()  # the listing
     assert _same_with_and_without_cache(project) == first.status
+
+
+def test_a_warm_plan_validates_no_manifest(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The render cache is keyed by the exact bytes: a hit needs no validation (issue 10)."""
+    status, first = _plan_json(project)
+    assert status == 2
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the manifest was validated again")
+
+    monkeypatch.setattr("pipeline.planning.load_manifest_bytes", refuse)
+    status, again = _plan_json(project)
+    assert status == 2 and again == first
+    with pytest.raises(AssertionError, match="validated again"):  # without the cache it must
+        project.run("plan", "--no-cache")
