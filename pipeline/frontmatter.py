@@ -243,11 +243,12 @@ class _Canonical:
 def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
     """Canonicalise one front matter text and read the result once per dialect (memoised)."""
     try:
-        refuse_unsafe_yaml(yaml_text, "", 0)
+        # "{card}": the refusal is memoised for every card with this text, and names each.
+        refuse_unsafe_yaml(yaml_text, "{card}", 0)
     except CardError as exc:
         first = exc.problems[0]
         return _Refusal(
-            exc.message.replace("the front matter of  ", "the front matter of {card} "),
+            exc.message,
             first.message,
             first.line,
             first.column,

@@ -55,14 +55,8 @@ class ApplyResult:
         return not self.with_status("stale", "failed") and not self.left
 
 
-def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> None:
-    """Refuse a plan made from other manifest/template contents or for another Hub."""
-    if plan.fingerprint != sources.fingerprint():
-        raise PlanError(
-            f"{source}: the plan was made from other contents of {sources.manifest} or "
-            f"{sources.cards}/ than the current ones",
-            hint="run `nb-release plan --out` again, then apply the new plan",
-        )
+def check_plan(plan: Plan, hub_label: str, source: str) -> None:
+    """Refuse a plan made for another Hub, or with repos that do not exist."""
     if plan.hub != redact_url(hub_label):
         raise PlanError(
             f"{source}: the plan was made for {plan.hub}, not for {hub_label}",
@@ -77,8 +71,16 @@ def check_plan(plan: Plan, sources: Sources, hub_label: str, source: str) -> Non
 
 
 def check_integrity(plan: Plan, sources: Sources, source: str, cache: Cache | None = None) -> None:
-    """Refuse, before any write, a plan whose entries are not what the manifest renders now."""
+    """Refuse, before any write, a plan made from other contents of the manifest or templates
+    than the current ones, or whose entries are not what they render now. The files are read
+    once: the bytes fingerprinted are the bytes rendered."""
     files, manifest = load_sources(sources.manifest, sources.cards)
+    if plan.fingerprint != files.fingerprint:
+        raise PlanError(
+            f"{source}: the plan was made from other contents of {sources.manifest} or "
+            f"{sources.cards}/ than the current ones",
+            hint="run `nb-release plan --out` again, then apply the new plan",
+        )
     cards = render_cards(files, manifest, Selection(), cache)
     problems = plan_problems(plan, cards)
     if problems:

@@ -189,7 +189,7 @@ def preview_command(options: PreviewOptions, console: Console) -> int:
 def apply_command(options: ApplyOptions, console: Console) -> int:
     source = str(options.plan_file)
     plan = read_plan(options.plan_file)
-    check_plan(plan, options.sources, options.hub.label, source)
+    check_plan(plan, options.hub.label, source)
     check_integrity(plan, options.sources, source, cache_of(options.hub))
     if not plan.has_changes:
         console.print(f"{source}: nothing to publish.")
@@ -223,7 +223,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             return EXIT_OK
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         # Refuses the whole plan, before any write, if a repo is missing.
-        check_plan(plan, options.sources, options.hub.label, str(options.sources.manifest))
+        check_plan(plan, options.hub.label, str(options.sources.manifest))
         policies = options.policies
         decisions = decide_all(
             plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
@@ -249,7 +249,7 @@ def sync_command(options: SyncOptions, console: Console) -> int:
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         console.print(f"Target: {hub.target.display}", markup=False)
         # Refuses the whole run, before any write, if a repo is missing.
-        check_plan(plan, options.sources, options.hub.label, str(options.sources.manifest))
+        check_plan(plan, options.hub.label, str(options.sources.manifest))
         policies = options.policies
         decisions = decide_all(plan, policies.on_drift, policies.on_adopt, Policies("skip", "skip"))
         left = _left(plan, decisions)

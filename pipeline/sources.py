@@ -24,10 +24,6 @@ class Sources:
     manifest: Path
     cards: Path
 
-    def fingerprint(self) -> str:
-        """The fingerprint of the files as they are on disk now."""
-        return read_sources(self.manifest, self.cards).fingerprint
-
 
 @dataclass(frozen=True)
 class SourceFiles:
