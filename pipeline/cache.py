@@ -8,6 +8,9 @@ Two kinds of entry, each keyed by everything its value depends on:
 - `history`: the commits of a repo below a commit sha, newest first (immutable, like `readme`).
 - `rendered`: the cards rendered for a manifest/templates fingerprint, selection and nb-release
   version (and its code), so an unchanged project needs no re-render.
+- `same`: for one endpoint and one such render, the head sha of every repo whose README.md at
+  that sha was found byte-identical to its rendered card. A warm plan whose listing shows the
+  same heads takes those cards as they are: one entry read instead of one per repo.
 
 Entries are files named by the sha256 of their key and written atomically (a temp file, then a
 rename), so concurrent runs never see half an entry. Each stores its key and a checksum of its
@@ -193,6 +196,33 @@ class Cache:
     def put_rendered(self, fingerprint: str, selection: Any, cards: list[RenderedCard]) -> None:
         payload = json.dumps([asdict(c) for c in cards], ensure_ascii=False).encode("utf-8")
         self.put("rendered", self._rendered_key(fingerprint, selection), payload)
+
+    # --- heads whose README.md is the rendered card -------------------------------------------
+
+    @staticmethod
+    def _same_key(endpoint: str, fingerprint: str, selection: Any) -> str:
+        return json.dumps(["same", endpoint, Cache._rendered_key(fingerprint, selection)])
+
+    def same_heads(self, endpoint: str, fingerprint: str, selection: Any) -> dict[str, str]:
+        """{repo_id: head sha} of the repos whose README.md at that sha is the rendered card."""
+        payload = self.get("same", self._same_key(endpoint, fingerprint, selection))
+        if payload is None:
+            return {}
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            return {}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            return {}
+        return value
+
+    def put_same_heads(
+        self, endpoint: str, fingerprint: str, selection: Any, heads: dict[str, str]
+    ) -> None:
+        payload = json.dumps(heads, sort_keys=True).encode("utf-8")
+        self.put("same", self._same_key(endpoint, fingerprint, selection), payload)
 
 
 def _code_stamp() -> str:

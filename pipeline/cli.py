@@ -2,8 +2,9 @@
 
 This is the only module that prints errors and chooses the exit status (pipeline/exitcodes.py;
 the README's table): the commands raise PipelineError, and a traceback means a bug. The commands
-that talk to the Hub live in run_hub.py and run_history.py and are imported only when run, so
-`validate` and `render` start without the Hub client (issue 9).
+that talk to the Hub live in run_plan.py (plan, preview), run_hub.py (apply, release, sync) and
+run_history.py, and are imported only when run, so `validate` and `render` start without the Hub
+client (issue 9) and a warm plan without the renderer, pydantic's models or the publishing code.
 """
 
 from __future__ import annotations
@@ -38,33 +39,37 @@ from pipeline.terminal import stderr_console, stdout_console
 
 def run(options: Options, console: Console) -> int:
     """Run one command; its exit status."""
-    from pipeline import run_local
+    if isinstance(options, ValidateOptions | RenderOptions):
+        from pipeline import run_local  # jinja2, YAML and pydantic: not for a warm plan
 
-    if isinstance(options, ValidateOptions):
-        return run_local.validate(options, console)
-    if isinstance(options, RenderOptions):
+        if isinstance(options, ValidateOptions):
+            return run_local.validate(options, console)
         return run_local.render_cards(options, console)
     if isinstance(options, ServeOptions):
         from pipeline.localhub.cli import serve_from_args
 
         serve_from_args(options.args, lambda line: console.print(line, soft_wrap=True))
         return EXIT_OK
-    from pipeline import run_history, run_hub  # the Hub client, only for these commands
+    if isinstance(options, HistoryOptions | RestoreOptions):
+        from pipeline import run_history
 
-    if isinstance(options, PlanOptions):
-        return run_hub.plan_command(options, console)
-    if isinstance(options, PreviewOptions):
-        return run_hub.preview_command(options, console)
+        if isinstance(options, HistoryOptions):
+            return run_history.history_command(options, console)
+        return run_history.restore_command(options, console)
+    if isinstance(options, PlanOptions | PreviewOptions):
+        from pipeline import run_plan  # the Hub client, only for the commands that use it
+
+        if isinstance(options, PlanOptions):
+            return run_plan.plan_command(options, console)
+        return run_plan.preview_command(options, console)
+    from pipeline import run_hub  # and the publishing code only for those that publish
+
     if isinstance(options, ApplyOptions):
         return run_hub.apply_command(options, console)
     if isinstance(options, ReleaseOptions):
         return run_hub.release_command(options, console)
     if isinstance(options, SyncOptions):
         return run_hub.sync_command(options, console)
-    if isinstance(options, HistoryOptions):
-        return run_history.history_command(options, console)
-    if isinstance(options, RestoreOptions):
-        return run_history.restore_command(options, console)
     if isinstance(options, CacheClearOptions):
         return run_hub.cache_clear_command(console)
     raise AssertionError(f"no command runs {options!r}")  # pragma: no cover

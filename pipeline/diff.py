@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from pipeline import frontmatter
 from pipeline.errors import CardError
+from pipeline.newlines import normalize_newlines
 from pipeline.records import LiveCard, RenderedCard
 from pipeline.samedata import same_data
 
@@ -69,8 +69,11 @@ def diff_card(rendered: RenderedCard, live: LiveCard) -> CardDiff:
     """Compare what the manifest renders with what the Hub holds for the same repo."""
     if rendered.repo_id != live.repo_id:
         raise ValueError(f"diff_card: {rendered.repo_id!r} compared with {live.repo_id!r}")
-    new = frontmatter.normalize_newlines(rendered.content)
-    old = "" if live.content is None else frontmatter.normalize_newlines(live.content)
+    if live.exists and live.content == rendered.content:
+        # The same string: nothing to normalise, parse or diff (most repos of a warm plan).
+        return CardDiff(rendered.repo_id, "unchanged", (), False, None, "", 0, 0)
+    new = normalize_newlines(rendered.content)
+    old = "" if live.content is None else normalize_newlines(live.content)
     action: Action
     if not live.exists:
         action = "create-repo" if rendered.allow_create else "missing-repo"
@@ -83,6 +86,8 @@ def diff_card(rendered: RenderedCard, live: LiveCard) -> CardDiff:
     if action == "unchanged":
         # Byte-identical: nothing to parse or diff (most repos of a warm plan).
         return CardDiff(rendered.repo_id, action, (), False, None, "", 0, 0)
+
+    from pipeline import frontmatter  # the YAML libraries: only for cards that differ
 
     # frontmatter.split returns the body as a suffix of the card, so the head is what precedes it.
     new_yaml, new_body = frontmatter.split(new)
@@ -123,6 +128,8 @@ def _load(yaml_text: str | None, card: str) -> Any:
     """YAML 1.2 data of the front matter; no front matter or an empty one is an empty mapping."""
     if yaml_text is None:
         return {}
+    from pipeline import frontmatter
+
     data = frontmatter.load(yaml_text, card=card)
     return {} if data is None else data
 

@@ -52,6 +52,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from pipeline import hubrules
 from pipeline.errors import CardError, Problem
+from pipeline.newlines import normalize_newlines as normalize_newlines  # re-exported
 from pipeline.samedata import same_data
 
 FRONT_MATTER = hubrules.FRONT_MATTER
@@ -138,11 +139,6 @@ def dump(data: Mapping[Any, Any] | None) -> str:
     stream = io.StringIO()
     _round_trip().dump(data, stream)
     return stream.getvalue()
-
-
-def normalize_newlines(text: str) -> str:
-    """\r\n and \r -> \n: the only normalisation before cards are compared or canonicalised."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def canonicalize(text: str, card: str) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from pipeline.frontmatter import normalize_newlines
+from pipeline.newlines import normalize_newlines
 from pipeline.records import CommitRecord
 
 State: TypeAlias = Literal[

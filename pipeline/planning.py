@@ -6,23 +6,27 @@ No printing: callers pass progress callbacks and get a Plan back; publish.py app
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.cache import Cache
 from pipeline.diff import diff_card
 from pipeline.history import read_ownership
 from pipeline.hub import Hub
-from pipeline.manifest import Manifest, load_manifest_bytes
 from pipeline.ownership import Policy, resolve_policy
 from pipeline.plan import Plan, make_plan
 from pipeline.records import LiveCard, RenderedCard
-from pipeline.render import render_all
 from pipeline.selection import Selection
 from pipeline.sources import SourceFiles, Sources, read_sources
 
+if TYPE_CHECKING:
+    from pipeline.manifest import Manifest
+
 Progress = Callable[[str], None]
+# (to read from the Hub, taken from the cache): called once, before the first read
+Start = Callable[[int, int], None]
 
 
 def render_cards(
@@ -32,6 +36,8 @@ def render_cards(
     selection and nb-release are all unchanged (the render would be the same)."""
     cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
     if cards is None:
+        from pipeline.render import render_all  # only on a miss: jinja2, YAML
+
         cards = render_all(manifest, files, selection)
         if cache is not None:
             cache.put_rendered(files.fingerprint, selection, cards)
@@ -39,10 +45,20 @@ def render_cards(
 
 
 def read_live(
-    hub: Hub, repo_ids: Sequence[str], cache: Cache | None, on_read: Progress | None = None
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    cache: Cache | None,
+    on_read: Progress | None = None,
+    on_start: Start | None = None,
+    same: Mapping[str, str] | None = None,
 ) -> list[LiveCard]:
     """The live card of every repo, in order: from the cache when the listing shows its head
-    sha is one whose README.md is cached; read from the Hub (and cached) otherwise."""
+    sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
+    from the Hub (and cached) otherwise.
+
+    `on_start` hears how many are read and how many came from the cache; `on_read` hears of
+    each repo read from the Hub (a cache hit is no progress worth a line of its own)."""
+    repo_ids = [card.repo_id for card in cards]
     by_namespace: dict[str, int] = {}
     for repo_id in repo_ids:
         namespace = repo_id.split("/")[0]
@@ -54,23 +70,36 @@ def read_live(
                 heads.update(hub.list_heads(namespace))
     known: dict[str, LiveCard] = {}
     endpoint = hub.target.cache_key
-    for repo_id in repo_ids:
+    same = same or {}
+    for card in cards:
+        repo_id = card.repo_id
         sha = heads.get(repo_id)
         if cache is None or sha is None:
+            continue
+        if same.get(repo_id) == sha:
+            known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=card.content)
             continue
         found, content = cache.readme(endpoint, repo_id, sha)
         if found:
             known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=content)
-            if on_read is not None:
-                on_read(repo_id)
     to_read = [r for r in repo_ids if r not in known]
-    for card in hub.read_cards(to_read, on_done=on_read):
-        known[card.repo_id] = card
+    if on_start is not None:
+        on_start(len(to_read), len(known))
+    for live in hub.read_cards(to_read, on_done=on_read):
+        known[live.repo_id] = live
         # Only a README read with its commit in one answer is cached: "no README" may pair a
         # 404 with a head read a moment later (see Hub.read_card).
-        if cache is not None and card.exists and card.head_sha and card.content is not None:
-            cache.put_readme(endpoint, card.repo_id, card.head_sha, card.content)
+        if cache is not None and live.exists and live.head_sha and live.content is not None:
+            cache.put_readme(endpoint, live.repo_id, live.head_sha, live.content)
     return [known[r] for r in repo_ids]
+
+
+def _same_heads(cards: Sequence[RenderedCard], live: Sequence[LiveCard]) -> dict[str, str]:
+    return {
+        card.repo_id: state.head_sha
+        for card, state in zip(cards, live, strict=True)
+        if state.head_sha is not None and state.content == card.content
+    }
 
 
 def build_plan(
@@ -79,7 +108,7 @@ def build_plan(
     hub: Hub,
     hub_label: str,
     on_read: Progress | None = None,
-    on_start: Callable[[int], None] | None = None,
+    on_start: Start | None = None,
     cache: Cache | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them."""
@@ -90,16 +119,22 @@ def build_plan(
         # plan of thousands of repos need not validate the manifest again.
         cards = cached
     else:
+        from pipeline.manifest import load_manifest_bytes  # pydantic: only when not cached
+
         manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
         cards = render_cards(files, manifest, selection, cache)
-    if on_start is not None:
-        on_start(len(cards))
     if hub.target.local and hub.fresh:
         # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
         # none has a card, so the first release shows `create` for each (never on a real Hub).
         for card in cards:
             hub.create_repo(card.repo_id)
-    live = read_live(hub, [c.repo_id for c in cards], cache, on_read)
+    endpoint = hub.target.cache_key
+    same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
+    live = read_live(hub, cards, cache, on_read, on_start, same)
+    if cache is not None:
+        now_same = _same_heads(cards, live)
+        if now_same != same:
+            cache.put_same_heads(endpoint, files.fingerprint, selection, now_same)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
     owners = read_ownership(hub, cards, live, diffs)
     policies: dict[str, tuple[Policy | None, Policy | None]] = {

@@ -10,7 +10,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich import box
@@ -22,7 +22,6 @@ from rich.text import Text
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
 from pipeline.ownership import STATES, State
 from pipeline.plan import Plan, PlanEntry
-from pipeline.planfile import change_to_json, commit_to_json, drift_to_json, dumps_json
 from pipeline.records import CommitRecord
 
 REPORT_SCHEMA_VERSION = 2
@@ -194,19 +193,27 @@ def render_text(
         Text(f"fingerprint {plan.fingerprint} · {plan.created_at}", style="dim"), soft_wrap=True
     )
     console.print()
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("Repo", overflow="fold")
-    table.add_column("State", no_wrap=True)
-    table.add_column("+/-", justify="right", no_wrap=True)
-    table.add_column("Metadata", overflow="fold")
-    for entry in plan.entries:
-        table.add_row(
-            Text(entry.repo_id),
-            Text(entry.state, style=_STATE_STYLE[entry.state]),
-            Text(_lines_cell(entry)),
-            Text(metadata_summary(entry)),
-        )
-    console.print(table)
+    rows: list[tuple[str, State, str, str]] = [
+        (entry.repo_id, entry.state, _lines_cell(entry), metadata_summary(entry))
+        for entry in plan.entries
+    ]
+    plain = _plain_table(rows, console)
+    if plain is not None:
+        console.file.write(plain)
+    else:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column("Repo", overflow="fold")
+        table.add_column("State", no_wrap=True)
+        table.add_column("+/-", justify="right", no_wrap=True)
+        table.add_column("Metadata", overflow="fold")
+        for repo_id, state, lines, metadata in rows:
+            table.add_row(
+                Text(repo_id),
+                Text(state, style=_STATE_STYLE[state]),
+                Text(lines),
+                Text(metadata),
+            )
+        console.print(table)
     for entry in [] if summary else plan.changes:
         console.print()
         _text_entry(entry, console)
@@ -227,6 +234,38 @@ def render_text(
     if summary and plan.changes:
         where = full_report or _WHERE_DIFFS
         console.print(Text(f"Per-card diffs: {where}"), soft_wrap=True)
+
+
+_HEADERS = ("Repo", "State", "+/-", "Metadata")
+
+
+def _plain_table(rows: Sequence[tuple[str, str, str, str]], console: Console) -> str | None:
+    """The summary table as rich draws it without a terminal, built as plain text: drawing
+    thousands of rows through rich takes seconds. None when rich must draw it (a terminal,
+    colour forced, a console that records, a table wider than the console, a cell that is not
+    printable ASCII); tests check that both draw the same bytes."""
+    if console.is_terminal or console.color_system is not None or console.record:
+        return None
+    widths = [len(h) for h in _HEADERS]
+    for row in rows:
+        for column, cell in enumerate(row):
+            if not (cell.isascii() and cell.isprintable()):
+                return None
+            widths[column] = max(widths[column], len(cell))
+    total = sum(widths) + 3 * (len(widths) - 1)
+    if total > console.width:
+        return None
+
+    def line(cells: tuple[str, str, str, str]) -> str:
+        repo, state, lines, metadata = cells
+        return (
+            f"{repo.ljust(widths[0])}   {state.ljust(widths[1])}   "
+            f"{lines.rjust(widths[2])}   {metadata.ljust(widths[3])}\n"
+        )
+
+    out = [line(_HEADERS), "\u2500" * total + "\n"]
+    out.extend(line(row) for row in rows)
+    return "".join(out)
 
 
 def _text_entry(entry: PlanEntry, console: Console) -> None:
@@ -410,6 +449,8 @@ def render_json(plan: Plan) -> str:
 
     Unlike the plan file it carries no card contents, so it stays small enough for CI artifacts.
     """
+    from pipeline.planfile import dumps_json  # pydantic: only for JSON, never a text plan
+
     counts = plan.counts()
     states = plan.state_counts()
     document: dict[str, Any] = {
@@ -434,6 +475,8 @@ def render_json(plan: Plan) -> str:
 
 
 def _json_entry(entry: PlanEntry) -> dict[str, Any]:
+    from pipeline.planfile import change_to_json, commit_to_json
+
     diff = entry.diff
     return {
         "repo_id": entry.repo_id,
@@ -456,5 +499,7 @@ def _json_entry(entry: PlanEntry) -> dict[str, Any]:
 
 
 def _json_drift(entry: PlanEntry) -> dict[str, Any] | None:
+    from pipeline.planfile import drift_to_json
+
     drift = entry.owner.drift if entry.owner else None
     return None if drift is None else drift_to_json(drift)

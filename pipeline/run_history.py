@@ -15,7 +15,7 @@ from pipeline.history import card_histories
 from pipeline.manifest import load_manifest
 from pipeline.options import HistoryOptions, RestoreOptions
 from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, unified
-from pipeline.run_hub import open_target
+from pipeline.run_plan import open_target
 from pipeline.selection import select
 from pipeline.terminal import confirmed
 

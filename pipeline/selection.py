@@ -10,9 +10,12 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.errors import PipelineError
-from pipeline.manifest import Manifest, Variant
+
+if TYPE_CHECKING:  # a warm plan from cached renders never loads the manifest's models
+    from pipeline.manifest import Manifest, Variant
 
 _HINT = (
     "patterns are shell globs matched, ignoring case, against the repo id or the name, "

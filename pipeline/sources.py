@@ -11,10 +11,13 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import PipelineError
-from pipeline.manifest import Manifest, load_manifest_bytes
 from pipeline.manifestfile import read_manifest_bytes
+
+if TYPE_CHECKING:  # a warm plan from cached renders never loads the manifest's models
+    from pipeline.manifest import Manifest
 
 
 @dataclass(frozen=True)
@@ -67,5 +70,7 @@ def read_sources(manifest_path: Path, cards_dir: Path) -> SourceFiles:
 
 def load_sources(manifest_path: Path, cards_dir: Path) -> tuple[SourceFiles, Manifest]:
     """The files read once, and the manifest validated from exactly those bytes."""
+    from pipeline.manifest import load_manifest_bytes
+
     files = read_sources(manifest_path, cards_dir)
     return files, load_manifest_bytes(manifest_path, files.manifest_bytes)

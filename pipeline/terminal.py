@@ -34,18 +34,22 @@ def stderr_console() -> Console:
 @contextmanager
 def progress(
     console: Console, label: str
-) -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
-    """A rich progress bar; yields (start(total), advance(repo_id)) callbacks for the core.
+) -> Iterator[tuple[Callable[..., None], Callable[[str], None]]]:
+    """A rich progress bar; yields (start(total, cached=0), advance(repo_id)) callbacks for the
+    core. `cached` is how many need no work (taken from the cache): one line says so.
 
     Without a terminal (a CI log) a line per repo instead: a bar there is noise or nothing.
     """
     if not console.is_terminal:
+        out = console.file  # plain lines, written as they are: thousands of them cost nothing
 
-        def start_plain(total: int) -> None:
-            console.print(f"{label}: {total}", markup=False, highlight=False, soft_wrap=True)
+        def start_plain(total: int, cached: int = 0) -> None:
+            out.write(f"{label}: {_count(total, cached)}\n")
+            out.flush()
 
         def advance_plain(repo_id: str) -> None:
-            console.print(f"  {label.lower()}: {repo_id}", markup=False, soft_wrap=True)
+            out.write(f"  {label.lower()}: {repo_id}\n")
+            out.flush()
 
         yield start_plain, advance_plain
         return
@@ -58,13 +62,21 @@ def progress(
     ) as bar:
         task = bar.add_task(label, total=None)
 
-        def start(total: int) -> None:
+        def start(total: int, cached: int = 0) -> None:
+            if cached:
+                bar.console.print(f"{label}: {_count(total, cached)}", markup=False)
             bar.update(task, total=total)
 
         def advance(_repo_id: str) -> None:
             bar.advance(task)
 
         yield start, advance
+
+
+def _count(total: int, cached: int) -> str:
+    if not cached:
+        return str(total)
+    return f"{total} from the Hub, {cached} from the cache (head commit unchanged since read)"
 
 
 def ask(console: Console, prompt: str) -> str:

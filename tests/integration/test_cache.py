@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
+from pipeline.cache import Cache
 from tests.integration.support import REPOS, Project
 
 HAND_EDIT = "---\nlicense: mit\n---\nEdited by hand.\n"
@@ -137,8 +140,66 @@ def test_a_warm_plan_validates_no_manifest(
     def refuse(*_: object) -> None:
         raise AssertionError("the manifest was validated again")
 
-    monkeypatch.setattr("pipeline.planning.load_manifest_bytes", refuse)
+    monkeypatch.setattr("pipeline.manifest.load_manifest_bytes", refuse)
     status, again = _plan_json(project)
     assert status == 2 and again == first
     with pytest.raises(AssertionError, match="validated again"):  # without the cache it must
         project.run("plan", "--no-cache")
+
+
+def test_a_warm_plan_takes_unmoved_heads_from_one_entry(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Repos whose head still holds the rendered card need no README entry each: one entry
+    lists their heads. A repo whose head moved is looked up (and read) on its own."""
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0
+    looked_up: list[str] = []
+    real = Cache.readme
+
+    def counting(self: Cache, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
+        looked_up.append(repo_id)
+        return real(self, endpoint, repo_id, sha)
+
+    monkeypatch.setattr(Cache, "readme", counting)
+    warm = project.run("plan")
+    assert warm.status == 0 and looked_up == []
+    assert f"0 from the Hub, {len(REPOS)} from the cache" in warm.err
+    assert "reading live cards: NbAiLab" not in warm.err  # no line per cache hit
+    project.api.create_commit(
+        REPOS[1],
+        operations=[CommitOperationAdd("README.md", HAND_EDIT.encode())],
+        commit_message="hand edit",
+    )
+    project.hub.counters.reset()
+    moved = project.run("plan")
+    assert moved.status == 2, moved.out + moved.err  # drift: a change to review
+    assert set(looked_up) == {REPOS[1]}  # its new head, and its last published commit
+    assert project.hub.counters.get("resolve") == 1
+    assert f"reading live cards: {REPOS[1]}" in moved.err
+    assert _same_with_and_without_cache(project) == moved.status
+
+
+def test_a_warm_plan_loads_neither_the_renderer_nor_pydantic(project: Project) -> None:
+    """From cached renders, `plan` imports no jinja2, YAML library, pydantic or markdown-it:
+    at thousands of repos their import is a large share of a warm plan (issue 10)."""
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0
+    heavy = ("jinja2", "pydantic", "ruamel.yaml", "markdown_it", "pipeline.render")
+    script = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        f"status = main(sys.argv[1:])\n"
+        f"print('loaded:', sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, "plan", "--hub", project.hub.url],
+        cwd=project.folder,
+        env={**os.environ, "HF_TOKEN": project.hub.token},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "loaded: []" in run.stderr, run.stderr

@@ -257,3 +257,49 @@ def test_card_text_is_never_read_as_rich_markup() -> None:
     render_text(plan, Console(file=out, width=100, color_system="truecolor", force_terminal=True))
     assert "[bold]not markup[/bold] :smile:" in out.getvalue()
     assert "\x1b[" in out.getvalue()
+
+
+_TABLE_ROWS = [
+    [],
+    [("NbAiLab/a", "unchanged", "", "")],
+    [
+        ("NbAiLab/nb-llama-3.2-1B", "pending", "+3 -3", "body only"),
+        ("NbAiLab/nb-llama-3.1-8B-Q4_K_M-GGUF", "drift+pending", "+120 -4", "tags[3], +2 more"),
+        ("NbAiLab/x", "create", "+80 -0", "license, language, tags, base_model, +9 more"),
+    ],
+    [("NbAiLab/" + "long-name-" * 8, "missing-repo", "", "")],
+]
+
+
+@pytest.mark.parametrize("rows", _TABLE_ROWS)
+def test_the_plain_table_is_what_rich_draws(rows: list[tuple[str, str, str, str]]) -> None:
+    """Without a terminal the summary table is built as plain text (thousands of rows through
+    rich take seconds); it must be the same bytes rich draws."""
+    from rich import box
+    from rich.table import Table
+
+    from pipeline.report import _plain_table
+
+    drawn = io.StringIO()
+    console = Console(file=drawn, width=1000, soft_wrap=True, highlight=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("Repo", overflow="fold")
+    table.add_column("State", no_wrap=True)
+    table.add_column("+/-", justify="right", no_wrap=True)
+    table.add_column("Metadata", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    assert _plain_table(rows, console) == drawn.getvalue()
+
+
+def test_rich_draws_the_table_where_plain_text_would_differ() -> None:
+    from pipeline.report import _plain_table
+
+    rows = [("NbAiLab/a", "pending", "+1 -1", "tags[0]")]
+    terminal = Console(file=io.StringIO(), width=1000, force_terminal=True)
+    narrow = Console(file=io.StringIO(), width=20)
+    assert _plain_table(rows, terminal) is None
+    assert _plain_table(rows, narrow) is None  # rich folds what does not fit
+    wide_chars = [("NbAiLab/a", "pending", "+1 -1", "språk")]
+    assert _plain_table(wide_chars, Console(file=io.StringIO(), width=1000)) is None
