@@ -8,9 +8,14 @@ Scenarios (nb-release): validate (no Hub), cold plan (empty caches), warm no-cha
 after a manifest edit that changes no card, publishing every card (`release --yes`), publishing
 under a commit quota (only if `hub serve --quota` exists). Baselines: the sequential
 `ModelCard.load` loop and an 8-thread version of it (plans), a `ModelCard.push_to_hub` loop
-(publishing). The floor: a bare `python -c "import huggingface_hub"` plus listing pages x latency.
+(publishing). The floor: a bare `python -c "import huggingface_hub"` plus listing pages x
+latency (the issue's example) and, measured, the bare listing: a script that imports HfApi and
+lists every repo's head sha (`list_models(author=..., expand=["sha"])`), the least any
+huggingface_hub program does to learn the heads. The targets table at the end checks each
+target of issue 10.
 
 Usage: python bench/bench.py [--sizes 16,500] [--big] [--latency-ms 50] [--repeats 1]
+       [--quota-max-wait 5]
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from bench.drive import (
     make_project,
     workdir,
 )
+from pipeline.defaults import DEFAULT_JOBS
 
 RESULTS = ROOT / "bench" / "results"
 BASELINE = Path(__file__).resolve()
@@ -62,6 +68,16 @@ def baseline_main(args: argparse.Namespace) -> int:
     work = json.loads(Path(args.work).read_text(encoding="utf-8"))
     endpoint, token = work["endpoint"], work["token"]
     cards: dict[str, str] = work["cards"]
+    if args.baseline == "list":
+        # The least any huggingface_hub program does to learn every head: the listing alone.
+        from huggingface_hub import HfApi
+
+        namespace = next(iter(cards)).split("/")[0]
+        heads = {
+            m.id: m.sha for m in HfApi(token=token).list_models(author=namespace, expand=["sha"])
+        }
+        print(json.dumps({"heads": len(heads)}))
+        return 0
     if args.baseline == "push":
         for repo_id, content in cards.items():
             ModelCard(content).push_to_hub(repo_id, token=token)  # type: ignore[no-untyped-call]
@@ -178,7 +194,9 @@ def _quota_supported(env: dict[str, str], cwd: Path) -> bool:
     return "--quota" in run.stdout
 
 
-def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any]:
+def bench_size(
+    n: int, tmp: Path, latency: float, repeats: int, quota_max_wait: float = 5.0
+) -> dict[str, Any]:
     folder = tmp / f"n{n}"
     env = clean_env(folder)
     project = make_project(folder / "project", clone_manifest(n))
@@ -223,6 +241,9 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
 
     validate = best("validate (no Hub)", [*CLI, "validate"], env, None)
     add("nb-release", validate)
+    out = folder / "rendered"
+    render = best("render (no Hub)", [*CLI, "render", "--out", str(out)], env, None)
+    add("nb-release", render)
 
     with HubProcess(folder / "hub", env) as hub:
         client = api(hub)
@@ -258,6 +279,16 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
             json.dumps({"endpoint": hub.url, "token": hub.token, "cards": cards_v1}),
             encoding="utf-8",
         )
+        list_env = {**clean_env(folder / "list"), "HF_ENDPOINT": hub.url}
+        listing = best(
+            "bare listing (HfApi.list_models, sha only)",
+            [PYTHON, str(BASELINE), "--baseline", "list", "--work", str(work)],
+            list_env,
+            hub,
+        )
+        heads = _json_line(listing.output).get("heads")
+        add("floor-listing", listing, right_answer=heads == n, reported_changed=heads)
+        results["listing_floor_s"] = round(listing.wall_s, 3)
         for threads in (1, 8):
             label = f"ModelCard.load loop, {threads} thread{'s' if threads > 1 else ''}"
             base_env = {**clean_env(folder / f"base-{threads}"), "HF_ENDPOINT": hub.url}
@@ -294,8 +325,9 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
         add("baseline", push)
 
     if _quota_supported(env, folder):
-        # A commit quota smaller than the work: a quarter of the cards per 30 s window. The
-        # first release must stop cleanly; re-runs finish the work with no duplicate commit.
+        # A commit quota smaller than the work: a quarter of the cards per 30 s window, and a
+        # --max-wait shorter than the window. Each release must stop cleanly (exit 3) when the
+        # quota is spent; a re-run after the window resumes, with no duplicate commit.
         quota, window = max(1, n // 4), 30
         with HubProcess(folder / "hub-quota", env, ["--quota", f"commits={quota}/{window}"]) as hub:
             client = api(hub)
@@ -305,10 +337,12 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
             hub_args = ["--hub", hub.url, "--hub-root", str(hub.root)]
             token_env = {**env, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token}
             statuses, wall, requests = [], 0.0, 0
+            stopped_cleanly = True
+            waited = 0.0
             for attempt in range(12):
                 m = measure(
                     f"publish under a commit quota of {quota}/{window}s, run {attempt + 1}",
-                    [*CLI, "release", "--yes", *hub_args],
+                    [*CLI, "release", "--yes", "--max-wait", str(quota_max_wait), *hub_args],
                     project,
                     token_env,
                     hub,
@@ -318,8 +352,14 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
                 requests += m.total_requests
                 if attempt == 0:
                     first = m
-                if m.status == 0:
+                if m.status != 3:
                     break
+                stopped_cleanly = stopped_cleanly and "To resume:" in m.output
+                time.sleep(window)  # what the stop said: resume after the window resets
+                waited += window
+            hub.set_faults(latency_ms=0)
+            expected = _cards(project, env)
+            final_right = drive.live_cards(hub, repos) == expected
             add(
                 "nb-release",
                 first,
@@ -329,6 +369,9 @@ def bench_size(n: int, tmp: Path, latency: float, repeats: int) -> dict[str, Any
                 all_runs_wall_s=round(wall, 2),
                 all_runs_requests=requests,
                 duplicates=duplicates(hub, repos),
+                stopped_cleanly=stopped_cleanly and "Traceback" not in first.output,
+                waited_between_runs_s=waited,
+                final_cards_right=final_right,
             )
     else:
         results["notes"].append(
@@ -354,8 +397,9 @@ def _json_line(output: str) -> dict[str, Any]:
 def table(sizes: list[dict[str, Any]]) -> str:
     lines = [
         "| N | scenario | wall s | CPU ms/card | peak RSS MB | requests (by route) | exit "
-        "| vs load loop | vs 8-thread loop | vs push loop | vs floor | right answer |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| vs load loop | vs 8-thread loop | vs push loop | vs floor | vs bare listing "
+        "| right answer |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for size in sizes:
         rows = size["rows"]
@@ -364,6 +408,7 @@ def table(sizes: list[dict[str, Any]]) -> str:
         par = by.get("ModelCard.load loop, 8 threads")
         push = by.get("push_to_hub loop")
         floor = size["floor_s"]
+        listing = size.get("listing_floor_s")
         for r in rows:
             scenario = r["scenario"]
             is_plan = "plan" in scenario
@@ -383,19 +428,139 @@ def table(sizes: list[dict[str, Any]]) -> str:
             wall = f"{r['wall_s']:.2f}"
             if "runs_to_finish" in r:
                 right = (
-                    f"runs {r['statuses']}, {r['all_runs_wall_s']} s in all, "
-                    f"{r['duplicates']} duplicates"
+                    f"runs {r['statuses']}, {r['all_runs_wall_s']} s in all "
+                    f"(+ {r.get('waited_between_runs_s', 0):.0f} s between runs), "
+                    f"{r['duplicates']} duplicates, final cards right: "
+                    f"{'yes' if r.get('final_cards_right') else 'no'}"
                 )
+            if r["kind"] == "floor-listing":
+                right = "yes" if r.get("right_answer") else f"no ({r.get('reported_changed')})"
+            vs_listing = f"{r['wall_s'] / listing:.1f}x" if listing else ""
             if r["kind"] == "floor":
                 wall = f"{r['wall_s']:.2f} (+ {r['listing_pages']} page = {r['floor_s']:.2f})"
             lines.append(
                 f"| {size['n']} | {scenario} | {wall} | {r['cpu_ms_per_card']} | {r['rss_mb']} "
                 f"| {r['requests']} ({routes}) | {r['status']} "
                 f"| {ratio(seq, is_plan)} | {ratio(par, is_plan)} | {ratio(push, is_publish)} "
-                f"| {(r['wall_s'] / floor):.1f}x | {right} |"
+                f"| {(r['wall_s'] / floor):.1f}x | {vs_listing} | {right} |"
             )
         for note in size["notes"]:
-            lines.append(f"| {size['n']} | note: {note} | | | | | | | | | | |")
+            lines.append(f"| {size['n']} | note: {note} | | | | | | | | | | | |")
+    return "\n".join(lines)
+
+
+def targets(sizes: list[dict[str, Any]], jobs: int) -> str:
+    """Issue 10's targets, each checked against this run's figures."""
+    lines = ["| N | target | measured | met |", "| --- | --- | --- | --- |"]
+
+    def row(n: int, target: str, measured: str, met: bool | None) -> None:
+        mark = "" if met is None else "yes" if met else "**NO**"
+        lines.append(f"| {n} | {target} | {measured} | {mark} |")
+
+    for size in sizes:
+        n = size["n"]
+        by = {r["scenario"]: r for r in size["rows"]}
+        warm = by.get("warm no-change plan")
+        cold = by.get("cold plan")
+        seq = by.get("ModelCard.load loop, 1 thread")
+        listing = size.get("listing_floor_s")
+        if warm is not None:
+            most = math.ceil(n / 1000) + 1
+            row(
+                n,
+                f"warm no-change plan: at most {most} requests",
+                str(warm["requests"]),
+                warm["requests"] <= most,
+            )
+            if seq is not None:
+                need = 100 if n >= 5000 else 20 if n >= 500 else None
+                ratio = seq["wall_s"] / warm["wall_s"]
+                row(
+                    n,
+                    "warm no-change plan vs the sequential load loop"
+                    + (f" (at least {need}x)" if need else ""),
+                    f"{ratio:.1f}x",
+                    None if need is None else ratio >= need,
+                )
+            if n >= 5000:
+                ratio = warm["wall_s"] / size["floor_s"]
+                row(
+                    n,
+                    "warm no-change plan vs the floor of import + pages x latency (within 2x)",
+                    f"{ratio:.2f}x",
+                    ratio <= 2,
+                )
+                if listing:
+                    ratio = warm["wall_s"] / listing
+                    row(
+                        n,
+                        "warm no-change plan vs the bare listing (within 2x)",
+                        f"{ratio:.2f}x",
+                        ratio <= 2,
+                    )
+        if cold is not None and seq is not None and n >= 500:
+            ratio = seq["wall_s"] / cold["wall_s"]
+            row(
+                n,
+                "cold plan vs the sequential load loop (at least 10x at N=500)",
+                f"{ratio:.1f}x",
+                ratio >= 10 if n == 500 else None,
+            )
+        render = by.get("render (no Hub)")
+        if render is not None and n >= 5000:
+            row(
+                n,
+                "validate + render: at most 2 ms of CPU per card",
+                f"{render['cpu_ms_per_card']} ms",
+                render["cpu_ms_per_card"] <= 2,
+            )
+        publish = by.get("publish every card")
+        if publish is not None and n >= 500:
+            per_card = publish["by_route"].get("commit", 0) and (
+                sum(
+                    v
+                    for k, v in publish["by_route"].items()
+                    if k in ("validate_yaml", "preupload", "commit")
+                )
+                / n
+            )
+            row(
+                n,
+                "publishing every card: at most 3 requests per card",
+                f"{per_card:.2f}",
+                per_card <= 3,
+            )
+            ideal = n * 3 * size["latency_ms"] / 1000 / jobs
+            ratio = publish["wall_s"] / ideal
+            row(
+                n,
+                f"publishing every card within 2x of N x 3 x latency / jobs ({ideal:.1f} s)",
+                f"{ratio:.2f}x",
+                ratio <= 2,
+            )
+        if n >= 5000:
+            worst = max(size["rows"], key=lambda r: r["rss_mb"] if r["kind"] == "nb-release" else 0)
+            row(
+                n,
+                "peak memory of every command under 300 MB",
+                f"{worst['rss_mb']} MB ({worst['scenario']})",
+                worst["rss_mb"] < 300,
+            )
+        quota = next((r for r in size["rows"] if "runs_to_finish" in r), None)
+        if quota is not None:
+            ok = (
+                bool(quota["runs_to_finish"])
+                and quota["duplicates"] == 0
+                and bool(quota.get("stopped_cleanly"))
+                and bool(quota.get("final_cards_right"))
+            )
+            row(
+                n,
+                "under a commit quota: each run stops cleanly (exit 3), a re-run resumes, "
+                "no duplicate commit",
+                f"exits {quota['statuses']}, {quota['duplicates']} duplicates",
+                ok,
+            )
     return "\n".join(lines)
 
 
@@ -406,8 +571,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--repeats", type=int, default=1, help="runs per scenario (the median)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--quota-max-wait",
+        type=float,
+        default=5.0,
+        help="--max-wait of the releases under a commit quota (shorter than its 30 s window)",
+    )
     parser.add_argument("--product", type=Path, default=None, help="measure another checkout")
-    parser.add_argument("--baseline", choices=("load", "push"), help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", choices=("load", "push", "list"), help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -423,8 +594,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with workdir("nb-bench-") as tmp:
         for n in sizes:
-            results.append(bench_size(n, tmp, args.latency_ms, max(1, args.repeats)))
-    markdown = table(results)
+            results.append(
+                bench_size(n, tmp, args.latency_ms, max(1, args.repeats), args.quota_max_wait)
+            )
+    markdown = table(results) + "\n\nTargets (issue 10):\n\n" + targets(results, DEFAULT_JOBS)
     print(markdown)
     print(
         f"\nlatency {args.latency_ms:.0f} ms, load average before {load[0]:.1f} / after "
