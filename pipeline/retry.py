@@ -4,11 +4,16 @@ A request that fails with 429, a 5xx or a network error is tried again after a j
 exponential backoff, or after the wait the Hub asks for (`Retry-After`, or the `RateLimit` header
 when its bucket is exhausted). Each HTTP request is paced from the `RateLimit` headers of earlier
 answers (hooks on the client's session call `before_request` and `after_response`), so a run
-waits for a bucket's reset instead of running into 429s.
+waits for a bucket's reset instead of running into 429s. Before any answer to a kind of request
+has been seen, its budget is unknown: one request of that kind goes out alone (the probe) and the
+others wait for its answer, so parallel publishing sends one request, not one per job, into a
+quota that is already spent. A probe that ends without an answer lets the next request be the
+probe; an answer without `RateLimit` headers leaves that kind unpaced.
 
 The total time one request may spend waiting is bounded (`max_wait`). A wait the Hub asks for
 that would not fit in what is left of that budget is not slept: `RateLimited` is raised at once,
-saying when to resume, so a command can stop cleanly instead of hanging for an hourly quota.
+saying when to resume, so a command can stop cleanly instead of hanging for an hourly quota. The
+wait for a probe's answer counts in that budget too.
 
 This module knows no HTTP client: it reads a failed request's status and headers from the
 exception's `response` attribute, and the caller names which exception types are network errors.
@@ -163,24 +168,71 @@ class Pacer:
     and a call waits for the latest reset among those that are spent. Each call takes one from
     its buckets as it starts (so parallel calls do not all spend the last one), and every
     answer's header replaces the estimate with the Hub's own count.
+
+    Until a kind has had an answer, its budget is unknown, so `admit` lets one request of it go
+    out (the probe) and holds the others until the probe's answer is observed. A probe that
+    ends without an answer (an error) is released by `release`, and the next request of that
+    kind becomes the probe. Once a kind has had an answer it is never probed again, not even in
+    a bucket's new window; an answer without `RateLimit` headers leaves the kind unpaced.
     """
 
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
     _uses: dict[str, set[str]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _answered: set[str] = field(default_factory=set)  # kinds with an observed answer
+    _probes: dict[str, int] = field(default_factory=dict)  # kind: the thread of its probe
+    _changed: threading.Condition = field(default_factory=threading.Condition)
 
     def observe(self, kind: str, headers: Mapping[str, str]) -> None:
+        """Learn from an answer to a request of `kind`: its budget, and that it was answered."""
         limit = parse_rate_limit(headers)
-        if limit is None:
-            return
-        with self._lock:
-            self._uses.setdefault(kind, set()).add(limit.bucket)
-            self._buckets[limit.bucket] = _Bucket(limit.remaining, self.clock() + limit.reset_s)
+        with self._changed:
+            self._answered.add(kind)
+            if limit is not None:
+                self._uses.setdefault(kind, set()).add(limit.bucket)
+                self._buckets[limit.bucket] = _Bucket(limit.remaining, self.clock() + limit.reset_s)
+            if self._probes.pop(kind, None) is not None:
+                self._changed.notify_all()
+
+    def admit(self, kind: str, timeout: float) -> float | None:
+        """Wait until a request of `kind` may go out on this thread; the seconds waited, or
+        None if the probe of `kind` had no answer within `timeout` seconds.
+
+        A kind that has had an answer goes at once. Otherwise, when no probe of it is out, this
+        request becomes the probe; else it waits for the probe's answer or its release. A probe
+        this thread still holds is released first: a thread sends one request at a time, so
+        that request has ended without an answer.
+        """
+        thread = threading.get_ident()
+
+        def may_go() -> bool:
+            return kind in self._answered or self._probes.get(kind, thread) == thread
+
+        with self._changed:
+            self._release(thread)
+            start = self.clock()
+            if not self._changed.wait_for(may_go, timeout):
+                return None
+            if kind not in self._answered:
+                self._probes[kind] = thread
+            return self.clock() - start
+
+    def release(self) -> None:
+        """End the probe this thread holds, if any, without an answer: the next request of its
+        kind becomes the probe. `RetryPolicy.call` calls this after each run of its function."""
+        with self._changed:
+            self._release(threading.get_ident())
+
+    def _release(self, thread: int) -> None:
+        held = [kind for kind, holder in self._probes.items() if holder == thread]
+        for kind in held:
+            del self._probes[kind]
+        if held:
+            self._changed.notify_all()
 
     def take(self, kind: str) -> float:
         """Take one request from the budgets; the seconds to wait first (0 when there is budget)."""
-        with self._lock:
+        with self._changed:
             now = self.clock()
             wait = 0.0
             for name in sorted(self._uses.get(kind, ())):
@@ -212,14 +264,20 @@ _IN_FLIGHT: ContextVar[RetryPolicy | None] = ContextVar("nb_release_in_flight", 
 
 
 def before_request(path: str) -> None:
-    """Wait until the request's buckets have budget (a session hook); RateLimited if that is
-    longer than the policy's max_wait."""
+    """Wait for the answer to the first request of the request's kind if it is still out, then
+    until the request's buckets have budget (a session hook); RateLimited if that is longer than
+    the policy's max_wait."""
     policy = _IN_FLIGHT.get()
     if policy is None:
         return
     kind = route_class(path)
+    waited = policy.pacer.admit(kind, policy.max_wait)
+    if waited is None:
+        # The probe has had no answer within max_wait, and no header says when to resume: the
+        # estimate is as long again.
+        raise RateLimited(kind, policy.max_wait, policy.wall() + policy.max_wait)
     pause = policy.pacer.take(kind)
-    if pause > policy.max_wait:
+    if waited + pause > policy.max_wait:
         raise RateLimited(kind, pause, policy.wall() + pause)
     if pause > 0:
         policy.sleep(pause)
@@ -239,6 +297,7 @@ def _in_flight(policy: RetryPolicy) -> Iterator[None]:
         yield
     finally:
         _IN_FLIGHT.reset(token)
+        policy.pacer.release()  # a probe left unanswered (its request failed) lets another go
 
 
 @dataclass

@@ -1,11 +1,15 @@
 """The retry policy on its own: header forms, backoff, the Hub's asked waits, the wait budget.
 
 Time is simulated (a fake clock and sleep), so no test waits and none asserts wall-clock time.
+The probe's tests run real threads: a thread that should be held is given SETTLE seconds to go
+out wrongly, and every thread must end within PATIENCE seconds (no deadlock).
 """
 
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,10 +51,12 @@ class NetworkError(Exception):
 class Clock:
     now: float = 0.0
     slept: list[float] = field(default_factory=list)
+    frozen: bool = False  # sleeping records the wait but time stands still (parallel waits)
 
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
-        self.now += seconds
+        if not self.frozen:
+            self.now += seconds
 
     def monotonic(self) -> float:
         return self.now
@@ -251,3 +257,200 @@ def test_pacing_beyond_max_wait_stops_instead_of_sleeping() -> None:
     with pytest.raises(RateLimited):
         retry.call(request, kind="commit")
     assert clock.slept == []
+
+
+# --- the probe: one request of a kind out until its first answer -----------------------------
+
+COMMIT = "/api/models/a/b/commit/main"
+BUDGET = {"RateLimit": '"commits";r=10;t=60'}
+SETTLE = 0.2  # real seconds a held thread is given to go out wrongly
+PATIENCE = 5.0  # real seconds any thread may take before the test fails (a deadlock)
+
+
+@dataclass
+class Parallel:
+    """Calls on threads under one policy, each one HTTP request of kind "commit" whose answer
+    (`headers`) arrives once `answer` is set; `fail_first` makes the first request sent raise."""
+
+    retry: RetryPolicy
+    headers: dict[str, str]
+    fail_first: BaseException | None = None
+    answer: threading.Event = field(default_factory=threading.Event)
+    arrived: list[str] = field(default_factory=list)  # threads about to make their call
+    sent: list[str] = field(default_factory=list)  # threads whose request went out, in order
+    errors: list[BaseException] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request(self) -> str:
+        before_request(COMMIT)
+        with self.lock:
+            self.sent.append(threading.current_thread().name)
+            first = len(self.sent) == 1
+        assert self.answer.wait(PATIENCE), "the test never answered"
+        if first and self.fail_first is not None:
+            raise self.fail_first
+        after_response(COMMIT, self.headers)
+        return "ok"
+
+    def run(self) -> None:
+        with self.lock:
+            self.arrived.append(threading.current_thread().name)
+        try:
+            self.retry.call(self.request, kind="commit")
+        except BaseException as exc:  # the test reads them
+            with self.lock:
+                self.errors.append(exc)
+
+    def start(self, count: int) -> None:
+        """Start `count` calls and return once all are about to make their request."""
+        for _ in range(count):
+            thread = threading.Thread(target=self.run, daemon=True)
+            self.threads.append(thread)
+            thread.start()
+        _until(lambda: len(self.arrived) == len(self.threads))
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(PATIENCE)
+        assert not any(t.is_alive() for t in self.threads), "a call never ended"
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def _only_the_probe_goes(calls: Parallel) -> None:
+    """Of the calls started, exactly one request goes out while no answer has come."""
+    _until(lambda: len(calls.sent) >= 1)
+    time.sleep(SETTLE)
+    assert len(calls.sent) == 1, "requests went out before the first answer"
+
+
+def test_before_the_first_answer_one_request_goes_and_the_others_wait_for_its_answer() -> None:
+    clock = Clock(frozen=True)
+    calls = Parallel(policy(clock), BUDGET)
+    calls.start(4)
+    _only_the_probe_goes(calls)
+    calls.answer.set()  # the probe's answer: budget left
+    calls.join()
+    assert len(calls.sent) == 4 and calls.errors == []
+    assert clock.slept == []
+
+
+@pytest.mark.parametrize("max_wait", [60.0, 5.0])
+def test_when_the_probe_finds_the_budget_spent_the_others_wait_for_the_reset(
+    max_wait: float,
+) -> None:
+    clock = Clock(frozen=True)
+    calls = Parallel(policy(clock, max_wait=max_wait), {"RateLimit": '"commits";r=0;t=12'})
+    calls.start(4)
+    _only_the_probe_goes(calls)
+    calls.answer.set()
+    calls.join()
+    if max_wait > 12:
+        assert clock.slept == [12, 12, 12]  # each waited for the reset, then went
+        assert len(calls.sent) == 4 and calls.errors == []
+    else:  # the reset is beyond max_wait: stop, saying when to resume
+        assert clock.slept == []
+        assert len(calls.sent) == 1
+        assert len(calls.errors) == 3
+        assert all(isinstance(e, RateLimited) and e.wait_s == 12 for e in calls.errors)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [NetworkError(), FakeHTTPError(429), ValueError("not retried")],
+    ids=["network-error", "429", "not-retried"],
+)
+def test_a_probe_that_fails_lets_the_next_request_be_the_probe(failure: BaseException) -> None:
+    clock = Clock(frozen=True)
+    calls = Parallel(policy(clock), BUDGET, fail_first=failure)
+    calls.start(4)
+    _only_the_probe_goes(calls)
+    calls.answer.set()  # the probe fails; the next request is answered; the rest follow
+    calls.join()
+    if isinstance(failure, ValueError):
+        assert calls.errors == [failure]
+        assert len(calls.sent) == 4
+    else:
+        assert calls.errors == []
+        assert len(calls.sent) == 5  # the failed probe was tried again
+
+
+def test_a_probe_without_an_answer_within_max_wait_stops_the_waiting_calls() -> None:
+    clock = Clock(frozen=True)
+    calls = Parallel(policy(clock, max_wait=SETTLE), BUDGET)
+    calls.start(2)
+    _until(lambda: len(calls.errors) == 1)  # the second gave up waiting for the probe
+    assert len(calls.sent) == 1
+    assert isinstance(calls.errors[0], RateLimited)
+    calls.answer.set()
+    calls.join()
+
+
+def test_answers_without_rate_limit_headers_leave_the_kind_unpaced() -> None:
+    clock = Clock(frozen=True)
+    retry = policy(clock)
+    probed = Parallel(retry, {})
+    probed.start(4)
+    _only_the_probe_goes(probed)
+    probed.answer.set()  # no RateLimit header: the kind is known, and unlimited
+    probed.join()
+    assert len(probed.sent) == 4 and probed.errors == []
+
+    after = Parallel(retry, {})
+    after.start(4)
+    _until(lambda: len(after.sent) == 4)  # all out at once, none answered yet
+    after.answer.set()
+    after.join()
+    assert after.errors == [] and clock.slept == []
+
+
+def test_a_new_window_does_not_bring_the_probe_back() -> None:
+    clock = Clock(frozen=True)
+    retry = policy(clock)
+    probed = Parallel(retry, BUDGET)
+    probed.start(2)
+    _only_the_probe_goes(probed)
+    probed.answer.set()
+    probed.join()
+
+    clock.now = 61  # the bucket's window has reset
+    after = Parallel(retry, BUDGET)
+    after.start(4)
+    _until(lambda: len(after.sent) == 4)
+    after.answer.set()
+    after.join()
+    assert after.errors == [] and clock.slept == []
+
+
+def _admit_on_another_thread(pacer: Pacer, kind: str) -> float | None:
+    """What `admit` says to a request of `kind` on another thread that will not wait."""
+    said: list[float | None] = []
+    thread = threading.Thread(target=lambda: said.append(pacer.admit(kind, timeout=0)))
+    thread.start()
+    thread.join(PATIENCE)
+    assert len(said) == 1
+    return said[0]
+
+
+def test_a_kind_waits_only_for_its_own_probe() -> None:
+    pacer = Pacer(clock=Clock().monotonic)
+    assert pacer.admit("commit", timeout=0) == 0  # this thread sends the commit probe
+    assert _admit_on_another_thread(pacer, "commit") is None  # held until its answer
+    assert _admit_on_another_thread(pacer, "resolve") == 0  # another kind: its own probe
+    pacer.observe("commit", {})
+    assert _admit_on_another_thread(pacer, "commit") == 0
+
+
+def test_a_threads_next_request_ends_the_probe_it_left_unanswered() -> None:
+    pacer = Pacer(clock=Clock().monotonic)
+    assert pacer.admit("commit", timeout=0) == 0  # the probe; it fails with no answer, and
+    assert pacer.admit("api", timeout=0) == 0  # the same thread sends its next request
+    assert _admit_on_another_thread(pacer, "commit") == 0  # the commit probe is free again
+    pacer.release()  # the call ends: its api probe is free too
+    assert _admit_on_another_thread(pacer, "api") == 0
