@@ -12,8 +12,9 @@ probe; an answer without `RateLimit` headers leaves that kind unpaced.
 
 The total time one request may spend waiting is bounded (`max_wait`). A wait the Hub asks for
 that would not fit in what is left of that budget is not slept: `RateLimited` is raised at once,
-saying when to resume, so a command can stop cleanly instead of hanging for an hourly quota. The
-wait for a probe's answer counts in that budget too.
+saying when to resume, so a command can stop cleanly instead of hanging for an hourly quota. A
+probe still unanswered after `max_wait` is slow, not refused: the requests waiting for it then go
+unpaced (a 429 they meet is retried like any other).
 
 This module knows no HTTP client: it reads a failed request's status and headers from the
 exception's `response` attribute, and the caller names which exception types are network errors.
@@ -273,9 +274,10 @@ def before_request(path: str) -> None:
     kind = route_class(path)
     waited = policy.pacer.admit(kind, policy.max_wait)
     if waited is None:
-        # The probe has had no answer within max_wait, and no header says when to resume: the
-        # estimate is as long again.
-        raise RateLimited(kind, policy.max_wait, policy.wall() + policy.max_wait)
+        # The probe is slow, not refused: nothing says a quota is spent, so this request goes
+        # unpaced (a 429 it may meet is retried like any other) rather than stop the run.
+        policy.pacer.take(kind)
+        return
     pause = policy.pacer.take(kind)
     if waited + pause > policy.max_wait:
         raise RateLimited(kind, pause, policy.wall() + pause)
