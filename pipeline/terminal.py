@@ -76,7 +76,7 @@ def progress(
 def _count(total: int, cached: int) -> str:
     if not cached:
         return str(total)
-    return f"{total} from the Hub, {cached} from the cache (head commit unchanged since read)"
+    return f"{total} to read from the Hub, {cached} from the cache (their head commit is unchanged)"
 
 
 def ask(console: Console, prompt: str) -> str:

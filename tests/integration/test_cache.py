@@ -164,7 +164,7 @@ def test_a_warm_plan_takes_unmoved_heads_from_one_entry(
     monkeypatch.setattr(Cache, "readme", counting)
     warm = project.run("plan")
     assert warm.status == 0 and looked_up == []
-    assert f"0 from the Hub, {len(REPOS)} from the cache" in warm.err
+    assert f"0 to read from the Hub, {len(REPOS)} from the cache" in warm.err
     assert "reading live cards: NbAiLab" not in warm.err  # no line per cache hit
     project.api.create_commit(
         REPOS[1],
