@@ -127,7 +127,9 @@ def measure(
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
         deadline = start + timeout
+        peak_kib = 0
         while True:
+            peak_kib = max(peak_kib, _high_water_kib(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -148,12 +150,26 @@ def measure(
         label,
         wall,
         usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,  # KiB on Linux
+        # wait4's ru_maxrss counts the bench's own memory at the spawn (vfork, then exec keeps
+        # the old high-water mark), so the child's own mark is read from /proc while it runs.
+        (peak_kib or usage.ru_maxrss) / 1024,
         proc.returncode,
         requests,
         total,
         output=output[-3000:],
     )
+
+
+def _high_water_kib(pid: int) -> int:
+    """The process's peak resident set (VmHWM) in KiB; 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 # --- one size -------------------------------------------------------------------------------------
