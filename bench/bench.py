@@ -587,6 +587,7 @@ def targets(sizes: list[dict[str, Any]], jobs: int) -> str:
         if quota is not None:
             ok = (
                 bool(quota["runs_to_finish"])
+                and quota["statuses"][0] == 3  # the quota was met: a run had to stop
                 and quota["duplicates"] == 0
                 and bool(quota.get("stopped_cleanly"))
                 and bool(quota.get("final_cards_right"))
@@ -595,7 +596,8 @@ def targets(sizes: list[dict[str, Any]], jobs: int) -> str:
                 n,
                 "under a commit quota: each run stops cleanly (exit 3), a re-run resumes, "
                 "no duplicate commit",
-                f"exits {quota['statuses']}, {quota['duplicates']} duplicates",
+                f"exits {quota['statuses']}, {quota['duplicates']} duplicates"
+                + ("" if quota["statuses"][0] == 3 else " (no run met the spent quota)"),
                 ok,
             )
     return "\n".join(lines)
