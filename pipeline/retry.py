@@ -275,8 +275,8 @@ def before_request(path: str) -> None:
     waited = policy.pacer.admit(kind, policy.max_wait)
     if waited is None:
         # The probe is slow, not refused: nothing says a quota is spent, so this request goes
-        # unpaced (a 429 it may meet is retried like any other) rather than stop the run.
-        policy.pacer.take(kind)
+        # unpaced (a 429 it may meet is retried like any other) rather than stop the run. Its
+        # kind has no budget to take from yet.
         return
     pause = policy.pacer.take(kind)
     if waited + pause > policy.max_wait:

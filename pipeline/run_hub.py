@@ -43,7 +43,7 @@ def publish_decided(
     """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0."""
     writing = [e for e in plan.changes if decisions[e.repo_id] in ("publish", "pr")]
     with progress(stderr_console(), "Publishing") as (start, advance):
-        start(len(writing))
+        start(len(writing), 0)
         result = apply_decided(
             plan, hub, decisions, create_pr=publish.create_pr, jobs=publish.jobs, on_done=advance
         )

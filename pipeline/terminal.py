@@ -34,8 +34,8 @@ def stderr_console() -> Console:
 @contextmanager
 def progress(
     console: Console, label: str
-) -> Iterator[tuple[Callable[..., None], Callable[[str], None]]]:
-    """A rich progress bar; yields (start(total, cached=0), advance(repo_id)) callbacks for the
+) -> Iterator[tuple[Callable[[int, int], None], Callable[[str], None]]]:
+    """A rich progress bar; yields (start(total, cached), advance(repo_id)) callbacks for the
     core. `cached` is how many need no work (taken from the cache): one line says so.
 
     Without a terminal (a CI log) a line per repo instead: a bar there is noise or nothing.
@@ -43,7 +43,7 @@ def progress(
     if not console.is_terminal:
         out = console.file  # plain lines, written as they are: thousands of them cost nothing
 
-        def start_plain(total: int, cached: int = 0) -> None:
+        def start_plain(total: int, cached: int) -> None:
             out.write(f"{label}: {_count(total, cached)}\n")
             out.flush()
 
@@ -62,7 +62,7 @@ def progress(
     ) as bar:
         task = bar.add_task(label, total=None)
 
-        def start(total: int, cached: int = 0) -> None:
+        def start(total: int, cached: int) -> None:
             if cached:
                 bar.console.print(f"{label}: {_count(total, cached)}", markup=False)
             bar.update(task, total=total)
