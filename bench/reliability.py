@@ -25,7 +25,6 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,56 +48,13 @@ from bench.drive import (
     start_cli,
     workdir,
 )
+from bench.harness import SINGLE, SINGLE_REPO, Section, Settings, settings
 
 RESULTS = ROOT / "bench" / "results"
 # Located: the error names the file (a missing key or a missing template has no line), and
 # file:line where there is a line to name.
 NAMES_FILE = re.compile(r"[\w./-]*\.(?:toml|j2|md|jinja)\b", re.IGNORECASE)
 LOCATED = re.compile(r"[\w./ -]*\.(?:toml|j2|md|jinja)(?::\d+)", re.IGNORECASE)
-
-
-@dataclass
-class Settings:
-    quick: bool
-    seeds: int
-    max_runs: int
-    release_kills: int
-    hub_kills: int
-    race_rounds: int
-    hostile_limit: int | None
-    fuzz_requests: int
-    jobs: int
-    timeout: float
-
-
-def settings(quick: bool, jobs: int) -> Settings:
-    if quick:
-        return Settings(True, 1, 3, 2, 1, 1, 10, 300, jobs, 120)
-    return Settings(False, 20, 20, 20, 10, 3, None, 2000, jobs, 300)
-
-
-@dataclass
-class Row:
-    section: str
-    check: str
-    measured: Any
-    target: str
-    ok: bool | None  # None: informative only
-
-    def cells(self) -> list[str]:
-        mark = "" if self.ok is None else ("yes" if self.ok else "**NO**")
-        return [self.section, self.check, str(self.measured), self.target, mark]
-
-
-@dataclass
-class Section:
-    name: str
-    rows: list[Row] = field(default_factory=list)
-    detail: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def row(self, check: str, measured: Any, target: str = "", ok: bool | None = None) -> None:
-        self.rows.append(Row(self.name, check, measured, target, ok))
 
 
 def _release(project: Path, hub: HubProcess, env: dict[str, str], s: Settings, *extra: str) -> Any:
@@ -446,30 +402,6 @@ def races(tmp: Path, s: Settings) -> Section:
         not taken,
     )
     return section
-
-
-SINGLE_REPO = "NbAiLab/nb-llama-3.1-8B"
-SINGLE = """\
-[defaults]
-namespace = "NbAiLab"
-developer = "National Library of Norway (NB-AiLab)"
-author = "Per Egil Kummervold"
-knowledge_cutoff = "{cutoff}"
-pipeline_tag = "text-generation"
-languages = ["no", "nb", "nn", "en"]
-tags = ["norwegian", "text-generation"]
-
-[defaults.licenses]
-"3.1" = "llama3.1"
-
-[[models]]
-name = "nb-llama-3.1-8B"
-kind = "base"
-llama_version = "3.1"
-size = "8B"
-base_model = "meta-llama/Llama-3.1-8B"
-allow_create = true
-"""
 
 
 def hand_edits(tmp: Path, s: Settings) -> list[dict[str, Any]]:
