@@ -33,7 +33,7 @@ if __package__ in (None, ""):
     # Run as a script: import the `bench` package from the repo root, not this folder.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import drive, fuzz, hostile
+from bench import adversary, drive, fuzz, hostile
 from bench.drive import (
     ROOT,
     HubProcess,
@@ -773,6 +773,9 @@ SECTIONS: dict[str, Callable[[Path, Settings], Section]] = {
     "hostile": hostile_input,
     "secrets": secrets_section,
     "fuzz": fuzzing,
+    "outputs": adversary.outputs,
+    "symlinks": adversary.symlinks,
+    "control": adversary.control,
 }
 
 
