@@ -125,7 +125,7 @@ def test_the_markdown_report_keeps_hub_text_in_its_code(summary: bool) -> None:
     assert "## Plan owned" not in [line.strip() for line in markdown.splitlines()]
 
 
-def test_the_markdown_diff_fence_is_longer_than_any_backtick_run() -> None:
+def test_a_title_cannot_open_a_code_block_that_swallows_the_report() -> None:
     markdown = render_markdown(_plan())
     html = MarkdownIt("commonmark", {"html": True}).render(markdown)
     # Each card's diff stays one code block, its HTML-looking lines inside it.
@@ -141,6 +141,56 @@ def test_hub_error_text_is_escaped() -> None:
     assert "secret" not in message
 
 
+def test_a_diff_context_line_cannot_be_a_workflow_command() -> None:
+    # No control character at all: a context line starts with a space, which the runner trims.
+    rendered = "---\nlicense: llama3.1\n---\n# Card\n::add-mask::x\nnew\n"
+    live = "---\nlicense: llama3.1\n---\n# Card\n::add-mask::x\nold\n"
+    card = RenderedCard("NbAiLab/x", "x", "base.md.j2", rendered)
+    state = LiveCard("NbAiLab/x", True, "f" * 40, live)
+    plan = make_plan(
+        [diff_card(card, state)],
+        [card],
+        [state],
+        hub="h",
+        fingerprint="f",
+        tool_version="0",
+        now=NOW,
+    )
+    out = io.StringIO()
+    render_text(plan, Console(file=out, width=1000, soft_wrap=True))
+    for text in (out.getvalue(), render_markdown(plan)):
+        assert " \\x3a:add-mask::x" in text
+        assert_safe_lines(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Fix typo", "Fix typo"),
+        ("std::vector and a::b", "std::vector and a::b"),
+        ("::error::x", "\\x3a:error::x"),
+        ("  ::error::x", "  \\x3a:error::x"),
+        (" \t::error::x", " \\t::error::x"),  # the tab is shown, so nothing to trim
+        ("see ##[error]x", "see ##\\x5berror]x"),
+        ("a\nb\r\x1b[2J\x07\x9b\u202e\u2028", "a\\nb\\r\\x1b[2J\\x07\\x9b\\u202e\\u2028"),
+    ],
+)
+def test_printable(text: str, shown: str) -> None:
+    from pipeline.safetext import printable
+
+    assert printable(text) == shown
+    assert printable(shown) == shown  # once is enough: escaping twice changes nothing
+
+
+def test_printable_lines_keeps_lines_and_tabs() -> None:
+    from pipeline.safetext import printable_lines
+
+    diff = "--- a\n+++ b\n@@ -1 +1 @@\n ::error::x\n-\tcode\x1b[2J\n+\u2028::x\n"
+    assert printable_lines(diff) == (
+        "--- a\n+++ b\n@@ -1 +1 @@\n \\x3a:error::x\n-\tcode\\x1b[2J\n+\\u2028::x\n"
+    )
+
+
 # --- far-off waits ----------------------------------------------------------------------------
 
 
@@ -150,14 +200,11 @@ def _quota_message(wait_s: float, now: float) -> tuple[str, str]:
     return error.message, error.hint or ""
 
 
-def test_a_wait_within_the_day_keeps_its_short_form() -> None:
+def test_a_wait_of_days_names_the_date() -> None:
     now = datetime(2026, 12, 3, 17, 0, 0, tzinfo=UTC).timestamp()
-    message, hint = _quota_message(3600, now)
+    message, hint = _quota_message(3600, now)  # within the day: the short form, as before
     assert "resets in 3600 s (at 18:00:00 UTC)" in message
     assert "run the command again after 18:00:00 UTC" in hint
-
-
-def test_a_wait_of_days_names_the_date() -> None:
     now = datetime(2026, 12, 3, 17, 22, 28, tzinfo=UTC).timestamp()
     message, hint = _quota_message(999999, now)  # Retry-After: 999999, 11.6 days
     assert "resets in 11 days 13 h (at 2026-12-15 07:10 UTC)" in message

@@ -72,7 +72,7 @@ def hostile(project: Project) -> Project:
     return project
 
 
-def test_hostile_hub_text_is_escaped_in_plan_history_and_sync(
+def test_plan_escapes_hostile_hub_text_in_every_report(
     hostile: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     summary = tmp_path / "summary.md"
@@ -85,11 +85,14 @@ def test_hostile_hub_text_is_escaped_in_plan_history_and_sync(
     assert "Fix typo\\n::error::pwned" in plan.out  # shown, escaped
     assert "[bold]loud[/bold]" in plan.out  # not read as rich markup
     _assert_markdown_safe(report.read_text(encoding="utf-8"), "--report-md")
+    _assert_markdown_safe(summary.read_text(encoding="utf-8"), "GITHUB_STEP_SUMMARY")
 
     markdown = hostile.run("plan", "--format", "markdown")
     _assert_run_safe(markdown, "plan --format markdown")
     _assert_markdown_safe(markdown.out, "plan --format markdown")
 
+
+def test_history_escapes_hostile_titles(hostile: Project) -> None:
     history = hostile.run("history", REPOS[1], REPOS[2])
     assert history.status == 0, history.err
     _assert_run_safe(history, "history")
@@ -97,6 +100,12 @@ def test_hostile_hub_text_is_escaped_in_plan_history_and_sync(
     forged = [line for line in history.out.splitlines() if "sha256:forged" in line]
     assert len(forged) == 2 and all(line.endswith("  [not nb-release]") for line in forged)
 
+
+def test_sync_escapes_hostile_hub_text(
+    hostile: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     sync = hostile.run("sync")
     assert sync.status == 4, sync.err  # drift left as the policy says
     _assert_run_safe(sync, "sync")
