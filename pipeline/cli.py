@@ -84,7 +84,8 @@ class _ConsoleLog(logging.Handler):
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.console.print(f"note: {record.getMessage()}", markup=False, highlight=False)
+        message = printable_lines(record.getMessage())
+        self.console.print(f"note: {message}", markup=False, highlight=False)
 
 
 def _show_log(errors: Console) -> None:

@@ -364,7 +364,7 @@ class Hub:
         the card without downloading it. One listing of the repo's top folder."""
         entries = self._call(
             lambda: list(self.api.list_repo_tree(repo_id, revision=revision)),
-            f"listing the files of {repo_id} at {revision[:12]}",
+            f"listing the files of {repo_id} at {printable(revision[:12])}",  # a Hub commit id
         )
         for entry in entries:
             if entry.path == README:
