@@ -101,6 +101,21 @@ def test_history_escapes_hostile_titles(hostile: Project) -> None:
     assert len(forged) == 2 and all(line.endswith("  [not nb-release]") for line in forged)
 
 
+def test_restore_escapes_the_title_and_the_diff_it_shows(hostile: Project) -> None:
+    repo = REPOS[1]
+    target = hostile.api.list_repo_commits(repo)[0].commit_id  # the hostile commit
+    live = hostile.readme(repo) or ""
+    hostile.api.create_commit(
+        repo,
+        operations=[CommitOperationAdd("README.md", live.replace(LINES, "\n").encode())],
+        commit_message="Remove the odd lines",
+    )
+    restore = hostile.run("restore", repo, "--to", target[:12])
+    assert restore.status == 2, restore.err  # no terminal to confirm on: nothing published
+    _assert_run_safe(restore, "restore")
+    assert "+ \\x1b]52;c;AAAA" in restore.out  # the diff is shown, escaped
+
+
 def test_sync_escapes_hostile_hub_text(
     hostile: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
