@@ -33,6 +33,7 @@ from pipeline.options import (
     ValidateOptions,
     from_args,
 )
+from pipeline.safetext import printable_lines
 from pipeline.terminal import LOG_WIDTH as LOG_WIDTH  # re-exported: tests pin the log width
 from pipeline.terminal import stderr_console, stdout_console
 
@@ -83,7 +84,8 @@ class _ConsoleLog(logging.Handler):
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.console.print(f"note: {record.getMessage()}", markup=False, highlight=False)
+        message = printable_lines(record.getMessage())
+        self.console.print(f"note: {message}", markup=False, highlight=False)
 
 
 def _show_log(errors: Console) -> None:
@@ -104,9 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(from_args(args), console)
     except PipelineError as exc:
-        errors.print(f"error: {exc.message}", markup=False)
+        # A message may quote text nb-release did not write (the Hub's, a file's): escaped.
+        errors.print(f"error: {printable_lines(exc.message)}", markup=False)
         if exc.hint:
-            errors.print(f"hint: {exc.hint}", markup=False)
+            errors.print(f"hint: {printable_lines(exc.hint)}", markup=False)
         return exc.exit_code
     except KeyboardInterrupt:
         errors.print("interrupted", markup=False)

@@ -69,7 +69,9 @@ from pipeline.retry import (
     RetryPolicy,
     after_response,
     before_request,
+    describe_wait,
 )
+from pipeline.safetext import printable
 
 # One retry policy (retry.py): the client wraps each listing page in its own backoff (5 retries,
 # up to 8 s each: 25 s of silence on an unreachable Hub, multiplied by nb-release's retries).
@@ -210,8 +212,9 @@ class Hub:
         """A HubError for a client exception, with the token redacted."""
         if isinstance(exc, RateLimited):
             return self._quota(exc, doing)
-        text = redact(
-            str(exc).strip().splitlines()[0] if str(exc).strip() else "", self.target.token
+        # The client's message can quote the Hub's error body: Hub text, printed escaped.
+        text = printable(
+            redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", self.target.token)
         )
         status = _status(exc)
         if status == 401 or "Invalid user token" in text:
@@ -229,10 +232,18 @@ class Hub:
         return HubError(f"{doing}: {kind}: {text}")
 
     def _quota(self, exc: RateLimited, doing: str) -> QuotaError:
-        when = datetime.fromtimestamp(exc.resume_at, UTC).strftime("%H:%M:%S UTC")
+        duration, when = describe_wait(exc.wait_s, exc.resume_at)
+        if when is None:
+            return QuotaError(
+                f"{doing}: the Hub's rate limit for {exc.bucket} requests resets in "
+                f"{duration}, longer than --max-wait",
+                resume_at=exc.resume_at,
+                hint="a wait that long is more likely a fault of the Hub or of a proxy in front "
+                "of it than a quota; run the command again later",
+            )
         return QuotaError(
             f"{doing}: the Hub's rate limit for {exc.bucket} requests resets in "
-            f"{exc.wait_s:.0f} s (at {when}), longer than --max-wait",
+            f"{duration} (at {when}), longer than --max-wait",
             resume_at=exc.resume_at,
             hint=f"run the command again after {when}, or raise --max-wait",
         )
@@ -353,7 +364,7 @@ class Hub:
         the card without downloading it. One listing of the repo's top folder."""
         entries = self._call(
             lambda: list(self.api.list_repo_tree(repo_id, revision=revision)),
-            f"listing the files of {repo_id} at {revision[:12]}",
+            f"listing the files of {repo_id} at {printable(revision[:12])}",  # a Hub commit id
         )
         for entry in entries:
             if entry.path == README:
@@ -505,7 +516,8 @@ class Hub:
         except HubError as exc:  # a re-check's read failed
             return CommitResult(repo_id, "failed", message=exc.message)
         except ValueError as exc:  # the Hub's metadata validation refused the card
-            return CommitResult(repo_id, "failed", message=redact(str(exc), self.target.token))
+            message = printable(redact(str(exc), self.target.token))
+            return CommitResult(repo_id, "failed", message=message)
 
     @staticmethod
     def _stale(repo_id: str, branch: str, live: LiveCard) -> CommitResult:
@@ -513,7 +525,7 @@ class Hub:
             repo_id,
             "stale",
             message=f"the head of {branch} moved since the plan "
-            f"(now {(live.head_sha or '?')[:12]})",
+            f"(now {printable((live.head_sha or '?')[:12])})",
         )
 
 

@@ -11,6 +11,7 @@ from pipeline.hub import CommitStatus, Target
 from pipeline.ownership import Decision
 from pipeline.plan import PlanEntry
 from pipeline.publish import ApplyResult
+from pipeline.safetext import printable
 
 _STATUSES: tuple[CommitStatus, ...] = ("published", "proposed", "already", "stale", "failed")
 
@@ -26,17 +27,20 @@ def _where(commit_url: str | None, pr_url: str | None, target: Target) -> str:
 
 
 def apply_lines(result: ApplyResult, target: Target) -> list[str]:
-    """A line per repo written (or not), in manifest order by outcome, then the totals."""
+    """A line per repo written (or not), in manifest order by outcome, then the totals.
+
+    The URLs and messages come from the Hub's answers: printed escaped."""
     lines = [
-        f"  {item.status:<9} {item.repo_id}  {_where(item.commit_url, item.pr_url, target)}"
+        f"  {item.status:<9} {item.repo_id}  "
+        f"{printable(_where(item.commit_url, item.pr_url, target))}"
         for item in result.with_status("published", "proposed")
     ]
     lines += [
-        f"  {'up to date':<9} {item.repo_id}  ({item.message})"
+        f"  {'up to date':<9} {item.repo_id}  ({printable(str(item.message))})"
         for item in result.with_status("already")
     ]
     lines += [
-        f"  {item.status:<9} {item.repo_id}  {item.message}"
+        f"  {item.status:<9} {item.repo_id}  {printable(str(item.message))}"
         for item in result.with_status("stale", "failed")
     ]
     counts = {s: len(result.with_status(s)) for s in _STATUSES}

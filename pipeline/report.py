@@ -23,6 +23,7 @@ from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataC
 from pipeline.ownership import STATES, State
 from pipeline.plan import Plan, PlanEntry
 from pipeline.records import CommitRecord
+from pipeline.safetext import printable, printable_lines
 
 REPORT_SCHEMA_VERSION = 2
 # GitHub's limit for a comment or a job summary, in characters.
@@ -90,7 +91,7 @@ def metadata_summary(entry: PlanEntry, name: Callable[[str], str] = str) -> str:
         return "re-formatting only"
     if not diff.metadata_changes:
         return "body only"
-    keys = [name(c.key_path) for c in diff.metadata_changes]
+    keys = [name(printable(c.key_path)) for c in diff.metadata_changes]
     shown = ", ".join(keys[:_MAX_KEYS])
     if len(keys) > _MAX_KEYS:
         shown += f", +{len(keys) - _MAX_KEYS} more"
@@ -102,9 +103,9 @@ def lines_summary(diff: CardDiff) -> str:
 
 
 def who_line(commit: CommitRecord) -> str:
-    """`0123456789ab 2025-01-31T12:00:00Z alice: Add evaluation table`."""
+    """`0123456789ab 2025-01-31T12:00:00Z alice: Add evaluation table` (Hub text, escaped)."""
     authors = ", ".join(commit.authors) or "?"
-    return f"{commit.commit_id[:12]} {commit.created_at} {authors}: {commit.title}"
+    return printable(f"{commit.commit_id[:12]} {commit.created_at} {authors}: {commit.title}")
 
 
 def ownership_lines(entry: PlanEntry) -> list[str]:
@@ -138,10 +139,12 @@ def change_line(change: MetadataChange) -> str:
     """`~ license: 'llama3.1' -> 'llama3.2'`, `+ base_model: 'x'`, `- tags[3]: 'y'`."""
     mark = _CHANGE_MARK[change.kind]
     if change.kind == "added":
-        return f"{mark} {change.key_path}: {format_value(change.new)}"
-    if change.kind == "removed":
-        return f"{mark} {change.key_path}: {format_value(change.old)}"
-    return f"{mark} {change.key_path}: {format_value(change.old)} -> {format_value(change.new)}"
+        line = f"{mark} {change.key_path}: {format_value(change.new)}"
+    elif change.kind == "removed":
+        line = f"{mark} {change.key_path}: {format_value(change.old)}"
+    else:
+        line = f"{mark} {change.key_path}: {format_value(change.old)} -> {format_value(change.new)}"
+    return printable(line)  # the live card's keys and values are Hub text
 
 
 def format_value(value: JsonValue) -> str:
@@ -283,7 +286,8 @@ def _text_entry(entry: PlanEntry, console: Console) -> None:
         _text_diff(drift.edit_diff, console)
         console.print(Text("What nb-release would change (live -> rendered):", style="bold"))
     if diff.live_metadata_error:
-        console.print(Text(f"! {diff.live_metadata_error}", style="red"), soft_wrap=True)
+        error = printable(diff.live_metadata_error)
+        console.print(Text(f"! {error}", style="red"), soft_wrap=True)
     if diff.reformat_only:
         console.print(
             Text("front matter re-formatting only: the metadata is the same", style="dim"),
@@ -299,7 +303,7 @@ def _text_entry(entry: PlanEntry, console: Console) -> None:
 
 def _text_diff(text: str, console: Console) -> None:
     body = Text()
-    for line in text.splitlines(keepends=True):
+    for line in printable_lines(text).splitlines(keepends=True):
         body.append(line, style=_diff_line_style(line))
     body.rstrip()
     console.print(body, soft_wrap=True)
@@ -403,12 +407,13 @@ def _markdown_entry(entry: PlanEntry) -> list[str]:
         out += [_code(line.strip()) + "  " for line in owner_lines] + [""]
     drift = entry.owner.drift if entry.owner else None
     if drift is not None and drift.edit_diff:
-        fence = _fence(drift.edit_diff)
+        edit = printable_lines(drift.edit_diff)
+        fence = _fence(edit)
         out += ["Their edit (nb-release's last publish -> live):", ""]
-        out += [fence + "diff", drift.edit_diff.rstrip("\n"), fence, ""]
+        out += [fence + "diff", edit.rstrip("\n"), fence, ""]
         out += ["What nb-release would change (live -> rendered):", ""]
     if diff.live_metadata_error:
-        out += [f"Live front matter unreadable: {_code(diff.live_metadata_error)}", ""]
+        out += [f"Live front matter unreadable: {_code(printable(diff.live_metadata_error))}", ""]
     if diff.reformat_only:
         out += ["Front matter re-formatting only: the metadata is the same.", ""]
     if diff.metadata_changes:
@@ -416,8 +421,9 @@ def _markdown_entry(entry: PlanEntry) -> list[str]:
         out += [f"- {_code(change_line(c))}" for c in diff.metadata_changes]
         out.append("")
     if diff.body_diff:
-        fence = _fence(diff.body_diff)
-        out += [fence + "diff", diff.body_diff.rstrip("\n"), fence, ""]
+        body = printable_lines(diff.body_diff)
+        fence = _fence(body)
+        out += [fence + "diff", body.rstrip("\n"), fence, ""]
     out += ["</details>", ""]
     return out
 

@@ -23,6 +23,7 @@ exception's `response` attribute, and the caller names which exception types are
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import threading
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -151,6 +153,33 @@ class RateLimited(Exception):
         self.bucket = bucket
         self.wait_s = wait_s
         self.resume_at = resume_at  # wall-clock time (epoch seconds)
+
+
+_DAY_S = 86_400
+# Past this, a wait the Hub asks for is a fault (of the Hub or a proxy), not a plan to wait for.
+LONGEST_WAIT_S = 366 * _DAY_S
+
+
+def describe_wait(wait_s: float, resume_at: float) -> tuple[str, str | None]:
+    """A wait the Hub asked for, in words: how long, and when it ends (UTC, wall clock).
+
+    On the day it starts: `("3600 s", "18:00:00 UTC")`. On a later day, the date too (rounded
+    up to the minute) and days and hours past a day: `("11 days 13 h", "2026-12-15 07:10 UTC")`.
+    Past LONGEST_WAIT_S, or a time no clock can hold: `("more than a year", None)`.
+    """
+    if not (math.isfinite(wait_s) and math.isfinite(resume_at)) or wait_s > LONGEST_WAIT_S:
+        return "more than a year", None
+    wait_s = max(0.0, wait_s)
+    start = datetime.fromtimestamp(resume_at - wait_s, UTC)
+    end = datetime.fromtimestamp(resume_at, UTC)
+    if end.date() == start.date():
+        return f"{wait_s:.0f} s", end.strftime("%H:%M:%S UTC")
+    minute = datetime.fromtimestamp(math.ceil(resume_at / 60) * 60, UTC)
+    when = minute.strftime("%Y-%m-%d %H:%M UTC")
+    if wait_s < _DAY_S:
+        return f"{wait_s:.0f} s", when
+    days, hours = int(wait_s // _DAY_S), int(wait_s % _DAY_S // 3600)
+    return f"{days} day{'s' if days != 1 else ''} {hours} h", when
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pipeline.manifest import load_manifest
 from pipeline.options import HistoryOptions, RestoreOptions
 from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, unified
 from pipeline.run_plan import open_target
+from pipeline.safetext import printable, printable_lines
 from pipeline.selection import select
 from pipeline.terminal import confirmed
 
@@ -37,11 +38,10 @@ def history_command(options: HistoryOptions, console: Console) -> int:
             fingerprint = fingerprint_of(commit)
             mark = f"nb-release {fingerprint}" if fingerprint else "not nb-release"
             authors = ", ".join(commit.authors) or "?"
+            # Every field but the mark is Hub text: a title must not forge a line or a mark.
+            line = f"{commit.commit_id[:12]}  {commit.created_at}  {authors}  {commit.title}"
             console.print(
-                f"  {commit.commit_id[:12]}  {commit.created_at}  {authors}  "
-                f"{commit.title}  [{mark}]",
-                markup=False,
-                highlight=False,
+                f"  {printable(line)}  [{printable(mark)}]", markup=False, highlight=False
             )
         if not history.commits:
             console.print(f"  no commit changed README.md in the last {limit}", markup=False)
@@ -77,12 +77,13 @@ def restore_command(options: RestoreOptions, console: Console) -> int:
         diff, added, removed = unified(
             live.content or "", old, "live", f"at {target.commit_id[:12]}"
         )
+        who = printable(f"{', '.join(target.authors) or '?'}: {target.title}")
         console.print(
-            f"{repo}: restore the card of {target.commit_id[:12]} "
-            f"({', '.join(target.authors) or '?'}: {target.title}), +{added} -{removed}",
+            f"{repo}: restore the card of {printable(target.commit_id[:12])} "
+            f"({who}), +{added} -{removed}",
             markup=False,
         )
-        console.out(diff, end="", highlight=False)
+        console.out(printable_lines(diff), end="", highlight=False)
         if not options.yes:
             answer = confirmed(console, "Publish? [y/N] ")
             if answer is None:

@@ -11,6 +11,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from pipeline.errors import PipelineError
@@ -53,6 +54,11 @@ class FaultConfig:
     retry_after: int = 0
     slow_ms: float = 3000
 
+    # --- Retry-After as an HTTP date ------------------------------------------------------------
+    # RFC 9110 allows either form; when set, a 429 fault carries this date (e.g. "Thu, 01 Jan
+    # 2099 00:00:00 GMT") instead of `retry_after` seconds: a wait days or decades away.
+    retry_after_date: str | None = None
+
     def __post_init__(self) -> None:
         problems: list[str] = []
         if self.latency_ms < 0 or self.jitter_ms < 0 or self.slow_ms < 0:
@@ -68,6 +74,8 @@ class FaultConfig:
             problems.append(f"fault kinds must be among {', '.join(FAULT_KINDS)}, got {unknown}")
         if self.retry_after < 0:
             problems.append("retry_after must be >= 0")
+        if self.retry_after_date is not None and not _is_http_date(self.retry_after_date):
+            problems.append(f"retry_after_date is not an HTTP date: {self.retry_after_date!r}")
         if problems:
             raise PipelineError("invalid fault configuration: " + "; ".join(problems))
 
@@ -95,6 +103,9 @@ class FaultConfig:
                 raise PipelineError(f"{key} must be an integer")
         if values.get("route") is not None and not isinstance(values["route"], str):
             raise PipelineError("route must be a string")
+        date = values.get("retry_after_date")
+        if date is not None and not isinstance(date, str):
+            raise PipelineError("retry_after_date must be a string")
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -109,6 +120,15 @@ def _is_number(value: object) -> bool:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_http_date(value: str) -> bool:
+    if not value.isprintable():
+        return False  # a header value: no line breaks
+    try:
+        return parsedate_to_datetime(value).tzinfo is not None
+    except (TypeError, ValueError, IndexError):
+        return False
 
 
 @dataclass(frozen=True)

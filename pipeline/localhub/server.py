@@ -267,7 +267,7 @@ class HubHandler(BaseHTTPRequestHandler):
         message = f"Injected fault: {status} {HTTPStatus(status).phrase}"
         headers = {"X-Error-Message": message}
         if status == 429:
-            headers["Retry-After"] = str(plan.config.retry_after)
+            headers["Retry-After"] = plan.config.retry_after_date or str(plan.config.retry_after)
         self._send(json_response({"error": message}, status, headers))
         return True
 
