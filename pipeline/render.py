@@ -112,7 +112,7 @@ def _template_problem(
         return Problem(
             str(cards_dir / variant.template),
             f"template {str(exc.name)!r} not found",
-            hint=f"models[{variant.index}] uses {variant.template!r}; "
+            hint=f"the manifest's `template` names a file in {cards_dir}/; "
             f"templates available: {', '.join(_templates(cards_dir)) or 'none'}",
         )
     place, line = _innermost_frame(exc, variant, cards_dir)

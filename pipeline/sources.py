@@ -70,7 +70,7 @@ def read_templates(cards_dir: Path) -> dict[str, bytes]:
     try:
         root = cards_dir.resolve(strict=True)
     except FileNotFoundError:
-        return {}  # no folder, no templates: the manifest's first template is then "not found"
+        raise _unreadable_folder(cards_dir, "no such folder") from None
     except (OSError, RuntimeError) as exc:
         raise _unreadable_folder(cards_dir, str(exc)) from None
     files: dict[str, bytes] = {}
@@ -90,6 +90,7 @@ def read_templates(cards_dir: Path) -> dict[str, bytes]:
             break
         files[name] = data
     if problems:
+        problems.sort(key=lambda problem: problem.file)
         raise TemplateError("the card templates cannot be read", problems)
     return files
 

@@ -308,3 +308,35 @@ def test_a_template_not_in_utf8_is_one_located_problem(
         f"  cards/_layout.md.j2:{lines}: template syntax error: the file is not UTF-8 text: "
         "byte 0xff cannot start or continue a character\n"
     ), err
+
+
+def test_a_missing_cards_folder_is_one_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "template not found" once per card (16 problems for one wrong --cards)."""
+    project = _project(tmp_path)
+    monkeypatch.chdir(project)
+
+    assert main(["validate", "--cards", "nope"]) == 1
+
+    assert capsys.readouterr().err == (
+        "error: cannot read the templates in nope/: no such folder\n"
+        "hint: --cards names the folder of card templates (default: cards)\n"
+    )
+
+
+def test_a_missing_template_of_many_cards_is_one_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path)
+    (project / "cards" / "base.md.j2").unlink()  # the template of four variants
+    monkeypatch.chdir(project)
+
+    assert main(["validate"]) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: the card templates cannot be rendered (1 problem):\n"
+        "  cards/base.md.j2: template 'base.md.j2' not found\n"
+    ), err
+    assert "while rendering 4 cards" in err
