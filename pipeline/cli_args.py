@@ -15,6 +15,7 @@ from typing import NoReturn
 from pipeline import __version__
 from pipeline.defaults import DEFAULT_JOBS, DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT
 from pipeline.exitcodes import EXIT_USAGE
+from pipeline.hubrules import repo_id_problem
 from pipeline.localhub.cli import add_serve_arguments
 from pipeline.ownership import POLICIES
 
@@ -120,6 +121,14 @@ def _seconds(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
+
+
+def _repo_id(text: str) -> str:
+    """A Hub repo id, checked by the manifest's rule before it reaches a URL or the cache."""
+    problem = repo_id_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _jobs(text: str) -> int:
@@ -326,7 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
         "title), newest first, marking nb-release's releases with their manifest fingerprint.",
     )
     history.add_argument(
-        "repos", nargs="*", metavar="REPO", help="repo ids (default: every repo of the manifest)"
+        "repos",
+        nargs="*",
+        type=_repo_id,
+        metavar="REPO",
+        help="repo ids (default: every repo of the manifest)",
     )
     _add_source(history)
     _add_selection(history)
@@ -347,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(shown as a diff first). The restored card reads as drift until the manifest takes "
         "it in. Exit status 0 done (or nothing to do), 1 error, 2 not confirmed.",
     )
-    restore.add_argument("repo", metavar="REPO", help="the repo id")
+    restore.add_argument("repo", type=_repo_id, metavar="REPO", help="the repo id")
     restore.add_argument(
         "--to", required=True, metavar="COMMIT", help="the commit id (or a unique prefix of it)"
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ManifestError, Problem
+from pipeline.localfiles import UnreadableFile, nesting_depth, read_regular_file
 from pipeline.tomlplaces import Locator
 
 # No real models.toml comes near these; they keep hostile input from exhausting the process.
@@ -22,20 +23,10 @@ MAX_DEPTH = 32
 
 def read_manifest_bytes(path: Path) -> bytes:
     """The manifest file's bytes (what a fingerprint is made of); ManifestError if unreadable."""
-    file = str(path)
     try:
-        # Read one byte past the bound rather than trust the size: /dev/zero or a FIFO has none.
-        with path.open("rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ManifestError("cannot read the manifest", [Problem(file, "no such file")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ManifestError("cannot read the manifest", [Problem(file, reason)]) from None
-    if len(data) > MAX_BYTES:
-        message = f"the file is larger than {MAX_BYTES} bytes, the most a manifest may have"
-        raise ManifestError("cannot read the manifest", [Problem(file, message)])
-    return data
+        return read_regular_file(path, MAX_BYTES, "a manifest")
+    except UnreadableFile as exc:
+        raise ManifestError("cannot read the manifest", [Problem(str(path), exc.reason)]) from None
 
 
 def _decode(file: str, raw: bytes) -> str:
@@ -59,25 +50,6 @@ def _decode(file: str, raw: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _depth(data: object) -> int:
-    """How deep tables and arrays nest in `data`; iterative, so any depth is safe to measure."""
-    deepest = 0
-    stack: list[tuple[object, int]] = [(data, 0)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict):
-            children: list[object] = list(value.values())
-        elif isinstance(value, list):
-            children = list(value)
-        else:
-            continue
-        deepest = max(deepest, level + 1)
-        if deepest > MAX_DEPTH:
-            break
-        stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
 def _too_deep(file: str, locator: Locator) -> ManifestError:
     depth, line, column = locator.deepest(beyond=MAX_DEPTH)
     problem = Problem(
@@ -99,7 +71,7 @@ def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
         raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
     except RecursionError:
         raise _too_deep(file, locator) from None
-    if _depth(data) > MAX_DEPTH:
+    if nesting_depth(data, beyond=MAX_DEPTH) > MAX_DEPTH:
         raise _too_deep(file, locator)
     return data, locator
 

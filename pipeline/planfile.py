@@ -23,6 +23,7 @@ from pipeline.atomic import write_text_atomically
 from pipeline.diff import WRITE_ACTIONS, Action, CardDiff, ChangeKind, MetadataChange
 from pipeline.errors import PlanError
 from pipeline.keypaths import key_path
+from pipeline.localfiles import UnreadableFile, nesting_depth, read_regular_file
 from pipeline.ownership import (
     Drift,
     Ownership,
@@ -34,6 +35,17 @@ from pipeline.plan import PLAN_KIND, SCHEMA_VERSION, Plan, PlanEntry
 from pipeline.records import CommitRecord
 
 _REPLAN = "run `nb-release plan` again to make a fresh plan"
+
+# The Hub keeps a README under 10 MiB outside Git LFS, and nb-release renders a card of at most
+# 1 MiB; a plan entry holds the rendered card and its diffs against the live one: real entries
+# are 10 to 30 KB, so 5,000 variants (the largest family the bench measures) make a plan of about
+# 150 MB at most. 256 MiB holds that, or 25 entries of cards at the Hub's limit, and keeps a
+# stray file from being loaded whole.
+MAX_PLAN_BYTES = 256 * 1024 * 1024
+# A plan nests 8 levels (entries[i].ownership.drift.commits[j].authors[k]) plus the front-matter
+# values in metadata_changes (`model-index` nests about 6 deep); the JSON decoder recurses once
+# per level and fails near 1,000.
+MAX_PLAN_DEPTH = 64
 
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -437,13 +449,14 @@ def read_plan(path: Path) -> Plan:
     """Load and validate a plan file; every failure is a PlanError naming the file."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PlanError(f"{path}: no such plan file", hint=_REPLAN) from None
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan: {exc.strerror}") from None
+        raw = read_regular_file(path, MAX_PLAN_BYTES, "a plan file")
+    except UnreadableFile as exc:
+        if exc.missing:
+            raise PlanError(f"{path}: no such plan file", hint=_REPLAN) from None
+        raise PlanError(f"{path}: cannot read the plan: {exc.reason}") from None
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text)
     except UnicodeDecodeError as exc:
         raise PlanError(
             f"{path}: not a plan file: not UTF-8 ({exc.reason})", hint=_REPLAN
@@ -453,7 +466,43 @@ def read_plan(path: Path) -> Plan:
             f"{path}:{exc.lineno}:{exc.colno}: not a plan file: invalid JSON ({exc.msg})",
             hint=_REPLAN,
         ) from None
+    except RecursionError:  # the JSON decoder recurses once per level
+        raise _too_deep(path, text) from None
+    if nesting_depth(data, beyond=MAX_PLAN_DEPTH) > MAX_PLAN_DEPTH:
+        raise _too_deep(path, text)
     return plan_from_json(data, source=str(path))
+
+
+def _too_deep(path: Path, text: str) -> PlanError:
+    line, column = _deep_place(text, MAX_PLAN_DEPTH)
+    return PlanError(
+        f"{path}:{line}:{column}: not a plan file: objects and arrays nest more than "
+        f"{MAX_PLAN_DEPTH} levels deep here",
+        hint=_REPLAN,
+    )
+
+
+def _deep_place(text: str, beyond: int) -> tuple[int, int]:
+    """Line and column (1-based) of the first `[` or `{` that opens level `beyond + 1`."""
+    depth, in_string, escaped = 0, False, False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > beyond:
+                line = text.count("\n", 0, index) + 1
+                return line, index - (text.rfind("\n", 0, index) + 1) + 1
+        elif char in "]}":
+            depth -= 1
+    return 1, 1
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m pipeline.planfile`: the field tables

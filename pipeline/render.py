@@ -98,11 +98,21 @@ def _template_problem(
             line,
             hint='name the template file in quotes, e.g. {% extends "_layout.md.j2" %}',
         )
+    if isinstance(exc, jinja2.TemplateNotFound) and exc.name != variant.template:
+        # An `include`, `extends` or `import` inside a template: the same for every card that
+        # uses it, so located at that line and named without the card (render_all merges it).
+        place, line = _innermost_frame(exc, variant, cards_dir)
+        return Problem(
+            place,
+            f"template {str(exc.name)!r} not found",
+            line,
+            hint=f"templates available: {', '.join(_templates(cards_dir, every=True)) or 'none'}",
+        )
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(
             str(cards_dir / variant.template),
             f"template {str(exc.name)!r} not found",
-            hint=f"models[{variant.index}] uses {variant.template!r}; "
+            hint=f"the manifest's `template` names a file in {cards_dir}/; "
             f"templates available: {', '.join(_templates(cards_dir)) or 'none'}",
         )
     place, line = _innermost_frame(exc, variant, cards_dir)
@@ -190,8 +200,10 @@ def _merge(found: Sequence[tuple[Problem, str]]) -> list[Problem]:
     return merged
 
 
-def _templates(cards_dir: Path) -> list[str]:
-    return sorted(p.name for p in cards_dir.glob("*.j2") if not p.name.startswith("_"))
+def _templates(cards_dir: Path, every: bool = False) -> list[str]:
+    """The templates a variant may name; with `every`, also the `_` ones it may include."""
+    names = (p.name for p in cards_dir.glob("*.j2"))
+    return sorted(n for n in names if every or not n.startswith("_"))
 
 
 def _expected_metadata(variant: Variant) -> dict[str, object]:

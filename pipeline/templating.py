@@ -19,6 +19,7 @@ the environment), so they run in Jinja2's `ImmutableSandboxedEnvironment`: no ac
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import math
@@ -29,6 +30,8 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
+
+from pipeline.sources import read_templates
 
 # The Hub refuses a file of 10 MiB or more outside Git LFS, and huggingface_hub sends a README
 # base64-encoded inside the commit request (4/3 of its size), so a card of about 7.5 MiB already
@@ -113,7 +116,22 @@ class MemoryLoader(jinja2.BaseLoader):
         data = self.files.get(template)
         if data is None:
             raise jinja2.TemplateNotFound(template)
-        return data.decode("utf-8"), str(self.root / template), lambda: True
+        filename = str(self.root / template)
+        # A byte order mark (editors on Windows write one) would be output before the card's
+        # `---`, and every card would have no front matter; it means nothing, as in models.toml.
+        data = data.removeprefix(codecs.BOM_UTF8)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise jinja2.TemplateSyntaxError(
+                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or "
+                "continue a character",
+                line,
+                template,
+                filename,
+            ) from None
+        return text, filename, lambda: True
 
     def list_templates(self) -> list[str]:
         return sorted(self.files)
@@ -176,11 +194,7 @@ def make_environment(cards_dir: Path, files: Mapping[str, bytes] | None = None) 
     Without `files`, every file under `cards_dir` is read now.
     """
     if files is None:
-        files = {
-            p.relative_to(cards_dir).as_posix(): p.read_bytes()
-            for p in sorted(cards_dir.rglob("*"))
-            if p.is_file()
-        }
+        files = read_templates(cards_dir)
     env = CardEnvironment(
         loader=MemoryLoader(cards_dir, files),
         undefined=_Undefined,
