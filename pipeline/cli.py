@@ -102,7 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = stderr_console()
     _show_log(errors)
     try:
-        return run(from_args(args), console)
+        status = run(from_args(args), console)
+        console.file.flush()  # a full or closed stdout fails here at the latest, as an OutputError
+        return status
     except PipelineError as exc:
         errors.print(f"error: {exc.message}", markup=False)
         if exc.hint:
