@@ -16,7 +16,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,29 +23,10 @@ import pytest
 from pipeline.atomic import write_bytes_atomically, write_text_atomically
 from pipeline.cli import main
 from pipeline.errors import OutputError
+from tests.fifo_reader import FifoReader
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = Path("NbAiLab/nb-llama-3.1-8B/README.md")
-
-
-class _Reader(threading.Thread):
-    """Reads a FIFO to its end, as a consumer of `nb-release ... --out FIFO` would."""
-
-    def __init__(self, fifo: Path) -> None:
-        super().__init__(daemon=True)
-        self.fifo = fifo
-        self.data = b""
-
-    def run(self) -> None:
-        with open(self.fifo, "rb") as handle:  # blocks until a writer opens the FIFO
-            self.data = handle.read()
-
-    def finish(self) -> bytes:
-        self.join(timeout=10)
-        if self.is_alive():  # nothing opened the FIFO: release the reader, then fail below
-            os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
-            self.join(timeout=10)
-        return self.data
 
 
 # --- the writer ---------------------------------------------------------------------------------
@@ -55,7 +35,7 @@ class _Reader(threading.Thread):
 def test_a_fifo_is_written_in_place(tmp_path: Path) -> None:
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
-    reader = _Reader(fifo)
+    reader = FifoReader(fifo)
     reader.start()
     data = b"x" * 300_000  # more than a pipe holds: the writer waits for the reader
     write_bytes_atomically(fifo, data)
