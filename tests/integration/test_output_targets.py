@@ -33,6 +33,8 @@ def test_plan_and_reports_go_in_place_into_a_fifo_and_a_pipe(project: Project) -
     for reader in readers:
         reader.start()
     read_end, write_end = os.pipe()
+    pipe = FifoReader(read_end)  # the terminal or the next command of a pipeline
+    pipe.start()
     stdout = project.folder / "stdout"
     stdout.symlink_to(f"/proc/self/fd/{write_end}")  # as /dev/stdout -> /proc/self/fd/1
     try:
@@ -45,15 +47,9 @@ def test_plan_and_reports_go_in_place_into_a_fifo_and_a_pipe(project: Project) -
             "--report-md",
             str(stdout),
         )
-        os.close(write_end)
-        with os.fdopen(read_end, "rb") as handle:
-            markdown = handle.read().decode()
     finally:
-        for fd in (read_end, write_end):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        os.close(write_end)
+    markdown = pipe.finish().decode()
     plan, report = (json.loads(reader.finish() or b"null") for reader in readers)
     assert result.status == 2, result.err  # every card is new: changes pending
     assert plan["kind"] == "nb-release.plan"
