@@ -5,7 +5,9 @@ folder, then renamed over it, so a reader sees the old file or the new one, neve
 Anything else that exists is written in place, as a shell's `>` would: a FIFO, the pipe or terminal
 behind /dev/stdout (a link to /proc/self/fd/1), a character device such as /dev/full. Renaming over
 one would replace it by a regular file, and nothing would reach its reader. A symbolic link is
-followed to see what it names; a link to a regular file stays, and its target is replaced.
+followed to see what it names; a link to a regular file stays, and its target is replaced. The file
+that is this process's own standard output or error (`--out /dev/stdout > plan.txt`, or `>>`) is
+written through that descriptor, after what was printed before, as printing would.
 
 The new file gets the mode a plain `open(path, "w")` would give, 0o666 less the umask, not mkstemp's
 0o600: neither a card nor a plan is a secret, and CI uploads both. Every failure is an OutputError
@@ -18,6 +20,7 @@ import errno
 import os
 import secrets
 import stat
+import sys
 from pathlib import Path
 
 from pipeline.errors import OutputError
@@ -27,12 +30,16 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path`: atomically for a regular file or a new path, else in place."""
     path = Path(path)
     try:
-        mode: int | None = path.stat().st_mode  # through links: what the path names
+        found: os.stat_result | None = path.stat()  # through links: what the path names
     except FileNotFoundError:
-        mode = None
+        found = None
     except OSError as exc:
         raise cannot_write(path, exc) from None
-    if mode is None or stat.S_ISREG(mode):
+    mode = None if found is None else found.st_mode
+    own = None if found is None else _own_output(found)
+    if own is not None:
+        _write_all(own, data, path)
+    elif mode is None or stat.S_ISREG(mode):
         target = Path(os.path.realpath(path)) if path.is_symlink() else path
         _replace(target, data, path)
     elif stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
@@ -93,15 +100,35 @@ def _replace(target: Path, data: bytes, shown: Path) -> None:
         raise
 
 
+def _own_output(found: os.stat_result) -> int | None:
+    """The descriptor, stdout's or stderr's, whose file `found` is; that stream is flushed, so
+    that what is written next comes after what was printed."""
+    for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
+        try:
+            if os.path.samestat(found, os.fstat(fd)):
+                stream.flush()
+                return fd
+        except OSError:  # that descriptor is closed
+            continue
+    return None
+
+
 def _write_in_place(path: Path, data: bytes) -> None:
     """Open and write, as `>` would; a FIFO waits here for its reader, as in a shell."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+    try:
+        _write_all(fd, data, path)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes, path: Path) -> None:
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     except OSError as exc:
         raise cannot_write(path, exc) from None

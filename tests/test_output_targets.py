@@ -62,6 +62,26 @@ def test_a_link_to_a_pipe_like_dev_stdout_is_written_in_place(tmp_path: Path) ->
     assert link.is_symlink(), "the link was replaced"
 
 
+def test_a_link_to_the_file_that_is_stdout_appends_to_it(tmp_path: Path) -> None:
+    """`plan --out /dev/stdout > plan.txt`: the plan goes after what was printed, as printing
+    would; the file is not replaced, so what is printed later is not lost either."""
+    script = (
+        "import sys; from pathlib import Path; from pipeline.atomic import write_text_atomically\n"
+        "print('before')\n"
+        "write_text_atomically(Path(sys.argv[1]), 'plan\\n')\n"
+        "print('after')\n"
+    )
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")  # as /dev/stdout
+    printed = tmp_path / "printed.txt"
+    with open(printed, "wb") as stdout:
+        subprocess.run(
+            [sys.executable, "-c", script, str(link)], cwd=ROOT, stdout=stdout, check=True
+        )
+    assert printed.read_text() == "before\nplan\nafter\n"
+    assert link.is_symlink()
+
+
 def test_a_full_device_is_a_located_error(tmp_path: Path) -> None:
     link = tmp_path / "full"
     link.symlink_to("/dev/full")
