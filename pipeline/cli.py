@@ -104,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = stderr_console()
     _show_log(errors)
     try:
-        return run(from_args(args), console)
+        status = run(from_args(args), console)
+        console.file.flush()  # a full or closed stdout fails here at the latest, as an OutputError
+        return status
     except PipelineError as exc:
         # A message may quote text nb-release did not write (the Hub's, a file's): escaped.
         errors.print(f"error: {printable_lines(exc.message)}", markup=False)

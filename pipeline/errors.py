@@ -89,3 +89,7 @@ class AuthError(HubError):
 
 class PlanError(PipelineError):
     """A saved plan cannot be read, or no longer matches the manifest and templates."""
+
+
+class OutputError(PipelineError):
+    """An output file, folder or stream (a plan, a report, a card, stdout) cannot be written."""

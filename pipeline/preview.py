@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pipeline import html_card
-from pipeline.atomic import write_text_atomically
+from pipeline.atomic import make_folders, write_text_atomically
 from pipeline.plan import Plan, PlanEntry
 from pipeline.report import metadata_summary
 
@@ -153,6 +153,6 @@ def live_contents(plan: Plan, read: Callable[[str, str], str | None]) -> dict[st
 
 def write_page(page: str, path: Path) -> Path:
     """Write the page atomically (parents created); return its path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(path.parent)
     write_text_atomically(path, page)
     return path

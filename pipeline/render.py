@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import stat
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,8 +19,8 @@ import jinja2
 from jinja2.exceptions import SecurityError
 
 from pipeline import frontmatter, metadata
-from pipeline.atomic import write_bytes_atomically
-from pipeline.errors import CardError, Problem, TemplateError
+from pipeline.atomic import cannot_write, make_folders, write_bytes_atomically
+from pipeline.errors import CardError, OutputError, Problem, TemplateError
 from pipeline.manifest import Manifest, Variant
 from pipeline.records import RenderedCard
 from pipeline.selection import Selection as Selection  # re-exported: callers import it here
@@ -293,6 +294,55 @@ def card_path(out_dir: Path, repo_id: str) -> Path:
     return out_dir / namespace / name / "README.md"
 
 
+def symlink_under(out_dir: Path, path: Path) -> Path | None:
+    """The first part of `path` below `out_dir` that is a symbolic link, if any.
+
+    render writes, compares and removes only what lies in --out itself: a link there, to a folder
+    or to a file, could lead anywhere, so it is never followed. --out itself may be a link: the
+    user named it.
+    """
+    part = out_dir
+    for name in path.relative_to(out_dir).parts:
+        part = part / name
+        if part.is_symlink():
+            return part
+    return None
+
+
+def check_out(cards: Sequence[RenderedCard], out_dir: Path) -> None:
+    """Refuse, before anything is written, an --out where a card would be written through a
+    link or cannot be written: --out not a folder, a card's folder or README.md not one."""
+    try:
+        if not stat.S_ISDIR(out_dir.stat().st_mode):
+            raise OutputError(f"cannot write {out_dir}: it is not a folder")
+    except FileNotFoundError:
+        pass  # written later, parents and all
+    except OSError as exc:
+        raise cannot_write(out_dir, exc) from None
+    for card in cards:
+        path = card_path(out_dir, card.repo_id)
+        link = symlink_under(out_dir, path)
+        if link is not None:
+            raise OutputError(
+                f"cannot write {link}: it is a symbolic link; render never writes through one "
+                "under --out",
+                hint="remove the link, or render into a folder of its own",
+            )
+        for part, wanted, test in (
+            (path.parent.parent, "a folder", stat.S_ISDIR),
+            (path.parent, "a folder", stat.S_ISDIR),
+            (path, "a regular file", stat.S_ISREG),
+        ):
+            try:
+                mode = part.lstat().st_mode
+            except FileNotFoundError:
+                break
+            except OSError as exc:
+                raise cannot_write(part, exc) from None
+            if not test(mode):
+                raise OutputError(f"cannot write {part}: it is not {wanted}")
+
+
 def differing_files(cards: Sequence[RenderedCard], out_dir: Path) -> list[Path]:
     """The card files under out_dir that are missing or differ from a fresh render."""
     out: list[Path] = []
@@ -317,11 +367,11 @@ def stale_files(manifest: Manifest, out_dir: Path) -> list[Path]:
     found: list[Path] = []
     for namespace in sorted({v.namespace for v in manifest.variants}):
         folder = out_dir / namespace
-        if folder.is_symlink() or not folder.is_dir():
+        if symlink_under(out_dir, folder) or not folder.is_dir():
             continue
         for entry in sorted(folder.iterdir()):
             readme = entry / "README.md"
-            if entry.is_symlink() or not entry.is_dir() or readme.is_symlink():
+            if symlink_under(out_dir, readme) or not entry.is_dir():
                 continue
             if f"{namespace}/{entry.name}".lower() in known or not readme.is_file():
                 continue
@@ -339,10 +389,12 @@ def remove_stale(paths: Sequence[Path]) -> None:
 
 def write_cards(cards: Sequence[RenderedCard], out_dir: Path) -> list[Path]:
     """Write each card as DIR/<namespace>/<name>/README.md (LF, UTF-8), atomically per file."""
+    check_out(cards, out_dir)
+    make_folders(out_dir)
     written: list[Path] = []
     for card in cards:
         path = card_path(out_dir, card.repo_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(path.parent)
         write_bytes_atomically(path, card.content.encode("utf-8"))
         written.append(path)
     return written

@@ -23,6 +23,7 @@ def validate(options: ValidateOptions, console: Console) -> int:
 def render_cards(options: RenderOptions, console: Console) -> int:
     files, manifest = load_sources(options.sources.manifest, options.sources.cards)
     cards = render.render_all(manifest, files, options.selection)
+    render.check_out(cards, options.out)  # before anything is read or written under --out
     gone = render.stale_files(manifest, options.out)  # cards of variants no longer there
     if options.check:
         differ = render.differing_files(cards, options.out)

@@ -5,13 +5,17 @@ Rich is configured here, once; library code never prints.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import IO, TextIO, cast
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from pipeline.errors import OutputError
 
 # Without a terminal (a CI log, a pipe), a console this wide: nothing is cut or wrapped at 80
 # columns, where rich would otherwise fold repo ids and values in tables.
@@ -24,7 +28,55 @@ def log_width(stream: object) -> int | None:
 
 
 def stdout_console() -> Console:
-    return Console(soft_wrap=True, highlight=False, width=log_width(sys.stdout))
+    stream = cast(IO[str], _Stdout(sys.stdout))
+    return Console(file=stream, soft_wrap=True, highlight=False, width=log_width(sys.stdout))
+
+
+class _Stdout:
+    """sys.stdout, where a failed write or flush (a full disk, a closed pipe, `> /dev/full`) is an
+    OutputError: cli.main says so in one line and exits 1, instead of a traceback or rich's silent
+    exit on a closed pipe.
+
+    The descriptor is then pointed at /dev/null, as the Python docs advise for a closed pipe
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe): what is still buffered is
+    flushed there at exit, so Python prints no "Exception ignored" after the error.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return self.stream.encoding
+
+    def _failed(self, exc: OSError) -> OutputError:
+        try:
+            fd = self.stream.fileno()
+        except (OSError, ValueError):  # not a real descriptor (a test's capture): nothing buffered
+            pass
+        else:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        return OutputError(f"cannot write to standard output: {exc.strerror or exc}")
 
 
 def stderr_console() -> Console:
