@@ -440,3 +440,350 @@ def control(tmp: Path, s: Settings) -> Section:
     tracebacks = sum(r["traceback"] for r in runs)
     section.row("tracebacks", tracebacks, "0", tracebacks == 0)
     return section
+
+
+# --- a lying Hub ----------------------------------------------------------------------------------
+
+MEMORY_CAP = 2 * 1024**3  # the address space of a run fed an endless answer
+
+
+def _run_capped(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Run:
+    """`nb-release ARGV` with its address space capped: an unbounded read is a MemoryError, not
+    a machine out of memory."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [*CLI, *argv],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        preexec_fn=cap,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        status = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        status = -9
+    return Run(argv, status, out, err, time.perf_counter() - start)
+
+
+def _hand_edit(hub: HubProcess, text: str = "---\nlicense: llama3.1\n---\n# A hand edit\n") -> str:
+    api(hub).upload_file(
+        path_or_fileobj=text.encode(),
+        path_in_repo="README.md",
+        repo_id=SINGLE_REPO,
+        commit_message="Hand edit",
+    )
+    return text
+
+
+def _live(hub: HubProcess) -> str | None:
+    from bench.drive import live_cards
+
+    return live_cards(hub, [SINGLE_REPO])[SINGLE_REPO]
+
+
+def lies(tmp: Path, s: Settings) -> Section:
+    section = Section("lies")
+    results: list[dict[str, Any]] = []
+
+    def case(name: str, expected: str, ok: bool, *runs: Run, **detail: Any) -> None:
+        results.append(
+            {
+                "case": name,
+                "expected": expected,
+                "ok": ok,
+                "statuses": [r.status for r in runs],
+                "traceback": any(_tb(r) for r in runs),
+                "seconds": [round(r.seconds, 1) for r in runs],
+                "output": [r.text[-400:] for r in runs],
+                **detail,
+            }
+        )
+
+    def fresh(name: str) -> tuple[HubProcess, dict[str, str], Path, Path]:
+        env = clean_env(tmp / name)
+        hub = HubProcess(tmp / name / "hub", env).start()
+        old = make_project(tmp / name / "old", SINGLE.format(cutoff="April 2024"))
+        new = make_project(tmp / name / "new", SINGLE.format(cutoff="May 2024"))
+        run = run_cli(["release", "--yes", *_hub_args(hub)], old, env, timeout=s.timeout)
+        if run.status != 0:
+            hub.stop()
+            raise RuntimeError(f"the set-up release failed: {run.text[-600:]}")
+        return hub, env, old, new
+
+    # 1. No X-Repo-Commit, and a hand edit between plan and apply.
+    hub, env, old, new = fresh("no-head-header")
+    try:
+        hub.set_faults(drop_headers=["X-Repo-Commit"])
+        plan = run_cli(["plan", "--out", "plan.json", *_hub_args(hub)], new, env, s.timeout)
+        edit = _hand_edit(hub)
+        applied = run_cli(["apply", "plan.json", *_hub_args(hub)], new, env, s.timeout)
+        kept = _live(hub) == edit
+        case(
+            "README answers without X-Repo-Commit; a hand edit before apply",
+            "the edit kept (apply: stale, exit 3)",
+            kept and applied.status == 3,
+            plan,
+            applied,
+        )
+    finally:
+        hub.stop()
+
+    # 2. A commit answer naming the parent: nothing was committed.
+    hub, env, old, new = fresh("commit-answer-parent")
+    try:
+        hub.set_faults(commit_answer="parent")
+        lied = run_cli(["release", "--yes", *_hub_args(hub)], new, env, s.timeout)
+        hub.set_faults()
+        warm = run_cli(["plan", *_hub_args(hub)], new, env, s.timeout)
+        case(
+            "a commit answer naming the parent (nothing committed)",
+            "release not exit 0; the next plan against an honest Hub: update pending (exit 2)",
+            lied.status != 0 and warm.status == 2,
+            lied,
+            warm,
+        )
+    finally:
+        hub.stop()
+
+    # 3. A commit that landed, answered with an HTML page.
+    hub, env, old, new = fresh("commit-answer-html")
+    try:
+        hub.set_faults(commit_answer="html")
+        lied = run_cli(["release", "--yes", *_hub_args(hub)], new, env, s.timeout)
+        hub.set_faults()
+        again = run_cli(["plan", *_hub_args(hub)], new, env, s.timeout)
+        case(
+            "a commit that landed, answered 200 with HTML",
+            "read back: published (exit 0); the next plan: nothing to publish",
+            lied.status == 0 and again.status == 0,
+            lied,
+            again,
+        )
+    finally:
+        hub.stop()
+
+    # 4. A listing that lags behind the repo, and a hand edit.
+    hub, env, _old, new = fresh("frozen-listing")
+    try:
+        run_cli(["release", "--yes", *_hub_args(hub)], new, env, s.timeout)
+        hub.set_faults(frozen_listing=True)
+        run_cli(["plan", *_hub_args(hub)], new, env, s.timeout)  # the listing freezes here
+        _hand_edit(hub)
+        synced = run_cli(["sync", *_hub_args(hub)], new, env, s.timeout)
+        edit_kept = _live(hub) != None and "A hand edit" in (_live(hub) or "")  # noqa: E711
+        case(
+            "a listing whose sha lags behind a hand edit",
+            "sync finds the drift (exit 4) and keeps the edit",
+            synced.status == 4 and edit_kept,
+            synced,
+        )
+    finally:
+        hub.stop()
+
+    # 5-10: answers that never end, or end wrong.
+    env = clean_env(tmp / "wire")
+    with HubProcess(tmp / "wire" / "hub", env) as hub:
+        project = _in_sync(tmp / "wire", "project", hub, env, s)
+        fast = ["--timeout", "5", "--max-wait", "5", "--no-cache"]
+
+        hub.set_faults(trickle_ms=2000)
+        run = _run_capped(["plan", *_hub_args(hub), *fast], project, env, timeout=90)
+        case(
+            "a README trickled one byte every 2 s (plan --timeout 5 --max-wait 5)",
+            "stops within 30 s with an error (exit 1 or 3)",
+            run.status in (1, 3) and run.seconds < 30,
+            run,
+        )
+        hub.set_faults(endless_body=True)
+        run = _run_capped(["plan", *_hub_args(hub), *fast], project, env, timeout=90)
+        case(
+            "a README answer that never ends (2 GiB address space)",
+            "a located error (exit 1 or 3), no MemoryError",
+            run.status in (1, 3) and "MemoryError" not in run.text,
+            run,
+        )
+        for shape in ("html", "json"):
+            hub.set_faults(wrong_shape=shape)
+            run = run_cli(["plan", *_hub_args(hub), *fast], project, env, timeout=90)
+            case(
+                f"answers of the wrong shape ({shape})",
+                "a Hub error naming the request (exit 1)",
+                run.status == 1,
+                run,
+            )
+        hub.set_faults(next_link="self")
+        hub.reset_counters()
+        run = run_cli(["plan", *_hub_args(hub), *fast], project, env, timeout=90)
+        pages = sum(hub.counters()["requests"].get("list_models", {}).values())
+        case(
+            "a listing whose next page is itself",
+            "refused at the second page (exit 1)",
+            run.status == 1 and pages <= 3,
+            run,
+            listing_requests=pages,
+        )
+        for label, fault in (
+            ("Retry-After: 999999", {"retry_after": 999999}),
+            ("Retry-After: a date in 2099", {"retry_after_date": "Thu, 01 Jan 2099 00:00:00 GMT"}),
+        ):
+            hub.set_faults(fault_rate=1.0, kinds=["429"], route="resolve", **fault)
+            run = run_cli(["plan", *_hub_args(hub), *fast], project, env, timeout=90)
+            dated = bool(re.search(r"\b20\d\d-\d\d-\d\d\b|more than a year", run.err))
+            case(
+                f"a far-off wait ({label})",
+                "exit 3, the message names the date",
+                run.status == 3 and dated,
+                run,
+            )
+        hub.set_faults()
+
+    # 11. SIGTERM mid-publish: what landed is listed.
+    env = clean_env(tmp / "sigterm")
+    with HubProcess(tmp / "sigterm" / "hub", env) as hub:
+        from bench.drive import PRODUCT
+
+        project = make_project(tmp / "sigterm" / "project")
+        repos = re.findall(r'^name = "([^"]+)"', (PRODUCT / "models.toml").read_text(), re.M)
+        client = api(hub)
+        for name in repos:
+            client.create_repo(f"NbAiLab/{name}", exist_ok=True)
+        hub.set_faults(latency_ms=150)
+        proc = subprocess.Popen(
+            [*CLI, "release", "--yes", "--jobs", "1", *_hub_args(hub)],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if hub.counters()["requests"].get("commit", {}).get("POST", 0) >= 3:
+                break
+            time.sleep(0.05)
+        proc.terminate()
+        out, err = proc.communicate(timeout=60)
+        hub.set_faults()
+        landed = sum(
+            1
+            for name in repos
+            for commit in client.list_repo_commits(f"NbAiLab/{name}")
+            if commit.title in ("Create model card", "Update model card")
+        )
+        listed = len(re.findall(r"\bpublished\b", out + err, re.I)) if landed else 0
+        run = Run(["release"], proc.returncode, out, err, 0.0)
+        case(
+            "SIGTERM mid-publish",
+            "exit 130, what landed is listed",
+            proc.returncode == 130 and landed > 0 and listed >= 1,
+            run,
+            landed=landed,
+        )
+
+    section.detail = {"cases": results}
+    section.row("lying answers tried", len(results))
+    for r in results:
+        section.row(f"  {r['case']}", "as expected" if r["ok"] else "NOT", r["expected"], r["ok"])
+    tracebacks = sum(r["traceback"] for r in results)
+    section.row("tracebacks", tracebacks, "0", tracebacks == 0)
+    return section
+
+
+# --- links to another origin ----------------------------------------------------------------------
+
+
+class _Recorder:
+    """An HTTP server on another loopback port: records each request's path and Authorization."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        seen: list[tuple[str, str]] = []
+        self.seen = seen
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append((self.path, self.headers.get("Authorization") or ""))
+                body = b"[]"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def crosshost(tmp: Path, s: Settings) -> Section:
+    section = Section("crosshost")
+    recorder = _Recorder()
+    results: list[dict[str, Any]] = []
+    try:
+        serve_env = clean_env(tmp / "serve")
+        with HubProcess(tmp / "hub", serve_env) as hub:
+            project = _in_sync(tmp, "project", hub, serve_env, s)
+            token = hub.token
+            sources = {
+                "HF_TOKEN": (clean_env(tmp / "env", HF_TOKEN=token), ["--hub", hub.url]),
+                "--hub-root token file": (clean_env(tmp / "file"), _hub_args(hub)),
+            }
+            hub.set_faults(next_link=f"{recorder.url}/api/models?cursor=next")
+            for label, (env, hub_args) in sources.items():
+                for argv in (
+                    ["plan", *hub_args, "--no-cache"],
+                    ["history", *hub_args, "--no-cache", SINGLE_REPO],
+                ):
+                    before = len(recorder.seen)
+                    run = run_cli(argv, project, env, timeout=s.timeout)
+                    got = recorder.seen[before:]
+                    results.append(
+                        {
+                            "source": label,
+                            "command": argv[0],
+                            "status": run.status,
+                            "traceback": _tb(run),
+                            "requests_elsewhere": len(got),
+                            "token_elsewhere": sum(token in auth for _, auth in got),
+                            "output": run.text[-300:],
+                        }
+                    )
+            hub.set_faults()
+    finally:
+        recorder.close()
+    section.detail = {"runs": results}
+    section.row("commands following a next link to another origin", len(results))
+    leaked = sum(r["token_elsewhere"] for r in results)
+    section.row("requests carrying the token to the other origin", leaked, "0", leaked == 0)
+    elsewhere = sum(r["requests_elsewhere"] for r in results)
+    section.row("requests of any kind to the other origin", elsewhere, "0", elsewhere == 0)
+    refused = sum(r["status"] == 1 and not r["traceback"] for r in results)
+    section.row(
+        "refused with an error naming the link (exit 1)",
+        f"{refused}/{len(results)}",
+        "all",
+        refused == len(results),
+    )
+    return section

@@ -776,6 +776,8 @@ SECTIONS: dict[str, Callable[[Path, Settings], Section]] = {
     "outputs": adversary.outputs,
     "symlinks": adversary.symlinks,
     "control": adversary.control,
+    "lies": adversary.lies,
+    "crosshost": adversary.crosshost,
 }
 
 
