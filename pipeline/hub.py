@@ -308,6 +308,37 @@ class Hub:
             content=response.content.decode("utf-8", errors="replace"),
         )
 
+    def read_head(self, repo_id: str, revision: str = "main") -> str | None:
+        """The head commit of a branch, fresh: one HEAD request of README.md (its X-Repo-Commit,
+        in the Hub's `resolve` bucket, without the body), else the repo's info."""
+        url = hf_hub_url(repo_id, README, revision=revision, endpoint=self.target.url)
+        headers = build_hf_headers(token=self.target.token or False)
+
+        def head() -> httpx2.Response:
+            response = get_session().head(url, headers=headers)
+            hf_raise_for_status(response)
+            return response
+
+        sha: str | None
+        try:
+            response = self.policy.call(head, kind="resolve", what=f"reading the head of {repo_id}")
+            sha = response.headers.get("X-Repo-Commit")
+        except (RepositoryNotFoundError, RevisionNotFoundError):
+            return None
+        except EntryNotFoundError as exc:
+            sha = _header(exc, "X-Repo-Commit")
+        except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
+            raise self._error(exc, f"reading the head of {repo_id}") from None
+        if sha is None or not _SHA.fullmatch(sha):
+            sha = self._head_sha(repo_id, revision)
+        return sha
+
+    def read_heads(self, repo_ids: Sequence[str]) -> dict[str, str | None]:
+        """read_head of every repo concurrently (bounded)."""
+        workers = min(self.concurrency, max(1, len(repo_ids)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return dict(zip(repo_ids, pool.map(self.read_head, repo_ids), strict=True))
+
     def _head_sha(self, repo_id: str, revision: str) -> str | None:
         info = self._call(
             lambda: self.api.repo_info(repo_id, revision=revision),

@@ -96,7 +96,7 @@ def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
 
 def release_command(options: ReleaseOptions, console: Console) -> int:
     with open_target(options.hub) as hub:
-        plan = make_plan(options.sources, options.selection, options.hub, hub)
+        plan = make_plan(options.sources, options.selection, options.hub, hub, confirm=True)
         full = write_reports(plan, options.reports, "nb-release release")
         if not plan.has_changes and not plan.errors:
             console.print(
@@ -127,7 +127,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
 
 def sync_command(options: SyncOptions, console: Console) -> int:
     with open_target(options.hub, read_only=options.dry_run) as hub:
-        plan = make_plan(options.sources, options.selection, options.hub, hub)
+        plan = make_plan(options.sources, options.selection, options.hub, hub, confirm=True)
         full = write_reports(plan, options.reports, "nb-release sync")
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         console.print(f"Target: {hub.target.display}", markup=False)
