@@ -58,8 +58,14 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
     def trusted(commit: CommitRecord) -> bool:
         if not ownership.is_release(commit):
             return False  # no request for a commit without the trailers
-        recorded = hub.own_commit(card.repo_id, commit.commit_id) is not None
-        return ownership.trusted_release(commit, None if recorded else hub.publisher(), recorded)
+        if hub.own_commit(card.repo_id, commit.commit_id) is not None:
+            return True
+        if not hub.target.token:
+            # No token, no user to compare the author with: a plan without a token (a pull
+            # request's) takes the trailers at their word, and `apply` checks the author of
+            # each pending card's commit before it writes (publish.unverified).
+            return True
+        return ownership.trusted_release(commit, hub.publisher(), recorded=False)
 
     index = ownership.last_release(commits, trusted)
     published_content: str | None = None

@@ -126,6 +126,18 @@ def test_copied_trailers_do_not_make_a_commit_nb_releases(project: Project) -> N
     assert project.readme(EDITED) == edited
 
 
+def test_apply_checks_the_author_a_plan_without_a_token_could_not(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    edited = _hand_edit(project, _colleague(project), _forged_trailers(project))
+    # No --hub-root and no HF_TOKEN: the plan reads without a token and cannot tell who wrote.
+    made = project.run("plan", "--out", "plan.json", "--hub", project.hub.url, hub=False)
+    assert made.status == 2, made.out + made.err
+    applied = project.run("apply", "plan.json")
+    assert applied.status == 4, applied.out + applied.err
+    assert f"unverified {EDITED}" in applied.out
+    assert project.readme(EDITED) == edited
+
+
 def test_a_release_commit_by_the_publishing_user_is_trusted_without_the_cache(
     project: Project,
 ) -> None:
