@@ -10,8 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+import httpx2
 from huggingface_hub import CommitOperationAdd, HfApi
 
 from pipeline.hub import Hub, Target
@@ -248,3 +248,14 @@ def test_sigterm_mid_publish_lists_what_landed_and_exits_130(project: Project) -
     for repo_id in landed:
         assert f"published {repo_id}" in text
     assert "Traceback" not in err.decode()
+
+
+def test_the_lying_answers_are_set_through_the_admin_endpoint(project: Project) -> None:
+    url = f"{project.hub.url}/_admin/faults"
+    headers = {"Authorization": f"Bearer {project.hub.token}"}
+    lies = {"drop_headers": ["X-Repo-Commit"], "commit_answer": "html", "frozen_listing": True}
+    answer = httpx2.post(url, json=lies, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert {k: answer.json()[k] for k in lies} == lies
+    for bad in ({"commit_answer": "lie"}, {"drop_headers": "X-Repo-Commit"}):
+        assert httpx2.post(url, json=bad, headers=headers).status_code == 400
