@@ -511,7 +511,7 @@ def lies(tmp: Path, s: Settings) -> Section:
             }
         )
 
-    def fresh(name: str) -> tuple[HubProcess, dict[str, str], Path, Path]:
+    def fresh(name: str) -> tuple[HubProcess, dict[str, str], Path]:
         env = clean_env(tmp / name)
         hub = HubProcess(tmp / name / "hub", env).start()
         old = make_project(tmp / name / "old", SINGLE.format(cutoff="April 2024"))
@@ -520,10 +520,10 @@ def lies(tmp: Path, s: Settings) -> Section:
         if run.status != 0:
             hub.stop()
             raise RuntimeError(f"the set-up release failed: {run.text[-600:]}")
-        return hub, env, old, new
+        return hub, env, new
 
     # 1. No X-Repo-Commit, and a hand edit between plan and apply.
-    hub, env, old, new = fresh("no-head-header")
+    hub, env, new = fresh("no-head-header")
     try:
         hub.set_faults(drop_headers=["X-Repo-Commit"])
         plan = run_cli(["plan", "--out", "plan.json", *_hub_args(hub)], new, env, s.timeout)
@@ -541,7 +541,7 @@ def lies(tmp: Path, s: Settings) -> Section:
         hub.stop()
 
     # 2. A commit answer naming the parent: nothing was committed.
-    hub, env, old, new = fresh("commit-answer-parent")
+    hub, env, new = fresh("commit-answer-parent")
     try:
         hub.set_faults(commit_answer="parent")
         lied = run_cli(["release", "--yes", *_hub_args(hub)], new, env, s.timeout)
@@ -558,7 +558,7 @@ def lies(tmp: Path, s: Settings) -> Section:
         hub.stop()
 
     # 3. A commit that landed, answered with an HTML page.
-    hub, env, old, new = fresh("commit-answer-html")
+    hub, env, new = fresh("commit-answer-html")
     try:
         hub.set_faults(commit_answer="html")
         lied = run_cli(["release", "--yes", *_hub_args(hub)], new, env, s.timeout)
@@ -575,7 +575,7 @@ def lies(tmp: Path, s: Settings) -> Section:
         hub.stop()
 
     # 4. A listing that lags behind the repo, and a hand edit.
-    hub, env, _old, new = fresh("frozen-listing")
+    hub, env, new = fresh("frozen-listing")
     try:
         run_cli(["release", "--yes", *_hub_args(hub)], new, env, s.timeout)
         hub.set_faults(frozen_listing=True)

@@ -10,8 +10,11 @@ client (issue 9) and a warm plan without the renderer, pydantic's models or the 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from rich.console import Console
 
@@ -98,11 +101,20 @@ def _show_log(errors: Console) -> None:
 # --- the one exit point -------------------------------------------------------------------------
 
 
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM (a CI job cancelled, `timeout`, systemd) takes Ctrl-C's way out: no new commit
+    # starts, those in flight finish, what landed is listed, and the status is 130.
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # a usage error exits 64 (cli_args._Parser)
     console = stdout_console()
     errors = stderr_console()
     _show_log(errors)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         status = run(from_args(args), console)
         console.file.flush()  # a full or closed stdout fails here at the latest, as an OutputError
@@ -116,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("interrupted", markup=False)
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,7 +54,20 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
         return card.repo_id, found
     # At the head the card was read at: the same commits, and cacheable (a sha is immutable).
     commits = hub.list_commits(card.repo_id, live.head_sha or "main")
-    index = ownership.last_release(commits)
+
+    def trusted(commit: CommitRecord) -> bool:
+        if not ownership.is_release(commit):
+            return False  # no request for a commit without the trailers
+        if hub.own_commit(card.repo_id, commit.commit_id) is not None:
+            return True
+        if not hub.target.token:
+            # No token, no user to compare the author with: a plan without a token (a pull
+            # request's) takes the trailers at their word, and `apply` checks the author of
+            # each pending card's commit before it writes (publish.unverified).
+            return True
+        return ownership.trusted_release(commit, hub.publisher(), recorded=False)
+
+    index = ownership.last_release(commits, trusted)
     published_content: str | None = None
     if index is not None:
         if index == 0 or commits[index].commit_id == live.head_sha:
@@ -67,6 +80,7 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
         live=live.content,
         commits=commits,
         published_content=published_content,
+        trusted=trusted,
     )
     if found.drift is not None and len(found.drift.commits) > 1 and index is not None:
         # Which of the later commits changed README.md: compare blob ids along the chain.

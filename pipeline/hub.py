@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import os
 import re
 import tempfile
@@ -290,17 +291,64 @@ class Hub:
             # A repo with no commit on main yet: it exists, without a README.
             return LiveCard(repo_id=repo_id, exists=True, head_sha=None, content=None)
         except EntryNotFoundError as exc:
-            head = _header(exc, "X-Repo-Commit") or self._head_sha(repo_id, revision)
+            head = _header(exc, "X-Repo-Commit")
+            if head is None and _SHA.fullmatch(revision):
+                head = revision
+            elif head is None:
+                # As below: "no README" is checked again at the head read another way.
+                sha = self._head_sha(repo_id, revision)
+                if sha is not None and _SHA.fullmatch(sha):
+                    return self._read_card(repo_id, sha)
             return LiveCard(repo_id=repo_id, exists=True, head_sha=head, content=None)
         except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
             raise self._error(exc, f"reading {repo_id}") from None
         head = response.headers.get("X-Repo-Commit")
+        if head is None and _SHA.fullmatch(revision):
+            head = revision  # read at a commit: the answer is the README of that commit
+        elif head is None:
+            # A proxy or CDN may drop the header. The head read another way, then the README
+            # at that very commit, so the card and its head always agree: a head read after
+            # the README could name a later commit, and a commit on it would lose that edit.
+            sha = self._head_sha(repo_id, revision)
+            if sha is not None and _SHA.fullmatch(sha):
+                return self._read_card(repo_id, sha)
         return LiveCard(
             repo_id=repo_id,
             exists=True,
             head_sha=head,
             content=response.content.decode("utf-8", errors="replace"),
         )
+
+    def read_head(self, repo_id: str, revision: str = "main") -> str | None:
+        """The head commit of a branch, fresh: one HEAD request of README.md (its X-Repo-Commit,
+        in the Hub's `resolve` bucket, without the body), else the repo's info."""
+        url = hf_hub_url(repo_id, README, revision=revision, endpoint=self.target.url)
+        headers = build_hf_headers(token=self.target.token or False)
+
+        def head() -> httpx2.Response:
+            response = get_session().head(url, headers=headers)
+            hf_raise_for_status(response)
+            return response
+
+        sha: str | None
+        try:
+            response = self.policy.call(head, kind="resolve", what=f"reading the head of {repo_id}")
+            sha = response.headers.get("X-Repo-Commit")
+        except (RepositoryNotFoundError, RevisionNotFoundError):
+            return None
+        except EntryNotFoundError as exc:
+            sha = _header(exc, "X-Repo-Commit")
+        except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
+            raise self._error(exc, f"reading the head of {repo_id}") from None
+        if sha is None or not _SHA.fullmatch(sha):
+            sha = self._head_sha(repo_id, revision)
+        return sha
+
+    def read_heads(self, repo_ids: Sequence[str]) -> dict[str, str | None]:
+        """read_head of every repo concurrently (bounded)."""
+        workers = min(self.concurrency, max(1, len(repo_ids)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return dict(zip(repo_ids, pool.map(self.read_head, repo_ids), strict=True))
 
     def _head_sha(self, repo_id: str, revision: str) -> str | None:
         info = self._call(
@@ -397,6 +445,11 @@ class Hub:
                     ) from None
             return self._user
 
+    def publisher(self) -> str | None:
+        """The user whose release commits this run trusts: the token's (None without a token,
+        when no author can be verified)."""
+        return self.whoami() if self.target.token else None
+
     # --- writes -------------------------------------------------------------------------------
 
     def create_repo(self, repo_id: str) -> None:
@@ -434,32 +487,53 @@ class Hub:
 
         A moved head (the Hub's 412) is 'stale', never overwritten. A failed attempt whose
         answer may have been lost is re-checked before the retry: if the card on the Hub is
-        already ours, the commit landed and is not made twice.
+        already ours, the commit landed and is not made twice. An answer that is not a new
+        commit (not JSON, or naming the parent) is checked the same way, by reading the card
+        back; only a commit the Hub named is cached as nb-release's own. Without a parent,
+        nothing is committed over an existing card.
         A commit quota that will not reset within --max-wait raises QuotaError.
         """
         data = content.encode("utf-8")
         branch = revision or "main"
         landed: CommitStatus = "proposed" if create_pr or revision else "published"
+        if parent is None and not create_pr:
+            refused = self._without_parent(repo_id, branch)
+            if refused is not None:
+                return refused
 
         def attempt() -> CommitResult:
             operation = CommitOperationAdd(path_in_repo=README, path_or_fileobj=data)
-            info = self.api.create_commit(
-                repo_id,
-                operations=[operation],
-                commit_message=title,
-                commit_description=description,
-                parent_commit=parent,
-                revision=revision,
-                create_pr=create_pr,
-            )
-            if self.cache is not None and info.oid:
-                # README.md at that commit is exactly these bytes (commits are immutable).
-                self.cache.put_readme(self.target.cache_key, repo_id, info.oid, content)
+            try:
+                info = self.api.create_commit(
+                    repo_id,
+                    operations=[operation],
+                    commit_message=title,
+                    commit_description=description,
+                    parent_commit=parent,
+                    revision=revision,
+                    create_pr=create_pr,
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                if isinstance(exc, HfHubHTTPError) or not _bad_answer(exc):
+                    raise
+                raise _BadAnswer("the Hub's answer to the commit is not JSON") from None
             if operation._remote_oid is not None and operation._remote_oid == operation._local_oid:
                 # The client found README.md already holds these bytes and made no commit:
                 # another run (or an earlier apply of this plan) wrote the same card.
                 return CommitResult(repo_id, "already", message="already up to date")
-            if self.cache is not None and info.oid and landed == "published":
+            if not (isinstance(info.oid, str) and _SHA.fullmatch(info.oid)) or (
+                info.oid == parent and not create_pr
+            ):
+                # A commit answer naming the parent (or no commit id) says nothing landed:
+                # caching the card at that id would make every later plan read it as ours.
+                raise _BadAnswer(
+                    f"the Hub's answer names {str(info.oid)[:12]}, "
+                    "the parent commit, as the new commit"
+                )
+            if self.cache is not None:
+                # README.md at that commit is exactly these bytes (commits are immutable).
+                self.cache.put_readme(self.target.cache_key, repo_id, info.oid, content)
+            if self.cache is not None and landed == "published":
                 # nb-release's own commit at that sha: a later plan that finds it still at the
                 # head knows whose card it is without listing the repo's commits (issue 10).
                 own = CommitRecord(
@@ -491,6 +565,10 @@ class Hub:
             return self.policy.call(
                 attempt, kind="commit", recheck=recheck, what=f"publishing {repo_id}"
             )
+        except _BadAnswer as exc:
+            return self._read_back(
+                repo_id, content, parent, landed, branch, create_pr, title, str(exc)
+            )
         except RateLimited as exc:
             raise self._quota(exc, f"publishing {repo_id}") from None
         except HfHubHTTPError as exc:
@@ -519,6 +597,58 @@ class Hub:
             message = printable(redact(str(exc), self.target.token))
             return CommitResult(repo_id, "failed", message=message)
 
+    def _without_parent(self, repo_id: str, branch: str) -> CommitResult | None:
+        """None when a commit without a parent is safe (the branch has no commit yet); else
+        why not: the head moved since the plan, or it is unknown."""
+        try:
+            live = self.read_card(repo_id, branch)
+        except HubError as error:
+            return CommitResult(repo_id, "failed", message=error.message)
+        if live.head_sha is not None:
+            return CommitResult(
+                repo_id,
+                "stale",
+                message=f"the plan named no parent commit and {branch} has one now "
+                f"({live.head_sha[:12]}); nb-release never commits without the parent it diffed",
+            )
+        if live.content is not None:
+            return CommitResult(
+                repo_id,
+                "failed",
+                message=f"the head of {branch} is unknown (the Hub named no commit for its "
+                "README.md); nb-release never commits over a card without a parent commit",
+            )
+        return None
+
+    def _read_back(
+        self,
+        repo_id: str,
+        content: str,
+        parent: str | None,
+        landed: CommitStatus,
+        branch: str,
+        create_pr: bool,
+        title: str,
+        why: str,
+    ) -> CommitResult:
+        """After an answer that names no new commit: the card read back says what happened."""
+        try:
+            if create_pr:
+                own = self.find_own_pr(repo_id, title)
+                if own is not None:
+                    return CommitResult(repo_id, "proposed", message=f"{why}; proposed in {own[1]}")
+                return CommitResult(repo_id, "failed", message=f"{why}: no pull request was opened")
+            live = self.read_card(repo_id, branch)
+        except HubError as error:
+            return CommitResult(repo_id, "failed", message=f"{why}; {error.message}")
+        if live.content == content and live.head_sha != parent:
+            return CommitResult(repo_id, landed, message=f"{why}; the card there is ours")
+        if live.content == content:
+            return CommitResult(repo_id, "already", message="already up to date")
+        if live.head_sha != parent:
+            return self._stale(repo_id, branch, live)
+        return CommitResult(repo_id, "failed", message=f"{why}: nothing was committed")
+
     @staticmethod
     def _stale(repo_id: str, branch: str, live: LiveCard) -> CommitResult:
         return CommitResult(
@@ -527,6 +657,15 @@ class Hub:
             message=f"the head of {branch} moved since the plan "
             f"(now {printable((live.head_sha or '?')[:12])})",
         )
+
+
+class _BadAnswer(Exception):
+    """A commit answer that names no new commit: what happened is read back from the Hub."""
+
+
+def _bad_answer(exc: BaseException) -> bool:
+    """A commit answer the client could not read: not JSON, or JSON of another shape."""
+    return isinstance(exc, json.JSONDecodeError | KeyError | TypeError)
 
 
 def _status(exc: BaseException) -> int | None:

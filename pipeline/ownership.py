@@ -19,7 +19,7 @@ presence of later commits: a commit that uploads weights does not touch the card
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -123,9 +123,21 @@ def fingerprint_of(commit: CommitRecord) -> str | None:
     return trailers(commit.message).get(TRAILER_FINGERPRINT) if is_release(commit) else None
 
 
-def last_release(commits: Sequence[CommitRecord]) -> int | None:
-    """The index of the newest release commit in a newest-first history, or None."""
-    return next((i for i, c in enumerate(commits) if is_release(c)), None)
+def trusted_release(commit: CommitRecord, publisher: str | None, recorded: bool) -> bool:
+    """A release commit nb-release may take as its own: the trailers, and either nb-release
+    recorded its id when it landed or its author is the publishing user (the token's). The
+    trailers alone are text anyone with write access can copy into a commit of theirs."""
+    if not is_release(commit):
+        return False
+    return recorded or (publisher is not None and publisher in commit.authors)
+
+
+Trust: TypeAlias = Callable[[CommitRecord], bool]
+
+
+def last_release(commits: Sequence[CommitRecord], trusted: Trust = is_release) -> int | None:
+    """The index of the newest (trusted) release commit in a newest-first history, or None."""
+    return next((i for i, c in enumerate(commits) if trusted(c)), None)
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -137,13 +149,14 @@ def decide_update(
     live: str,
     commits: Sequence[CommitRecord],
     published_content: str | None,
+    trusted: Trust = is_release,
 ) -> Ownership:
     """The state of a repo whose live card differs from the rendered one.
 
     `commits` is the branch history, newest first; `published_content` the README at the newest
-    release commit (None if there is no release commit, or it had no README).
+    release commit `trusted` accepts (None if there is none, or it had no README).
     """
-    index = last_release(commits)
+    index = last_release(commits, trusted)
     if index is None:
         # The newest commits only: a plan must not grow with a repo's whole history.
         return Ownership(state="adopt", replaced=tuple(commits[:ADOPT_COMMITS]))

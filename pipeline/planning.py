@@ -51,10 +51,16 @@ def read_live(
     on_read: Progress | None = None,
     on_start: Start | None = None,
     same: Mapping[str, str] | None = None,
+    confirm: bool = False,
 ) -> list[LiveCard]:
     """The live card of every repo, in order: from the cache when the listing shows its head
     sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
     from the Hub (and cached) otherwise.
+
+    The listing may lag behind a repo's newest commit (a CDN, a replica): with `confirm`, each
+    cache hit is first checked against the head one cheap request returns (Hub.read_head), and
+    a repo whose head moved is read like a miss. `sync` and `release` confirm (they decide
+    drift and publish); a plan trusts the listing (one request per 1,000 repos) and says so.
 
     `on_start` hears how many are read and how many came from the cache; `on_read` hears of
     each repo read from the Hub (a cache hit is no progress worth a line of its own)."""
@@ -82,6 +88,10 @@ def read_live(
         found, content = cache.readme(endpoint, repo_id, sha)
         if found:
             known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=content)
+    if confirm and known:
+        for repo_id, head in hub.read_heads(list(known)).items():
+            if head != known[repo_id].head_sha:
+                del known[repo_id]
     to_read = [r for r in repo_ids if r not in known]
     if on_start is not None:
         on_start(len(to_read), len(known))
@@ -110,8 +120,10 @@ def build_plan(
     on_read: Progress | None = None,
     on_start: Start | None = None,
     cache: Cache | None = None,
+    confirm: bool = False,
 ) -> Plan:
-    """Validate and render everything, then read the live cards and diff them."""
+    """Validate and render everything, then read the live cards and diff them (`confirm`: see
+    read_live)."""
     files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
     cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
     if cached is not None:
@@ -130,7 +142,7 @@ def build_plan(
             hub.create_repo(card.repo_id)
     endpoint = hub.target.cache_key
     same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
-    live = read_live(hub, cards, cache, on_read, on_start, same)
+    live = read_live(hub, cards, cache, on_read, on_start, same, confirm)
     if cache is not None:
         now_same = _same_heads(cards, live)
         if now_same != same:

@@ -28,6 +28,7 @@ from pipeline.ownership import (
     decide,
     describe_replaced,
     resolve_policy,
+    trusted_release,
 )
 from pipeline.plan import Plan, PlanEntry, redact_url
 from pipeline.planning import Progress, render_cards
@@ -237,6 +238,21 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
         description=description,
         revision=ref,
     )
+
+
+def unverified(plan: Plan, hub: Hub) -> tuple[PlanEntry, ...]:
+    """The changes a plan calls `pending` on the word of a commit this run cannot take as
+    nb-release's: neither recorded when it landed nor authored by the publishing user (a plan
+    made without a token trusts the trailers, which anyone can copy into a commit)."""
+    found = []
+    for entry in plan.changes:
+        published = entry.owner.published if entry.owner is not None else None
+        if entry.state != "pending" or published is None:
+            continue
+        recorded = hub.own_commit(entry.repo_id, published.commit_id) is not None
+        if not trusted_release(published, None if recorded else hub.whoami(), recorded):
+            found.append(entry)
+    return tuple(found)
 
 
 # --- policies ---------------------------------------------------------------------------------

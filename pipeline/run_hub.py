@@ -9,7 +9,7 @@ run_plan.py.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 
@@ -24,10 +24,16 @@ from pipeline.exitcodes import (
 from pipeline.hub import Hub
 from pipeline.options import ApplyOptions, PublishOptions, ReleaseOptions, SyncOptions
 from pipeline.outcome import apply_lines, left_lines
-from pipeline.ownership import Decision, Policies
+from pipeline.ownership import Decision, Policies, decide, resolve_policy
 from pipeline.plan import Plan, PlanEntry
 from pipeline.planfile import read_plan
-from pipeline.publish import apply_decided, check_integrity, check_plan, decide_all
+from pipeline.publish import (
+    apply_decided,
+    check_integrity,
+    check_plan,
+    decide_all,
+    unverified,
+)
 from pipeline.report import ownership_lines, render_text
 from pipeline.run_plan import append_step_summary, cache_of, make_plan, open_target, write_reports
 from pipeline.terminal import ask, confirmed, progress, stderr_console
@@ -39,6 +45,7 @@ def publish_decided(
     decisions: dict[str, Decision],
     publish: PublishOptions,
     console: Console,
+    doubtful: Sequence[PlanEntry] = (),
 ) -> int:
     """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0."""
     writing = [e for e in plan.changes if decisions[e.repo_id] in ("publish", "pr")]
@@ -51,7 +58,11 @@ def publish_decided(
         console.print(line, markup=False)
     if result.applied.interrupted:
         return EXIT_INTERRUPTED
-    left = [e for e in (*plan.drifted, *plan.adopted) if decisions[e.repo_id] in ("skip", "pr")]
+    left = [
+        e
+        for e in (*plan.drifted, *plan.adopted, *doubtful)
+        if decisions[e.repo_id] in ("skip", "pr")
+    ]
     for line in left_lines(left, decisions):
         console.print(line, markup=False)
     applied = result.applied
@@ -82,7 +93,22 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
         plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
     )
     with open_target(options.hub) as hub:
-        return publish_decided(plan, hub, decisions, options.publish, console)
+        doubtful = unverified(plan, hub)
+        for entry in doubtful:
+            # Pending on the word of someone else's commit: it is drift until shown otherwise.
+            drift = resolve_policy(policies.on_drift, entry.on_drift, default="skip")
+            decisions[entry.repo_id] = decide("drift", Policies(on_drift=drift))
+            authors = (
+                ", ".join(entry.owner.published.authors)
+                if entry.owner and entry.owner.published
+                else "?"
+            )
+            console.print(
+                f"  unverified {entry.repo_id}  the plan took a commit by {authors} as "
+                "nb-release's; its author is not this token's user: treated as drift",
+                markup=False,
+            )
+        return publish_decided(plan, hub, decisions, options.publish, console, doubtful)
 
 
 def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
@@ -96,7 +122,7 @@ def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
 
 def release_command(options: ReleaseOptions, console: Console) -> int:
     with open_target(options.hub) as hub:
-        plan = make_plan(options.sources, options.selection, options.hub, hub)
+        plan = make_plan(options.sources, options.selection, options.hub, hub, confirm=True)
         full = write_reports(plan, options.reports, "nb-release release")
         if not plan.has_changes and not plan.errors:
             console.print(
@@ -127,7 +153,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
 
 def sync_command(options: SyncOptions, console: Console) -> int:
     with open_target(options.hub, read_only=options.dry_run) as hub:
-        plan = make_plan(options.sources, options.selection, options.hub, hub)
+        plan = make_plan(options.sources, options.selection, options.hub, hub, confirm=True)
         full = write_reports(plan, options.reports, "nb-release sync")
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         console.print(f"Target: {hub.target.display}", markup=False)

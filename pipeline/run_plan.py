@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from rich.console import Console
@@ -44,10 +45,33 @@ def cache_of(hub: HubOptions) -> Cache | None:
     return Cache() if hub.cache else None
 
 
-def make_plan(sources: Sources, selection: Selection, options: HubOptions, hub: Hub) -> Plan:
+def make_plan(
+    sources: Sources,
+    selection: Selection,
+    options: HubOptions,
+    hub: Hub,
+    *,
+    confirm: bool = False,
+    on_cached: Callable[[int], None] | None = None,
+) -> Plan:
+    """The plan; `confirm`: check each cached card's head (planning.read_live); `on_cached`
+    hears how many cards came from the cache."""
     with progress(stderr_console(), "Reading live cards") as (start, advance):
+
+        def started(to_read: int, cached: int) -> None:
+            if on_cached is not None:
+                on_cached(cached)
+            start(to_read, cached)
+
         return build_plan(
-            sources, selection, hub, options.label, advance, start, cache=cache_of(options)
+            sources,
+            selection,
+            hub,
+            options.label,
+            advance,
+            started,
+            cache=cache_of(options),
+            confirm=confirm,
         )
 
 
@@ -91,9 +115,21 @@ def _status(plan: Plan) -> int:
 
 
 def plan_command(options: PlanOptions, console: Console) -> int:
+    cached: list[int] = []
     with open_target(options.hub, read_only=True) as hub:
-        plan = make_plan(options.sources, options.selection, options.hub, hub)
+        plan = make_plan(
+            options.sources, options.selection, options.hub, hub, on_cached=cached.append
+        )
         page = _preview_page(plan, hub) if options.format == "html" else None
+    if sum(cached):
+        # A plan trusts the listing's heads (one request per 1,000 repos); sync and release
+        # confirm each (planning.read_live).
+        stderr_console().print(
+            f"note: {sum(cached)} card(s) taken from the cache at the heads the Hub's listing "
+            "shows; a listing can lag behind a commit made moments ago (`--no-cache` reads "
+            "every card; `sync` and `release` confirm each head)",
+            markup=False,
+        )
     if options.out is not None and page is None:
         from pipeline.planfile import write_plan  # pydantic: only when a plan file is saved
 

@@ -53,6 +53,10 @@ class FaultConfig:
     # `Retry-After: 0` makes the client's backoff wait 1 s instead of 1, 2, 4, 8 s (http_backoff).
     retry_after: int = 0
     slow_ms: float = 3000
+    # --- lying answers: a proxy or a broken Hub (see LYING below); not drawn, always on -------
+    drop_headers: tuple[str, ...] = ()
+    commit_answer: str | None = None
+    frozen_listing: bool = False
 
     # --- Retry-After as an HTTP date ------------------------------------------------------------
     # RFC 9110 allows either form; when set, a 429 fault carries this date (e.g. "Thu, 01 Jan
@@ -60,7 +64,7 @@ class FaultConfig:
     retry_after_date: str | None = None
 
     def __post_init__(self) -> None:
-        problems: list[str] = []
+        problems: list[str] = lying_problems(self)
         if self.latency_ms < 0 or self.jitter_ms < 0 or self.slow_ms < 0:
             problems.append("latency, jitter and slow times must be >= 0")
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -106,11 +110,13 @@ class FaultConfig:
         date = values.get("retry_after_date")
         if date is not None and not isinstance(date, str):
             raise PipelineError("retry_after_date must be a string")
+        lying_from_json(values)
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["kinds"] = list(self.kinds)
+        data["drop_headers"] = list(self.drop_headers)
         return data
 
 
@@ -149,6 +155,7 @@ class FaultPlan:
         self._jitter = random.Random(self.config.fault_seed + 1)
         self._seen = 0
         self._lock = threading.Lock()
+        self.frozen = FrozenListing()
 
     def decide(self, route: str) -> Decision:
         config = self.config
@@ -228,3 +235,54 @@ class Counters:
             "total": self.total(),
             "faults": self.faults(),
         }
+
+
+# --- lying answers ----------------------------------------------------------------------------
+# What a proxy, a CDN or a broken Hub may do to an answer that is otherwise right; applied by the
+# server (HubServer.lie_*), never drawn from the fault stream:
+#
+# - `drop_headers`: these headers are removed from every README (resolve) answer, as a proxy
+#   that strips X-Repo-Commit would.
+# - `commit_answer`: "parent": commit nothing and answer 200 naming the branch's current head
+#   (the parent) as the new commit; "html": commit, then answer 200 with an HTML page.
+# - `frozen_listing`: the listing (GET /api/models) shows, for each repo, the sha of its first
+#   listing answer after the option was set: a listing that lags behind the repos.
+
+COMMIT_ANSWERS = ("parent", "html")
+
+
+def lying_problems(config: FaultConfig) -> list[str]:
+    problems: list[str] = []
+    if config.commit_answer is not None and config.commit_answer not in COMMIT_ANSWERS:
+        problems.append(
+            f"commit_answer must be one of {', '.join(COMMIT_ANSWERS)} or null, "
+            f"got {config.commit_answer!r}"
+        )
+    if any(not name or not name.isascii() or ":" in name for name in config.drop_headers):
+        problems.append("drop_headers must be header names")
+    return problems
+
+
+def lying_from_json(values: dict[str, Any]) -> None:
+    """Check and convert the lying answers' settings of a JSON fault configuration in place."""
+    if "drop_headers" in values:
+        names = values["drop_headers"]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise PipelineError("drop_headers must be a list of strings")
+        values["drop_headers"] = tuple(names)
+    if values.get("commit_answer") is not None and not isinstance(values["commit_answer"], str):
+        raise PipelineError("commit_answer must be a string or null")
+    if "frozen_listing" in values and not isinstance(values["frozen_listing"], bool):
+        raise PipelineError("frozen_listing must be true or false")
+
+
+class FrozenListing:
+    """The sha a frozen listing shows per repo: the first one it was asked to show."""
+
+    def __init__(self) -> None:
+        self._shas: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def sha(self, repo_id: str, live: str) -> str:
+        with self._lock:
+            return self._shas.setdefault(repo_id, live)

@@ -5,6 +5,7 @@ token and hands a `Request` to the route's handler. Bad input is a 4xx, never a 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import socket
@@ -22,7 +23,7 @@ from pipeline.localhub import problems, routes
 from pipeline.localhub.faults import Counters, FaultConfig, FaultPlan
 from pipeline.localhub.problems import HubProblem
 from pipeline.localhub.quotas import Quota, QuotaBook, quotas_from_json
-from pipeline.localhub.views import Context
+from pipeline.localhub.views import Context, commit_at, visible_repo
 from pipeline.localhub.wire import (
     Request,
     Response,
@@ -184,9 +185,10 @@ class HubHandler(BaseHTTPRequestHandler):
             return
         try:
             request = self._request(method, raw_path, segments, query)
-            response = self._dispatch(found, request)
+            response = self._lying_commit(found, request) or self._dispatch(found, request)
         except HubProblem as problem:
             response = problem_response(problem)
+        response = self._lie(found.route, response)
         response.headers.update(rate_headers)
         self._send(response)
 
@@ -270,6 +272,47 @@ class HubHandler(BaseHTTPRequestHandler):
             headers["Retry-After"] = plan.config.retry_after_date or str(plan.config.retry_after)
         self._send(json_response({"error": message}, status, headers))
         return True
+
+    # --- lying answers (FaultConfig.drop_headers, commit_answer, frozen_listing) -------------
+
+    def _lying_commit(self, found: routes.Match, request: Request) -> Response | None:
+        """commit_answer = "parent": nothing is committed; the answer names the current head."""
+        config = self.server.fault_plan.config
+        if found.route != "commit" or config.commit_answer != "parent" or len(found.args) != 3:
+            return None
+        namespace, name, revision = found.args
+        repo = visible_repo(self.server.ctx, request, namespace, name)
+        head = commit_at(self.server.ctx, repo, revision)
+        base = f"{request.base_url}/{repo.repo_id}"
+        return json_response(
+            {
+                "success": True,
+                "commitOid": head,
+                "commitUrl": f"{base}/commit/{head}",
+                "hookOutput": "",
+                "pullRequestUrl": None,
+            }
+        )
+
+    def _lie(self, route: str, response: Response) -> Response:
+        """The answer as a lying proxy or Hub would give it (unchanged without those options)."""
+        plan = self.server.fault_plan
+        config = plan.config
+        if route == "resolve" and config.drop_headers:
+            dropped = {name.lower() for name in config.drop_headers}
+            response.headers = {
+                k: v for k, v in response.headers.items() if k.lower() not in dropped
+            }
+        if route == "commit" and config.commit_answer == "html" and response.status == 200:
+            page = b"<!DOCTYPE html><html><body><h1>Committed</h1></body></html>"
+            return Response(200, page, "text/html; charset=utf-8")
+        if route == "list_models" and config.frozen_listing and response.status == 200:
+            items = json.loads(response.body)
+            for item in items:
+                if isinstance(item, dict) and "sha" in item:
+                    item["sha"] = plan.frozen.sha(str(item["id"]), str(item["sha"]))
+            response.body = json.dumps(items, ensure_ascii=False).encode("utf-8")
+        return response
 
     def _admin(self, method: str, segments: tuple[str, ...], raw_path: str, query: str) -> Response:
         """/_admin/counters (GET: requests, faults and quota use), /_admin/counters/reset (POST),
