@@ -574,6 +574,36 @@ def lies(tmp: Path, s: Settings) -> Section:
     finally:
         hub.stop()
 
+    # 1b. A colleague's hand edit that copies the trailers of nb-release's last commit.
+    hub, env, new = fresh("copied-trailers")
+    try:
+        colleague = "hf_" + os.urandom(17).hex()
+        with (hub.root / "tokens").open("a", encoding="utf-8") as tokens:
+            tokens.write(f"{colleague} colleague\n")
+        ours = api(hub).list_repo_commits(SINGLE_REPO)[0]
+        trailers = (ours.message or "").strip().split("\n\n")[-1]
+        edit = "---\nlicense: llama3.1\n---\n# A colleague's edit\n"
+        api(hub, colleague).upload_file(
+            path_or_fileobj=edit.encode(),
+            path_in_repo="README.md",
+            repo_id=SINGLE_REPO,
+            commit_message="Update model card",
+            commit_description=f"Looks like a release.\n\n{trailers}",
+        )
+        for no_cache in ([], ["--no-cache"]):
+            synced = run_cli(["sync", *_hub_args(hub), *no_cache], new, env, s.timeout)
+            kept = _live(hub) == edit
+            case(
+                "a colleague's commit carrying nb-release's trailers"
+                + (" (--no-cache)" if no_cache else ""),
+                "sync reads it as drift (exit 4) and keeps the edit",
+                synced.status == 4 and kept,
+                synced,
+                trailers=trailers,
+            )
+    finally:
+        hub.stop()
+
     # 4. A listing that lags behind the repo, and a hand edit.
     hub, env, new = fresh("frozen-listing")
     try:
