@@ -242,11 +242,11 @@ def _guard_token(request: httpx2.Request) -> None:
 
 def _pace(request: httpx2.Request) -> None:
     _guard_token(request)
-    _SENT_AT.set(time.monotonic())
     listing = _LISTING.get()
     if listing is not None:
         listing.count()
     before_request(request.url.path)
+    _SENT_AT.set(time.monotonic())  # the answer's deadline runs from here, after any pacing wait
 
 
 class _BoundedBody(httpx2.SyncByteStream):
