@@ -18,8 +18,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import CancelledError, Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -61,9 +59,11 @@ from huggingface_hub.utils._http import (
     set_client_factory,
 )
 
+from pipeline import answers
 from pipeline.cache import Cache
 from pipeline.defaults import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # re-exported
 from pipeline.errors import AuthError, HubError
+from pipeline.gather import gather
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
 from pipeline.retry import (
@@ -77,86 +77,24 @@ from pipeline.retry import (
 # One retry policy (retry.py): the client wraps each listing page in its own backoff (5 retries,
 # up to 8 s each: 25 s of silence on an unreachable Hub, multiplied by nb-release's retries).
 # Inside nb-release's own calls a page gets one attempt and retry.py decides; any other caller
-# of huggingface_hub in the process keeps the client's behaviour.
+# of huggingface_hub in the process keeps the client's behaviour. Each page's URL is checked first
+# (answers.Listing): the client re-sends its headers, the token among them, to any next link.
 _ONE_ATTEMPT: ContextVar[bool] = ContextVar("nb_release_one_attempt", default=False)
 
 
 def _page_backoff(*args: Any, **kwargs: Any) -> httpx2.Response:
     if _ONE_ATTEMPT.get():
         kwargs["max_retries"] = 0
-    listing = _LISTING.get()
+    listing = answers.LISTING.get()
     if listing is not None and len(args) >= 2:
         listing.follow(str(httpx2.URL(str(args[1]), params=kwargs.get("params"))))
     return http_backoff(*args, **kwargs)
 
 
-# The most requests one listing may take. The Hub pages repos 1,000 and commits 50 at a time:
-# 2,000 pages are two million repos in a namespace or 100,000 commits on a branch, far beyond the
-# namespaces and card repos nb-release publishes, and a Hub that keeps handing out new next links
-# is stopped within minutes, not left to run for ever.
-MAX_PAGES = 2_000
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and port (the default port filled in): what a token is bound to."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def _plain(text: str, limit: int = 120) -> str:
-    """Hub-sourced text fit for a message: printable ASCII on one line, bounded."""
-    flat = "".join(ch if ch.isascii() and ch.isprintable() else "?" for ch in text)
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
-@dataclass
-class _Listing:
-    """The pages one attempt of one call has asked for: links are followed to the target's own
-    origin only (huggingface_hub re-sends its headers, the token among them, to whatever URL a
-    `Link: rel="next"` names), never to a page already read, and at most MAX_PAGES times."""
-
-    doing: str
-    target: str
-    seen: set[str] = field(default_factory=set)
-    requests: int = 0
-
-    def follow(self, url: str) -> None:
-        if origin(url) != origin(self.target):
-            host = _plain(urlsplit(url).netloc or url)
-            raise HubError(
-                f"{self.doing}: the Hub's answer links its next page to another host ({host}); "
-                "nb-release does not follow it",
-                hint=f"nb-release sends the token to {self.target} only; check --hub",
-            )
-        if url in self.seen:
-            raise HubError(
-                f"{self.doing}: the Hub's answer links its next page to a page already read "
-                f"({_plain(urlsplit(url).path)}); nb-release stops rather than loop"
-            )
-        self.seen.add(url)
-
-    def count(self) -> None:
-        self.requests += 1
-        if self.requests > MAX_PAGES:
-            raise HubError(
-                f"{self.doing}: the Hub's answer runs past {MAX_PAGES:,} pages; nb-release stops"
-            )
-
-
-_LISTING: ContextVar[_Listing | None] = ContextVar("nb_release_listing", default=None)
-
-
 _pagination.http_backoff = _page_backoff
 
+
 README = "README.md"
-# The Hub refuses a README.md of 10 MiB or more outside Git LFS (templating.py): an answer past
-# that is no card of the Hub's, and is not read further.
-README_LIMIT = 10 * 1024 * 1024
-# Any other answer nb-release asks for is a page of JSON (1,000 repos, 50 commits) or a small
-# object, far below this; a body that goes on past it is cut, not held in memory.
-MAX_ANSWER = 64 * 1024 * 1024
 DEFAULT_CONCURRENCY = 8
 _T = TypeVar("_T")
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -217,78 +155,19 @@ class QuotaError(HubError):
         self.resume_at = resume_at  # wall-clock time (epoch seconds)
 
 
-class AnswerTooLarge(httpx2.HTTPError):
-    """An answer's body went on past the bytes nb-release reads of it."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the answer is larger than {limit // (1024 * 1024)} MiB")
-        self.limit = limit
-
-
-# The origins each Hub's token may go to (the targets of this process's Hubs).
-_TOKEN_ORIGINS: dict[str, set[tuple[str, str, int | None]]] = {}
-_SENT_AT: ContextVar[float] = ContextVar("nb_release_sent_at", default=0.0)
-
-
-def _guard_token(request: httpx2.Request) -> None:
-    """Never send a Hub's token to another origin, whoever asks the shared client (the links
-    nb-release follows are checked before this; this is the last line)."""
-    authorization = request.headers.get("Authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    allowed = _TOKEN_ORIGINS.get(token) if scheme.lower() == "bearer" else None
-    if allowed is not None and origin(str(request.url)) not in allowed:
-        del request.headers["Authorization"]
-
-
 def _pace(request: httpx2.Request) -> None:
-    _guard_token(request)
-    listing = _LISTING.get()
+    answers.guard_token(request)
+    listing = answers.LISTING.get()
     if listing is not None:
         listing.count()
     before_request(request.url.path)
-    _SENT_AT.set(time.monotonic())  # the answer's deadline runs from here, after any pacing wait
-
-
-class _BoundedBody(httpx2.SyncByteStream):
-    """An answer's body, cut at `limit` bytes and at a deadline for the whole answer (httpx's
-    timeouts bound each read, so a body trickled a byte at a time would never time out)."""
-
-    def __init__(
-        self,
-        inner: httpx2.SyncByteStream,
-        request: httpx2.Request,
-        deadline: float | None,
-        limit: int,
-    ) -> None:
-        self.inner, self.request, self.deadline, self.limit = inner, request, deadline, limit
-
-    def __iter__(self) -> Iterator[bytes]:
-        size = 0
-        for chunk in self.inner:
-            size += len(chunk)
-            if size > self.limit:
-                raise AnswerTooLarge(self.limit)
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                raise httpx2.ReadTimeout("the whole answer took too long", request=self.request)
-            yield chunk
-
-    def close(self) -> None:
-        self.inner.close()
+    answers.SENT_AT.set(
+        time.monotonic()
+    )  # the answer's deadline runs from here, after any pacing wait
 
 
 def _observe(response: httpx2.Response) -> None:
     after_response(response.request.url.path, response.headers)
-
-
-def _bound(timeout: float | None) -> Callable[[httpx2.Response], None]:
-    def bound(response: httpx2.Response) -> None:
-        if isinstance(response.stream, httpx2.SyncByteStream):
-            deadline = None if timeout is None else _SENT_AT.get() + timeout
-            response.stream = _BoundedBody(
-                response.stream, response.request, deadline, MAX_ANSWER
-            )
-
-    return bound
 
 
 _SESSION_TIMEOUT: list[float | None] = []
@@ -304,7 +183,7 @@ def _install_session(timeout: float | None) -> None:
         return httpx2.Client(
             event_hooks={
                 "request": [hf_request_event_hook, _pace],
-                "response": [_observe, _bound(timeout)],
+                "response": [_observe, answers.bound_answers(timeout)],
             },
             follow_redirects=True,
             timeout=timeout,
@@ -338,7 +217,7 @@ class Hub:
         )
         _install_session(timeout)
         if target.token:
-            _TOKEN_ORIGINS.setdefault(target.token, set()).add(origin(target.url))
+            answers.TOKEN_ORIGINS.setdefault(target.token, set()).add(answers.origin(target.url))
         self.api = HfApi(endpoint=target.url, token=target.token or False)
         # The client logs each retry on stderr; nb-release reports outcomes itself.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
@@ -354,7 +233,7 @@ class Hub:
         text = redact(
             str(exc).strip().splitlines()[0] if str(exc).strip() else "", self.target.token
         )
-        if isinstance(exc, AnswerTooLarge):
+        if isinstance(exc, answers.AnswerTooLarge):
             return HubError(f"{doing}: the Hub's {exc}")
         status = _status(exc)
         if status == 401 or "Invalid user token" in text:
@@ -391,11 +270,11 @@ class Hub:
 
         def attempt() -> _T:
             # Each attempt follows the pages afresh (a retry starts the listing over).
-            listing = _LISTING.set(_Listing(doing, self.target.url))
+            listing = answers.LISTING.set(answers.Listing(doing, self.target.url))
             try:
                 return fn()
             finally:
-                _LISTING.reset(listing)
+                answers.LISTING.reset(listing)
 
         one_attempt = _ONE_ATTEMPT.set(True)
         try:
@@ -414,8 +293,10 @@ class Hub:
         except HFValidationError:
             raise  # an argument the client refused before any request: not the Hub's answer
         except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-            detail = _plain(str(exc).strip().splitlines()[0] if str(exc).strip() else "", 100)
-            kind = type(exc).__name__ if type(exc) is not _WrongShape else ""
+            detail = answers.plain(
+                str(exc).strip().splitlines()[0] if str(exc).strip() else "", 100
+            )
+            kind = type(exc).__name__ if type(exc) is not answers.WrongShape else ""
             raise HubError(
                 f"{doing}: the Hub's answer is not the JSON expected "
                 f"({': '.join(part for part in (kind, redact(detail, self.target.token)) if part)})"
@@ -442,7 +323,9 @@ class Hub:
 
         def get() -> httpx2.Response:
             with get_session().stream("GET", url, headers=headers) as streamed:
-                body = _read_body(streamed, README_LIMIT, f"reading {repo_id}: the README answer")
+                body = answers.read_body(
+                    streamed, answers.README_LIMIT, f"reading {repo_id}: the README answer"
+                )
             # The body as read, decoded: the client's error mapping reads it from a Response.
             kept = [
                 (name, value)
@@ -480,7 +363,7 @@ class Hub:
             lambda: self.api.repo_info(repo_id, revision=revision),
             f"reading the head of {repo_id}",
         )
-        return _optional_str(info.sha, "sha")
+        return answers.optional_str(info.sha, "sha")
 
     def read_cards(
         self, repo_ids: Sequence[str], on_done: Callable[[str], None] | None = None
@@ -519,11 +402,11 @@ class Hub:
         return self._ask(
             lambda: [
                 CommitRecord(
-                    commit_id=_str(c.commit_id, "commit id"),
+                    commit_id=answers.as_str(c.commit_id, "commit id"),
                     created_at=c.created_at.isoformat().replace("+00:00", "Z"),
-                    authors=tuple(_str(a, "author") for a in c.authors),
-                    title=_str(c.title, "title"),
-                    message=_str(c.message, "message"),
+                    authors=tuple(answers.as_str(a, "author") for a in c.authors),
+                    title=answers.as_str(c.title, "title"),
+                    message=answers.as_str(c.message, "message"),
                 )
                 for c in self.api.list_repo_commits(repo_id, revision=revision)
             ],
@@ -535,7 +418,10 @@ class Hub:
         the card without downloading it. One listing of the repo's top folder."""
         entries = self._ask(
             lambda: [
-                (_str(e.path, "path"), _optional_str(getattr(e, "blob_id", None), "blob id"))
+                (
+                    answers.as_str(e.path, "path"),
+                    answers.optional_str(getattr(e, "blob_id", None), "blob id"),
+                )
                 for e in self.api.list_repo_tree(repo_id, revision=revision)
             ],
             f"listing the files of {repo_id} at {revision[:12]}",
@@ -549,7 +435,7 @@ class Hub:
         """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
         models = self._ask(
             lambda: [
-                (_str(m.id, "repo id"), _optional_str(m.sha, "sha"))
+                (answers.as_str(m.id, "repo id"), answers.optional_str(m.sha, "sha"))
                 for m in self.api.list_models(author=namespace, expand=["sha"])
             ],
             f"listing the repos of {namespace}",
@@ -566,7 +452,8 @@ class Hub:
                         hint="set HF_TOKEN, or log in with `hf auth login`",
                     )
                 self._user = self._ask(
-                    lambda: _str(self.api.whoami()["name"], "user name"), "checking the token"
+                    lambda: answers.as_str(self.api.whoami()["name"], "user name"),
+                    "checking the token",
                 )
             return self._user
 
@@ -582,9 +469,9 @@ class Hub:
         discussions = self._ask(
             lambda: [
                 (
-                    _str(pr.title, "title"),
-                    _int(pr.num, "number"),
-                    _optional_str(pr.git_reference, "git reference"),
+                    answers.as_str(pr.title, "title"),
+                    answers.as_int(pr.num, "number"),
+                    answers.optional_str(pr.git_reference, "git reference"),
                     pr.is_pull_request is True,
                 )
                 for pr in self.api.get_repo_discussions(
@@ -718,84 +605,6 @@ def _header(exc: BaseException, name: str) -> str | None:
     headers = getattr(response, "headers", None)
     value = headers.get(name) if headers is not None else None
     return value if isinstance(value, str) else None
-
-
-class _WrongShape(ValueError):
-    """A value of the Hub's answer that is not of the type the Hub sends."""
-
-
-def _str(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        raise _WrongShape(f"a {what} that is not a string")
-    return value
-
-
-def _optional_str(value: object, what: str) -> str | None:
-    return None if value is None else _str(value, what)
-
-
-def _int(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _WrongShape(f"a {what} that is not a whole number")
-    return value
-
-
-def _read_body(response: httpx2.Response, limit: int, what: str) -> bytes:
-    """A streamed answer's body, decoded, refused past `limit` bytes (the whole-answer deadline
-    is the session's, see _BoundedBody)."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise HubError(f"{what} is larger than {limit // (1024 * 1024)} MiB")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def gather(fn: Callable[[str], _T], items: Sequence[str], workers: int) -> list[_T]:
-    """`fn` of every item on up to `workers` threads; results in the order of `items`.
-
-    The threads are daemons and the caller waits on their results with a timeout, so Ctrl-C
-    reaches the main thread at once and ends the command: a read stuck on a slow answer is left
-    behind (it ends at its own deadline), never joined. At the first failure or interrupt, the
-    items not yet started are cancelled.
-    """
-    futures: list[Future[_T]] = [Future() for _ in items]
-    queue = list(zip(items, futures, strict=True))
-    lock = threading.Lock()
-
-    def work() -> None:
-        while True:
-            with lock:
-                if not queue:
-                    return
-                item, future = queue.pop(0)
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn(item))
-            except BaseException as exc:  # handed to the waiting thread as is
-                future.set_exception(exc)
-
-    for number in range(min(max(1, workers), len(items))):
-        threading.Thread(target=work, name=f"nb-release-read-{number}", daemon=True).start()
-    try:
-        return [_result(future) for future in futures]
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        raise
-
-
-def _result(future: Future[_T]) -> _T:
-    while True:
-        try:
-            return future.result(timeout=0.2)
-        except FutureTimeout:
-            continue
-        except CancelledError:  # pragma: no cover  # only futures after a failure are cancelled
-            raise
 
 
 # --- choosing the target --------------------------------------------------------------------------

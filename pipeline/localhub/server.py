@@ -192,7 +192,11 @@ class HubHandler(BaseHTTPRequestHandler):
         except HubProblem as problem:
             response = problem_response(problem)
         response.headers.update(rate_headers)
-        if request is not None and response.status == 200 and self._lie(found.route, request, response):
+        if (
+            request is not None
+            and response.status == 200
+            and self._lie(found.route, request, response)
+        ):
             return
         self._send(response)
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -273,7 +273,7 @@ def test_every_json_answer_of_the_wrong_shape_is_a_located_error(
     if route != "whoami":
         hub.whoami()  # asked once per run: before the faults
     project.hub.set_faults(FaultConfig(route=route, wrong_shape=shape))
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "whoami": hub.whoami,
         "model_info": lambda: hub._head_sha(REPO, "main"),
         "tree": lambda: hub.readme_blob_id(REPO, head),
