@@ -17,8 +17,8 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -43,6 +43,7 @@ from huggingface_hub import constants as hf_constants
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
+    HFValidationError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
@@ -59,9 +60,11 @@ from huggingface_hub.utils._http import (
     set_client_factory,
 )
 
+from pipeline import answers
 from pipeline.cache import Cache
 from pipeline.defaults import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # re-exported
 from pipeline.errors import AuthError, HubError
+from pipeline.gather import gather
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard
 from pipeline.retry import (
@@ -77,17 +80,22 @@ from pipeline.safetext import printable
 # One retry policy (retry.py): the client wraps each listing page in its own backoff (5 retries,
 # up to 8 s each: 25 s of silence on an unreachable Hub, multiplied by nb-release's retries).
 # Inside nb-release's own calls a page gets one attempt and retry.py decides; any other caller
-# of huggingface_hub in the process keeps the client's behaviour.
+# of huggingface_hub in the process keeps the client's behaviour. Each page's URL is checked first
+# (answers.Listing): the client re-sends its headers, the token among them, to any next link.
 _ONE_ATTEMPT: ContextVar[bool] = ContextVar("nb_release_one_attempt", default=False)
 
 
 def _page_backoff(*args: Any, **kwargs: Any) -> httpx2.Response:
     if _ONE_ATTEMPT.get():
         kwargs["max_retries"] = 0
+    listing = answers.LISTING.get()
+    if listing is not None and len(args) >= 2:
+        listing.follow(str(httpx2.URL(str(args[1]), params=kwargs.get("params"))))
     return http_backoff(*args, **kwargs)
 
 
 _pagination.http_backoff = _page_backoff
+
 
 README = "README.md"
 DEFAULT_CONCURRENCY = 8
@@ -151,7 +159,14 @@ class QuotaError(HubError):
 
 
 def _pace(request: httpx2.Request) -> None:
+    answers.guard_token(request)
+    listing = answers.LISTING.get()
+    if listing is not None:
+        listing.count()
     before_request(request.url.path)
+    answers.SENT_AT.set(
+        time.monotonic()
+    )  # the answer's deadline runs from here, after any pacing wait
 
 
 def _observe(response: httpx2.Response) -> None:
@@ -169,7 +184,10 @@ def _install_session(timeout: float | None) -> None:
 
     def factory() -> httpx2.Client:
         return httpx2.Client(
-            event_hooks={"request": [hf_request_event_hook, _pace], "response": [_observe]},
+            event_hooks={
+                "request": [hf_request_event_hook, _pace],
+                "response": [_observe, answers.bound_answers(timeout)],
+            },
             follow_redirects=True,
             timeout=timeout,
         )
@@ -201,6 +219,8 @@ class Hub:
             max_wait=max_wait, network_errors=(httpx2.TransportError,)
         )
         _install_session(timeout)
+        if target.token:
+            answers.TOKEN_ORIGINS.setdefault(target.token, set()).add(answers.origin(target.url))
         self.api = HfApi(endpoint=target.url, token=target.token or False)
         # The client logs each retry on stderr; nb-release reports outcomes itself.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
@@ -217,12 +237,20 @@ class Hub:
         text = printable(
             redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", self.target.token)
         )
+        if isinstance(exc, answers.AnswerTooLarge):
+            return HubError(f"{doing}: the Hub's {exc}")
         status = _status(exc)
         if status == 401 or "Invalid user token" in text:
             return AuthError(
                 f"{doing}: the Hub at {self.target.url} refused the token (401)",
                 hint="set HF_TOKEN to a token with write access, or run "
                 "`hf auth login`; for the local Hub, see its token file",
+            )
+        if isinstance(exc, httpx2.TimeoutException):
+            return HubError(
+                f"{doing}: the Hub at {self.target.url} did not answer in time "
+                f"({type(exc).__name__})",
+                hint="check the network connection, or raise --timeout",
             )
         if isinstance(exc, httpx2.TransportError):
             return HubError(
@@ -251,13 +279,40 @@ class Hub:
 
     def _call(self, fn: Callable[[], _T], doing: str, kind: str = "api") -> _T:
         """One request under the retry policy; its failure as a HubError."""
+
+        def attempt() -> _T:
+            # Each attempt follows the pages afresh (a retry starts the listing over).
+            listing = answers.LISTING.set(answers.Listing(doing, self.target.url))
+            try:
+                return fn()
+            finally:
+                answers.LISTING.reset(listing)
+
         one_attempt = _ONE_ATTEMPT.set(True)
         try:
-            return self.policy.call(fn, kind=kind, what=doing)
+            return self.policy.call(attempt, kind=kind, what=doing)
         except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
             raise self._error(exc, doing) from None
         finally:
             _ONE_ATTEMPT.reset(one_attempt)
+
+    def _ask(self, fn: Callable[[], _T], doing: str) -> _T:
+        """A read whose answer is JSON, parsed by the client (and checked by `fn`): an answer
+        that is not the JSON expected (an HTML page, items of the wrong types) is a HubError
+        naming the request, never a traceback."""
+        try:
+            return self._call(fn, doing)
+        except HFValidationError:
+            raise  # an argument the client refused before any request: not the Hub's answer
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            detail = answers.plain(
+                str(exc).strip().splitlines()[0] if str(exc).strip() else "", 100
+            )
+            kind = type(exc).__name__ if type(exc) is not answers.WrongShape else ""
+            raise HubError(
+                f"{doing}: the Hub's answer is not the JSON expected "
+                f"({': '.join(part for part in (kind, redact(detail, self.target.token)) if part)})"
+            ) from None
 
     # --- reads --------------------------------------------------------------------------------
 
@@ -279,7 +334,19 @@ class Hub:
         headers = build_hf_headers(token=self.target.token or False)
 
         def get() -> httpx2.Response:
-            response = get_session().get(url, headers=headers)
+            with get_session().stream("GET", url, headers=headers) as streamed:
+                body = answers.read_body(
+                    streamed, answers.README_LIMIT, f"reading {repo_id}: the README answer"
+                )
+            # The body as read, decoded: the client's error mapping reads it from a Response.
+            kept = [
+                (name, value)
+                for name, value in streamed.headers.multi_items()
+                if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            ]
+            response = httpx2.Response(
+                streamed.status_code, headers=kept, content=body, request=streamed.request
+            )
             hf_raise_for_status(response)
             return response
 
@@ -346,16 +413,15 @@ class Hub:
 
     def read_heads(self, repo_ids: Sequence[str]) -> dict[str, str | None]:
         """read_head of every repo concurrently (bounded)."""
-        workers = min(self.concurrency, max(1, len(repo_ids)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return dict(zip(repo_ids, pool.map(self.read_head, repo_ids), strict=True))
+        heads = gather(self.read_head, repo_ids, self.concurrency)
+        return dict(zip(repo_ids, heads, strict=True))
 
     def _head_sha(self, repo_id: str, revision: str) -> str | None:
-        info = self._call(
+        info = self._ask(
             lambda: self.api.repo_info(repo_id, revision=revision),
             f"reading the head of {repo_id}",
         )
-        return info.sha
+        return answers.optional_str(info.sha, "sha")
 
     def read_cards(
         self, repo_ids: Sequence[str], on_done: Callable[[str], None] | None = None
@@ -368,8 +434,7 @@ class Hub:
                 on_done(repo_id)
             return card
 
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(repo_ids)))) as pool:
-            return list(pool.map(one, repo_ids))
+        return gather(one, repo_ids, self.concurrency)
 
     def own_commit(self, repo_id: str, sha: str) -> CommitRecord | None:
         """nb-release's own commit at `sha`, if this cache saw it land (no request)."""
@@ -392,40 +457,48 @@ class Hub:
         return records
 
     def _list_commits(self, repo_id: str, revision: str) -> list[CommitRecord]:
-        commits = self._call(
-            lambda: list(self.api.list_repo_commits(repo_id, revision=revision)),
+        return self._ask(
+            lambda: [
+                CommitRecord(
+                    commit_id=answers.as_str(c.commit_id, "commit id"),
+                    created_at=c.created_at.isoformat().replace("+00:00", "Z"),
+                    authors=tuple(answers.as_str(a, "author") for a in c.authors),
+                    title=answers.as_str(c.title, "title"),
+                    message=answers.as_str(c.message, "message"),
+                )
+                for c in self.api.list_repo_commits(repo_id, revision=revision)
+            ],
             f"listing the commits of {repo_id}",
         )
-        return [
-            CommitRecord(
-                commit_id=c.commit_id,
-                created_at=c.created_at.isoformat().replace("+00:00", "Z"),
-                authors=tuple(str(a) for a in c.authors),
-                title=c.title,
-                message=c.message,
-            )
-            for c in commits
-        ]
 
     def readme_blob_id(self, repo_id: str, revision: str) -> str | None:
         """The blob id of README.md at `revision` (None without one): tells which commits touched
         the card without downloading it. One listing of the repo's top folder."""
-        entries = self._call(
-            lambda: list(self.api.list_repo_tree(repo_id, revision=revision)),
+        entries = self._ask(
+            lambda: [
+                (
+                    answers.as_str(e.path, "path"),
+                    answers.optional_str(getattr(e, "blob_id", None), "blob id"),
+                )
+                for e in self.api.list_repo_tree(repo_id, revision=revision)
+            ],
             f"listing the files of {repo_id} at {printable(revision[:12])}",  # a Hub commit id
         )
-        for entry in entries:
-            if entry.path == README:
-                return getattr(entry, "blob_id", None)
+        for path, blob_id in entries:
+            if path == README:
+                return blob_id
         return None
 
     def list_heads(self, namespace: str) -> dict[str, str]:
         """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
-        models = self._call(
-            lambda: list(self.api.list_models(author=namespace, expand=["sha"])),
+        models = self._ask(
+            lambda: [
+                (answers.as_str(m.id, "repo id"), answers.optional_str(m.sha, "sha"))
+                for m in self.api.list_models(author=namespace, expand=["sha"])
+            ],
             f"listing the repos of {namespace}",
         )
-        return {m.id: m.sha for m in models if m.sha}
+        return {repo_id: sha for repo_id, sha in models if sha}
 
     def whoami(self) -> str:
         """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""
@@ -436,13 +509,10 @@ class Hub:
                         f"no token for {self.target.display}",
                         hint="set HF_TOKEN, or log in with `hf auth login`",
                     )
-                answer = self._call(self.api.whoami, "checking the token")
-                try:
-                    self._user = str(answer["name"])
-                except (KeyError, TypeError):
-                    raise HubError(
-                        "checking the token: the Hub's answer has no user name"
-                    ) from None
+                self._user = self._ask(
+                    lambda: answers.as_str(self.api.whoami()["name"], "user name"),
+                    "checking the token",
+                )
             return self._user
 
     def publisher(self) -> str | None:
@@ -459,17 +529,23 @@ class Hub:
     def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None:
         """The number and ref of this user's open pull request with this title, if any."""
         user = self.whoami()
-        discussions = self._call(
-            lambda: list(
-                self.api.get_repo_discussions(
+        discussions = self._ask(
+            lambda: [
+                (
+                    answers.as_str(pr.title, "title"),
+                    answers.as_int(pr.num, "number"),
+                    answers.optional_str(pr.git_reference, "git reference"),
+                    pr.is_pull_request is True,
+                )
+                for pr in self.api.get_repo_discussions(
                     repo_id, author=user, discussion_type="pull_request", discussion_status="open"
                 )
-            ),
+            ],
             f"listing the pull requests of {repo_id}",
         )
-        for pr in discussions:
-            if pr.title == title and pr.is_pull_request:
-                return pr.num, pr.git_reference or f"refs/pr/{pr.num}"
+        for pr_title, num, reference, is_pr in discussions:
+            if pr_title == title and is_pr:
+                return num, reference or f"refs/pr/{num}"
         return None
 
     def commit_card(

@@ -10,11 +10,11 @@ others wait for its answer, so parallel publishing sends one request, not one pe
 quota that is already spent. A probe that ends without an answer lets the next request be the
 probe; an answer without `RateLimit` headers leaves that kind unpaced.
 
-The total time one request may spend waiting is bounded (`max_wait`). A wait the Hub asks for
-that would not fit in what is left of that budget is not slept: `RateLimited` is raised at once,
-saying when to resume, so a command can stop cleanly instead of hanging for an hourly quota. A
-probe still unanswered after `max_wait` is slow, not refused: the requests waiting for it then go
-unpaced (a 429 they meet is retried like any other).
+The total time one request may spend waiting and on failed attempts is bounded (`max_wait`). A wait
+the Hub asks for that would not fit in what is left of that budget is not slept: `RateLimited` is
+raised at once, saying when to resume, so a command can stop cleanly instead of hanging for an
+hourly quota. A probe still unanswered after `max_wait` is slow, not refused: the requests waiting
+for it then go unpaced (a 429 they meet is retried like any other).
 
 This module knows no HTTP client: it reads a failed request's status and headers from the
 exception's `response` attribute, and the caller names which exception types are network errors.
@@ -382,10 +382,14 @@ class RetryPolicy:
         waited = 0.0
         attempt = 0
         while True:
+            started = self.clock()
             try:
                 with _in_flight(self):
                     return fn()
             except BaseException as exc:
+                # The attempts' own time counts too: a request whose answers each take up to
+                # --timeout (a trickled body) is not tried again once max_wait is spent.
+                waited += self.clock() - started
                 if not self.retryable(exc) or attempt + 1 >= self.max_attempts:
                     raise
                 asked = self.asked_wait(exc)

@@ -195,6 +195,23 @@ def test_the_total_wait_is_bounded() -> None:
     assert sum(clock.slept) <= 5
 
 
+def test_the_time_failed_attempts_take_counts_against_max_wait() -> None:
+    """An answer that fails only after seconds (a trickled body cut at --timeout) is not tried
+    again and again: the attempts' time and the waits together stay within max_wait."""
+    clock = Clock()
+    calls: list[int] = []
+
+    def slow_failure() -> str:
+        calls.append(1)
+        clock.now += 4  # the attempt itself took 4 s
+        raise NetworkError()
+
+    with pytest.raises(NetworkError):
+        policy(clock, max_wait=5, max_attempts=50).call(slow_failure)
+    assert len(calls) == 2
+    assert clock.now <= 4 + 4 + 1
+
+
 def test_recheck_finds_a_lost_answer_and_the_call_is_not_repeated() -> None:
     clock = Clock()
     calls, fn = failing(NetworkError())

@@ -37,6 +37,9 @@ ROUTES = (
     "unknown",
 )
 WRITE_ROUTES = frozenset({"create_repo", "commit", "create_discussion"})
+# The routes whose answers are pages that link to the next one (a `Link: <...>; rel="next"`).
+LISTING_ROUTES = frozenset({"list_models", "list_commits", "tree"})
+WRONG_SHAPES = ("html", "json")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,16 @@ class FaultConfig:
     # RFC 9110 allows either form; when set, a 429 fault carries this date (e.g. "Thu, 01 Jan
     # 2099 00:00:00 GMT") instead of `retry_after` seconds: a wait days or decades away.
     retry_after_date: str | None = None
+    # --- a lying Hub: answers that are 200 but hostile (every matching answer, not drawn from
+    # the fault stream; only those of `route` when it is set) ---
+    # README answers (GET resolve) sent one byte every `trickle_ms`.
+    trickle_ms: float = 0
+    # README answers (GET resolve) whose body never ends.
+    endless_body: bool = False
+    # Listing pages (LISTING_ROUTES) link their next page to themselves ("self") or to this URL.
+    next_link: str | None = None
+    # JSON answers replaced by an HTML page ("html") or JSON of the wrong shape ("json").
+    wrong_shape: str | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = lying_problems(self)
@@ -80,8 +93,22 @@ class FaultConfig:
             problems.append("retry_after must be >= 0")
         if self.retry_after_date is not None and not _is_http_date(self.retry_after_date):
             problems.append(f"retry_after_date is not an HTTP date: {self.retry_after_date!r}")
+        problems += self._lying_problems()
         if problems:
             raise PipelineError("invalid fault configuration: " + "; ".join(problems))
+
+    def _lying_problems(self) -> list[str]:
+        problems: list[str] = []
+        if self.trickle_ms < 0:
+            problems.append("trickle_ms must be >= 0")
+        link = self.next_link
+        if link is not None and link != "self" and not link.startswith(("http://", "https://")):
+            problems.append(f'next_link must be "self" or an http(s) URL, got {link!r}')
+        if self.wrong_shape is not None and self.wrong_shape not in WRONG_SHAPES:
+            problems.append(
+                f"wrong_shape must be one of {', '.join(WRONG_SHAPES)}, got {self.wrong_shape!r}"
+            )
+        return problems
 
     @classmethod
     def from_json(cls, data: object) -> FaultConfig:
@@ -111,6 +138,7 @@ class FaultConfig:
         if date is not None and not isinstance(date, str):
             raise PipelineError("retry_after_date must be a string")
         lying_from_json(values)
+        _check_lying_json(values)
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -118,6 +146,17 @@ class FaultConfig:
         data["kinds"] = list(self.kinds)
         data["drop_headers"] = list(self.drop_headers)
         return data
+
+
+def _check_lying_json(values: dict[str, Any]) -> None:
+    """The types of the lying-Hub settings in a JSON fault configuration."""
+    if "trickle_ms" in values and not _is_number(values["trickle_ms"]):
+        raise PipelineError("trickle_ms must be a number")
+    if not isinstance(values.get("endless_body", False), bool):
+        raise PipelineError("endless_body must be true or false")
+    for key in ("next_link", "wrong_shape"):
+        if values.get(key) is not None and not isinstance(values[key], str):
+            raise PipelineError(f"{key} must be a string or null")
 
 
 def _is_number(value: object) -> bool:

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from pipeline.errors import PipelineError
 from pipeline.localhub import problems, routes
-from pipeline.localhub.faults import Counters, FaultConfig, FaultPlan
+from pipeline.localhub.faults import LISTING_ROUTES, Counters, FaultConfig, FaultPlan
 from pipeline.localhub.problems import HubProblem
 from pipeline.localhub.quotas import Quota, QuotaBook, quotas_from_json
 from pipeline.localhub.views import Context, commit_at, visible_repo
@@ -41,6 +41,9 @@ def _quota_json(quotas: Iterable[Quota]) -> dict[str, str]:
 
 MAX_BODY = 10 * 1024 * 1024  # the Hub's inline-commit bodies are small; bigger ones are 413
 _BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
+# A lying Hub's JSON of the wrong shape: a repo with an id and sha of the wrong types, and items
+# that are no objects at all.
+WRONG_JSON = b'[{"id": 5, "sha": ["x"]}, "str", null]'
 
 
 class HubServer(ThreadingHTTPServer):
@@ -183,6 +186,7 @@ class HubHandler(BaseHTTPRequestHandler):
             return
         if self._inject(found.route):
             return
+        request: Request | None = None
         try:
             request = self._request(method, raw_path, segments, query)
             response = self._lying_commit(found, request) or self._dispatch(found, request)
@@ -190,6 +194,12 @@ class HubHandler(BaseHTTPRequestHandler):
             response = problem_response(problem)
         response = self._lie(found.route, response)
         response.headers.update(rate_headers)
+        if (
+            request is not None
+            and response.status == 200
+            and self._lie_wire(found.route, request, response)
+        ):
+            return
         self._send(response)
 
     def _dispatch(self, found: routes.Match, request: Request) -> Response:
@@ -313,6 +323,62 @@ class HubHandler(BaseHTTPRequestHandler):
                     item["sha"] = plan.frozen.sha(str(item["id"]), str(item["sha"]))
             response.body = json.dumps(items, ensure_ascii=False).encode("utf-8")
         return response
+
+    # --- a lying Hub (FaultConfig's trickle_ms, endless_body, next_link, wrong_shape) -------
+
+    def _lie_wire(self, route: str, request: Request, response: Response) -> bool:
+        """Make a 200 answer hostile as configured; True when it was sent here."""
+        config = self.server.fault_plan.config
+        if config.route is not None and route != config.route:
+            return False
+        if config.next_link and route in LISTING_ROUTES:
+            url = config.next_link
+            if url == "self":
+                query = f"?{urlencode(request.query)}" if request.query else ""
+                url = f"{request.base_url}{request.raw_path}{query}"
+            response.headers["Link"] = f'<{url}>; rel="next"'
+        if config.wrong_shape and response.content_type.startswith("application/json"):
+            if config.wrong_shape == "html":
+                response.content_type = "text/html; charset=utf-8"
+                response.body = b"<!DOCTYPE html><html><body><h1>Service notice</h1></body></html>"
+            else:
+                response.body = WRONG_JSON
+        if route == "resolve" and request.method == "GET":
+            if config.endless_body:
+                self._send_endless(response)
+                return True
+            if config.trickle_ms:
+                self._send_trickled(response, config.trickle_ms / 1000)
+                return True
+        return False
+
+    def _send_head(self, response: Response, length: int | None) -> None:
+        self.close_connection = True
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+    def _send_trickled(self, response: Response, pause_s: float) -> None:
+        """The body one byte at a time, `pause_s` apart, until it ends or the client leaves."""
+        self._send_head(response, len(response.body))
+        with contextlib.suppress(OSError):
+            for offset in range(len(response.body)):
+                self.wfile.write(response.body[offset : offset + 1])
+                self.wfile.flush()
+                time.sleep(pause_s)
+
+    def _send_endless(self, response: Response) -> None:
+        """A body without a length that never ends (until the client leaves)."""
+        self._send_head(response, None)
+        chunk = (response.body or b"x") * (65536 // max(1, len(response.body)) + 1)
+        with contextlib.suppress(OSError):
+            while True:
+                self.wfile.write(chunk)
 
     def _admin(self, method: str, segments: tuple[str, ...], raw_path: str, query: str) -> Response:
         """/_admin/counters (GET: requests, faults and quota use), /_admin/counters/reset (POST),

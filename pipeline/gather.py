@@ -1,0 +1,54 @@
+"""Work on a few threads that a Ctrl-C never waits for."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
+
+_T = TypeVar("_T")
+
+
+def gather(fn: Callable[[str], _T], items: Sequence[str], workers: int) -> list[_T]:
+    """`fn` of every item on up to `workers` threads; results in the order of `items`.
+
+    The threads are daemons and the caller waits on their results with a timeout, so Ctrl-C
+    reaches the main thread at once and ends the command: a read stuck on a slow answer is left
+    behind (it ends at its own deadline), never joined. At the first failure or interrupt, the
+    items not yet started are cancelled.
+    """
+    futures: list[Future[_T]] = [Future() for _ in items]
+    queue = list(zip(items, futures, strict=True))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                item, future = queue.pop(0)
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(item))
+            except BaseException as exc:  # handed to the waiting thread as is
+                future.set_exception(exc)
+
+    for number in range(min(max(1, workers), len(items))):
+        threading.Thread(target=work, name=f"nb-release-read-{number}", daemon=True).start()
+    try:
+        return [_result(future) for future in futures]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def _result(future: Future[_T]) -> _T:
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FutureTimeout:
+            continue
