@@ -15,7 +15,19 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("faults", "kills", "races", "hostile", "secrets", "fuzz")
+SECTIONS = (
+    "faults",
+    "kills",
+    "races",
+    "hostile",
+    "secrets",
+    "fuzz",
+    "outputs",
+    "symlinks",
+    "control",
+    "lies",
+    "crosshost",
+)
 
 
 def test_reliability_quick_reports_every_section(tmp_path: Path) -> None:
