@@ -447,36 +447,6 @@ def control(tmp: Path, s: Settings) -> Section:
 MEMORY_CAP = 2 * 1024**3  # the address space of a run fed an endless answer
 
 
-def _run_capped(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Run:
-    """`nb-release ARGV` with its address space capped: an unbounded read is a MemoryError, not
-    a machine out of memory."""
-    import resource
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [*CLI, *argv],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        preexec_fn=cap,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        status = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        status = -9
-    return Run(argv, status, out, err, time.perf_counter() - start)
-
-
 def _hand_edit(hub: HubProcess, text: str = "---\nlicense: llama3.1\n---\n# A hand edit\n") -> str:
     api(hub).upload_file(
         path_or_fileobj=text.encode(),
@@ -629,7 +599,9 @@ def lies(tmp: Path, s: Settings) -> Section:
         fast = ["--timeout", "5", "--max-wait", "5", "--no-cache"]
 
         hub.set_faults(trickle_ms=2000)
-        run = _run_capped(["plan", *_hub_args(hub), *fast], project, env, timeout=90)
+        run = run_cli(
+            ["plan", *_hub_args(hub), *fast], project, env, timeout=90, memory_cap=MEMORY_CAP
+        )
         case(
             "a README trickled one byte every 2 s (plan --timeout 5 --max-wait 5)",
             "stops within 30 s with an error (exit 1 or 3)",
@@ -637,7 +609,9 @@ def lies(tmp: Path, s: Settings) -> Section:
             run,
         )
         hub.set_faults(endless_body=True)
-        run = _run_capped(["plan", *_hub_args(hub), *fast], project, env, timeout=90)
+        run = run_cli(
+            ["plan", *_hub_args(hub), *fast], project, env, timeout=90, memory_cap=MEMORY_CAP
+        )
         case(
             "a README answer that never ends (2 GiB address space)",
             "a located error (exit 1 or 3), no MemoryError",

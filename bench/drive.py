@@ -91,13 +91,23 @@ def run_cli(
     cwd: Path,
     env: Mapping[str, str],
     timeout: float = 300,
+    memory_cap: int | None = None,
 ) -> Run:
-    """Run `nb-release ARGV` in `cwd`; a run past `timeout` is killed and reported as status -9."""
+    """Run `nb-release ARGV` in `cwd`; a run past `timeout` is killed and reported as status -9.
+    `memory_cap` (bytes) caps its address space: an unbounded read is then a MemoryError."""
+
+    def cap() -> None:
+        import resource
+
+        if memory_cap is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
+
     start = time.perf_counter()
     proc = subprocess.Popen(
         [*CLI, *argv],
         cwd=cwd,
         env=dict(env),
+        preexec_fn=cap if memory_cap is not None else None,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
