@@ -7,6 +7,8 @@ head, after showing the diff.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 
 from pipeline.errors import PipelineError
@@ -14,11 +16,15 @@ from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
 from pipeline.history import card_histories
 from pipeline.manifest import load_manifest
 from pipeline.options import HistoryOptions, RestoreOptions
-from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, unified
+from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, trusted_release, unified
+from pipeline.records import CommitRecord
 from pipeline.run_plan import open_target
 from pipeline.safetext import printable, printable_lines
 from pipeline.selection import select
 from pipeline.terminal import confirmed
+
+if TYPE_CHECKING:
+    from pipeline.hub import Hub
 
 
 def history_command(options: HistoryOptions, console: Console) -> int:
@@ -29,27 +35,43 @@ def history_command(options: HistoryOptions, console: Console) -> int:
     limit = options.limit
     with open_target(options.hub, read_only=True) as hub:
         histories = card_histories(hub, repos, limit)
-    for history in histories:
-        console.print(history.repo_id, markup=False, style="bold")
-        if not history.exists:
-            console.print("  the repo does not exist", markup=False)
-            continue
-        for commit in history.commits:
-            fingerprint = fingerprint_of(commit)
-            mark = f"nb-release {fingerprint}" if fingerprint else "not nb-release"
-            authors = ", ".join(commit.authors) or "?"
-            # Every field but the mark is Hub text: a title must not forge a line or a mark.
-            line = f"{commit.commit_id[:12]}  {commit.created_at}  {authors}  {commit.title}"
-            console.print(
-                f"  {printable(line)}  [{printable(mark)}]", markup=False, highlight=False
-            )
-        if not history.commits:
-            console.print(f"  no commit changed README.md in the last {limit}", markup=False)
-        if history.older:
-            console.print(
-                f"  ({history.older} older commit(s) not examined; see --limit)", markup=False
-            )
+        for history in histories:
+            console.print(history.repo_id, markup=False, style="bold")
+            if not history.exists:
+                console.print("  the repo does not exist", markup=False)
+                continue
+            for commit in history.commits:
+                mark = _mark(hub, history.repo_id, commit)
+                authors = ", ".join(commit.authors) or "?"
+                # Every field but the mark is Hub text: a title must not forge a line or a mark.
+                line = f"{commit.commit_id[:12]}  {commit.created_at}  {authors}  {commit.title}"
+                console.print(
+                    f"  {printable(line)}  [{printable(mark)}]", markup=False, highlight=False
+                )
+            if not history.commits:
+                console.print(f"  no commit changed README.md in the last {limit}", markup=False)
+            if history.older:
+                console.print(
+                    f"  ({history.older} older commit(s) not examined; see --limit)", markup=False
+                )
     return EXIT_OK
+
+
+def _mark(hub: Hub, repo_id: str, commit: CommitRecord) -> str:
+    """nb-release's mark of a commit: its trailers, trusted as the plan trusts them (an id
+    nb-release recorded, or the token's user as author); copied trailers are named as such."""
+    fingerprint = fingerprint_of(commit)
+    if not fingerprint:
+        return "not nb-release"
+    recorded = hub.own_commit(repo_id, commit.commit_id) is not None
+    publisher = None if recorded else hub.publisher()
+    if trusted_release(commit, publisher, recorded):
+        return f"nb-release {fingerprint}"
+    if publisher is None:
+        return f"nb-release {fingerprint}, unverified: no token to check its author"
+    return (
+        f"not nb-release: nb-release's trailers in a commit by {', '.join(commit.authors) or '?'}"
+    )
 
 
 def restore_command(options: RestoreOptions, console: Console) -> int:

@@ -259,3 +259,13 @@ def test_the_lying_answers_are_set_through_the_admin_endpoint(project: Project) 
     assert {k: answer.json()[k] for k in lies} == lies
     for bad in ({"commit_answer": "lie"}, {"drop_headers": "X-Repo-Commit"}):
         assert httpx2.post(url, json=bad, headers=headers).status_code == 400
+
+
+def test_history_does_not_mark_copied_trailers_as_nb_releases(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    _hand_edit(project, _colleague(project), _forged_trailers(project))
+    shown = project.run("history", EDITED)
+    assert shown.status == 0, shown.out + shown.err
+    lines = [line for line in shown.out.splitlines() if line.startswith("  ")]
+    assert "[not nb-release: nb-release's trailers in a commit by" in lines[0], shown.out
+    assert "[nb-release sha256:" in lines[1], shown.out
