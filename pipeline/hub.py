@@ -164,9 +164,8 @@ def _pace(request: httpx2.Request) -> None:
     if listing is not None:
         listing.count()
     before_request(request.url.path)
-    answers.SENT_AT.set(
-        time.monotonic()
-    )  # the answer's deadline runs from here, after any pacing wait
+    # The answer's deadline runs from here, after any pacing wait.
+    answers.SENT_AT.set(time.monotonic())
 
 
 def _observe(response: httpx2.Response) -> None:
@@ -358,33 +357,33 @@ class Hub:
             # A repo with no commit on main yet: it exists, without a README.
             return LiveCard(repo_id=repo_id, exists=True, head_sha=None, content=None)
         except EntryNotFoundError as exc:
-            head = _header(exc, "X-Repo-Commit")
-            if head is None and _SHA.fullmatch(revision):
-                head = revision
-            elif head is None:
-                # As below: "no README" is checked again at the head read another way.
-                sha = self._head_sha(repo_id, revision)
-                if sha is not None and _SHA.fullmatch(sha):
-                    return self._read_card(repo_id, sha)
+            head = _header(exc, "X-Repo-Commit") or self._pinned(repo_id, revision)
+            if isinstance(head, LiveCard):
+                return head  # "no README" checked again at the head read another way
             return LiveCard(repo_id=repo_id, exists=True, head_sha=head, content=None)
         except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
             raise self._error(exc, f"reading {repo_id}") from None
-        head = response.headers.get("X-Repo-Commit")
-        if head is None and _SHA.fullmatch(revision):
-            head = revision  # read at a commit: the answer is the README of that commit
-        elif head is None:
-            # A proxy or CDN may drop the header. The head read another way, then the README
-            # at that very commit, so the card and its head always agree: a head read after
-            # the README could name a later commit, and a commit on it would lose that edit.
-            sha = self._head_sha(repo_id, revision)
-            if sha is not None and _SHA.fullmatch(sha):
-                return self._read_card(repo_id, sha)
+        head = response.headers.get("X-Repo-Commit") or self._pinned(repo_id, revision)
+        if isinstance(head, LiveCard):
+            return head
         return LiveCard(
             repo_id=repo_id,
             exists=True,
             head_sha=head,
             content=response.content.decode("utf-8", errors="replace"),
         )
+
+    def _pinned(self, repo_id: str, revision: str) -> str | LiveCard | None:
+        """An answer without X-Repo-Commit (a proxy or CDN may drop it): at a commit sha, that
+        sha; at a branch, the card read again at the head the repo's info names, so the card and
+        its head always agree (a head read after the README could name a later commit, and a
+        commit on it would lose that edit). None when the head stays unknown."""
+        if _SHA.fullmatch(revision):
+            return revision
+        sha = self._head_sha(repo_id, revision)
+        if sha is not None and _SHA.fullmatch(sha):
+            return self._read_card(repo_id, sha)
+        return None
 
     def read_head(self, repo_id: str, revision: str = "main") -> str | None:
         """The head commit of a branch, fresh: one HEAD request of README.md (its X-Repo-Commit,
@@ -602,10 +601,12 @@ class Hub:
             ):
                 # A commit answer naming the parent (or no commit id) says nothing landed:
                 # caching the card at that id would make every later plan read it as ours.
-                raise _BadAnswer(
-                    f"the Hub's answer names {str(info.oid)[:12]}, "
-                    "the parent commit, as the new commit"
+                named = (
+                    f"names {str(info.oid)[:12]}, the parent commit, as the new commit"
+                    if info.oid == parent
+                    else "names no commit id"
                 )
+                raise _BadAnswer(f"the Hub's answer {printable(named)}")
             if self.cache is not None:
                 # README.md at that commit is exactly these bytes (commits are immutable).
                 self.cache.put_readme(self.target.cache_key, repo_id, info.oid, content)
@@ -623,19 +624,16 @@ class Hub:
             return CommitResult(repo_id, landed, commit_url=info.commit_url, pr_url=info.pr_url)
 
         def recheck() -> CommitResult | None:
-            if create_pr:
-                own = self.find_own_pr(repo_id, title)
-                if own is None:
-                    return None
-                return CommitResult(repo_id, "proposed", message=f"proposed in {own[1]}")
-            live = self.read_card(repo_id, branch)
-            if live.content == content:
-                return CommitResult(
-                    repo_id, landed, message="the Hub's answer was lost; the card there is ours"
-                )
-            if live.head_sha != parent:
-                return self._stale(repo_id, branch, live)
-            return None
+            return self._landed(
+                repo_id,
+                content,
+                parent,
+                landed,
+                branch,
+                create_pr,
+                title,
+                "the Hub's answer was lost",
+            )
 
         try:
             return self.policy.call(
@@ -696,6 +694,33 @@ class Hub:
             )
         return None
 
+    def _landed(
+        self,
+        repo_id: str,
+        content: str,
+        parent: str | None,
+        landed: CommitStatus,
+        branch: str,
+        create_pr: bool,
+        title: str,
+        why: str,
+    ) -> CommitResult | None:
+        """What a commit whose answer was lost or unreadable did, read back from the Hub; None
+        when nothing landed (the same card at the same parent: safe to try again)."""
+        if create_pr:
+            own = self.find_own_pr(repo_id, title)
+            if own is None:
+                return None
+            return CommitResult(repo_id, "proposed", message=f"{why}; proposed in {own[1]}")
+        live = self.read_card(repo_id, branch)
+        if live.content == content and live.head_sha != parent:
+            return CommitResult(repo_id, landed, message=f"{why}; the card there is ours")
+        if live.content == content:
+            return CommitResult(repo_id, "already", message="already up to date")
+        if live.head_sha != parent:
+            return self._stale(repo_id, branch, live)
+        return None
+
     def _read_back(
         self,
         repo_id: str,
@@ -709,21 +734,13 @@ class Hub:
     ) -> CommitResult:
         """After an answer that names no new commit: the card read back says what happened."""
         try:
-            if create_pr:
-                own = self.find_own_pr(repo_id, title)
-                if own is not None:
-                    return CommitResult(repo_id, "proposed", message=f"{why}; proposed in {own[1]}")
-                return CommitResult(repo_id, "failed", message=f"{why}: no pull request was opened")
-            live = self.read_card(repo_id, branch)
+            found = self._landed(repo_id, content, parent, landed, branch, create_pr, title, why)
         except HubError as error:
             return CommitResult(repo_id, "failed", message=f"{why}; {error.message}")
-        if live.content == content and live.head_sha != parent:
-            return CommitResult(repo_id, landed, message=f"{why}; the card there is ours")
-        if live.content == content:
-            return CommitResult(repo_id, "already", message="already up to date")
-        if live.head_sha != parent:
-            return self._stale(repo_id, branch, live)
-        return CommitResult(repo_id, "failed", message=f"{why}: nothing was committed")
+        if found is not None:
+            return found
+        nothing = "no pull request was opened" if create_pr else "nothing was committed"
+        return CommitResult(repo_id, "failed", message=f"{why}: {nothing}")
 
     @staticmethod
     def _stale(repo_id: str, branch: str, live: LiveCard) -> CommitResult:
