@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.ownership import POLICIES
 from pipeline.records import CommitRecord, RenderedCard
 
 _LAYOUT = "v1"
@@ -188,7 +189,7 @@ class Cache:
             cards = [RenderedCard(**item) for item in json.loads(payload)]
         except (ValueError, TypeError):
             return None
-        allowed = (None, "skip", "pr", "overwrite")
+        allowed = (None, *POLICIES)
         if any(c.on_drift not in allowed or c.on_adopt not in allowed for c in cards):
             return None  # not what a render writes: ignored like any corrupt entry
         return cards

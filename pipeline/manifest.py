@@ -39,6 +39,7 @@ from pipeline.fieldtypes import (
     shown,
 )
 from pipeline.manifestfile import parse_manifest, read_manifest_bytes
+from pipeline.ownership import POLICIES, Policy
 from pipeline.tomlplaces import Locator, key_path
 
 # Tags and languages a level may list: a card shows them all in its front matter and on the
@@ -46,8 +47,6 @@ from pipeline.tomlplaces import Locator, key_path
 MAX_LIST = 100
 
 Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
-# What nb-release does with a card someone else changed (on_drift) or wrote (on_adopt).
-Policy = Literal["skip", "pr", "overwrite"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 # --- the file's shape (Pydantic, at the edge) -------------------------------------------------
@@ -138,8 +137,8 @@ class Variant:
     allow_create: bool
     index: int  # its position among the [[models]] entries of models.toml
     line: int | None  # the line of its [[models]] header in models.toml
-    on_drift: str | None = None  # "skip" | "pr" | "overwrite", or None: the command decides
-    on_adopt: str | None = None
+    on_drift: Policy | None = None  # None: the command decides
+    on_adopt: Policy | None = None
 
     @property
     def namespace(self) -> str:
@@ -234,7 +233,7 @@ def _problems_from_validation(
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
         elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
-            message = f"expected one of skip, pr, overwrite, got {item.get('input')!r}"
+            message = f"expected one of {', '.join(POLICIES)}, got {item.get('input')!r}"
         elif kind.endswith("_type"):
             message = f"{message}, got {_describe(item.get('input'))}"
         problems.append(Problem(file, message, line, column, path, hint))

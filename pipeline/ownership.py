@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, assert_never, get_args
 
 from pipeline.newlines import normalize_newlines
 from pipeline.records import CommitRecord
@@ -36,22 +36,17 @@ State: TypeAlias = Literal[
     "create-repo",
     "missing-repo",
 ]
-STATES: tuple[State, ...] = (
-    "unchanged",
-    "pending",
-    "drift",
-    "drift+pending",
-    "adopt",
-    "create",
-    "create-repo",
-    "missing-repo",
-)
+STATES: tuple[State, ...] = get_args(State)
 # States a person's hand is in: publishing would replace someone else's card.
 DRIFT_STATES: frozenset[State] = frozenset({"drift", "drift+pending"})
 
+# What to do with a card someone else changed (on_drift) or wrote (on_adopt). The manifest, the
+# command line, the prompt, the cache and the plan file all take their words from here.
 Policy: TypeAlias = Literal["skip", "pr", "overwrite"]
-POLICIES: tuple[Policy, ...] = ("skip", "pr", "overwrite")
+POLICIES: tuple[Policy, ...] = get_args(Policy)
+# What a run does with one repo.
 Decision: TypeAlias = Literal["publish", "pr", "skip", "none", "error"]
+DECISIONS: tuple[Decision, ...] = get_args(Decision)
 
 TRAILER_TOOL = "Released-by"
 TRAILER_FINGERPRINT = "Manifest-fingerprint"
@@ -229,10 +224,50 @@ def decide(state: State, policies: Policies) -> Decision:
         return "error"
     if state in ("pending", "create", "create-repo"):
         return "publish"
-    policy = policies.on_adopt if state == "adopt" else policies.on_drift
+    return decision_of(policies.on_adopt if state == "adopt" else policies.on_drift)
+
+
+def writes(decision: Decision) -> bool:
+    """The decision writes to the repo: a commit to main, or nb-release's pull request."""
+    return decision in ("publish", "pr")
+
+
+def leaves(decision: Decision) -> bool:
+    """The decision leaves the card on main as someone else made it (skipped, or proposed as a
+    pull request): for a drifted or adopted card, the run ends with "left as the policy says"."""
+    return decision in ("skip", "pr")
+
+
+def policy_choice(policy: Policy) -> str:
+    """How the prompt offers a policy: its letter in brackets (the first letter, unique)."""
+    if policy == "skip":
+        return "[s]kip"
+    if policy == "pr":
+        return "open a [p]ull request"
+    if policy == "overwrite":
+        return "[o]verwrite"
+    assert_never(policy)
+
+
+def policy_prompt() -> str:
+    """The question asked about a drifted or adopted card at a terminal; skip is the default."""
+    choices = [policy_choice(p) for p in POLICIES]
+    return f"{', '.join(choices[:-1])}, or {choices[-1]}? [s] "
+
+
+def policy_of_answer(answer: str) -> Policy:
+    """The policy an answer to policy_prompt() names by its bracketed letter; skip otherwise."""
+    letter = answer.strip().lower()[:1]
+    return next((p for p in POLICIES if letter and f"[{letter}]" in policy_choice(p)), "skip")
+
+
+def decision_of(policy: Policy) -> Decision:
+    """What a policy does with a drifted or adopted card."""
     if policy == "overwrite":
         return "publish"
-    return policy
+    if policy == "skip" or policy == "pr":
+        return policy
+    assert_never(policy)
 
 
 def describe_replaced(commits: Sequence[CommitRecord], limit: int = 20) -> str:

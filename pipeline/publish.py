@@ -29,6 +29,7 @@ from pipeline.ownership import (
     describe_replaced,
     resolve_policy,
     trusted_release,
+    writes,
 )
 from pipeline.plan import Plan, PlanEntry, redact_url
 from pipeline.planning import Progress, render_cards
@@ -304,7 +305,7 @@ def apply_decided(
         entries=tuple(
             e
             for e in plan.entries
-            if decisions.get(e.repo_id) in ("publish", "pr") or e.action == "unchanged"
+            if writes(decisions.get(e.repo_id, "none")) or e.action == "unchanged"
         ),
     )
     as_pr = {repo for repo, decision in decisions.items() if decision == "pr"}

@@ -24,7 +24,17 @@ from pipeline.exitcodes import (
 from pipeline.hub import Hub
 from pipeline.options import ApplyOptions, PublishOptions, ReleaseOptions, SyncOptions
 from pipeline.outcome import apply_lines, left_lines
-from pipeline.ownership import Decision, Policies, decide, resolve_policy
+from pipeline.ownership import (
+    Decision,
+    Policies,
+    decide,
+    decision_of,
+    leaves,
+    policy_of_answer,
+    policy_prompt,
+    resolve_policy,
+    writes,
+)
 from pipeline.plan import Plan, PlanEntry
 from pipeline.planfile import read_plan
 from pipeline.publish import (
@@ -48,7 +58,7 @@ def publish_decided(
     doubtful: Sequence[PlanEntry] = (),
 ) -> int:
     """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0."""
-    writing = [e for e in plan.changes if decisions[e.repo_id] in ("publish", "pr")]
+    writing = [e for e in plan.changes if writes(decisions[e.repo_id])]
     with progress(stderr_console(), "Publishing") as (start, advance):
         start(len(writing), 0)
         result = apply_decided(
@@ -58,11 +68,7 @@ def publish_decided(
         console.print(line, markup=False)
     if result.applied.interrupted:
         return EXIT_INTERRUPTED
-    left = [
-        e
-        for e in (*plan.drifted, *plan.adopted, *doubtful)
-        if decisions[e.repo_id] in ("skip", "pr")
-    ]
+    left = [e for e in (*plan.drifted, *plan.adopted, *doubtful) if leaves(decisions[e.repo_id])]
     for line in left_lines(left, decisions):
         console.print(line, markup=False)
     applied = result.applied
@@ -115,9 +121,7 @@ def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
     console.print(f"{entry.repo_id}: {entry.state}", markup=False)
     for line in ownership_lines(entry):
         console.print(f"  {line}", markup=False)
-    answer = ask(console, "  [s]kip, open a [p]ull request, or [o]verwrite? [s] ")
-    choice = answer.strip().lower()[:1]
-    return "publish" if choice == "o" else "pr" if choice == "p" else "skip"
+    return decision_of(policy_of_answer(ask(console, f"  {policy_prompt()}")))
 
 
 def release_command(options: ReleaseOptions, console: Console) -> int:
@@ -144,7 +148,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             for entry in (*plan.drifted, *plan.adopted):
                 if (policies.on_drift if entry.state != "adopt" else policies.on_adopt) is None:
                     decisions[entry.repo_id] = _ask_policy(entry, console)
-            count = sum(1 for e in plan.changes if decisions[e.repo_id] in ("publish", "pr"))
+            count = sum(1 for e in plan.changes if writes(decisions[e.repo_id]))
             if not confirmed(console, f"Publish {count} card(s) to {hub.target.display}? [y/N] "):
                 console.print("Nothing published.")
                 return EXIT_PENDING
@@ -163,14 +167,14 @@ def sync_command(options: SyncOptions, console: Console) -> int:
         decisions = decide_all(plan, policies.on_drift, policies.on_adopt, Policies("skip", "skip"))
         left = _left(plan, decisions)
         if options.dry_run:
-            writes = any(decisions[e.repo_id] in ("publish", "pr") for e in plan.changes)
+            writing = any(writes(decisions[e.repo_id]) for e in plan.changes)
             console.print("Dry run: nothing published.", markup=False)
-            return EXIT_DRIFT if left else EXIT_PENDING if writes else EXIT_OK
+            return EXIT_DRIFT if left else EXIT_PENDING if writing else EXIT_OK
         return publish_decided(plan, hub, decisions, options.publish, console)
 
 
 def _left(plan: Plan, decisions: Mapping[str, Decision]) -> bool:
-    return any(decisions[e.repo_id] in ("skip", "pr") for e in (*plan.drifted, *plan.adopted))
+    return any(leaves(decisions[e.repo_id]) for e in (*plan.drifted, *plan.adopted))
 
 
 def cache_clear_command(console: Console) -> int:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pipeline.errors import ManifestError
+from pipeline.manifest import load_manifest
 from pipeline.ownership import (
     ADOPT_COMMITS,
+    DECISIONS,
+    POLICIES,
     Policies,
     decide,
     decide_update,
+    decision_of,
     describe_replaced,
     fingerprint_of,
     is_release,
+    leaves,
+    policy_choice,
+    policy_of_answer,
+    policy_prompt,
     resolve_policy,
     trailers,
+    writes,
 )
 from pipeline.records import CommitRecord
 
@@ -118,3 +130,39 @@ def test_describe_replaced_names_id_date_author_title() -> None:
     assert lines[0] == f"- {0:040x} 2025-01-01T00:00:00Z by alice: Edit"
     assert lines[-1] == "- and 5 older commit(s)"
     assert len(lines) == 21
+
+
+# --- the vocabulary: every other module takes its words from ownership.py ----------------------
+
+
+def test_every_policy_has_a_decision_and_a_prompt_letter_of_its_own() -> None:
+    letters = [policy_choice(p).split("[", 1)[1][0] for p in POLICIES]
+    assert len(set(letters)) == len(POLICIES)
+    for policy in POLICIES:
+        assert policy_of_answer(policy_choice(policy).split("[", 1)[1][0]) == policy
+        assert decision_of(policy) in DECISIONS
+    assert policy_of_answer("") == "skip"
+    assert policy_of_answer("x") == "skip"
+    assert policy_prompt() == "[s]kip, open a [p]ull request, or [o]verwrite? [s] "
+
+
+def test_writes_and_leaves_split_the_decisions() -> None:
+    assert [d for d in DECISIONS if writes(d)] == ["publish", "pr"]
+    assert [d for d in DECISIONS if leaves(d)] == ["pr", "skip"]
+    assert decide("drift", Policies(on_drift="overwrite")) == "publish"
+    assert decide("adopt", Policies(on_adopt="pr")) == "pr"
+
+
+def test_the_manifest_refuses_an_unknown_policy_with_the_words_of_ownership(
+    tmp_path: Path,
+) -> None:
+    manifest = tmp_path / "models.toml"
+    manifest.write_text(
+        (Path(__file__).resolve().parents[2] / "models.toml")
+        .read_text(encoding="utf-8")
+        .replace("\n[defaults]\n", '\n[defaults]\non_drift = "ask"\n', 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    assert f"expected one of {', '.join(POLICIES)}, got 'ask'" in str(caught.value)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, MetadataChange, diff_card
 from pipeline.errors import PlanError
-from pipeline.ownership import Drift, Ownership, Policy
+from pipeline.ownership import POLICIES, Drift, Ownership
 from pipeline.plan import Plan, PlanEntry, make_plan
 from pipeline.planfile import plan_from_json, plan_to_json, read_plan, write_plan
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
@@ -349,8 +349,7 @@ _owners = st.builds(
     ),
     replaced=st.lists(_commits, max_size=2).map(tuple),
 )
-_POLICIES: tuple[Policy, ...] = ("skip", "pr", "overwrite")
-_policies = st.none() | st.sampled_from(_POLICIES)
+_policies = st.none() | st.sampled_from(POLICIES)
 
 
 @st.composite
