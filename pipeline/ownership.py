@@ -249,6 +249,23 @@ def policy_choice(policy: Policy) -> str:
     assert_never(policy)
 
 
+def policy_meaning(policy: Policy) -> str:
+    """What a policy does with a drifted or adopted card, for help texts and reports."""
+    if policy == "skip":
+        return "skip it"
+    if policy == "pr":
+        return "open or update nb-release's pull request"
+    if policy == "overwrite":
+        return "overwrite it"
+    assert_never(policy)
+
+
+def policies_help() -> str:
+    """The policies in words: "skip it, open or update …, or overwrite it"."""
+    meanings = [policy_meaning(p) for p in POLICIES]
+    return f"{', '.join(meanings[:-1])}, or {meanings[-1]}"
+
+
 def policy_prompt() -> str:
     """The question asked about a drifted or adopted card at a terminal; skip is the default."""
     choices = [policy_choice(p) for p in POLICIES]

@@ -20,7 +20,9 @@ from pipeline.ownership import (
     fingerprint_of,
     is_release,
     leaves,
+    policies_help,
     policy_choice,
+    policy_meaning,
     policy_of_answer,
     policy_prompt,
     resolve_policy,
@@ -166,3 +168,8 @@ def test_the_manifest_refuses_an_unknown_policy_with_the_words_of_ownership(
     with pytest.raises(ManifestError) as caught:
         load_manifest(manifest)
     assert f"expected one of {', '.join(POLICIES)}, got 'ask'" in str(caught.value)
+
+
+def test_the_policies_in_words_name_every_policy() -> None:
+    assert policies_help() == ("skip it, open or update nb-release's pull request, or overwrite it")
+    assert len({policy_meaning(p) for p in POLICIES}) == len(POLICIES)
