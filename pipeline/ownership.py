@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, assert_never, get_args
 
+from pipeline.diff import Action
 from pipeline.newlines import normalize_newlines
 from pipeline.records import CommitRecord
 
@@ -39,6 +40,11 @@ State: TypeAlias = Literal[
 STATES: tuple[State, ...] = get_args(State)
 # States a person's hand is in: publishing would replace someone else's card.
 DRIFT_STATES: frozenset[State] = frozenset({"drift", "drift+pending"})
+# States a policy decides (on_drift, on_adopt): the live card is someone else's.
+POLICY_STATES: frozenset[State] = DRIFT_STATES | {"adopt"}
+# States of a live card that differs from the rendered one (action `update`): its history says
+# whose it is. Every other state is the action's own word.
+UPDATE_STATES: frozenset[State] = POLICY_STATES | {"pending"}
 
 # What to do with a card someone else changed (on_drift) or wrote (on_adopt). The manifest, the
 # command line, the prompt, the cache and the plan file all take their words from here.
@@ -78,15 +84,20 @@ class Ownership:
     replaced: tuple[CommitRecord, ...] = ()
 
 
-def state_of_action(action: str) -> State:
+def state_of_action(action: Action) -> State:
     """The state when no history is needed: create, create-repo, missing-repo, unchanged."""
-    if action in ("create", "create-repo", "missing-repo", "unchanged"):
-        return action  # type: ignore[return-value]  # the same four words
-    # Without history an update can only be assumed to be nb-release's own (older plans).
-    return "pending"
+    if action == "update":
+        # Without history an update can only be assumed to be nb-release's own (older plans).
+        return "pending"
+    return action
 
 
-def needs_history(action: str) -> bool:
+def states_of_action(action: Action) -> frozenset[State]:
+    """The states an entry with this action may have."""
+    return UPDATE_STATES if action == "update" else frozenset({state_of_action(action)})
+
+
+def needs_history(action: Action) -> bool:
     """Only a live card that differs from the rendered one needs its history read."""
     return action == "update"
 
@@ -218,24 +229,42 @@ def resolve_policy(*layers: str | None, default: Policy) -> Policy:
 
 def decide(state: State, policies: Policies) -> Decision:
     """What a run does with one repo: publish, open/update a PR, skip, nothing, or refuse."""
-    if state == "unchanged":
-        return "none"
-    if state == "missing-repo":
-        return "error"
-    if state in ("pending", "create", "create-repo"):
-        return "publish"
-    return decision_of(policies.on_adopt if state == "adopt" else policies.on_drift)
+    match state:
+        case "unchanged":
+            return "none"
+        case "missing-repo":
+            return "error"
+        case "pending" | "create" | "create-repo":
+            return "publish"
+        case "adopt":
+            return decision_of(policies.on_adopt)
+        case "drift" | "drift+pending":
+            return decision_of(policies.on_drift)
+        case _:
+            assert_never(state)
 
 
 def writes(decision: Decision) -> bool:
     """The decision writes to the repo: a commit to main, or nb-release's pull request."""
-    return decision in ("publish", "pr")
+    match decision:
+        case "publish" | "pr":
+            return True
+        case "skip" | "none" | "error":
+            return False
+        case _:
+            assert_never(decision)
 
 
 def leaves(decision: Decision) -> bool:
     """The decision leaves the card on main as someone else made it (skipped, or proposed as a
     pull request): for a drifted or adopted card, the run ends with "left as the policy says"."""
-    return decision in ("skip", "pr")
+    match decision:
+        case "skip" | "pr":
+            return True
+        case "publish" | "none" | "error":
+            return False
+        case _:
+            assert_never(decision)
 
 
 def policy_choice(policy: Policy) -> str:

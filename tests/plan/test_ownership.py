@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.diff import ACTIONS
 from pipeline.errors import ManifestError
 from pipeline.manifest import load_manifest
 from pipeline.ownership import (
     ADOPT_COMMITS,
     DECISIONS,
     POLICIES,
+    POLICY_STATES,
+    STATES,
     Policies,
     decide,
     decide_update,
@@ -26,6 +29,8 @@ from pipeline.ownership import (
     policy_of_answer,
     policy_prompt,
     resolve_policy,
+    state_of_action,
+    states_of_action,
     trailers,
     writes,
 )
@@ -117,6 +122,19 @@ def test_decisions_per_state_and_policy() -> None:
     assert decide("drift", Policies(on_drift="overwrite")) == "publish"
     assert decide("adopt", Policies(on_drift="overwrite")) == "skip"
     assert decide("adopt", Policies(on_adopt="overwrite")) == "publish"
+
+
+def test_every_state_goes_with_one_action() -> None:
+    for state in STATES:
+        assert len([a for a in ACTIONS if state in states_of_action(a)]) == 1, state
+    for action in ACTIONS:
+        assert state_of_action(action) in states_of_action(action)
+
+
+def test_a_policy_decides_exactly_the_policy_states() -> None:
+    for policy in ("skip", "pr"):  # the decisions no other state has
+        decided = {s for s in STATES if decide(s, Policies(policy, policy)) == policy}
+        assert decided == POLICY_STATES
 
 
 def test_the_first_policy_set_wins() -> None:
