@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Final, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.atomic import write_text_atomically as write_text_atomically  # re-exported
@@ -34,7 +34,7 @@ from pipeline.ownership import (
 from pipeline.records import LiveCard, RenderedCard
 
 SCHEMA_VERSION = 2
-PLAN_KIND = "nb-release.plan"
+PLAN_KIND: Final = "nb-release.plan"
 _REPLAN = "run `nb-release plan` again to make a fresh plan"
 
 

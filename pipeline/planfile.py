@@ -1,7 +1,8 @@
 """The plan file: versioned JSON, read strictly and written atomically.
 
-The Pydantic models below are the schema: readers forbid unknown fields, and the field tables of
-docs/plan-schema.md are generated from these models (`python -m pipeline.planfile` prints them;
+The Pydantic models below are the one schema: a plan is written through them (each model reads
+its record's attributes) and read back by them, strictly, with unknown fields refused. The field
+tables of docs/plan-schema.md are generated from them (`python -m pipeline.planfile` prints them;
 a test keeps the document current). Keys are written sorted, two-space indented, UTF-8, LF, with
 a trailing newline. schema_version policy: any change to the shape (a field added, removed,
 renamed, retyped or given a new meaning; a new action or state) bumps it; a reader refuses any
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,11 +26,15 @@ from pipeline.errors import PlanError
 from pipeline.keypaths import key_path
 from pipeline.localfiles import UnreadableFile, nesting_depth, read_regular_file
 from pipeline.ownership import (
+    POLICIES,
+    STATES,
+    UPDATE_STATES,
     Drift,
     Ownership,
     Policy,
     State,
     state_of_action,
+    states_of_action,
 )
 from pipeline.plan import PLAN_KIND, SCHEMA_VERSION, Plan, PlanEntry
 from pipeline.records import CommitRecord
@@ -52,82 +57,45 @@ MAX_PLAN_DEPTH = 64
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON-ready data (the models below are its schema)."""
-    return {
-        "kind": PLAN_KIND,
-        "schema_version": plan.schema_version,
-        "tool_version": plan.tool_version,
-        "created_at": plan.created_at,
-        "hub": plan.hub,
-        "fingerprint": plan.fingerprint,
-        "entries": [_entry_to_json(entry) for entry in plan.entries],
-    }
-
-
-def _entry_to_json(entry: PlanEntry) -> dict[str, Any]:
-    diff = entry.diff
-    return {
-        "repo_id": entry.repo_id,
-        "variant": entry.variant,
-        "action": entry.action,
-        "state": entry.state,
-        "on_drift": entry.on_drift,
-        "on_adopt": entry.on_adopt,
-        "ownership": _owner_to_json(entry.owner),
-        "head_sha": entry.head_sha,
-        "content": entry.content,
-        "diff": {
-            "metadata_changes": [change_to_json(c) for c in diff.metadata_changes],
-            "reformat_only": diff.reformat_only,
-            "live_metadata_error": diff.live_metadata_error,
-            "body_diff": diff.body_diff,
-            "lines_added": diff.lines_added,
-            "lines_removed": diff.lines_removed,
-        },
-    }
+    """The plan as JSON-ready data, made by the models below: the schema that reads it back."""
+    return _to_json(_PlanModel, plan)
 
 
 def change_to_json(change: MetadataChange) -> dict[str, Any]:
-    return {"key_path": change.key_path, "kind": change.kind, "old": change.old, "new": change.new}
+    return _to_json(_ChangeModel, change)
 
 
 def drift_to_json(drift: Drift) -> dict[str, Any]:
-    return {
-        "commits": [commit_to_json(c) for c in drift.commits],
-        "edit_diff": drift.edit_diff,
-        "lines_added": drift.lines_added,
-        "lines_removed": drift.lines_removed,
-    }
+    return _to_json(_DriftModel, drift)
 
 
 def commit_to_json(commit: CommitRecord) -> dict[str, Any]:
-    return {
-        "id": commit.commit_id,
-        "date": commit.created_at,
-        "authors": list(commit.authors),
-        "title": commit.title,
-        "message": commit.message,
-    }
+    return _to_json(_CommitModel, commit)
 
 
-def _owner_to_json(owner: Ownership | None) -> dict[str, Any] | None:
-    if owner is None:
-        return None
-    drift = owner.drift
-    return {
-        "published": commit_to_json(owner.published) if owner.published else None,
-        "replaced": [commit_to_json(c) for c in owner.replaced],
-        "drift": None if drift is None else drift_to_json(drift),
-    }
+def _to_json(model: type[_Model], record: object) -> dict[str, Any]:
+    """A record (Plan, PlanEntry, CommitRecord, ...) as its model writes it to the file.
+
+    The model reads the record's attributes by field name (`commit_id`), and writes each field
+    under the name the file gives it (`id`). Lax mode lets the records' tuples stand for the
+    file's lists; reading a file stays strict.
+    """
+    found = model.model_validate(record, from_attributes=True, by_name=True, strict=False)
+    return found.model_dump(by_alias=True)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-def _doc(text: str) -> Any:
-    """A required field with its meaning (the generated docs/plan-schema.md shows it)."""
-    return Field(description=text)
+def _doc(text: str, *, name: str | None = None) -> Any:
+    """A required field with its meaning (the generated docs/plan-schema.md shows it), and its
+    name in the file when that is not the record's attribute name."""
+    return Field(description=text, alias=name)
+
+
+def _words(words: Iterable[str]) -> str:
+    return ", ".join(f"`{word}`" for word in words)
 
 
 class _ChangeModel(_Model):
@@ -171,8 +139,8 @@ class _DiffModel(_Model):
 class _CommitModel(_Model):
     """A commit of the repo's main branch."""
 
-    id: str = _doc("the commit id (40 hex characters)")
-    date: str = _doc("ISO 8601, UTC")
+    commit_id: str = _doc("the commit id (40 hex characters)", name="id")
+    created_at: str = _doc("ISO 8601, UTC", name="date")
     authors: list[str] = _doc("the Hub user names")
     title: str = _doc("the first line of the message")
     message: str = _doc("the whole message (nb-release's trailers included)")
@@ -211,19 +179,20 @@ class _EntryModel(_Model):
 
     repo_id: str = _doc("`namespace/name` on the Hub")
     variant: str = _doc("the manifest's name for the variant")
-    action: Action = _doc("one of the five actions above")
+    action: Action = _doc("one of the actions above")
     state: State = _doc(
-        "one of the eight states above; `create`, `create-repo`, `missing-repo` and `unchanged` "
-        "equal the action, the others go with `update`"
+        f"one of the states above; {_words(s for s in STATES if s not in UPDATE_STATES)} equal the "
+        "action, the others go with `update`"
     )
     on_drift: Policy | None = _doc(
-        "the manifest's policy for this repo when drifted (`skip`, `pr`, `overwrite`), or null "
-        "when the manifest sets none"
+        f"the manifest's policy for this repo when drifted ({_words(POLICIES)}), or null when the "
+        "manifest sets none"
     )
     on_adopt: Policy | None = _doc("the same for adoption")
-    ownership: _OwnerModel | None = _doc(
-        "what backs the state (below); null when no history was read (every state but `pending`, "
-        "`drift`, `drift+pending`, `adopt`)"
+    owner: _OwnerModel | None = _doc(
+        "what backs the state (below); null when no history was read (every state but "
+        f"{_words(s for s in STATES if s in UPDATE_STATES)})",
+        name="ownership",
     )
     head_sha: str | None = _doc(
         "the head commit of `main` the diff was made against; `apply` commits with it as parent, "
@@ -240,8 +209,9 @@ class _EntryModel(_Model):
 class _PlanModel(_Model):
     """The plan file."""
 
-    kind: Literal["nb-release.plan"] = _doc(
-        'always `"nb-release.plan"`; a plan report or any other JSON is refused'
+    kind: Literal["nb-release.plan"] = Field(
+        default=PLAN_KIND,  # a Plan has no kind: the file has one
+        description='always `"nb-release.plan"`; a plan report or any other JSON is refused',
     )
     schema_version: Literal[2] = _doc(
         '`2`. Any other value (also `"2"`, `2.0`, or the `1` of older nb-release) is refused'
@@ -306,7 +276,7 @@ def schema_markdown() -> str:
         out += ["| field | type | meaning |", "| --- | --- | --- |"]
         for name, field in model.model_fields.items():
             meaning = (field.description or "").replace("|", "\\|")
-            out.append(f"| `{name}` | {_type_name(field.annotation)} | {meaning} |")
+            out.append(f"| `{field.alias or name}` | {_type_name(field.annotation)} | {meaning} |")
         out.append("")
     return "\n".join(out)
 
@@ -367,10 +337,8 @@ def _entry_problems(index: int, entry: _EntryModel) -> list[str]:
         problems.append(f"{where}.content: missing for action {entry.action!r}, which writes")
     if entry.action not in WRITE_ACTIONS and entry.content is not None:
         problems.append(f"{where}.content: must be null for action {entry.action!r}")
-    if state_of_action(entry.action) != entry.state and entry.action != "update":
+    if entry.state not in states_of_action(entry.action):
         problems.append(f"{where}.state: {entry.state!r} does not fit action {entry.action!r}")
-    if entry.action == "update" and entry.state in ("create", "create-repo", "missing-repo"):
-        problems.append(f"{where}.state: {entry.state!r} does not fit action 'update'")
     needs_head = entry.action in {"create", "update", "unchanged"}
     if needs_head and entry.head_sha is None:
         problems.append(f"{where}.head_sha: missing for action {entry.action!r}")
@@ -399,22 +367,26 @@ def _entry_from_model(entry: _EntryModel) -> PlanEntry:
             lines_added=diff.lines_added,
             lines_removed=diff.lines_removed,
         ),
-        owner=_owner_from_model(entry.state, entry.ownership),
+        owner=_owner_from_model(entry),
         on_drift=entry.on_drift,
         on_adopt=entry.on_adopt,
     )
 
 
 def _commit_from_model(commit: _CommitModel) -> CommitRecord:
-    return CommitRecord(commit.id, commit.date, tuple(commit.authors), commit.title, commit.message)
+    return CommitRecord(
+        commit.commit_id, commit.created_at, tuple(commit.authors), commit.title, commit.message
+    )
 
 
-def _owner_from_model(state: State, owner: _OwnerModel | None) -> Ownership | None:
+def _owner_from_model(entry: _EntryModel) -> Ownership | None:
+    owner = entry.owner
     if owner is None:
-        return None if state == state_of_action(state) else Ownership(state=state)
+        # No history read: the action's own state needs no Ownership (PlanEntry.state).
+        return None if entry.state == state_of_action(entry.action) else Ownership(entry.state)
     drift = owner.drift
     return Ownership(
-        state=state,
+        state=entry.state,
         published=_commit_from_model(owner.published) if owner.published else None,
         drift=None
         if drift is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -10,13 +11,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
+from pipeline import planfile
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, MetadataChange, diff_card
 from pipeline.errors import PlanError
-from pipeline.ownership import POLICIES, Drift, Ownership
+from pipeline.ownership import POLICIES, UPDATE_STATES, Drift, Ownership
 from pipeline.plan import Plan, PlanEntry, make_plan
 from pipeline.planfile import plan_from_json, plan_to_json, read_plan, write_plan
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
+from tests.golden_files import Golden
 
 NOW = datetime(2025, 1, 31, 12, 0, 0, 123456, tzinfo=UTC)
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -53,6 +57,20 @@ def sample_plan(hub: str = "https://huggingface.co") -> Plan:
         tool_version="0.1.0",
         now=NOW,
     )
+
+
+def drifted_plan() -> Plan:
+    """sample_plan() with its update drifted: history read, policies set, commits named."""
+    plan = sample_plan()
+    ours = CommitRecord(
+        SHA, "2025-01-30T09:00:00Z", ("nb-release",), "Update card", "Released-by: x"
+    )
+    theirs = CommitRecord("f" * 40, "2025-01-31T08:00:00Z", ("alice", "bob"), "Fix typo", "")
+    drift = Drift(commits=(theirs,), edit_diff="-a\n+b\n", lines_added=1, lines_removed=1)
+    owner = Ownership("drift", published=ours, drift=drift, replaced=(theirs,))
+    entries = list(plan.entries)
+    entries[1] = dataclasses.replace(entries[1], owner=owner, on_drift="pr", on_adopt="overwrite")
+    return dataclasses.replace(plan, entries=tuple(entries))
 
 
 # --- make_plan ------------------------------------------------------------------------------
@@ -171,6 +189,39 @@ def test_plan_file_is_stable_sorted_lf_with_trailing_newline(tmp_path: Path) -> 
     assert list(data["entries"][0]) == sorted(data["entries"][0])
     assert data["kind"] == "nb-release.plan"
     assert data["schema_version"] == 2
+
+
+def test_plan_file_bytes_are_the_golden_ones(tmp_path: Path, golden: Golden) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(drifted_plan(), path)
+    golden("plan.json", path.read_text(encoding="utf-8"))
+    assert read_plan(path) == drifted_plan()
+
+
+# Attributes a record leaves to another model: the entry holds the repo, the action and the state
+# once. Fields a model has beyond its record's attributes: the file's kind, the entry's state (a
+# property of PlanEntry).
+_LEFT_TO_ANOTHER: dict[type, set[str]] = {CardDiff: {"repo_id", "action"}, Ownership: {"state"}}
+_ONLY_IN_THE_FILE: dict[type, set[str]] = {Plan: {"kind"}, PlanEntry: {"state"}}
+
+
+@pytest.mark.parametrize(
+    ("model", "record"),
+    [
+        (planfile._PlanModel, Plan),
+        (planfile._EntryModel, PlanEntry),
+        (planfile._DiffModel, CardDiff),
+        (planfile._ChangeModel, MetadataChange),
+        (planfile._OwnerModel, Ownership),
+        (planfile._CommitModel, CommitRecord),
+        (planfile._DriftModel, Drift),
+    ],
+)
+def test_each_record_field_has_its_field_in_the_file(model: type[BaseModel], record: type) -> None:
+    """The models write the records by attribute name: a record's field the model lacks would
+    never reach the file."""
+    fields = {f.name for f in dataclasses.fields(record)} - _LEFT_TO_ANOTHER.get(record, set())
+    assert set(model.model_fields) == fields | _ONLY_IN_THE_FILE.get(record, set())
 
 
 def test_atomic_write_leaves_no_temp_file(tmp_path: Path) -> None:
@@ -292,6 +343,18 @@ def test_content_must_match_action(tmp_path: Path) -> None:
     assert "entries[3].head_sha: must be null for action 'missing-repo'" in message
 
 
+def test_state_must_fit_action(tmp_path: Path) -> None:
+    data = good_data()
+    data["entries"][1]["state"] = "unchanged"  # an update: live and rendered differ
+    data["entries"][0]["state"] = "pending"  # a create: there is no history
+    with pytest.raises(PlanError) as info:
+        read_plan(write_json(tmp_path / "plan.json", data))
+    message = str(info.value)
+    assert "(2 problems)" in message
+    assert "entries[1].state: 'unchanged' does not fit action 'update'" in message
+    assert "entries[0].state: 'pending' does not fit action 'create'" in message
+
+
 def test_duplicate_repo(tmp_path: Path) -> None:
     data = good_data()
     data["entries"].append(data["entries"][0])
@@ -337,7 +400,7 @@ _commits = st.builds(
 )
 _owners = st.builds(
     Ownership,
-    state=st.sampled_from(["pending", "drift", "drift+pending", "adopt"]),
+    state=st.sampled_from(sorted(UPDATE_STATES)),
     published=st.none() | _commits,
     drift=st.none()
     | st.builds(
