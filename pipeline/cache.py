@@ -1,11 +1,14 @@
 """A local cache that makes warm plans cheap without ever changing their answer.
 
-Two kinds of entry, each keyed by everything its value depends on:
+Five kinds of entry, each keyed by everything its value depends on:
 
 - `readme`: README.md of a repo at a commit, keyed by (endpoint, repo, head sha). A commit is
   immutable, so the entry is true for as long as that sha is the head; the listing says which
   sha is the head now.
 - `history`: the commits of a repo below a commit sha, newest first (immutable, like `readme`).
+- `own`: the newest commit nb-release itself made in a repo, keyed by (endpoint, repo), and
+  given only for that commit's sha: the record that nb-release made it, which a commit whose
+  trailers were copied from a release does not have.
 - `rendered`: the cards rendered for a manifest/templates fingerprint, selection and nb-release
   version (and its code), so an unchanged project needs no re-render.
 - `same`: for one endpoint and one such render, the head sha of every repo whose README.md at
@@ -226,12 +229,16 @@ class Cache:
         self.put("same", self._same_key(endpoint, fingerprint, selection), payload)
 
 
-def _code_stamp() -> str:
-    """nb-release's own code as installed: a working copy's edit must not reuse old renders."""
-    folder = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _code_stamp(package: Path = _PACKAGE) -> str:
+    """nb-release's own code as installed, every module of the package and its subpackages: a
+    working copy's edit must not reuse old renders."""
     parts = []
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         with contextlib.suppress(OSError):
             stat = path.stat()
-            parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+            name = path.relative_to(package).as_posix()
+            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return _digest("\n".join(parts).encode("utf-8"))

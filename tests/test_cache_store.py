@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cache import Cache, default_root
+from pipeline.cache import Cache, _code_stamp, default_root
 from pipeline.records import RenderedCard
 
 
@@ -98,3 +98,18 @@ def test_clear_counts_and_removes(tmp_path: Path) -> None:
     assert cache.clear() == 2
     assert cache.get("readme", "a") is None
     assert cache.clear() == 0
+
+
+def test_the_code_stamp_covers_the_modules_of_subpackages(tmp_path: Path) -> None:
+    package = tmp_path / "pipeline"
+    (package / "plan").mkdir(parents=True)
+    (package / "cache.py").write_text("a = 1\n", encoding="utf-8")
+    (package / "plan" / "apply.py").write_text("b = 1\n", encoding="utf-8")
+    before = _code_stamp(package)
+    assert _code_stamp(package) == before
+    (package / "plan" / "apply.py").write_text("b = 22\n", encoding="utf-8")  # another size
+    edited = _code_stamp(package)
+    assert edited != before
+    # A module moved to another package (same name, size and time) is other code too.
+    (package / "plan" / "apply.py").rename(package / "apply.py")
+    assert _code_stamp(package) != edited
