@@ -3,7 +3,8 @@
 `apply` publishes exactly a plan file, and a plan file can be edited: its fingerprint check only
 says which manifest it claims to come from. So before any write every entry is held against a
 fresh render: a repo the manifest does not have (another namespace, a made-up name), content
-other than the rendered card, or an action the manifest does not allow is refused.
+other than the rendered card, an action the manifest does not allow, or a drift or adopt policy
+other than the manifest's (an edited `on_drift` would overwrite someone's card) is refused.
 """
 
 from __future__ import annotations
@@ -31,4 +32,17 @@ def plan_problems(plan: Plan, rendered: Sequence[RenderedCard]) -> list[str]:
             problems.append(f"{where}: action 'create-repo', but the manifest does not allow it")
         if entry.action in WRITE_ACTIONS and entry.content != card.content:
             problems.append(f"{where}: content is not the card the manifest renders now")
+        for key, planned, manifest in (
+            ("on_drift", entry.on_drift, card.on_drift),
+            ("on_adopt", entry.on_adopt, card.on_adopt),
+        ):
+            if planned != manifest:
+                problems.append(
+                    f"{where}: {key} is {_shown(planned)} in the plan, {_shown(manifest)} in the "
+                    "manifest"
+                )
     return problems
+
+
+def _shown(policy: str | None) -> str:
+    return "unset" if policy is None else repr(policy)
