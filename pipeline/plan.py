@@ -35,6 +35,8 @@ from pipeline.records import LiveCard, RenderedCard
 
 SCHEMA_VERSION = 2
 PLAN_KIND: Final = "nb-release.plan"
+# The actions on a repo that exists: the entry names the head commit its diff was made against.
+HEAD_ACTIONS: frozenset[Action] = frozenset({"create", "update", "unchanged"})
 _REPLAN = "run `nb-release plan` again to make a fresh plan"
 
 

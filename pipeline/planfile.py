@@ -36,7 +36,7 @@ from pipeline.ownership import (
     state_of_action,
     states_of_action,
 )
-from pipeline.plan import PLAN_KIND, SCHEMA_VERSION, Plan, PlanEntry
+from pipeline.plan import HEAD_ACTIONS, PLAN_KIND, SCHEMA_VERSION, Plan, PlanEntry
 from pipeline.records import CommitRecord
 
 _REPLAN = "run `nb-release plan` again to make a fresh plan"
@@ -339,7 +339,7 @@ def _entry_problems(index: int, entry: _EntryModel) -> list[str]:
         problems.append(f"{where}.content: must be null for action {entry.action!r}")
     if entry.state not in states_of_action(entry.action):
         problems.append(f"{where}.state: {entry.state!r} does not fit action {entry.action!r}")
-    needs_head = entry.action in {"create", "update", "unchanged"}
+    needs_head = entry.action in HEAD_ACTIONS
     if needs_head and entry.head_sha is None:
         problems.append(f"{where}.head_sha: missing for action {entry.action!r}")
     if not needs_head and entry.head_sha is not None:

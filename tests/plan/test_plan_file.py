@@ -17,7 +17,7 @@ from pipeline import planfile
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, MetadataChange, diff_card
 from pipeline.errors import PlanError
 from pipeline.ownership import POLICIES, UPDATE_STATES, Drift, Ownership
-from pipeline.plan import Plan, PlanEntry, make_plan
+from pipeline.plan import HEAD_ACTIONS, Plan, PlanEntry, make_plan
 from pipeline.planfile import plan_from_json, plan_to_json, read_plan, write_plan
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
 from tests.golden_files import Golden
@@ -437,7 +437,7 @@ def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
                 repo_id=repo,
                 variant=draw(_text),
                 action=action,
-                head_sha=head if action in {"create", "update", "unchanged"} else None,
+                head_sha=head if action in HEAD_ACTIONS else None,
                 content=draw(_text) if action in WRITE_ACTIONS else None,
                 diff=diff,
                 owner=draw(_owners) if action == "update" else None,
