@@ -17,8 +17,9 @@ class RenderedCard:
     template: str  # template file name under cards/, e.g. "base.md.j2"
     content: str  # the whole README.md: front matter + body, LF endings, one trailing newline
     allow_create: bool = False  # the manifest allows creating the repo if it does not exist
-    # The manifest's policies for this repo ("skip" | "pr" | "overwrite"), or None: the command
-    # decides. Carried with the card so a plan from cached renders needs no manifest validation.
+    # The manifest's policies for this repo, each a pipeline.ownership.Policy (a plain str here:
+    # the records import nothing of the stages), or None: the command decides. Carried with the
+    # card so a plan from cached renders needs no manifest validation; cache.py checks the words.
     on_drift: str | None = None
     on_adopt: str | None = None
 
