@@ -10,6 +10,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd
 
 from pipeline.cli import main
+from pipeline.ownership import POLICIES
 from tests.integration.support import REPOS, Project
 
 EDITED = "NbAiLab/nb-llama-3.1-8B"
@@ -267,7 +268,7 @@ def test_unknown_policy_is_a_located_manifest_error(project: Project) -> None:
     result = project.run("sync")
     assert result.status == 1
     assert "models.toml:2:" in result.err
-    assert "defaults.on_drift: expected one of skip, pr, overwrite, got 'ask'" in result.err
+    assert f"defaults.on_drift: expected one of {', '.join(POLICIES)}, got 'ask'" in result.err
     assert project.writes() == 0
 
 
