@@ -316,6 +316,12 @@ def decision_of(policy: Policy) -> Decision:
     assert_never(policy)
 
 
+def acting_policies() -> tuple[Policy, ...]:
+    """The policies that act on someone else's card (they write: a commit or a pull request),
+    for a hint about a card a policy left alone: `--on-drift pr|overwrite`."""
+    return tuple(p for p in POLICIES if writes(decision_of(p)))
+
+
 def describe_replaced(commits: Sequence[CommitRecord], limit: int = 20) -> str:
     """The lines a commit description names the replaced commits with (id, date, authors, title)."""
     lines = [

@@ -16,6 +16,7 @@ from pipeline.ownership import (
     POLICY_STATES,
     STATES,
     Policies,
+    acting_policies,
     decide,
     decide_update,
     decision_of,
@@ -164,6 +165,10 @@ def test_every_policy_has_a_decision_and_a_prompt_letter_of_its_own() -> None:
     assert policy_of_answer("") == "skip"
     assert policy_of_answer("x") == "skip"
     assert policy_prompt() == "[s]kip, open a [p]ull request, or [o]verwrite? [s] "
+
+
+def test_the_acting_policies_are_those_that_write() -> None:
+    assert acting_policies() == ("pr", "overwrite")
 
 
 def test_writes_and_leaves_split_the_decisions() -> None:
