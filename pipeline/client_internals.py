@@ -36,7 +36,7 @@ from huggingface_hub.utils import _pagination, http_backoff
 from huggingface_hub.utils._http import hf_request_event_hook
 
 PageCheck = Callable[[str], None]
-_WRAPPERS: list[Callable[..., httpx2.Response]] = []  # the wrapper installed last
+_WRAPPER: Callable[..., httpx2.Response] | None = None  # the wrapper installed last
 
 
 def client_request_hook(request: httpx2.Request) -> None:
@@ -52,17 +52,19 @@ def wrap_listing_pages(check: PageCheck, one_attempt: Callable[[], bool]) -> Non
     def page(*args: Any, **kwargs: Any) -> httpx2.Response:
         if one_attempt():
             kwargs["max_retries"] = 0
-        if len(args) >= 2:  # ("GET", url): the query is passed apart, as `params`
-            check(str(httpx2.URL(str(args[1]), params=kwargs.get("params"))))
+        if len(args) >= 2:  # ("GET", url, params=...): the URL as the session will send it
+            # (a next link keeps its own query, the cursor; `params` replaces it when given)
+            check(str(httpx2.Request(str(args[0]), str(args[1]), params=kwargs.get("params")).url))
         return http_backoff(*args, **kwargs)
 
-    _WRAPPERS[:] = [page]
+    global _WRAPPER
+    _WRAPPER = page
     _pagination.http_backoff = page
 
 
 def listing_pages_wrapped() -> bool:
     """The client's listing pages go through `wrap_listing_pages`' wrapper."""
-    return bool(_WRAPPERS) and _pagination.http_backoff is _WRAPPERS[0]
+    return _WRAPPER is not None and _pagination.http_backoff is _WRAPPER
 
 
 def already_on_hub(operation: CommitOperationAdd) -> bool:

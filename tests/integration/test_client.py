@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx2
 import pytest
-from huggingface_hub import CommitInfo, CommitOperation
+from huggingface_hub import CommitInfo, CommitOperation, HfApi
 
 from pipeline.hub import Hub, Target, open_hub
-from pipeline.localhub import FaultConfig
+from pipeline.localhub import FaultConfig, LocalHub
 from pipeline.localhub.quotas import Quota
 from pipeline.planning import build_plan
 from pipeline.publish import ApplyResult, apply_plan
@@ -377,3 +377,24 @@ def test_re_applying_a_plan_stopped_by_the_commit_quota_resumes_it(project: Proj
     assert again.status == 0, again.out + again.err
     assert "2 published" in again.out and "2 already up to date" in again.out
     assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]
+
+
+# --- listings of many pages ------------------------------------------------------------------
+
+
+def test_a_listing_of_many_pages_is_read_to_its_end(tmp_path: Path) -> None:
+    """Each next link is checked with its own query (the cursor): pages 2 and 3 of a listing
+    differ only there, and neither is 'a page already read'."""
+    with LocalHub(root=tmp_path / "hub", page_size=2) as server:
+        api = HfApi(endpoint=server.url, token=server.token)
+        repo_id = REPOS[0]
+        api.create_repo(repo_id)
+        for n in range(6):
+            api.upload_file(
+                path_or_fileobj=f"{n}\n".encode(), path_in_repo="f.txt", repo_id=repo_id
+            )
+        for name in ("a", "b", "c", "d"):
+            api.create_repo(f"NbAiLab/{name}")
+        hub = Hub(Target(url=server.url, token=server.token))
+        assert len(hub.list_commits(repo_id)) == 7  # the initial commit and six: four pages
+        assert len(hub.list_heads("NbAiLab")) == 5  # three pages
