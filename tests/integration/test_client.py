@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +24,7 @@ from pipeline.planning import build_plan
 from pipeline.publish import ApplyResult, apply_plan
 from pipeline.render import Selection
 from pipeline.sources import Sources
-from tests.integration.support import REPOS, Project
+from tests.integration.support import REPOS, ROOT, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
 HAND_EDIT = "---\nlicense: mit\n---\nWritten by hand.\n"
@@ -398,3 +400,70 @@ def test_a_listing_of_many_pages_is_read_to_its_end(tmp_path: Path) -> None:
         hub = Hub(Target(url=server.url, token=server.token))
         assert len(hub.list_commits(repo_id)) == 7  # the initial commit and six: four pages
         assert len(hub.list_heads("NbAiLab")) == 5  # three pages
+
+
+# --- huggingface_hub's offline mode (HF_HUB_OFFLINE) ---------------------------------------------
+
+
+def test_offline_mode_allows_the_embedded_local_hub(project: Project, tmp_path: Path) -> None:
+    """The embedded local Hub is a server nb-release starts on loopback: no network. The
+    variable is read when huggingface_hub is imported, so the run is a process of its own."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "NB_RELEASE_HUB")}
+    env.update(HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT), NB_RELEASE_CACHE=str(tmp_path / "c"))
+    argv = [sys.executable, "-m", "pipeline.cli", "--hub", "local", "--hub-root", "new-hub"]
+    released = subprocess.run(
+        [*argv[:3], "release", "--yes", *argv[3:]],
+        cwd=project.folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert released.returncode == 0, released.stdout + released.stderr
+    assert "4 published" in released.stdout
+    again = subprocess.run(
+        [*argv[:3], "plan", *argv[3:]],
+        cwd=project.folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_offline_mode_refuses_a_hub_url_in_one_line(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    for argv in (("plan",), ("release", "--yes"), ("history",)):
+        result = project.run(*argv, "--hub", "https://huggingface.co", hub=False)
+        assert result.status == 1, result.out + result.err
+        assert result.err.splitlines() == [
+            "error: HF_HUB_OFFLINE is set, and this command reads the Hub at "
+            "https://huggingface.co",
+            "hint: unset HF_HUB_OFFLINE to reach it; the embedded local Hub (--hub local), "
+            "`nb-release validate` and `nb-release render` work offline",
+        ]
+    assert project.hub.counters.total() == 0
+
+
+# --- a quota that resets later than --max-wait --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv", [("plan",), ("preview",), ("release", "--yes"), ("sync",), ("history",)]
+)
+def test_a_read_quota_that_resets_later_stops_before_any_write_with_status_1(
+    project: Project, argv: tuple[str, ...]
+) -> None:
+    """Nothing was written, so the status is the error's (1), not 'partly done' (3); the
+    message says when to run again. A stop while publishing is 3 (the commit quota tests)."""
+    project.hub.set_quotas([Quota("resolvers", 1, 3600), Quota("api", 1, 3600)])
+    result = project.run(*argv, "--no-cache", "--max-wait", "2")
+    assert result.status == 1, result.out + result.err
+    error, hint = result.err.splitlines()[-2:]
+    assert error.startswith("error: ") and "requests resets in" in error, result.err
+    assert "longer than --max-wait" in error
+    assert hint.startswith("hint: run the command again after ")
+    assert project.writes() == 0
