@@ -1,5 +1,5 @@
 """The client side against the local Hub: retries on every route, per-repo outcomes, quota stops,
-parallel publishing, plan integrity, races and targets (issues 8 and 10)."""
+parallel publishing, plan integrity, races, targets, offline mode and listings of many pages."""
 
 from __future__ import annotations
 
@@ -273,7 +273,7 @@ def test_convergence_within_three_runs_at_30_percent_faults(project: Project, se
     assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]  # no duplicate commit
 
 
-def test_the_create_repo_fault_of_issue_8_row_2(project: Project) -> None:
+def test_a_create_repo_fault_at_a_low_rate_is_retried_to_the_end(project: Project) -> None:
     _add_creatable_variant(project)
     project.hub.set_faults(FaultConfig(fault_rate=0.08, fault_seed=101, route="create_repo"))
     result = project.run("release", "--yes")
