@@ -21,7 +21,8 @@ from pathlib import Path
 
 # huggingface_hub reads its settings when first imported. With telemetry on it also fetches an
 # "agent harness" registry from its default endpoint (huggingface.co) whatever endpoint a call
-# targets: a release to the local Hub must not reach out to the real one.
+# targets: a release to the local Hub must not reach out to the real one. The rest of pipeline/
+# reaches the client through this module only, so this runs before the client's first import.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import httpx2  # after the setting above
