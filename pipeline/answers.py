@@ -1,11 +1,11 @@
-"""What nb-release accepts from the Hub's answers: the checks on the wire, below hub.py.
+"""What nb-release accepts from the Hub's answers: the checks on the wire, below the Hub client.
 
 A token goes to its Hub's origin only (scheme, host and port), whoever asks the shared client;
 a listing follows its `Link: rel="next"` to that origin only, never to a page already read, and
 for at most MAX_PAGES requests; every answer has a deadline for the whole of it (the client's
 timeouts bound each read, not the answer) and a bounded body; a value of the Hub's JSON of the
-wrong type is a `WrongShape`, never a traceback further on. No huggingface_hub here (hub.py is
-its only importer); hub.py installs these on its session and maps their errors.
+wrong type is a `WrongShape`, never a traceback further on. No huggingface_hub here: hub.py
+installs these on the client's session and hubcalls.py maps their errors.
 """
 
 from __future__ import annotations

@@ -401,7 +401,7 @@ class RetryPolicy:
                     if asked is not None and _status(exc) == 429:
                         raise RateLimited(kind, asked, self.wall() + asked) from exc
                     raise
-                # Never silent (issue 9): an unreachable Hub says what is being tried again.
+                # Never silent: an unreachable Hub says, on stderr, what is being tried again.
                 log.warning(
                     "%s failed (%s); trying again in %.1f s (attempt %d of %d)",
                     what,

@@ -1,11 +1,13 @@
 """The client side against the local Hub: retries on every route, per-repo outcomes, quota stops,
-parallel publishing, plan integrity, races and targets (issues 8 and 10)."""
+parallel publishing, plan integrity, races, targets, offline mode and listings of many pages."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,16 +15,16 @@ from typing import Any
 
 import httpx2
 import pytest
-from huggingface_hub import CommitInfo, CommitOperation
+from huggingface_hub import CommitInfo, CommitOperation, HfApi
 
 from pipeline.hub import Hub, Target, open_hub
-from pipeline.localhub import FaultConfig
+from pipeline.localhub import FaultConfig, LocalHub
 from pipeline.localhub.quotas import Quota
 from pipeline.planning import build_plan
 from pipeline.publish import ApplyResult, apply_plan
 from pipeline.render import Selection
 from pipeline.sources import Sources
-from tests.integration.support import REPOS, Project
+from tests.integration.support import REPOS, ROOT, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
 HAND_EDIT = "---\nlicense: mit\n---\nWritten by hand.\n"
@@ -271,7 +273,7 @@ def test_convergence_within_three_runs_at_30_percent_faults(project: Project, se
     assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]  # no duplicate commit
 
 
-def test_the_create_repo_fault_of_issue_8_row_2(project: Project) -> None:
+def test_a_create_repo_fault_at_a_low_rate_is_retried_to_the_end(project: Project) -> None:
     _add_creatable_variant(project)
     project.hub.set_faults(FaultConfig(fault_rate=0.08, fault_seed=101, route="create_repo"))
     result = project.run("release", "--yes")
@@ -377,3 +379,91 @@ def test_re_applying_a_plan_stopped_by_the_commit_quota_resumes_it(project: Proj
     assert again.status == 0, again.out + again.err
     assert "2 published" in again.out and "2 already up to date" in again.out
     assert [project.commits(r) for r in REPOS] == [2, 2, 2, 2]
+
+
+# --- listings of many pages ------------------------------------------------------------------
+
+
+def test_a_listing_of_many_pages_is_read_to_its_end(tmp_path: Path) -> None:
+    """Each next link is checked with its own query (the cursor): pages 2 and 3 of a listing
+    differ only there, and neither is 'a page already read'."""
+    with LocalHub(root=tmp_path / "hub", page_size=2) as server:
+        api = HfApi(endpoint=server.url, token=server.token)
+        repo_id = REPOS[0]
+        api.create_repo(repo_id)
+        for n in range(6):
+            api.upload_file(
+                path_or_fileobj=f"{n}\n".encode(), path_in_repo="f.txt", repo_id=repo_id
+            )
+        for name in ("a", "b", "c", "d"):
+            api.create_repo(f"NbAiLab/{name}")
+        hub = Hub(Target(url=server.url, token=server.token))
+        assert len(hub.list_commits(repo_id)) == 7  # the initial commit and six: four pages
+        assert len(hub.list_heads("NbAiLab")) == 5  # three pages
+
+
+# --- huggingface_hub's offline mode (HF_HUB_OFFLINE) ---------------------------------------------
+
+
+def test_offline_mode_allows_the_embedded_local_hub(project: Project, tmp_path: Path) -> None:
+    """The embedded local Hub is a server nb-release starts on loopback: no network. The
+    variable is read when huggingface_hub is imported, so the run is a process of its own."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "NB_RELEASE_HUB")}
+    env.update(HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT), NB_RELEASE_CACHE=str(tmp_path / "c"))
+    argv = [sys.executable, "-m", "pipeline.cli", "--hub", "local", "--hub-root", "new-hub"]
+    released = subprocess.run(
+        [*argv[:3], "release", "--yes", *argv[3:]],
+        cwd=project.folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert released.returncode == 0, released.stdout + released.stderr
+    assert "4 published" in released.stdout
+    again = subprocess.run(
+        [*argv[:3], "plan", *argv[3:]],
+        cwd=project.folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_offline_mode_refuses_a_hub_url_in_one_line(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    for argv in (("plan",), ("release", "--yes"), ("history",)):
+        result = project.run(*argv, "--hub", "https://huggingface.co", hub=False)
+        assert result.status == 1, result.out + result.err
+        assert result.err.splitlines() == [
+            "error: HF_HUB_OFFLINE is set, and this command reads the Hub at "
+            "https://huggingface.co",
+            "hint: unset HF_HUB_OFFLINE to reach it; the embedded local Hub (--hub local), "
+            "`nb-release validate` and `nb-release render` work offline",
+        ]
+    assert project.hub.counters.total() == 0
+
+
+# --- a quota that resets later than --max-wait --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv", [("plan",), ("preview",), ("release", "--yes"), ("sync",), ("history",)]
+)
+def test_a_read_quota_that_resets_later_stops_before_any_write_with_status_1(
+    project: Project, argv: tuple[str, ...]
+) -> None:
+    """Nothing was written, so the status is the error's (1), not 'partly done' (3); the
+    message says when to run again. A stop while publishing is 3 (the commit quota tests)."""
+    project.hub.set_quotas([Quota("resolvers", 1, 3600), Quota("api", 1, 3600)])
+    result = project.run(*argv, "--no-cache", "--max-wait", "2")
+    assert result.status == 1, result.out + result.err
+    error, hint = result.err.splitlines()[-2:]
+    assert error.startswith("error: ") and "requests resets in" in error, result.err
+    assert "longer than --max-wait" in error
+    assert hint.startswith("hint: run the command again after ")
+    assert project.writes() == 0
