@@ -498,11 +498,6 @@ def refuse_unsafe_yaml(yaml_text: str, card: str, line_offset: int = 0) -> None:
     raise CardError(f"the front matter of {card} uses YAML anchors or aliases", [problem])
 
 
-def key_lines(yaml_text: str) -> dict[str, int]:
-    """Key path (`language[0]`, `a.b`) -> 1-based line in `yaml_text`; empty if it does not load."""
-    return _lines(yaml_text)
-
-
 # --- canonical form ---------------------------------------------------------------------------
 
 
