@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from pipeline import frontmatter, metadata
+from pipeline import frontmatter, hubrules, metadata
 from pipeline.atomic import cannot_write, make_folders, write_bytes_atomically
 from pipeline.errors import CardError, OutputError, Problem, TemplateError
 from pipeline.manifest import Manifest, Variant
@@ -37,16 +37,6 @@ from pipeline.templating import (
 from pipeline.templating import yaml_string as yaml_string  # re-exported: templates' tests use it
 
 HUB_URL = "https://huggingface.co"
-
-# The English names written as comments beside the language codes of the front matter.
-LANGUAGE_NAMES: dict[str, str] = {
-    "no": "Generic Norwegian",
-    "nb": "Norwegian Bokmål",
-    "nn": "Norwegian Nynorsk",
-    "en": "English",
-    "sv": "Swedish",
-    "da": "Danish",
-}
 
 
 def _llama_slug(version: str) -> str:
@@ -74,7 +64,8 @@ def context_for(manifest: Manifest, variant: Variant) -> dict[str, Any]:
         "parameter_count": variant.parameters,
         "license_url": f"https://github.com/meta-llama/llama-models/blob/main/models/{slug}/LICENSE",
         "use_policy_url": f"https://llama.meta.com/{slug}/use-policy",
-        "language_names": LANGUAGE_NAMES,
+        # The English names written beside the codes of the front matter and in the text.
+        "language_names": {code: hubrules.language_name(code) for code in variant.languages},
         "links": dict(manifest.links),
         "hub_url": HUB_URL,
     }
