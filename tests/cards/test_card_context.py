@@ -133,7 +133,7 @@ def _write(data: Mapping[str, Any], path: Path) -> Path:
 
 def _with(level: str, key: str) -> dict[str, Any]:
     """BASE with `key` set to its alternative value at `level`."""
-    data = json.loads(json.dumps(BASE))
+    data: dict[str, Any] = json.loads(json.dumps(BASE))
     if level == "models" and key in VARIANT_ONLY:
         index, value = VARIANT_ONLY[key]
         data["models"][index][key] = value
@@ -193,3 +193,11 @@ def test_every_field_of_a_variant_is_in_the_context(tmp_path: Path) -> None:
     child = context_for(manifest, manifest.variants[SFT])
     assert child["parent"] is manifest.variants[0]
     assert child["links"] == BASE["defaults"]["links"]
+
+
+def test_every_name_of_the_context_is_in_the_readme(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("The context of every template:", 1)[1].split("\n\n", 2)[1]
+    manifest = load_manifest(_write(BASE, tmp_path / "models.toml"))
+    for name in context_for(manifest, manifest.variants[SFT]):
+        assert f"`{name}`" in table, f"the README's table of the template context lacks {name}"
