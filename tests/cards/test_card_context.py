@@ -1,14 +1,14 @@
 """Every key of models.toml reaches the template context.
 
 The keys are read from the manifest's own models (a `[[models]]` entry, a `[kinds.X]` table,
-`[defaults]`), not listed here: a key added to the manifest without an alternative value below
-fails `test_every_key_has_an_alternative`, and one that `load_manifest` or `render.context_for`
-drops fails `test_a_key_reaches_the_template_context`.
+`[defaults]`), not listed here: a key that `load_manifest` or `render.context_for` drops fails
+`test_a_key_reaches_the_template_context`, and a new key needs no edit to this file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,8 +16,16 @@ from typing import Any
 
 import pytest
 
+from pipeline.errors import ManifestError
+
 # The manifest's file models are private to it; they are the list of keys a manifest may hold.
-from pipeline.manifest import _Defaults, _KindDefaults, _RawVariant, load_manifest
+from pipeline.manifest import (
+    Manifest,
+    _Defaults,
+    _KindDefaults,
+    _RawVariant,
+    load_manifest_bytes,
+)
 from pipeline.render import context_for
 
 # A family of three: a base from outside (models[0], in its own namespace so that a changed
@@ -66,42 +74,34 @@ BASE: dict[str, Any] = {
 }
 SFT, GGUF = 1, 2
 
-# A value other than BASE's for each key any level may set: set on the sft variant, in
-# [kinds.sft] and in [defaults] in turn.
-OVERRIDABLE: dict[str, Any] = {
-    "namespace": "Other",
-    "languages": ["en"],
-    "tags": ["other"],
-    "extra_tags": ["extra"],
-    "pipeline_tag": "summarization",
-    "library_name": "transformers",
-    "knowledge_cutoff": "June 2025",
-    "developer": "Someone else",
-    "author": "B",
-    "template": "other.md.j2",
-    "allow_create": True,
-    "on_drift": "pr",
-    "on_adopt": "pr",
+# Values of every kind a key takes (a name, a path under cards/, a Hub id, a version, a list, a
+# table...), none of them BASE's. A key is given the first that the manifest accepts there and
+# that changes a context: listed by the kind of value, not by key, so a new key of a known kind
+# needs no edit here.
+CANDIDATES: tuple[Any, ...] = (
+    "Other",
+    "pr",
+    "instruct",
+    "3.1",
+    "70B",
+    "Q8_0",
+    "other.gguf",
+    "other.md.j2",
+    "notes/other.md",
+    "summarization",
+    "apache-2.0",
+    "meta-llama/Llama-3.1-8B",
+    True,
+    ["en"],
+    {"3.1": "llama3.1", "3.9": "apache-2.0"},
+    {"home": "https://example.org/other"},
+)
+# Where each level's key is set: a [[models]] entry, a [kinds.X] table, [defaults].
+PLACES: dict[str, tuple[tuple[str | int, ...], ...]] = {
+    "models": (("models", SFT), ("models", GGUF), ("models", 0)),
+    "kinds": (("kinds", "sft"), ("kinds", "gguf")),
+    "defaults": (("defaults",),),
 }
-# Keys of a [[models]] entry alone: (the entry, a value other than BASE's).
-VARIANT_ONLY: dict[str, tuple[int, Any]] = {
-    "name": (SFT, "s2"),
-    "kind": (SFT, "instruct"),
-    "llama_version": (SFT, "3.1"),
-    "size": (SFT, "70B"),
-    "base_model": (SFT, "meta-llama/Llama-3.1-8B"),
-    "display_name": (SFT, "S"),
-    "parameters": (SFT, "eight billion"),
-    "license": (SFT, "apache-2.0"),
-    "quantization": (GGUF, "Q8_0"),
-    "gguf_file": (GGUF, "g-q8_0.gguf"),
-}
-# Keys of [defaults] alone.
-DEFAULTS_ONLY: dict[str, Any] = {
-    "licenses": {"3.1": "llama3.1", "3.9": "apache-2.0"},
-    "links": {"home": "https://example.org/other"},
-}
-
 KEYS = [
     *(("models", key) for key in _RawVariant.model_fields),
     *(("kinds", key) for key in _KindDefaults.model_fields),
@@ -121,35 +121,33 @@ def _toml(value: Any) -> str:
     raise TypeError(value)
 
 
-def _write(data: Mapping[str, Any], path: Path) -> Path:
+def _text(data: Mapping[str, Any]) -> str:
     lines = ["[defaults]", *(f"{k} = {_toml(v)}" for k, v in data["defaults"].items())]
     for kind, table in data["kinds"].items():
         lines += [f"[kinds.{kind}]", *(f"{k} = {_toml(v)}" for k, v in table.items())]
     for entry in data["models"]:
         lines += ["[[models]]", *(f"{k} = {_toml(v)}" for k, v in entry.items())]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return "\n".join(lines) + "\n"
 
 
-def _with(level: str, key: str) -> dict[str, Any]:
-    """BASE with `key` set to its alternative value at `level`."""
+def _load(data: Mapping[str, Any]) -> Manifest:
+    return load_manifest_bytes(Path("models.toml"), _text(data).encode())
+
+
+def _with(place: tuple[str | int, ...], key: str, value: Any) -> dict[str, Any]:
+    """BASE with `key` set to `value` in the table at `place`."""
     data: dict[str, Any] = json.loads(json.dumps(BASE))
-    if level == "models" and key in VARIANT_ONLY:
-        index, value = VARIANT_ONLY[key]
-        data["models"][index][key] = value
-    elif level == "models":
-        data["models"][SFT][key] = OVERRIDABLE[key]
-    elif level == "kinds":
-        data["kinds"]["sft"][key] = OVERRIDABLE[key]
-    else:
-        data["defaults"][key] = DEFAULTS_ONLY.get(key, OVERRIDABLE.get(key))
+    table: Any = data
+    for part in place:
+        table = table[part]
+    table[key] = value
     return data
 
 
-def _contexts(path: Path) -> list[dict[str, Any]]:
+def _contexts(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The template context of every variant; a variant's line in the file left out (a key
     added above a [[models]] header moves it, and it is the file's layout, not a value)."""
-    manifest = load_manifest(path)
+    manifest = _load(data)
 
     def plain(value: Any) -> Any:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -162,29 +160,28 @@ def _contexts(path: Path) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize(("level", "key"), KEYS)
-def test_every_key_has_an_alternative(level: str, key: str) -> None:
-    known = (
-        VARIANT_ONLY.keys() | OVERRIDABLE.keys()
-        if level == "models"
-        else OVERRIDABLE.keys() | DEFAULTS_ONLY.keys()
-    )
-    assert key in known, (
-        f"models.toml has a new key {key!r} ({level}): give it a value other than BASE's in "
-        "this test, so that it is shown to reach the template context"
-    )
+BEFORE = _contexts(BASE)
 
 
 @pytest.mark.parametrize(("level", "key"), KEYS)
-def test_a_key_reaches_the_template_context(level: str, key: str, tmp_path: Path) -> None:
-    before = _contexts(_write(BASE, tmp_path / "before.toml"))
-    after = _contexts(_write(_with(level, key), tmp_path / "after.toml"))
-    assert after != before, f"{level} key {key!r} changes no template's context"
+def test_a_key_reaches_the_template_context(level: str, key: str) -> None:
+    for place, value in itertools.product(PLACES[level], CANDIDATES):
+        try:
+            after = _contexts(_with(place, key, value))
+        except ManifestError:
+            continue  # not a value this key takes there
+        if after != BEFORE:
+            return
+    pytest.fail(
+        f"no value of CANDIDATES set as the {level} key {key!r} changes a template's context: "
+        "the key does not reach it (manifest._resolve, render.context_for), or it takes a kind "
+        "of value CANDIDATES lacks"
+    )
 
 
-def test_every_field_of_a_variant_is_in_the_context(tmp_path: Path) -> None:
+def test_every_field_of_a_variant_is_in_the_context() -> None:
     """The template sees the resolved variant whole, as `model` (and `parent`)."""
-    manifest = load_manifest(_write(BASE, tmp_path / "models.toml"))
+    manifest = _load(BASE)
     for variant in manifest.variants:
         context = context_for(manifest, variant)
         assert context["model"] is variant
@@ -195,9 +192,9 @@ def test_every_field_of_a_variant_is_in_the_context(tmp_path: Path) -> None:
     assert child["links"] == BASE["defaults"]["links"]
 
 
-def test_every_name_of_the_context_is_in_the_readme(tmp_path: Path) -> None:
+def test_every_name_of_the_context_is_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme.split("The context of every template:", 1)[1].split("\n\n", 2)[1]
-    manifest = load_manifest(_write(BASE, tmp_path / "models.toml"))
+    manifest = _load(BASE)
     for name in context_for(manifest, manifest.variants[SFT]):
         assert f"`{name}`" in table, f"the README's table of the template context lacks {name}"
