@@ -21,7 +21,6 @@ the environment), so they run in Jinja2's `ImmutableSandboxedEnvironment`: no ac
 
 from __future__ import annotations
 
-import codecs
 import functools
 import json
 import math
@@ -33,6 +32,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
+from pipeline.localfiles import NotText, decode_text
 from pipeline.sources import read_templates
 
 # The Hub refuses a file of 10 MiB or more outside Git LFS, and huggingface_hub sends a README
@@ -142,19 +142,11 @@ class MemoryLoader(jinja2.BaseLoader):
         return self._text(name, data)
 
     def _text(self, name: str, data: bytes) -> str:
-        # A byte order mark (editors on Windows write one) would be output before the card's
-        # `---`, and every card would have no front matter; it means nothing, as in models.toml.
-        data = data.removeprefix(codecs.BOM_UTF8)
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
+            return decode_text(data)
+        except NotText as exc:
             raise jinja2.TemplateSyntaxError(
-                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or "
-                "continue a character",
-                line,
-                name,
-                str(self.root / name),
+                exc.reason, exc.line, name, str(self.root / name)
             ) from None
 
     def list_templates(self) -> list[str]:
