@@ -67,3 +67,27 @@ def render_card(
     ctx = context(model)
     ctx.update(changes)
     return make_env().get_template(template or model.template).render(ctx)
+
+
+# A template of the tests' own, for one variant (named by the manifest's `template` key): the base
+# card, with the text of a data file named after the variant below its kind paragraph.
+NOTED_TEMPLATE = """{% extends "base.md.j2" %}
+{%- block kind_paragraph -%}
+{{ super() }}{{ data_file("notes/" ~ model.name ~ ".md") }}
+{% endblock %}"""
+NOTED_REPO = "NbAiLab/nb-llama-3.1-8B"
+
+
+def add_notes(project: Path, template: str = NOTED_TEMPLATE) -> Path:
+    """Give NOTED_REPO of the project's models.toml the template `template` (as noted.md.j2) and
+    the data file cards/notes/nb-llama-3.1-8B.md it reads; return that file."""
+    (project / "cards/noted.md.j2").write_text(template, encoding="utf-8")
+    notes = project / "cards/notes/nb-llama-3.1-8B.md"
+    notes.parent.mkdir()
+    notes.write_text("Notes: the first.\n", encoding="utf-8")
+    manifest = project / "models.toml"
+    text = manifest.read_text(encoding="utf-8")
+    entry = f'name = "{NOTED_REPO.split("/")[1]}"\n'
+    assert entry in text
+    manifest.write_text(text.replace(entry, entry + 'template = "noted.md.j2"\n'), "utf-8")
+    return notes

@@ -21,27 +21,15 @@ from pipeline.fieldtypes import DataFile
 from pipeline.planning import render_cards
 from pipeline.render import Selection, render_all
 from pipeline.sources import SourceFiles, load_sources
-from tests.cards.card_context import ROOT
+from tests.cards.card_context import NOTED_REPO, NOTED_TEMPLATE, ROOT, add_notes
 
-ONE = Selection(only=("nb-llama-3.1-8B",))
-# A template of this test's own, for one variant (the manifest's `template` key): the base card,
-# with the text of a data file named after the variant below its kind paragraph.
-NOTED = """{% extends "base.md.j2" %}
-{%- block kind_paragraph -%}
-{{ super() }}{{ data_file("notes/" ~ model.name ~ ".md") }}
-{% endblock %}"""
+ONE = Selection(only=(NOTED_REPO,))
 
 
-def _project(tmp_path: Path, template: str = NOTED) -> Path:
+def _project(tmp_path: Path, template: str = NOTED_TEMPLATE) -> Path:
     shutil.copytree(ROOT / "cards", tmp_path / "cards")
-    (tmp_path / "cards/noted.md.j2").write_text(template, encoding="utf-8")
-    (tmp_path / "cards/notes").mkdir()
-    (tmp_path / "cards/notes/nb-llama-3.1-8B.md").write_text("Notes: the first.\n")
-    manifest = (ROOT / "models.toml").read_text(encoding="utf-8")
-    one = 'name = "nb-llama-3.1-8B"\n'
-    assert one in manifest
-    manifest = manifest.replace(one, one + 'template = "noted.md.j2"\n')
-    (tmp_path / "models.toml").write_text(manifest, encoding="utf-8")
+    shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
+    add_notes(tmp_path, template)
     return tmp_path
 
 
@@ -143,7 +131,7 @@ def test_a_data_file_a_manifest_value_names_that_is_missing_is_placed_at_that_ke
 def test_a_data_file_a_template_names_that_is_missing_is_placed_at_its_line(
     tmp_path: Path,
 ) -> None:
-    project = _project(tmp_path, NOTED.replace('"notes/"', '"notez/"'))
+    project = _project(tmp_path, NOTED_TEMPLATE.replace('"notes/"', '"notez/"'))
     files, manifest = load_sources(project / "models.toml", project / "cards")
     with pytest.raises(TemplateError) as caught:
         render_all(manifest, files, ONE)

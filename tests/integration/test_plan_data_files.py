@@ -7,39 +7,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cards.card_context import NOTED_REPO, add_notes
 from tests.integration.support import Project
-
-REPO = "NbAiLab/nb-llama-3.1-8B"
-# A template of this test's own (the manifest's `template` key names it): the base card, with
-# the text of a data file named after the variant below its kind paragraph.
-NOTED = """{% extends "base.md.j2" %}
-{%- block kind_paragraph -%}
-{{ super() }}{{ data_file("notes/" ~ model.name ~ ".md") }}
-{% endblock %}"""
 
 
 def _plan(project: Project, path: Path) -> tuple[str, str]:
-    """Save a plan; its fingerprint and the card it holds for REPO."""
+    """Save a plan; its fingerprint and the card it holds for NOTED_REPO."""
     result = project.run("plan", "--out", str(path))
     assert result.status == 2, result.err
     data = json.loads(path.read_text(encoding="utf-8"))
-    (content,) = [e["content"] for e in data["entries"] if e["repo_id"] == REPO]
+    (content,) = [e["content"] for e in data["entries"] if e["repo_id"] == NOTED_REPO]
     return data["fingerprint"], content
 
 
 def test_editing_a_data_file_changes_the_plan_and_apply_refuses_the_old_one(
     project: Project, tmp_path: Path
 ) -> None:
-    cards = project.folder / "cards"
-    (cards / "noted.md.j2").write_text(NOTED, encoding="utf-8")
-    (cards / "notes").mkdir()
-    notes = cards / "notes/nb-llama-3.1-8B.md"
-    notes.write_text("Notes: the first.\n", encoding="utf-8")
-    manifest = project.folder / "models.toml"
-    one = 'name = "nb-llama-3.1-8B"\n'
-    manifest.write_text(
-        manifest.read_text().replace(one, one + 'template = "noted.md.j2"\n'), encoding="utf-8"
-    )
+    notes = add_notes(project.folder)
     first_fingerprint, first = _plan(project, tmp_path / "first.json")
     assert "Notes: the first." in first
 
