@@ -222,6 +222,15 @@ def _data_file_problem(exc: DataFileNotFound, variant: Variant, files: _Files) -
     """A data file not under cards/: placed at the manifest key that names it, if one does,
     else at the template line that asks for it."""
     files_there = f"the files under {files.cards_dir}/ are: {_listing(files.names)}"
+    place, line = _innermost_frame(exc, variant, files.cards_dir)
+    if not isinstance(exc.name, str):
+        return Problem(
+            place,
+            f"data_file() takes the path of a file under {files.cards_dir}/, got {exc.name!r}",
+            line,
+            hint="read an optional key only when it is set: "
+            "{% if model.notes_file %}{{ data_file(model.notes_file) }}{% endif %}",
+        )
     keys = [f.name for f in dataclasses.fields(variant) if getattr(variant, f.name) == exc.name]
     if keys:
         return Problem(
@@ -231,7 +240,6 @@ def _data_file_problem(exc: DataFileNotFound, variant: Variant, files: _Files) -
             key_path=f"models[{variant.index}].{keys[0]}",
             hint=f"a data file a card reads is a path under {files.cards_dir}/; {files_there}",
         )
-    place, line = _innermost_frame(exc, variant, files.cards_dir)
     return Problem(
         place,
         f"data file {exc.name!r} not found under {files.cards_dir}/",

@@ -142,6 +142,21 @@ def test_a_data_file_a_template_names_that_is_missing_is_placed_at_its_line(
     )
 
 
+def test_a_data_file_of_an_unset_key_is_placed_at_the_template_line(tmp_path: Path) -> None:
+    # library_name is unset (None) for a base variant, as an optional data-file key would be.
+    template = NOTED_TEMPLATE.replace('"notes/" ~ model.name ~ ".md"', "model.library_name")
+    project = _project(tmp_path, template)
+    files, manifest = load_sources(project / "models.toml", project / "cards")
+    with pytest.raises(TemplateError) as caught:
+        render_all(manifest, files, ONE)
+    (problem,) = caught.value.problems
+    assert problem.file.endswith("cards/noted.md.j2") and problem.line == 3
+    assert problem.key_path is None
+    assert problem.message == (
+        f"data_file() takes the path of a file under {project / 'cards'}/, got None"
+    )
+
+
 @pytest.mark.parametrize("value", ["notes/x.md", "x", "a/b_c-d.1.txt"])
 def test_a_data_file_key_takes_a_path_under_cards(value: str) -> None:
     assert TypeAdapter(DataFile).validate_python(value) == value
