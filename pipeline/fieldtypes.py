@@ -11,8 +11,7 @@ import difflib
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 from pydantic import BeforeValidator
 
@@ -26,7 +25,11 @@ _URL_FORM = re.compile(r"https?://[^\s/$.?#][^\s]*")
 _GGUF_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,200}\.gguf")
 # llama.cpp's quantisation types: Q4_K_M, Q8_0, IQ2_XXS, F16, BF16, TQ1_0, MXFP4_MOE, ...
 _QUANTIZATION = re.compile(r"[A-Z][A-Z0-9]{0,15}(?:_[A-Z0-9]{1,8}){0,5}")
-_TEMPLATE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,200}\.j2")
+# A file under cards/, by its path there: a template (`template`), or a data file a template
+# reads with data_file() (a key such as `notes_file`); never `..`, so never outside cards/.
+_CARDS_FILE = r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,200}"
+_TEMPLATE = re.compile(_CARDS_FILE + r"\.j2")
+_DATA_FILE = re.compile(_CARDS_FILE)
 
 # Sizes, in millions of parameters: from 1M to 10 trillion (10000B).
 SIZE_MIN_MILLIONS = Decimal(1)
@@ -224,10 +227,22 @@ def _quantization(value: object) -> str:
     return value
 
 
+def _under_cards(value: object, form: re.Pattern[str]) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(form.fullmatch(value)) and ".." not in value.split("/")
+
+
 def _template(value: object) -> str:
-    if not isinstance(value, str) or not _TEMPLATE.fullmatch(value) or ".." in Path(value).parts:
+    if not _under_cards(value, _TEMPLATE):
         raise ValueError(
             f"expected a template file name under cards/ ending in '.j2', got {shown(value)}"
+        )
+    return value
+
+
+def _data_file(value: object) -> str:
+    if not _under_cards(value, _DATA_FILE):
+        raise ValueError(
+            f"expected the path of a file under cards/ such as 'notes/x.md', got {shown(value)}"
         )
     return value
 
@@ -246,3 +261,4 @@ Text = Annotated[str, BeforeValidator(_text)]
 GgufFile = Annotated[str, BeforeValidator(_gguf_file)]
 Quantization = Annotated[str, BeforeValidator(_quantization)]
 TemplateName = Annotated[str, BeforeValidator(_template)]
+DataFile = Annotated[str, BeforeValidator(_data_file)]

@@ -199,9 +199,7 @@ def canonical_reading(text: str, card: str) -> tuple[str, Reading | None]:
             )
             for path, message, hint in canonical.disagreements
         ]
-        raise CardError(
-            f"the front matter of {card} reads differently in YAML 1.1 and 1.2", problems
-        )
+        raise CardError(_DIALECTS_DIFFER.format(card=card), problems)
     result = _one_newline(join(canonical.text, text[match.end() :]))
     return result, canonical.reading
 
@@ -217,6 +215,13 @@ class _Refusal:
     hint: str
     in_canonical: bool = False  # the line is in the canonical text, which starts on card line 2
 
+    @classmethod
+    def of(cls, title: str, problem: Problem, in_canonical: bool = False) -> _Refusal:
+        """The refusal of a problem located in the YAML text (its file left to `problem`)."""
+        return cls(
+            title, problem.message, problem.line, problem.column, problem.hint or "", in_canonical
+        )
+
     def problem(self, card: str, line_offset: int) -> Problem:
         offset = 1 if self.in_canonical else line_offset
         return Problem(
@@ -226,6 +231,9 @@ class _Refusal:
             message=self.message,
             hint=self.hint,
         )
+
+
+_DIALECTS_DIFFER = "the front matter of {card} reads differently in YAML 1.1 and 1.2"
 
 
 @dataclass(frozen=True)
@@ -242,27 +250,15 @@ def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
         # "{card}": the refusal is memoised for every card with this text, and names each.
         refuse_unsafe_yaml(yaml_text, "{card}", 0)
     except CardError as exc:
-        first = exc.problems[0]
-        return _Refusal(
-            exc.message,
-            first.message,
-            first.line,
-            first.column,
-            first.hint or "",
-        )
+        return _Refusal.of(exc.message, exc.problems[0])
     fast = _simple_canonical(yaml_text)
     if fast is not None:
         return fast
     try:
         data = _round_trip().load(yaml_text)
     except YAMLError as exc:
-        problem = _yaml_problem(exc, "", 0)
-        return _Refusal(
-            "the front matter of {card} is not valid YAML",
-            problem.message,
-            problem.line,
-            problem.column,
-            problem.hint or "",
+        return _Refusal.of(
+            "the front matter of {card} is not valid YAML", _yaml_problem(exc, "", 0)
         )
     if data is not None and not isinstance(data, Mapping):
         return _Refusal(
@@ -277,21 +273,13 @@ def _canonical_front_matter(yaml_text: str) -> _Canonical | _Refusal:
     try:
         data12 = _safe12().load(canonical)
     except YAMLError as exc:
-        problem = _yaml_problem(exc, "", 0)
-        return _Refusal(
-            "the front matter of {card} reads differently in YAML 1.1 and 1.2",
-            problem.message,
-            problem.line,
-            problem.column,
-            problem.hint or "",
-            in_canonical=True,
-        )
+        return _Refusal.of(_DIALECTS_DIFFER, _yaml_problem(exc, "", 0), in_canonical=True)
     try:
         data11 = read_yaml11(canonical)
     except pyyaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return _Refusal(
-            "the front matter of {card} reads differently in YAML 1.1 and 1.2",
+            _DIALECTS_DIFFER,
             f"PyYAML (YAML 1.1, as huggingface_hub reads cards) cannot read it: {exc}",
             None if mark is None else mark.line + 1,
             None,
@@ -496,11 +484,6 @@ def refuse_unsafe_yaml(yaml_text: str, card: str, line_offset: int = 0) -> None:
         hint="write each value out in full",
     )
     raise CardError(f"the front matter of {card} uses YAML anchors or aliases", [problem])
-
-
-def key_lines(yaml_text: str) -> dict[str, int]:
-    """Key path (`language[0]`, `a.b`) -> 1-based line in `yaml_text`; empty if it does not load."""
-    return _lines(yaml_text)
 
 
 # --- canonical form ---------------------------------------------------------------------------

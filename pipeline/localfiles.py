@@ -15,6 +15,7 @@ the plan's), naming the file.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import stat
@@ -32,6 +33,31 @@ class UnreadableFile(Exception):
         super().__init__(reason)
         self.reason = reason
         self.missing = missing  # there is no such file
+
+
+class NotText(UnreadableFile):
+    """A project file that is not UTF-8 text: `reason`, at `line` and `column` (1-based, in
+    bytes) of the first byte that cannot be read."""
+
+    def __init__(self, raw: bytes, start: int) -> None:
+        super().__init__(
+            f"the file is not UTF-8 text: byte 0x{raw[start]:02x} cannot start or continue a "
+            "character"
+        )
+        self.line = raw.count(b"\n", 0, start) + 1
+        self.column = start - (raw.rfind(b"\n", 0, start) + 1) + 1
+
+
+def decode_text(raw: bytes) -> str:
+    """The text of a project file (models.toml, a file under cards/): UTF-8, its byte order mark
+    dropped. Editors on Windows write one; it means nothing, yet TOML refuses it ("Invalid
+    statement" at 1:1) and a template would put it before the card's `---`. NotText if the bytes
+    are not UTF-8."""
+    body = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotText(raw, exc.start + len(raw) - len(body)) from None
 
 
 def _kind(mode: int) -> str:

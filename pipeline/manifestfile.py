@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ManifestError, Problem
-from pipeline.localfiles import UnreadableFile, nesting_depth, read_regular_file
+from pipeline.localfiles import (
+    NotText,
+    UnreadableFile,
+    decode_text,
+    nesting_depth,
+    read_regular_file,
+)
 from pipeline.tomlplaces import Locator
 
 # No real models.toml comes near these; they keep hostile input from exhausting the process.
@@ -31,20 +37,9 @@ def read_manifest_bytes(path: Path) -> bytes:
 
 def _decode(file: str, raw: bytes) -> str:
     try:
-        # "utf-8-sig": editors on Windows write a byte order mark, which TOML does not allow
-        # and tomllib reports as "Invalid statement" at 1:1 (issue 8 row 13); it means nothing.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problem = Problem(
-            file,
-            f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot start or "
-            "continue a character",
-            line,
-            column,
-            hint="save models.toml as UTF-8",
-        )
+        text = decode_text(raw)
+    except NotText as exc:
+        problem = Problem(file, exc.reason, exc.line, exc.column, hint="save models.toml as UTF-8")
         raise ManifestError("cannot read the manifest", [problem]) from None
     # Universal newlines, as reading the file as text did.
     return text.replace("\r\n", "\n").replace("\r", "\n")

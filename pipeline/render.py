@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from pipeline import frontmatter, metadata
+from pipeline import frontmatter, hubrules, metadata
 from pipeline.atomic import cannot_write, make_folders, write_bytes_atomically
 from pipeline.errors import CardError, OutputError, Problem, TemplateError
 from pipeline.manifest import Manifest, Variant
@@ -28,6 +28,7 @@ from pipeline.selection import select as select
 from pipeline.sources import SourceFiles, read_sources, read_templates
 from pipeline.templating import (
     MAX_CARD_BYTES,
+    DataFileNotFound,
     OutputTooLarge,
     TooMuchWork,
     UndefinedName,
@@ -37,16 +38,6 @@ from pipeline.templating import (
 from pipeline.templating import yaml_string as yaml_string  # re-exported: templates' tests use it
 
 HUB_URL = "https://huggingface.co"
-
-# The English names written as comments beside the language codes of the front matter.
-LANGUAGE_NAMES: dict[str, str] = {
-    "no": "Generic Norwegian",
-    "nb": "Norwegian Bokmål",
-    "nn": "Norwegian Nynorsk",
-    "en": "English",
-    "sv": "Swedish",
-    "da": "Danish",
-}
 
 
 def _llama_slug(version: str) -> str:
@@ -74,20 +65,27 @@ def context_for(manifest: Manifest, variant: Variant) -> dict[str, Any]:
         "parameter_count": variant.parameters,
         "license_url": f"https://github.com/meta-llama/llama-models/blob/main/models/{slug}/LICENSE",
         "use_policy_url": f"https://llama.meta.com/{slug}/use-policy",
-        "language_names": LANGUAGE_NAMES,
+        # The English names written beside the codes of the front matter and in the text.
+        "language_names": {code: hubrules.language_name(code) for code in variant.languages},
         "links": dict(manifest.links),
         "hub_url": HUB_URL,
     }
 
 
 def _template_problem(
-    exc: Exception, variant: Variant, cards_dir: Path, context: Mapping[str, Any]
+    exc: Exception,
+    variant: Variant,
+    files: _Files,
+    context: Mapping[str, Any],
 ) -> Problem:
     """Locate a Jinja2 failure: the template file and line, and what went wrong there.
 
     The hint does not name the card: the same mistake in a shared template fails every card
     that uses it, and `render_all` reports it once (see `_merge`).
     """
+    cards_dir = files.cards_dir
+    if isinstance(exc, DataFileNotFound):
+        return _data_file_problem(exc, variant, files)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         name = exc.name or exc.filename or variant.template
         return Problem(str(cards_dir / name), f"template syntax error: {exc.message}", exc.lineno)
@@ -107,14 +105,14 @@ def _template_problem(
             place,
             f"template {str(exc.name)!r} not found",
             line,
-            hint=f"templates available: {', '.join(_templates(cards_dir, every=True)) or 'none'}",
+            hint=f"templates available: {_listing(files.templates(every=True))}",
         )
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(
             str(cards_dir / variant.template),
             f"template {str(exc.name)!r} not found",
             hint=f"the manifest's `template` names a file in {cards_dir}/; "
-            f"templates available: {', '.join(_templates(cards_dir)) or 'none'}",
+            f"templates available: {_listing(files.templates())}",
         )
     place, line = _innermost_frame(exc, variant, cards_dir)
     message, hint = _runtime_message(exc, context)
@@ -201,10 +199,54 @@ def _merge(found: Sequence[tuple[Problem, str]]) -> list[Problem]:
     return merged
 
 
-def _templates(cards_dir: Path, every: bool = False) -> list[str]:
-    """The templates a variant may name; with `every`, also the `_` ones it may include."""
-    names = (p.name for p in cards_dir.glob("*.j2"))
-    return sorted(n for n in names if every or not n.startswith("_"))
+@dataclasses.dataclass(frozen=True)
+class _Files:
+    """What a render reads: the manifest's path, and the files of the cards folder."""
+
+    manifest_path: Path
+    cards_dir: Path
+    names: Sequence[str]  # sorted paths relative to cards_dir
+
+    def templates(self, every: bool = False) -> list[str]:
+        """The templates a variant may name; with `every`, also the `_` ones it may include."""
+        top = (n for n in self.names if "/" not in n and n.endswith(".j2"))
+        return [n for n in top if every or not n.startswith("_")]
+
+
+def _listing(names: Sequence[str], most: int = 20) -> str:
+    more = f", ... ({len(names) - most} more)" if len(names) > most else ""
+    return ", ".join(names[:most]) + more if names else "none"
+
+
+def _data_file_problem(exc: DataFileNotFound, variant: Variant, files: _Files) -> Problem:
+    """A data file not under cards/: placed at the manifest key that names it, if one does,
+    else at the template line that asks for it."""
+    files_there = f"the files under {files.cards_dir}/ are: {_listing(files.names)}"
+    place, line = _innermost_frame(exc, variant, files.cards_dir)
+    if not isinstance(exc.name, str):
+        return Problem(
+            place,
+            f"data_file() takes the path of a file under {files.cards_dir}/, got {exc.name!r}",
+            line,
+            hint="read an optional key only when it is set: "
+            "{% if model.notes_file %}{{ data_file(model.notes_file) }}{% endif %}",
+        )
+    keys = [f.name for f in dataclasses.fields(variant) if getattr(variant, f.name) == exc.name]
+    if keys:
+        return Problem(
+            str(files.manifest_path),
+            f"{keys[0]} names {exc.name!r}, which is not a file under {files.cards_dir}/",
+            variant.line,
+            key_path=f"models[{variant.index}].{keys[0]}",
+            hint=f"a data file a card reads is a path under {files.cards_dir}/; {files_there}",
+        )
+    return Problem(
+        place,
+        f"data file {exc.name!r} not found under {files.cards_dir}/",
+        line,
+        hint=f'data_file() takes a path under {files.cards_dir}/ (data_file("notes/x.md")); '
+        + files_there,
+    )
 
 
 def _expected_metadata(variant: Variant) -> dict[str, object]:
@@ -229,8 +271,9 @@ def render_all(
     then exactly those bytes are rendered.
     """
     cards_dir = cards if isinstance(cards, Path) else cards.cards_dir
-    files = read_templates(cards) if isinstance(cards, Path) else cards.templates
-    env = make_environment(cards_dir, files)
+    data = read_templates(cards) if isinstance(cards, Path) else cards.templates
+    env = make_environment(cards_dir, data)
+    files = _Files(manifest.path, cards_dir, sorted(data))
     template_problems: list[tuple[Problem, str]] = []
     card_problems: list[Problem] = []
     rendered: list[RenderedCard] = []
@@ -239,7 +282,7 @@ def render_all(
         try:
             text = render_bounded(env.get_template(variant.template), context)
         except Exception as exc:  # whatever a template raises is a problem of that template
-            problem = _template_problem(exc, variant, cards_dir, context)
+            problem = _template_problem(exc, variant, files, context)
             template_problems.append((problem, variant.repo_id))
             continue
         card = f"{variant.repo_id}/README.md"

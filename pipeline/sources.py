@@ -1,8 +1,12 @@
-"""The manifest and template bytes, read once: what is rendered is exactly what is fingerprinted.
+"""The manifest's bytes and those of every file under cards/, read once: what is rendered is
+exactly what is fingerprinted.
 
 A plan records the fingerprint of the files it was made from. Reading the files once, hashing
 those bytes and rendering from the same bytes means an edit made while a plan is being built
-cannot give a plan whose fingerprint does not match its content.
+cannot give a plan whose fingerprint does not match its content. A render reads nothing else:
+templates are loaded, and data files read (`data_file()`), from these bytes only
+(templating.MemoryLoader), so a data file a manifest key names is in the fingerprint without a
+word here.
 """
 
 from __future__ import annotations
@@ -43,13 +47,13 @@ class SourceFiles:
     manifest_path: Path
     manifest_bytes: bytes
     cards_dir: Path
-    templates: Mapping[str, bytes] = field(
-        repr=False
-    )  # path relative to cards_dir (posix) -> bytes
+    # Every file under cards_dir, templates and data files: path relative to it (posix) -> bytes.
+    templates: Mapping[str, bytes] = field(repr=False)
 
     @property
     def fingerprint(self) -> str:
-        """sha256 over the manifest and every file under cards/: what a plan was made from."""
+        """sha256 over the manifest and every file under cards/: all a render reads, so what a
+        plan was made from."""
         digest = hashlib.sha256()
         files = [("models.toml", self.manifest_bytes), *sorted(self.templates.items())]
         for name, data in files:

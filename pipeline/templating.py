@@ -9,8 +9,10 @@ the environment), so they run in Jinja2's `ImmutableSandboxedEnvironment`: no ac
   the memory;
 * an undefined name raises `UndefinedName`, which keeps the name and what it was looked up on, so
   the error can offer "did you mean" from the names that exist;
-* templates are read from an in-memory mapping (the bytes read once at the start and hashed into
-  the fingerprint), never from the disk while rendering.
+* templates, and the data files they read with `data_file("notes/x.md")` (a path under cards/,
+  often a manifest value: `data_file(model.notes_file)`), are read from an in-memory mapping (the
+  bytes read once at the start and hashed into the fingerprint), never from the disk while
+  rendering.
 
 * the items all `range` loops of one card may step through together are bounded
   (MAX_RANGE_STEPS), so nested loops that output nothing cannot run for hours; the sandbox
@@ -19,7 +21,6 @@ the environment), so they run in Jinja2's `ImmutableSandboxedEnvironment`: no ac
 
 from __future__ import annotations
 
-import codecs
 import functools
 import json
 import math
@@ -31,6 +32,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
+from pipeline.localfiles import NotText, decode_text
 from pipeline.sources import read_templates
 
 # The Hub refuses a file of 10 MiB or more outside Git LFS, and huggingface_hub sends a README
@@ -103,8 +105,21 @@ class _Undefined(jinja2.StrictUndefined):
         super().__init__(hint, obj, name, exc=raise_named)  # type: ignore[arg-type]
 
 
+class DataFileNotFound(jinja2.TemplateRuntimeError):
+    """A template asked `data_file` for a file that is not under the cards folder."""
+
+    def __init__(self, name: object) -> None:
+        super().__init__(f"data file {name!r} not found")
+        self.name = name
+
+
 class MemoryLoader(jinja2.BaseLoader):
-    """Templates from a mapping of relative path -> bytes; each reported under `root`/path."""
+    """Templates from a mapping of relative path -> bytes; each reported under `root`/path.
+
+    The data files a template reads (`data_file`) come from the same mapping: every file a card
+    is rendered from is one of `files`, which is what the fingerprint hashes
+    (sources.SourceFiles).
+    """
 
     def __init__(self, root: Path, files: Mapping[str, bytes]) -> None:
         self.root = root
@@ -116,22 +131,23 @@ class MemoryLoader(jinja2.BaseLoader):
         data = self.files.get(template)
         if data is None:
             raise jinja2.TemplateNotFound(template)
-        filename = str(self.root / template)
-        # A byte order mark (editors on Windows write one) would be output before the card's
-        # `---`, and every card would have no front matter; it means nothing, as in models.toml.
-        data = data.removeprefix(codecs.BOM_UTF8)
+        return self._text(template, data), str(self.root / template), lambda: True
+
+    def data_file(self, name: str) -> str:
+        """The text of the file `name` under the cards folder: the template global `data_file`,
+        for a file a card shows as it is (no template syntax is read in it)."""
+        data = self.files.get(name) if isinstance(name, str) else None
+        if data is None:
+            raise DataFileNotFound(name)
+        return self._text(name, data)
+
+    def _text(self, name: str, data: bytes) -> str:
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
+            return decode_text(data)
+        except NotText as exc:
             raise jinja2.TemplateSyntaxError(
-                f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or "
-                "continue a character",
-                line,
-                template,
-                filename,
+                exc.reason, exc.line, name, str(self.root / name)
             ) from None
-        return text, filename, lambda: True
 
     def list_templates(self) -> list[str]:
         return sorted(self.files)
@@ -195,14 +211,16 @@ def make_environment(cards_dir: Path, files: Mapping[str, bytes] | None = None) 
     """
     if files is None:
         files = read_templates(cards_dir)
+    loader = MemoryLoader(cards_dir, files)
     env = CardEnvironment(
-        loader=MemoryLoader(cards_dir, files),
+        loader=loader,
         undefined=_Undefined,
         keep_trailing_newline=True,
         autoescape=False,  # Markdown, not HTML
         auto_reload=False,
     )
     env.filters["yaml_string"] = yaml_string
+    env.globals["data_file"] = loader.data_file
     return env
 
 

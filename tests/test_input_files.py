@@ -310,6 +310,24 @@ def test_a_template_not_in_utf8_is_one_located_problem(
     ), err
 
 
+def test_a_byte_that_is_not_utf8_is_named_at_its_place_after_a_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest and the templates are decoded by one rule (localfiles.decode_text): the
+    byte named is the bad one, not the mark's, and its column counts the mark's three bytes."""
+    project = _project(tmp_path)
+    (project / "models.toml").write_bytes(b"\xef\xbb\xbf# a\xff\n")
+    monkeypatch.chdir(project)
+
+    assert main(["validate"]) == 1
+
+    assert capsys.readouterr().err.startswith(
+        "error: cannot read the manifest (1 problem):\n"
+        "  models.toml:1:7: the file is not UTF-8 text: byte 0xff cannot start or continue a "
+        "character\n"
+    )
+
+
 def test_a_missing_cards_folder_is_one_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -149,12 +149,11 @@ def test_nesting_within_the_bound_is_read(tmp_path: Path) -> None:
     text = FAMILY + "\n[kinds.sft]\nx = " + "[" * 10 + "]" * 10 + "\n"
     line = text.count("\n")
     problems = _problems(_write(tmp_path, text))
-    assert problems == [
+    assert len(problems) == 1
+    assert problems[0].startswith(  # the keys a [kinds.X] table takes follow
         f"{tmp_path / 'models.toml'}:{line}:1: kinds.sft.x: unknown key 'x'\n"
-        "    hint: allowed keys: namespace, languages, tags, extra_tags, "
-        "pipeline_tag, library_name, knowledge_cutoff, developer, author, "
-        "template, allow_create, on_drift, on_adopt"
-    ]
+        "    hint: allowed keys: namespace, languages, tags, "
+    )
 
 
 def test_an_oversize_file_is_refused_unread(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from pipeline import carddata, frontmatter
 from pipeline.errors import Problem
 from pipeline.metadata import check_metadata
-from tests.cards.card_context import KINDS, VARIANTS, render_card
+from tests.cards.card_context import KINDS, example, render_card
 
 GOOD = """---
 language:
@@ -52,7 +52,7 @@ def test_a_good_card_has_no_problems() -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_rendered_kind_passes_with_its_manifest_values(kind: str) -> None:
-    model, _ = VARIANTS[kind]
+    model = example(kind)
     content = frontmatter.canonicalize(render_card(kind), f"{kind}.md")
     expected: dict[str, object] = {
         "language": model.languages,
@@ -81,7 +81,7 @@ def test_the_norway_problem_is_caught_end_to_end() -> None:
 def test_an_unrendered_raw_template_fails_on_norway() -> None:
     # A card written by hand the way the live cards are: `- no  # Generic Norwegian`, unquoted.
     content = render_card("base").replace('- "no"  #', "- no  #")
-    model, _ = VARIANTS["base"]
+    model = example("base")
     problems = check_metadata("base.md", content, expected={"language": model.languages})
     assert paths(problems) == ["language[0]"]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields, replace
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -13,7 +15,17 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pipeline import frontmatter
 from pipeline.metadata import check_metadata
 from pipeline.render import yaml_string
-from tests.cards.card_context import CARDS, FAMILY, KINDS, VARIANTS, context, make_env, render_card
+from tests.cards.card_context import (
+    CARDS,
+    KINDS,
+    MANIFEST,
+    context,
+    example,
+    make_env,
+    parent_of,
+    render_card,
+    variant,
+)
 
 INSTRUCT_PARAGRAPH = "The Instruct-model is trained using Supervised FineTuning (SFT) and then"
 
@@ -29,7 +41,7 @@ def card_data(kind: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_renders_a_card_with_the_hub_metadata(kind: str) -> None:
-    model, _ = VARIANTS[kind]
+    model = example(kind)
     data = card_data(kind)
     assert data["language"] == list(model.languages)
     assert data["license"] == model.license
@@ -54,7 +66,7 @@ def test_every_card_is_tidy(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_license_links_use_metas_underscore_paths(kind: str) -> None:
-    model, _ = VARIANTS[kind]
+    model = example(kind)
     flat = model.llama_version.replace(".", "_")
     text = render_card(kind)
     assert (
@@ -126,7 +138,8 @@ def canonical(text: str) -> str:
 
 
 def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
-    model, parent = VARIANTS["gguf"]
+    model = example("gguf")
+    parent = parent_of(model)
     assert parent is not None
     text = render_card("gguf")
     data = card_data("gguf")
@@ -144,38 +157,40 @@ def test_the_gguf_card_links_its_parent_and_names_its_file() -> None:
 
 
 def test_tags_are_written_once_in_the_manifests_order() -> None:
-    model, _ = VARIANTS["gguf"]
-    tags = ("gguf", *model.tags)
-    text = canonical(render_card("gguf", model=type(model)(**{**vars(model), "tags": tags})))
+    model = example("gguf")
+    text = canonical(render_card("gguf", model=replace(model, tags=("gguf", *model.tags))))
     assert text.count("\n- gguf\n") == 1
     assert "tags:\n- gguf\n- norwegian\n" in text
 
 
 def test_the_language_list_comes_from_the_model_with_comments() -> None:
-    model, _ = VARIANTS["base"]
-    changed = type(model)(**{**vars(model), "languages": ("nb", "se")})
+    changed = replace(example("base"), languages=("nb", "se"))
     text = canonical(render_card("base", model=changed))
-    assert "language:\n- nb  # Norwegian Bokmål\n- se  # se\ntags:" in text
-    assert "Partial support: se (se)." in text
+    assert "language:\n- nb  # Norwegian Bokmål\n- se  # Northern Sami\ntags:" in text
+    assert "Partial support: Northern Sami (se)." in text
 
 
 def test_a_missing_variable_fails_under_strict_undefined() -> None:
-    model, _ = VARIANTS["instruct"]
-    bare = type(model)(**{k: v for k, v in vars(model).items() if k != "knowledge_cutoff"})
+    model = example("instruct")
+    # The variant's values but one, as a namespace: a Variant cannot lack a field.
+    bare = SimpleNamespace(
+        **{f.name: getattr(model, f.name) for f in fields(model) if f.name != "knowledge_cutoff"}
+    )
+    template = make_env().get_template(model.template)
     with pytest.raises(jinja2.UndefinedError, match="knowledge_cutoff"):
-        render_card("instruct", model=bare)
-    model, parent = VARIANTS["instruct"]
-    ctx = context(model, parent)
+        template.render({**context(model), "model": bare})
+    ctx = context(model)
     del ctx["use_policy_url"]
     with pytest.raises(jinja2.UndefinedError, match="use_policy_url"):
-        make_env().get_template("instruct.md.j2").render(ctx)
+        template.render(ctx)
 
 
-@pytest.mark.parametrize("repo_id", sorted(FAMILY))
+@pytest.mark.parametrize("repo_id", [v.repo_id for v in MANIFEST.variants])
 def test_every_card_of_the_release_set_renders_canonical_and_valid(repo_id: str) -> None:
-    model, parent = FAMILY[repo_id]
+    model = variant(repo_id)
+    parent = parent_of(model)
     assert (parent is None) == model.base_model.startswith("meta-llama/")
-    raw = make_env().get_template(f"{model.kind}.md.j2").render(context(model, parent))
+    raw = make_env().get_template(model.template).render(context(model))
     card = frontmatter.canonicalize(raw, f"{repo_id}/README.md")
     expected = {
         "language": model.languages,
@@ -194,7 +209,7 @@ def test_every_card_of_the_release_set_renders_canonical_and_valid(repo_id: str)
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_templates_work_in_a_sandbox(kind: str) -> None:
-    model, parent = VARIANTS[kind]
+    model = example(kind)
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(CARDS),
         undefined=jinja2.StrictUndefined,
@@ -202,7 +217,7 @@ def test_the_templates_work_in_a_sandbox(kind: str) -> None:
         autoescape=False,
     )
     env.filters["yaml_string"] = yaml_string
-    assert env.get_template(f"{kind}.md.j2").render(context(model, parent)) == render_card(kind)
+    assert env.get_template(model.template).render(context(model)) == render_card(kind)
 
 
 # --- issue 11: each card true to its kind ----------------------------------------------------
@@ -290,9 +305,8 @@ def test_a_gguf_card_is_filed_as_a_quantization_with_the_gguf_library() -> None:
 
 
 def test_a_gguf_card_of_a_base_model_continues_text_instead_of_chatting() -> None:
-    _, parent = VARIANTS["gguf"]
+    parent = parent_of(example("gguf"))
     assert parent is not None
-    base_parent = type(parent)(**{**vars(parent), "kind": "base"})
-    text = render_card("gguf", parent=base_parent)
+    text = render_card("gguf", parent=replace(parent, kind="base"))
     assert '-no-cnv -n 128 -p "Norges høyeste fjell er"' in text
     assert '-p "Hvem er du?"' in render_card("gguf")
