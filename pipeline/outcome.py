@@ -83,26 +83,29 @@ def _detail(item: CommitResult, target: Target) -> str:
 
 
 def left_lines(left: Sequence[PlanEntry], decisions: Mapping[str, Decision]) -> list[str]:
-    """The drifted or adopted cards a policy left alone (or only proposed), and what to do.
+    """The drifted or adopted cards a policy left on main as they are, and what to do.
 
-    The hints name what works from `make` too, which passes no flags of its own."""
-    width = max((len(entry.repo_id) for entry in left), default=0)
-    lines = []
-    flags: list[str] = []
-    for entry in left:
-        skipped = decisions[entry.repo_id] == "skip"
-        how = "left as is" if skipped else "proposed, main untouched"
-        lines.append(f"  {entry.state:<13} {entry.repo_id:<{width}}  {how}")
-        flag = "--on-adopt pr" if entry.state == "adopt" else "--on-drift pr"
-        if skipped and flag not in flags:
-            flags.append(flag)
+    A card only proposed as a pull request is named by its result line (apply_lines), not
+    again here. The hints name what works from `make` too, which passes no flags of its own."""
+    skipped = [entry for entry in left if decisions[entry.repo_id] == "skip"]
+    width = max((len(entry.repo_id) for entry in skipped), default=0)
+    lines = [f"  {entry.state:<13} {entry.repo_id:<{width}}  left as is" for entry in skipped]
     if not left:
         return lines
+    proposed = len(left) - len(skipped)
     were = "was" if len(left) == 1 else "were"
+    how = ""
+    if proposed:
+        count = "" if len(left) == 1 else f"{proposed} "
+        how = f" ({count}proposed as {'a pull request' if proposed == 1 else 'pull requests'}"
+        how += ", listed above)"
     lines.append(
         f"{plural(len(left), 'card')} changed by someone else or never published by nb-release "
-        f"{were} left as the policy says; `nb-release history REPO` "
+        f"{were} left on main as the policy says{how}; `nb-release history REPO` "
         "(from make: `make history REPOS=REPO`) shows who changed what."
+    )
+    flags = dict.fromkeys(
+        "--on-adopt pr" if entry.state == "adopt" else "--on-drift pr" for entry in skipped
     )
     if flags:
         sync = " ".join(sorted(flags, reverse=True))  # --on-drift before --on-adopt

@@ -111,12 +111,25 @@ def test_left_cards_hint_at_what_works_from_make_too() -> None:
     assert "`make history REPOS=REPO`" in text
 
 
+def test_a_proposed_card_is_named_by_its_result_only() -> None:
+    """A card the policy proposes has a `proposed` result line; it is not listed again."""
+    left = [_entry("NbAiLab/drifted", "drift"), _entry("NbAiLab/other", "drift")]
+    lines = left_lines(left, {"NbAiLab/drifted": "pr", "NbAiLab/other": "skip"})
+    assert not any("NbAiLab/drifted" in line for line in lines)
+    assert lines[0] == "  drift         NbAiLab/other  left as is"
+    assert lines[1].startswith(
+        "2 cards changed by someone else or never published by nb-release were left on main as "
+        "the policy says (1 proposed as a pull request, listed above); "
+    )
+
+
 def test_a_proposed_card_gets_no_hint_to_propose_it() -> None:
-    left = [_entry("NbAiLab/drifted", "drift")]
-    lines = left_lines(left, {"NbAiLab/drifted": "pr"})
-    assert lines[0] == "  drift         NbAiLab/drifted  proposed, main untouched"
-    assert "1 card changed by someone else" in lines[1] and " was left " in lines[1]
-    assert not any("SYNCFLAGS" in line for line in lines)
+    lines = left_lines([_entry("NbAiLab/drifted", "drift")], {"NbAiLab/drifted": "pr"})
+    assert lines[0].startswith(
+        "1 card changed by someone else or never published by nb-release was left on main as the "
+        "policy says (proposed as a pull request, listed above); "
+    )
+    assert len(lines) == 1
 
 
 def test_nothing_left_prints_nothing() -> None:

@@ -96,6 +96,10 @@ def test_on_drift_pr_opens_one_pr_and_reuses_it(project: Project) -> None:
     assert project.readme(EDITED) == edited  # main untouched
     proposed = project.readme(EDITED, "refs/pr/1") or ""
     assert "8.03 billion" in proposed
+    # One result line names it; the closing lines count it without naming it again.
+    results = [line.split() for line in first.out.splitlines() if line.startswith("  ")]
+    assert [words[0] for words in results if EDITED in words] == ["proposed"]
+    assert "(proposed as a pull request, listed above)" in first.out
 
     second = project.run("sync", "--on-drift", "pr")
     assert second.status == 4, second.out + second.err
