@@ -103,11 +103,12 @@ def _card_section(entry: PlanEntry, live: str | None) -> str:
     else:
         live_html = html_card.card_html(old, old_marks, changed)
     repo = html.escape(entry.repo_id)
+    # A new card's state is its action (create, create-repo): named once.
+    words = dict.fromkeys((str(entry.action), str(entry.state)))
     return (
         f'<section class="card" id="{html.escape(anchor(entry.repo_id), quote=True)}" '
         f'data-repo="{html.escape(entry.repo_id, quote=True)}">'
-        f'<h2>{repo} <span class="action">({html.escape(str(entry.action))}, '
-        f"{html.escape(str(entry.state))})</span></h2>"
+        f'<h2>{repo} <span class="action">({html.escape(", ".join(words))})</span></h2>'
         '<div class="sides">'
         f'<article class="side live"><h3>Live on the Hub</h3>{live_html}</article>'
         '<article class="side rendered"><h3>Rendered from the manifest</h3>'

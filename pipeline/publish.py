@@ -278,10 +278,10 @@ def decide_all(
 
 @dataclass(frozen=True)
 class DecidedResult:
-    """What a policy-driven publish did: the writes, and the repos left as they are."""
+    """What a policy-driven publish did (the repos a policy leaves alone are the caller's to
+    name: the plan and the decisions say which)."""
 
     applied: ApplyResult
-    skipped: tuple[PlanEntry, ...]  # drift or adopt left alone by policy
 
     @property
     def complete(self) -> bool:
@@ -310,5 +310,4 @@ def apply_decided(
     )
     as_pr = {repo for repo, decision in decisions.items() if decision == "pr"}
     applied = apply_plan(writing, hub, create_pr=create_pr, as_pr=as_pr, jobs=jobs, on_done=on_done)
-    skipped = tuple(e for e in plan.changes if decisions.get(e.repo_id) == "skip")
-    return DecidedResult(applied, skipped)
+    return DecidedResult(applied)

@@ -47,14 +47,21 @@ _STATE_STYLE: dict[State, str] = {
     "unchanged": "dim",
     "missing-repo": "bold red",
 }
-# Where a summary's reader finds the per-card diffs when no report file was written; true of
-# plan, release and sync alike (after a release, `nb-release plan` would show nothing).
-_WHERE_DIFFS = "run again with --no-summary, or write them with --report-md FILE"
+# Where a summary's reader finds the per-card diffs when no report file was written: true of
+# plan, release and sync alike, and open to `make` users, who cannot pass flags to `make release`.
+_WHERE_DIFFS = "`nb-release plan` shows them until they are published (from make: `make diff`)"
+# Where the whole report is when diffs were left out of the Markdown (the text is never cut).
+_WHERE_ALL = "`nb-release plan` shows every diff (from make: `make diff`)"
 _CHANGE_MARK = {"added": "+", "removed": "-", "changed": "~"}
 _CHANGE_STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
 
 
 # --- shared wording -------------------------------------------------------------------------
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 card`, `0 cards`, `2 cards`; `many` is the plural when it is not `noun` + "s"."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def summary_line(plan: Plan) -> str:
@@ -72,7 +79,7 @@ def summary_line(plan: Plan) -> str:
         parts.append(f"{counts['adopt']} to adopt (never published by nb-release)")
     errors = counts["missing-repo"]
     if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        parts.append(plural(errors, "error"))
     return "Plan: " + ", ".join(parts) + "."
 
 
@@ -123,7 +130,7 @@ def ownership_lines(entry: PlanEntry) -> list[str]:
     if owner.published is not None:
         lines.append(f"nb-release last published it in {who_line(owner.published)}")
     commits = owner.drift.commits if owner.drift else ()
-    lines.append(f"changed on the Hub since, in {len(commits)} commit(s):")
+    lines.append(f"changed on the Hub since, in {plural(len(commits), 'commit')}:")
     lines += [f"  {who_line(c)}" for c in commits]
     if entry.state == "drift+pending":
         lines.append("the manifest or templates changed too (drift+pending)")
@@ -356,7 +363,7 @@ def render_markdown(
         tail += [f"> **Error:** {_code(entry.repo_id)} {_MISSING}.  ", f"> Hint: {hint}.", ""]
     tail.append(f"**{summary_line(plan)}**")
     blocks = [] if summary else [_markdown_entry(entry) for entry in plan.changes]
-    where = full_report or _WHERE_DIFFS
+    where = full_report or (_WHERE_DIFFS if summary else _WHERE_ALL)
 
     def assemble(kept: list[list[str]], note: list[str]) -> str:
         lines = head + [line for block in kept for line in block] + note + tail
@@ -385,7 +392,8 @@ def render_markdown(
             break
     text = assemble(kept, note)
     if len(text) > limit:  # even the table does not fit: cut it by lines, say so
-        cut = f"\n\n> **Report cut at {limit:,} characters.** Full report: {where}.\n"
+        everything = full_report or _WHERE_ALL
+        cut = f"\n\n> **Report cut at {limit:,} characters.** Full report: {everything}.\n"
         text = text[: limit - len(cut)].rsplit("\n", 1)[0] + cut
     return text
 

@@ -90,18 +90,19 @@ def progress(
     """A rich progress bar; yields (start(total, cached), advance(repo_id)) callbacks for the
     core. `cached` is how many need no work (taken from the cache): one line says so.
 
-    Without a terminal (a CI log) a line per repo instead: a bar there is noise or nothing.
+    Without a terminal (a CI log) one line with the count, and none when there is nothing to do:
+    the report names each repo, in the plan's order, and the work finishes in no order at all.
     """
     if not console.is_terminal:
-        out = console.file  # plain lines, written as they are: thousands of them cost nothing
+        out = console.file
 
         def start_plain(total: int, cached: int) -> None:
-            out.write(f"{label}: {_count(total, cached)}\n")
-            out.flush()
+            if total or cached:
+                out.write(f"{label}: {_count(total, cached)}\n")
+                out.flush()
 
-        def advance_plain(repo_id: str) -> None:
-            out.write(f"  {label.lower()}: {repo_id}\n")
-            out.flush()
+        def advance_plain(_repo_id: str) -> None:
+            pass
 
         yield start_plain, advance_plain
         return

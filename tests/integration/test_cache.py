@@ -176,7 +176,9 @@ def test_a_warm_plan_takes_unmoved_heads_from_one_entry(
     assert moved.status == 2, moved.out + moved.err  # drift: a change to review
     assert set(looked_up) == {REPOS[1]}  # its new head, and its last published commit
     assert project.hub.counters.get("resolve") == 1
-    assert f"reading live cards: {REPOS[1]}" in moved.err
+    assert f"Reading live cards: 1 to read from the Hub, {len(REPOS) - 1} from the cache" in (
+        moved.err
+    )
     assert _same_with_and_without_cache(project) == moved.status
 
 

@@ -43,6 +43,11 @@ def _summary_repos(out: str) -> list[str]:
     return [line.split()[1] for line in out.splitlines() if line.startswith("  published")]
 
 
+def _squeezed(out: str) -> str:
+    """The output with each run of spaces as one: result lines are padded into columns."""
+    return "\n".join(" ".join(line.split()) for line in out.splitlines())
+
+
 # --- one retry policy for every request ------------------------------------------------------
 
 
@@ -84,7 +89,7 @@ def test_a_commit_quota_beyond_max_wait_stops_cleanly_and_a_rerun_resumes(
     project.hub.counters.reset()
     result = project.run("release", "--yes", "--max-wait", "5", "--jobs", "1")
     assert result.status == 3, result.out + result.err
-    assert "3 repo(s) left to publish" in result.out
+    assert "3 repos left to publish" in result.out
     assert "resets in 3600 s" in result.out
     assert "run the command again after" in result.out
     assert project.hub.counters.get("commit") == 1  # stopped at the first refusal
@@ -135,7 +140,7 @@ def test_a_lasting_failure_on_one_repo_is_that_repos_failure(project: Project) -
     result = project.run("release", "--yes", "--max-wait", "2")
     assert result.status == 3, result.out + result.err
     assert "4 published" in result.out and "1 failed" in result.out
-    assert f"failed    {NEW_REPO}  creating {NEW_REPO}: HTTP 503" in result.out
+    assert f"failed {NEW_REPO} creating {NEW_REPO}: HTTP 503" in _squeezed(result.out)
     project.hub.set_faults(None)
     again = project.run("release", "--yes")
     assert again.status == 0 and "1 published" in again.out
@@ -172,7 +177,7 @@ def test_create_repo_race_keeps_a_readme_written_after_the_plan(project: Project
     )
     result = project.run("apply", str(plan_file))
     assert result.status == 3, result.out + result.err
-    assert f"stale     {NEW_REPO}" in result.out
+    assert f"\nstale {NEW_REPO} " in _squeezed(result.out)
     assert project.readme(NEW_REPO) == HAND_EDIT
 
 
@@ -313,7 +318,7 @@ def test_an_hourly_commit_quota_stops_cleanly_and_a_rerun_finishes(
     result = project.run("release", "--yes", "--jobs", jobs, "--max-wait", "5")
     assert result.status == 3, result.out + result.err
     assert "2 published" in result.out
-    assert "2 repo(s) left to publish" in result.out
+    assert "2 repos left to publish" in result.out
     assert "commit requests resets in" in result.out
     published = [r for r in REPOS if project.commits(r) == 2]
     assert len(published) == 2
@@ -373,7 +378,7 @@ def test_re_applying_a_plan_stopped_by_the_commit_quota_resumes_it(project: Proj
     project.hub.set_quotas([Quota("commits", 2, 3600)])
     first = project.run("apply", str(plan_file), "--jobs", "1", "--max-wait", "5")
     assert first.status == 3, first.out + first.err
-    assert "2 repo(s) left to publish" in first.out
+    assert "2 repos left to publish" in first.out
     project.hub.set_quotas([])
     again = project.run("apply", str(plan_file))
     assert again.status == 0, again.out + again.err

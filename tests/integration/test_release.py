@@ -214,3 +214,22 @@ def test_json_report_is_valid_json(project: Project) -> None:
     assert result.status == 2
     data = json.loads(result.out)
     assert data["schema_version"] == 2
+
+
+def test_without_a_terminal_each_repo_is_named_once_in_the_table_and_once_in_the_results(
+    project: Project,
+) -> None:
+    """A log names a repo in the plan's table and in its result, both in the manifest's order;
+    progress lines give counts, not the repos in the order their work happened to finish."""
+    first = project.run("release", "--yes", "--summary", "--jobs", "4")
+    assert first.status == 0, first.err
+    lines = (first.out + first.err).splitlines()
+    for repo_id in REPOS:  # the whole id: one is the start of another
+        whole = re.compile(re.escape(repo_id) + r"(?![\w.-])")
+        assert len([line for line in lines if whole.search(line)]) == 2, repo_id
+    assert first.err.splitlines() == [
+        f"Reading live cards: {len(REPOS)}",
+        f"Publishing: {len(REPOS)}",
+    ]
+    results = [line.split() for line in first.out.splitlines() if line.startswith("  published ")]
+    assert [words[1] for words in results] == list(REPOS)

@@ -66,13 +66,19 @@ def test_hand_edit_is_drift_and_sync_leaves_it(project: Project) -> None:
     assert project.writes() == 0
     assert project.readme(EDITED) == edited  # byte-identical
     assert "1 drifted" in sync.out
+    # The hint works from the command line and from make, which passes SYNCFLAGS on.
+    assert f"  drift         {EDITED}  left as is\n" in sync.out
+    assert "`nb-release sync --on-drift pr` (from make: `make sync SYNCFLAGS='--on-drift pr'`)" in (
+        sync.out
+    )
 
 
 def test_unchanged_repos_cost_no_history_request(project: Project) -> None:
     first = project.run("release", "--yes")
     assert first.status == 0
-    # No terminal: progress is a line per repo, not a bar.
-    assert all(f"reading live cards: {r}" in first.err for r in REPOS)
+    # No terminal: progress is a count, not a bar, and names no repo (the report does).
+    assert f"Reading live cards: {len(REPOS)}\n" in first.err
+    assert not any(r in first.err for r in REPOS)
     project.hub.counters.reset()
     sync = project.run("sync")
     assert sync.status == 0, sync.out + sync.err
@@ -91,6 +97,10 @@ def test_on_drift_pr_opens_one_pr_and_reuses_it(project: Project) -> None:
     assert project.readme(EDITED) == edited  # main untouched
     proposed = project.readme(EDITED, "refs/pr/1") or ""
     assert "8.03 billion" in proposed
+    # One result line names it; the closing lines count it without naming it again.
+    results = [line.split() for line in first.out.splitlines() if line.startswith("  ")]
+    assert [words[0] for words in results if EDITED in words] == ["proposed"]
+    assert "(proposed as a pull request, listed above)" in first.out
 
     second = project.run("sync", "--on-drift", "pr")
     assert second.status == 4, second.out + second.err

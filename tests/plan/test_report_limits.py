@@ -150,3 +150,35 @@ def test_no_truncation_without_a_terminal() -> None:
     assert "…" not in text
     row = next(line for line in text.splitlines() if long_id in line)
     assert "create" in row
+
+
+def test_one_commit_is_counted_as_one() -> None:
+    out = io.StringIO()
+    render_text(_drift_plan(), Console(file=out, width=1000))
+    text = out.getvalue()
+    assert "changed on the Hub since, in 1 commit:" in text
+    assert "(s)" not in text
+    assert "in 1 commit:" in render_markdown(_drift_plan())
+
+
+def test_a_summary_points_at_the_diffs_in_a_way_make_can_follow(
+    family: list[RenderedCard],
+) -> None:
+    """`make release` runs with --summary and passes no flags: the hint names `make diff`."""
+    rendered = family[:2]
+    plan = _plan(rendered, [LiveCard(c.repo_id, True, SHA, None) for c in rendered])
+    out = io.StringIO()
+    render_text(plan, Console(file=out, width=1000), summary=True)
+    for text in (out.getvalue(), render_markdown(plan, summary=True)):
+        assert "Per-card diffs: `nb-release plan` shows them until they are published" in text
+        assert "(from make: `make diff`)" in text
+        assert "--no-summary" not in text
+
+
+def test_diffs_left_out_of_the_markdown_say_where_all_of_them_are(
+    family: list[RenderedCard],
+) -> None:
+    plan = _plan(family, [LiveCard(c.repo_id, True, SHA, None) for c in family])
+    cut = render_markdown(plan)
+    assert "Full report: `nb-release plan` shows every diff (from make: `make diff`)." in cut
+    assert "--no-summary" not in cut

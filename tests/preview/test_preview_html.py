@@ -162,3 +162,12 @@ def test_every_card_of_the_family_renders_with_its_sections_and_panel() -> None:
         assert f'id="{preview.anchor(card.repo_id)}"' in page
     assert len(re.findall(r'data-key="base_model_relation"><dt>', page)) == 5  # the gguf cards
     assert '<pre><code class="language-python">' in page
+
+
+def test_a_cards_heading_names_its_action_and_state_once_when_they_are_the_same() -> None:
+    new = GOOD.replace("Same", "Other")
+    plan = plan_of(("NbAiLab/new", None, GOOD), ("NbAiLab/m", GOOD, new))
+    page = preview.render_page(plan, {"NbAiLab/new": None, "NbAiLab/m": GOOD}, "x")
+    assert '<h2>NbAiLab/new <span class="action">(create)</span></h2>' in page
+    assert '<h2>NbAiLab/m <span class="action">(update, pending)</span></h2>' in page
+    assert "(create, create)" not in page
