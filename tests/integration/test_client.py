@@ -279,6 +279,7 @@ def test_the_create_repo_fault_of_issue_8_row_2(project: Project) -> None:
     assert "5 published" in result.out
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_starts_no_new_commit_and_reports_what_landed(project: Project) -> None:
     sources = Sources(manifest=project.folder / "models.toml", cards=project.folder / "cards")
     hub = Hub(Target(url=project.hub.url, token=project.hub.token))

@@ -202,6 +202,7 @@ def test_the_prompt_under_a_terminal(
     assert (b"Nothing published." in rest) is not published
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_at_the_prompt_exits_130(pty_project: Path) -> None:
     process, leader = _spawn_release(pty_project)
     try:
