@@ -50,9 +50,14 @@ def _state(pid: int) -> str:
 def children() -> set[int]:
     """The pids of this process's running children (every thread's)."""
     found: set[int] = set()
-    for listing in Path("/proc/self/task").glob("*/children"):
+    try:
+        threads = os.listdir("/proc/self/task")
+    except OSError:
+        return found  # not Linux: nothing to check
+    for thread in threads:
         try:
-            found.update(int(pid) for pid in listing.read_text(encoding="ascii").split())
+            with open(f"/proc/self/task/{thread}/children", "rb") as listing:
+                found.update(int(pid) for pid in listing.read().split())
         except OSError:
             continue  # a thread that ended meanwhile
     return {pid for pid in found if _state(pid) not in ("", "Z")}
