@@ -31,6 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = item.path.resolve().relative_to(TESTS).parts
         if len(parts) > 1 and parts[0] in INTEGRATION_DIRS:
             item.add_marker(pytest.mark.integration)
+    # The tests marked `slow` first: pytest-xdist hands tests out in this order, so a long test
+    # never starts last while the other worker has nothing left to run.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.hookimpl(wrapper=True)
