@@ -92,10 +92,11 @@ pytest: $(STAMP)
 	@$(BIN)/python -m pytest -n 2 -q
 
 # The unit tests alone: no local Hub, no server, no browser; a test that opens a socket fails
-# (tests/conftest.py). The integration tests are those marked `integration`.
+# (tests/conftest.py). The integration tests are those marked `integration`, the browser tests
+# (tests/preview, which fail without chromium) `browser`.
 unit: $(STAMP)
-	@echo "==> pytest -m 'not integration' (unit tests, no sockets)"
-	@$(BIN)/python -m pytest -n 2 -q -m "not integration"
+	@echo "==> pytest -m 'not integration and not browser' (unit tests, no sockets)"
+	@$(BIN)/python -m pytest -n 2 -q -m "not integration and not browser"
 
 test: lint lint-workflows typecheck pytest
 

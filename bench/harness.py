@@ -18,11 +18,14 @@ class Settings:
     fuzz_requests: int
     jobs: int
     timeout: float
+    # --max-wait of a `release` whose Hub is killed under it: how long it retries a dead Hub
+    # before it gives up (None: nb-release's default, 60 s). Its exit status is not judged.
+    dead_hub_wait: float | None = None
 
 
 def settings(quick: bool, jobs: int) -> Settings:
     if quick:
-        return Settings(True, 1, 3, 2, 1, 1, 10, 300, jobs, 120)
+        return Settings(True, 1, 3, 2, 1, 1, 10, 300, jobs, 120, dead_hub_wait=2)
     return Settings(False, 20, 20, 20, 10, 3, None, 2000, jobs, 300)
 
 

@@ -251,6 +251,8 @@ def kills(tmp: Path, s: Settings) -> Section:
             hub.set_faults(latency_ms=latency, jitter_ms=latency)
             hub.reset_counters()
             argv = ["release", "--yes", "--hub", hub.url, "--hub-root", str(hub.root)]
+            if s.dead_hub_wait is not None:
+                argv += ["--max-wait", str(s.dead_hub_wait)]
             proc = start_cli(argv, project, env, tmp / f"kill-hub-{point}.log")
             deadline = time.monotonic() + s.timeout
             while time.monotonic() < deadline and proc.poll() is None:

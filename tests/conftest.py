@@ -12,11 +12,12 @@ import os
 # No request to huggingface.co for the client's agent-harness registry (see pipeline/hub.py).
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
-from collections.abc import Generator  # after the settings above
+from collections.abc import Generator, Iterator  # after the settings above
 from pathlib import Path
 
 import pytest
 
+from tests import processes
 from tests.golden_files import Golden, assert_golden
 from tests.sockets import no_sockets
 
@@ -30,6 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = item.path.resolve().relative_to(TESTS).parts
         if len(parts) > 1 and parts[0] in INTEGRATION_DIRS:
             item.add_marker(pytest.mark.integration)
+    # The tests marked `slow` first: pytest-xdist hands tests out in this order, so a long test
+    # never starts last while the other worker has nothing left to run.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -39,6 +43,36 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     with no_sockets(item.nodeid):
         return (yield)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # An orphan of a test's process becomes this process's child, where _no_process_left sees it.
+    processes.adopt_orphans()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_process_left_by_a_fixture() -> Iterator[None]:
+    """What a module's or the session's fixtures started is ended by the end of the run."""
+    before = processes.children()
+    yield
+    processes.fail_if_left(before, "the session's fixtures")
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left() -> Iterator[None]:
+    """A test that leaves a process it started running fails, and the process is killed. The
+    fixtures of wider scope are set up before this one, so what they started is spared."""
+    before = processes.children()
+    yield
+    processes.fail_if_left(before, "the test")
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """Ctrl-C (SIGINT) reaches this test's process and the subprocesses it starts, even under a
+    pytest started with SIGINT ignored (a background job of a script; tests/processes.py)."""
+    with processes.ctrl_c():
+        yield
 
 
 @pytest.fixture

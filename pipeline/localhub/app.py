@@ -121,8 +121,12 @@ class LocalHub:
             raise PipelineError(f"cannot listen on {self.host}:{self.port}: {error}") from None
         server.counters = self._counters
         self._server = server
+        # stop()'s shutdown() waits for the serving loop's next poll: 10 ms, not 100 ms, per stop.
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="localhub", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            name="localhub",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -286,6 +286,7 @@ def test_a_create_repo_fault_at_a_low_rate_is_retried_to_the_end(project: Projec
     assert "5 published" in result.out
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_starts_no_new_commit_and_reports_what_landed(project: Project) -> None:
     sources = Sources(manifest=project.folder / "models.toml", cards=project.folder / "cards")
     hub = Hub(Target(url=project.hub.url, token=project.hub.token))

@@ -23,7 +23,8 @@ def test_transient_faults_on_reads_and_commits_are_retried(project: Project) -> 
 def test_a_lasting_fault_fails_part_way_and_a_rerun_converges(project: Project) -> None:
     # Every commit fails: nothing lands, each repo is reported failed, exit 3 (partly done).
     project.hub.set_faults(FaultConfig(fault_rate=1.0, route="commit", kinds=("503",)))
-    result = project.run("release", "--yes")
+    # --max-wait 2: each commit is tried again for 2 s, not up to the default 60, before it fails.
+    result = project.run("release", "--yes", "--max-wait", "2")
     assert result.status == 3, result.out + result.err
     assert "4 failed" in result.out
     assert "HTTP 503" in result.out

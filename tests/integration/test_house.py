@@ -63,7 +63,7 @@ def test_an_unreachable_hub_says_what_it_retries_under_one_policy(project: Proje
     port = server.getsockname()[1]
     try:
         result = project.run(
-            "plan", "--hub", f"http://127.0.0.1:{port}", "--max-wait", "30", hub=False
+            "plan", "--hub", f"http://127.0.0.1:{port}", "--max-wait", "3", hub=False
         )
     finally:
         server.close()
@@ -202,6 +202,7 @@ def test_the_prompt_under_a_terminal(
     assert (b"Nothing published." in rest) is not published
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_at_the_prompt_exits_130(pty_project: Path) -> None:
     process, leader = _spawn_release(pty_project)
     try:

@@ -17,6 +17,7 @@ from pipeline.cli import main
 from pipeline.localhub.auth import Tokens
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_hub_serve_prints_url_and_token_path_never_the_token(tmp_path: Path) -> None:
     root = tmp_path / "hub"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}

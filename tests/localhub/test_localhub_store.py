@@ -101,6 +101,7 @@ def test_url_and_store_need_a_started_hub(tmp_path: Path) -> None:
     hub.stop()  # stopping twice is harmless
 
 
+@pytest.mark.usefixtures("ctrl_c")
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serve_forever_announces_the_token_file_not_the_token(
     tmp_path: Path, stop_signal: signal.Signals
@@ -113,11 +114,16 @@ def test_serve_forever_announces_the_token_file_not_the_token(
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    second = process.stdout.readline()
-    process.send_signal(stop_signal)
-    out, err = process.communicate(timeout=20)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        second = process.stdout.readline()
+        process.send_signal(stop_signal)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err
     token = (tmp_path / "tokens").read_text(encoding="utf-8").split()[-2]
     assert first.startswith("Local Hub serving at http://127.0.0.1:")
