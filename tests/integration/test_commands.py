@@ -4,11 +4,13 @@ counts in their messages; and one Cache and one Hub per run."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.cache import Cache
 from pipeline.exitcodes import EXIT_ERROR, EXIT_USAGE
+from pipeline.hub import Hub
 from pipeline.selection import Selection
 from tests.integration.support import REPOS, Project
 
@@ -54,7 +56,7 @@ def test_a_bare_name_no_variant_has_says_so(project: Project) -> None:
 def test_restore_looks_a_bare_name_up_in_the_manifest_it_is_given(project: Project) -> None:
     other = project.folder / "other.toml"
     text = (project.folder / "models.toml").read_text(encoding="utf-8")
-    other.write_text(text.replace('namespace = "NbAiLab"', 'namespace = "Elsewhere"'))
+    other.write_text(text.replace("NbAiLab", "Elsewhere"), encoding="utf-8")
 
     result = project.run("restore", "nb-llama-3.1-8B", "--to", "abc", "--manifest", str(other))
 
@@ -70,7 +72,8 @@ def test_a_bare_name_without_a_readable_manifest_still_says_what_a_repo_id_is(
     assert result.status == EXIT_USAGE
     assert result.err == (
         "error: argument REPO: a repo id must be 'namespace/name', got 'nb-llama-3.1-8B'\n"
-        "hint: give the repo id as 'namespace/name', e.g. NbAiLab/nb-llama-3.1-8B\n"
+        "hint: give the repo id as 'namespace/name' (none.toml could not be read to look the "
+        "name up)\n"
     )
 
 
@@ -129,7 +132,10 @@ def test_render_counts_one_card_as_one_card(project: Project) -> None:
     assert differs.out.startswith("1 of 1 card differs from a fresh render:\n")
 
     valid = project.run("validate", *only, hub=False)
-    assert valid.out == "models.toml: valid. 1 card rendered and checked (4 variants in the manifest).\n"
+    assert (
+        valid.out
+        == "models.toml: valid. 1 card rendered and checked (4 variants in the manifest).\n"
+    )
 
 
 def test_cache_clear_counts_one_entry_as_one_entry(
@@ -151,29 +157,25 @@ def test_apply_makes_one_cache_and_opens_the_hub_once(
 ) -> None:
     assert project.run("plan", "--out", "plan.json").status == 2
     made: list[Cache] = []
-    opened: list[object] = []
-    cache_init = Cache.__init__
+    opened: list[Cache | None] = []
+    cache_init, hub_init = Cache.__init__, Hub.__init__
 
     def counted_cache(self: Cache, root: Path | None = None) -> None:
         made.append(self)
         cache_init(self, root)
 
-    import pipeline.hub
-
-    open_hub = pipeline.hub.open_hub
-
-    def counted_open(*args: object, **kwargs: object) -> object:
-        opened.append(kwargs.get("cache"))
-        return open_hub(*args, **kwargs)  # type: ignore[arg-type]
+    def counted_hub(self: Hub, *args: Any, **kwargs: Any) -> None:
+        hub_init(self, *args, **kwargs)
+        opened.append(self.cache)
 
     monkeypatch.setattr(Cache, "__init__", counted_cache)
-    monkeypatch.setattr(pipeline.hub, "open_hub", counted_open)
+    monkeypatch.setattr(Hub, "__init__", counted_hub)
 
     result = project.run("apply", "plan.json")
 
     assert result.status == 0, result.out + result.err
     assert len(made) == 1
-    assert opened == made  # the Hub reads and records through that one cache
+    assert opened == made  # one Hub, reading and recording through that one cache
 
 
 def test_a_cold_plan_looks_its_render_up_once(
