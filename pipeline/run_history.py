@@ -36,7 +36,10 @@ def _refuse_bare_names(repos: Sequence[str], manifest_path: Path) -> None:
     try:
         manifest = load_manifest(manifest_path)
     except PipelineError:  # no manifest to look in: the hint says what a repo id is
-        hint = f"give the repo id as 'namespace/name' ({manifest_path} could not be read to look the name up)"
+        hint = (
+            f"give the repo id as 'namespace/name' ({manifest_path} could not be read to look "
+            "the name up)"
+        )
     else:
         ids = [variant.repo_id for variant in named(manifest, bare)]
         hint = (
