@@ -20,12 +20,7 @@ from pipeline.exitcodes import (
     EXIT_PENDING,
 )
 from pipeline.hub import Hub
-from pipeline.options import (
-    ApplyOptions,
-    PublishOptions,
-    ReleaseOptions,
-    SyncOptions,
-)
+from pipeline.options import ApplyOptions, PublishOptions, ReleaseOptions, SyncOptions
 from pipeline.outcome import apply_lines, left_lines
 from pipeline.ownership import (
     Decision,
@@ -40,13 +35,7 @@ from pipeline.ownership import (
 )
 from pipeline.plan import Plan, PlanEntry
 from pipeline.planfile import read_plan
-from pipeline.plumbing import (
-    append_step_summary,
-    make_plan,
-    new_cache,
-    open_target,
-    write_reports,
-)
+from pipeline.plumbing import append_step_summary, make_plan, new_cache, open_target, write_reports
 from pipeline.publish import (
     apply_decided,
     check_integrity,
