@@ -85,7 +85,8 @@ def history_command(options: HistoryOptions, console: Console) -> int:
                     f"  {printable(line)}  [{printable(mark)}]", markup=False, highlight=False
                 )
             if not history.commits:
-                console.print(f"  no commit changed README.md in the last {limit}", markup=False)
+                newest = "the newest commit" if limit == 1 else f"the newest {limit} commits"
+                console.print(f"  README.md unchanged in {newest}", markup=False)
             if history.older:
                 older = "1 older commit" if history.older == 1 else f"{history.older} older commits"
                 console.print(f"  ({older} not examined; see --limit)", markup=False)

@@ -91,6 +91,13 @@ def test_history_of_an_unknown_repo_is_an_error_naming_it(project: Project) -> N
     assert result.out == ""
 
 
+def test_history_counts_one_commit_as_one_commit(project: Project) -> None:
+    result = project.run("history", REPOS[1], "--limit", "1")
+
+    assert result.status == 0, result.err
+    assert result.out == f"{REPOS[1]}\n  README.md unchanged in the newest commit\n"
+
+
 def test_history_lists_a_manifest_repo_not_yet_on_the_hub(project: Project) -> None:
     manifest = project.folder / "models.toml"
     manifest.write_text(
