@@ -1,8 +1,8 @@
-"""One frozen options record per command, built once from the command line.
+"""One frozen options record per command, and the parts several of them share.
 
-The CLI parses, builds the record of its command here, and hands it to one handler: the
-selection is built once, the Hub target resolved once (so a URL carrying a token is refused
-before anything runs), and no handler reads argparse's Namespace.
+Each command builds its record once from the command line (pipeline/commands.py) and hands it
+to its handler: the selection is built once, the Hub target resolved once (so a URL carrying a
+token is refused before anything runs), and no handler reads argparse's Namespace.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class SyncOptions:
 
 @dataclass(frozen=True)
 class HistoryOptions:
-    repos: tuple[str, ...]  # empty: every selected repo of the manifest
+    repos: tuple[str, ...]  # empty: every selected repo of the manifest; a bare name is refused
     sources: Sources
     selection: Selection
     hub: HubOptions
@@ -124,7 +124,8 @@ class HistoryOptions:
 
 @dataclass(frozen=True)
 class RestoreOptions:
-    repo: str
+    repo: str  # a repo id, or a bare name (refused, naming the repo id the manifest gives it)
+    manifest: Path  # where a bare name is looked up
     to: str
     yes: bool
     hub: HubOptions
@@ -141,33 +142,18 @@ class ServeOptions:
     args: argparse.Namespace  # the local Hub owns its options (pipeline/localhub/cli.py)
 
 
-Options = (
-    ValidateOptions
-    | RenderOptions
-    | PlanOptions
-    | PreviewOptions
-    | ApplyOptions
-    | ReleaseOptions
-    | SyncOptions
-    | HistoryOptions
-    | RestoreOptions
-    | CacheClearOptions
-    | ServeOptions
-)
+# --- the parts several commands share, from the command line ------------------------------------
 
 
-# --- from the command line ----------------------------------------------------------------------
-
-
-def _sources(args: argparse.Namespace) -> Sources:
+def sources_of(args: argparse.Namespace) -> Sources:
     return Sources(manifest=args.manifest, cards=args.cards)
 
 
-def _selection(args: argparse.Namespace) -> Selection:
+def selection_of(args: argparse.Namespace) -> Selection:
     return Selection(tuple(args.only), tuple(args.exclude))
 
 
-def _hub(args: argparse.Namespace) -> HubOptions:
+def hub_of(args: argparse.Namespace) -> HubOptions:
     from pipeline.hub import resolve_spec  # the Hub client, only for commands that use it
 
     return HubOptions(
@@ -180,63 +166,13 @@ def _hub(args: argparse.Namespace) -> HubOptions:
     )
 
 
-def _reports(args: argparse.Namespace) -> ReportOptions:
+def reports_of(args: argparse.Namespace) -> ReportOptions:
     return ReportOptions(args.summary, args.report_json, args.report_md)
 
 
-def _policies(args: argparse.Namespace) -> PolicyOptions:
+def policies_of(args: argparse.Namespace) -> PolicyOptions:
     return PolicyOptions(args.on_drift, args.on_adopt)
 
 
-def _publish(args: argparse.Namespace) -> PublishOptions:
-    return PublishOptions(create_pr=getattr(args, "create_pr", False), jobs=args.jobs)
-
-
-def from_args(args: argparse.Namespace) -> Options:
-    """The options record of the command `args` holds."""
-    command = args.command
-    if command == "validate":
-        return ValidateOptions(_sources(args), _selection(args))
-    if command == "render":
-        return RenderOptions(_sources(args), _selection(args), args.out, args.check)
-    if command == "plan":
-        return PlanOptions(
-            _sources(args), _selection(args), _hub(args), _reports(args), args.out, args.format
-        )
-    if command == "preview":
-        return PreviewOptions(_sources(args), _selection(args), _hub(args), args.out)
-    if command == "apply":
-        return ApplyOptions(
-            args.plan_file, _sources(args), _hub(args), _policies(args), _publish(args)
-        )
-    if command == "release":
-        return ReleaseOptions(
-            _sources(args),
-            _selection(args),
-            _hub(args),
-            _policies(args),
-            _reports(args),
-            _publish(args),
-            args.yes,
-        )
-    if command == "sync":
-        return SyncOptions(
-            _sources(args),
-            _selection(args),
-            _hub(args),
-            _policies(args),
-            _reports(args),
-            _publish(args),
-            args.dry_run,
-        )
-    if command == "history":
-        return HistoryOptions(
-            tuple(args.repos), _sources(args), _selection(args), _hub(args), args.limit
-        )
-    if command == "restore":
-        return RestoreOptions(args.repo, args.to, args.yes, _hub(args), PublishOptions(False, 1))
-    if command == "cache":
-        return CacheClearOptions()
-    if command == "hub":
-        return ServeOptions(args)
-    raise AssertionError(f"no options for the command {command!r}")  # argparse knows them all
+def publish_of(args: argparse.Namespace) -> PublishOptions:
+    return PublishOptions(create_pr=args.create_pr, jobs=args.jobs)

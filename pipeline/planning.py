@@ -35,25 +35,30 @@ def render_cards(
     """Render every selected card, or take them from the cache when the manifest, templates,
     selection and nb-release are all unchanged (the render would be the same)."""
     cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
-    if cards is None:
-        from pipeline.render import render_all  # only on a miss: jinja2, YAML
+    return cards if cards is not None else _render(files, manifest, selection, cache)
 
-        cards = render_all(manifest, files, selection)
-        if cache is not None:
-            cache.put_rendered(files.fingerprint, selection, cards)
+
+def _render(
+    files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
+) -> list[RenderedCard]:
+    """Render every selected card (the cache has not got them), and keep them in the cache."""
+    from pipeline.render import render_all  # only on a miss: jinja2, YAML
+
+    cards = render_all(manifest, files, selection)
+    if cache is not None:
+        cache.put_rendered(files.fingerprint, selection, cards)
     return cards
 
 
 def read_live(
     hub: Hub,
     cards: Sequence[RenderedCard],
-    cache: Cache | None,
     on_read: Progress | None = None,
     on_start: Start | None = None,
     same: Mapping[str, str] | None = None,
     confirm: bool = False,
 ) -> list[LiveCard]:
-    """The live card of every repo, in order: from the cache when the listing shows its head
+    """The live card of every repo, in order: from the Hub's cache when the listing shows its head
     sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
     from the Hub (and cached) otherwise.
 
@@ -64,6 +69,7 @@ def read_live(
 
     `on_start` hears how many are read and how many came from the cache; `on_read` hears of
     each repo read from the Hub (a cache hit is no progress worth a line of its own)."""
+    cache = hub.cache
     repo_ids = [card.repo_id for card in cards]
     by_namespace: dict[str, int] = {}
     for repo_id in repo_ids:
@@ -119,11 +125,12 @@ def build_plan(
     hub_label: str,
     on_read: Progress | None = None,
     on_start: Start | None = None,
-    cache: Cache | None = None,
     confirm: bool = False,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them (`confirm`: see
-    read_live)."""
+    read_live). The renders and live cards come from the Hub's cache (`hub.cache`) when it has
+    them."""
+    cache = hub.cache
     files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
     cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
     if cached is not None:
@@ -134,7 +141,7 @@ def build_plan(
         from pipeline.manifest import load_manifest_bytes  # pydantic: only when not cached
 
         manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
-        cards = render_cards(files, manifest, selection, cache)
+        cards = _render(files, manifest, selection, cache)
     if hub.target.local and hub.fresh:
         # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
         # none has a card, so the first release shows `create` for each (never on a real Hub).
@@ -142,7 +149,7 @@ def build_plan(
             hub.create_repo(card.repo_id)
     endpoint = hub.target.cache_key
     same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
-    live = read_live(hub, cards, cache, on_read, on_start, same, confirm)
+    live = read_live(hub, cards, on_read, on_start, same, confirm)
     if cache is not None:
         now_same = _same_heads(cards, live)
         if now_same != same:

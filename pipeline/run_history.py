@@ -7,34 +7,70 @@ head, after showing the diff.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 
+from pipeline.cli_args import UsageError
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
 from pipeline.history import card_histories
+from pipeline.hub import Hub
 from pipeline.manifest import load_manifest
 from pipeline.options import HistoryOptions, RestoreOptions
 from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, trusted_release, unified
+from pipeline.plumbing import new_cache, open_target
 from pipeline.records import CommitRecord
-from pipeline.run_plan import open_target
 from pipeline.safetext import printable, printable_lines
-from pipeline.selection import select
+from pipeline.selection import named, select
 from pipeline.terminal import confirmed
 
-if TYPE_CHECKING:
-    from pipeline.hub import Hub
+
+def _refuse_bare_names(repos: Sequence[str], manifest_path: Path) -> None:
+    """A REPO without its namespace is a usage error whose hint gives the repo id the manifest
+    has for that name, matched as --only matches one (selection.named)."""
+    bare = next((repo for repo in repos if "/" not in repo), None)
+    if bare is None:
+        return
+    try:
+        manifest = load_manifest(manifest_path)
+    except PipelineError:  # no manifest to look in: the hint says what a repo id is
+        hint = (
+            f"give the repo id as 'namespace/name' ({manifest_path} could not be read to look "
+            "the name up)"
+        )
+    else:
+        ids = [variant.repo_id for variant in named(manifest, bare)]
+        hint = (
+            f"did you mean {' or '.join(repr(i) for i in ids)}?"
+            if ids
+            else f"no variant of {manifest_path} is named {bare!r}; give the repo id as "
+            "'namespace/name'"
+        )
+    raise UsageError(f"argument REPO: a repo id must be 'namespace/name', got {bare!r}", hint)
+
+
+def _no_such_repo(repo_ids: Sequence[str], hub: Hub, hint: str | None = None) -> PipelineError:
+    return PipelineError(f"{', '.join(repo_ids)}: no such repo on {hub.target.display}", hint)
 
 
 def history_command(options: HistoryOptions, console: Console) -> int:
     repos: list[str] = list(options.repos)
+    _refuse_bare_names(repos, options.sources.manifest)
     if not repos:
         manifest = load_manifest(options.sources.manifest)
         repos = [v.repo_id for v in select(manifest, options.selection)]
     limit = options.limit
-    with open_target(options.hub, read_only=True) as hub:
+    with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
         histories = card_histories(hub, repos, limit)
+        unknown = [h.repo_id for h in histories if not h.exists and h.repo_id in options.repos]
+        if unknown:
+            # A repo named on the command line must exist (a typo is not an empty history);
+            # one of the manifest's may not exist yet (its first release creates it).
+            raise _no_such_repo(
+                unknown, hub, "`nb-release history` with no REPO lists every repo of the manifest"
+            )
         for history in histories:
             console.print(history.repo_id, markup=False, style="bold")
             if not history.exists:
@@ -49,11 +85,11 @@ def history_command(options: HistoryOptions, console: Console) -> int:
                     f"  {printable(line)}  [{printable(mark)}]", markup=False, highlight=False
                 )
             if not history.commits:
-                console.print(f"  no commit changed README.md in the last {limit}", markup=False)
+                newest = "the newest commit" if limit == 1 else f"the newest {limit} commits"
+                console.print(f"  README.md unchanged in {newest}", markup=False)
             if history.older:
-                console.print(
-                    f"  ({history.older} older commit(s) not examined; see --limit)", markup=False
-                )
+                older = "1 older commit" if history.older == 1 else f"{history.older} older commits"
+                console.print(f"  ({older} not examined; see --limit)", markup=False)
     return EXIT_OK
 
 
@@ -76,7 +112,11 @@ def _mark(hub: Hub, repo_id: str, commit: CommitRecord) -> str:
 
 def restore_command(options: RestoreOptions, console: Console) -> int:
     repo, to = options.repo, options.to
-    with open_target(options.hub) as hub:
+    _refuse_bare_names([repo], options.manifest)
+    with open_target(options.hub, new_cache(options.hub)) as hub:
+        live = hub.read_card(repo)
+        if not live.exists:
+            raise _no_such_repo([repo], hub)
         commits = hub.list_commits(repo)
         found = [c for c in commits if c.commit_id.startswith(to.lower())]
         if len(found) != 1:
@@ -89,7 +129,6 @@ def restore_command(options: RestoreOptions, console: Console) -> int:
         old = hub.read_card(repo, target.commit_id).content
         if old is None:
             raise PipelineError(f"{repo}: there is no README.md at {target.commit_id[:12]}")
-        live = hub.read_card(repo)
         if live.content == old:
             console.print(
                 f"{repo}: the card is already as it was at {target.commit_id[:12]}.",

@@ -1,9 +1,8 @@
-"""The commands that publish through the Hub: apply, release, sync (and cache clear).
+"""The commands that publish through the Hub: apply, release, sync.
 
 Each takes its frozen options record and a console, calls the core (publish.py, report.py) and
 returns an exit status; errors are raised as PipelineError for cli.main to report. The steps they
-share with plan and preview (open the target, make the plan, write the reports) are in
-run_plan.py.
+share with plan and preview (the run's Cache and Hub, the plan, the reports) are in plumbing.py.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 
-from pipeline.cache import Cache
 from pipeline.exitcodes import (
     EXIT_DRIFT,
     EXIT_INTERRUPTED,
@@ -37,6 +35,7 @@ from pipeline.ownership import (
 )
 from pipeline.plan import Plan, PlanEntry
 from pipeline.planfile import read_plan
+from pipeline.plumbing import append_step_summary, make_plan, new_cache, open_target, write_reports
 from pipeline.publish import (
     apply_decided,
     check_integrity,
@@ -45,7 +44,6 @@ from pipeline.publish import (
     unverified,
 )
 from pipeline.report import ownership_lines, render_text
-from pipeline.run_plan import append_step_summary, cache_of, make_plan, open_target, write_reports
 from pipeline.terminal import ask, confirmed, progress, stderr_console
 
 
@@ -73,9 +71,11 @@ def publish_decided(
         console.print(line, markup=False)
     applied = result.applied
     counts = {s: len(applied.with_status(s)) for s in ("published", "proposed", "stale", "failed")}
+    requests = "pull request" if counts["proposed"] == 1 else "pull requests"
+    cards = "card" if len(left) == 1 else "cards"
     append_step_summary(
-        f"**Outcome: {counts['published']} published, {counts['proposed']} proposed as pull "
-        f"requests, {len(left)} drifted or adopted card(s) left as the policy says, "
+        f"**Outcome: {counts['published']} published, {counts['proposed']} proposed as "
+        f"{requests}, {len(left)} drifted or adopted {cards} left as the policy says, "
         f"{counts['stale']} stale, {counts['failed']} failed.**\n"
     )
     if not result.complete:
@@ -90,7 +90,8 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
     source = str(options.plan_file)
     plan = read_plan(options.plan_file)
     check_plan(plan, options.hub.label, source)
-    check_integrity(plan, options.sources, source, cache_of(options.hub))
+    cache = new_cache(options.hub)
+    check_integrity(plan, options.sources, source, cache)
     if not plan.has_changes:
         console.print(f"{source}: nothing to publish.")
         return EXIT_OK
@@ -98,7 +99,7 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
     decisions = decide_all(
         plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
     )
-    with open_target(options.hub) as hub:
+    with open_target(options.hub, cache) as hub:
         doubtful = unverified(plan, hub)
         for entry in doubtful:
             # Pending on the word of someone else's commit: it is drift until shown otherwise.
@@ -125,13 +126,15 @@ def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
 
 
 def release_command(options: ReleaseOptions, console: Console) -> int:
-    with open_target(options.hub) as hub:
-        plan = make_plan(options.sources, options.selection, options.hub, hub, confirm=True)
+    with open_target(options.hub, new_cache(options.hub)) as hub:
+        plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
         full = write_reports(plan, options.reports, "nb-release release")
         if not plan.has_changes and not plan.errors:
+            count = len(plan.entries)
+            cards = "the 1 card" if count == 1 else f"all {count} cards"
             console.print(
-                f"Nothing to publish: all {len(plan.entries)} cards on "
-                f"{hub.target.display} match the manifest."
+                f"Nothing to publish: {cards} on {hub.target.display} "
+                f"{'matches' if count == 1 else 'match'} the manifest."
             )
             return EXIT_OK
         render_text(plan, console, summary=options.reports.summary, full_report=full)
@@ -149,15 +152,16 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 if (policies.on_drift if entry.state != "adopt" else policies.on_adopt) is None:
                     decisions[entry.repo_id] = _ask_policy(entry, console)
             count = sum(1 for e in plan.changes if writes(decisions[e.repo_id]))
-            if not confirmed(console, f"Publish {count} card(s) to {hub.target.display}? [y/N] "):
+            cards = "1 card" if count == 1 else f"{count} cards"
+            if not confirmed(console, f"Publish {cards} to {hub.target.display}? [y/N] "):
                 console.print("Nothing published.")
                 return EXIT_PENDING
         return publish_decided(plan, hub, decisions, options.publish, console)
 
 
 def sync_command(options: SyncOptions, console: Console) -> int:
-    with open_target(options.hub, read_only=options.dry_run) as hub:
-        plan = make_plan(options.sources, options.selection, options.hub, hub, confirm=True)
+    with open_target(options.hub, new_cache(options.hub), read_only=options.dry_run) as hub:
+        plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
         full = write_reports(plan, options.reports, "nb-release sync")
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         console.print(f"Target: {hub.target.display}", markup=False)
@@ -175,10 +179,3 @@ def sync_command(options: SyncOptions, console: Console) -> int:
 
 def _left(plan: Plan, decisions: Mapping[str, Decision]) -> bool:
     return any(leaves(decisions[e.repo_id]) for e in (*plan.drifted, *plan.adopted))
-
-
-def cache_clear_command(console: Console) -> int:
-    cache = Cache()
-    removed = cache.clear()
-    console.print(f"Removed {removed} cache entries from {cache.root}/", markup=False)
-    return EXIT_OK

@@ -1,21 +1,33 @@
-"""The commands that need no Hub: validate and render. They never import the Hub client."""
+"""The commands that need no Hub client: validate, render, cache clear, and hub serve (which
+runs the local Hub's server). None of them imports the Hub client."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
 from pipeline import render
+from pipeline.cache import Cache
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK
-from pipeline.options import RenderOptions, ValidateOptions
+from pipeline.options import CacheClearOptions, RenderOptions, ServeOptions, ValidateOptions
 from pipeline.sources import load_sources
+
+
+def _cards(count: int) -> str:
+    return "1 card" if count == 1 else f"{count} cards"
+
+
+def _gone(count: int) -> str:
+    """The cards of variants no longer in the manifest, counted."""
+    return "1 card of a variant" if count == 1 else f"{count} cards of variants"
 
 
 def validate(options: ValidateOptions, console: Console) -> int:
     files, manifest = load_sources(options.sources.manifest, options.sources.cards)
     cards = render.render_all(manifest, files, options.selection)
+    variants = len(manifest.variants)
     console.print(
-        f"{options.sources.manifest}: valid. {len(cards)} cards rendered and checked "
-        f"({len(manifest.variants)} variants in the manifest)."
+        f"{options.sources.manifest}: valid. {_cards(len(cards))} rendered and checked "
+        f"({variants} variant{'' if variants == 1 else 's'} in the manifest)."
     )
     return EXIT_OK
 
@@ -28,20 +40,37 @@ def render_cards(options: RenderOptions, console: Console) -> int:
     if options.check:
         differ = render.differing_files(cards, options.out)
         if differ:
-            console.print(f"{len(differ)} of {len(cards)} cards differ from a fresh render:")
+            verb = "differs" if len(differ) == 1 else "differ"
+            console.print(f"{len(differ)} of {_cards(len(cards))} {verb} from a fresh render:")
             for path in differ:
                 console.print(f"  {path}")
         if gone:
-            noun = "card is" if len(gone) == 1 else "cards are"
-            console.print(f"{len(gone)} {noun} of variants no longer in the manifest:")
+            console.print(f"{_gone(len(gone))} no longer in the manifest:")
             for path in gone:
                 console.print(f"  {path}")
         if differ or gone:
             return EXIT_ERROR
-        console.print(f"All {len(cards)} cards under {options.out} match a fresh render.")
+        every = "The 1 card" if len(cards) == 1 else f"All {len(cards)} cards"
+        verb = "matches" if len(cards) == 1 else "match"
+        console.print(f"{every} under {options.out} {verb} a fresh render.")
         return EXIT_OK
     written = render.write_cards(cards, options.out)
     render.remove_stale(gone)
-    removed = f"; removed {len(gone)} of variants no longer in the manifest" if gone else ""
-    console.print(f"Rendered {len(written)} cards to {options.out}/{removed}")
+    removed = f"; removed {_gone(len(gone))} no longer in the manifest" if gone else ""
+    console.print(f"Rendered {_cards(len(written))} to {options.out}/{removed}")
+    return EXIT_OK
+
+
+def cache_clear(options: CacheClearOptions, console: Console) -> int:
+    cache = Cache()
+    removed = cache.clear()
+    entries = "1 cache entry" if removed == 1 else f"{removed} cache entries"
+    console.print(f"Removed {entries} from {cache.root}/", markup=False)
+    return EXIT_OK
+
+
+def serve(options: ServeOptions, console: Console) -> int:
+    from pipeline.localhub.cli import serve_from_args  # the server, only when serving
+
+    serve_from_args(options.args, lambda line: console.print(line, soft_wrap=True))
     return EXIT_OK

@@ -44,6 +44,11 @@ class Selection:
         return (not self.only or hit(self.only)) and not hit(self.exclude)
 
 
+def named(manifest: Manifest, name: str) -> list[Variant]:
+    """The variants `name` picks as `--only name` would, in manifest order."""
+    return [variant for variant in manifest.variants if _hit(variant, name)]
+
+
 def select(manifest: Manifest, selection: Selection) -> list[Variant]:
     """The selected variants, in manifest order; PipelineError for a pattern that matches
     nothing, or a selection that leaves nothing."""

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from pipeline import frontmatter
-from pipeline.cli import build_parser, main
+from pipeline.cli import main
+from pipeline.commands import build_parser
 from pipeline.errors import TemplateError
 from pipeline.manifest import load_manifest
 from pipeline.render import Selection, fingerprint, render_all
@@ -98,7 +99,10 @@ def test_render_is_byte_identical_and_check_passes(
     capsys.readouterr()
     assert main(["render", "--out", "a", "--check"]) == 1
     out = capsys.readouterr().out
-    assert f"1 of {count} cards differ" in out and "nb-llama-3.1-8B/README.md" in out
+    assert (
+        f"1 of {count} cards differs from a fresh render:" in out
+        and "nb-llama-3.1-8B/README.md" in out
+    )
     assert edited.read_text().endswith("hand edit\n"), "--check writes nothing"
 
 
@@ -124,12 +128,12 @@ def test_render_removes_cards_of_variants_gone_and_check_reports_them(
 
     assert main(["render", "--out", "out", "--check"]) == 1
     out = capsys.readouterr().out
-    assert "1 card is of variants no longer in the manifest:" in out
+    assert "1 card of a variant no longer in the manifest:" in out
     assert "out/NbAiLab/nb-llama-2-7B/README.md" in out
     assert gone.exists(), "--check writes nothing"
 
     assert main(["render", "--out", "out"]) == 0
-    assert "removed 1 of variants no longer in the manifest" in capsys.readouterr().out
+    assert "; removed 1 card of a variant no longer in the manifest" in capsys.readouterr().out
     assert not gone.parent.exists()
     assert all(path.read_text() == "keep me\n" for path in kept)
     assert main(["render", "--out", "out", "--check"]) == 0

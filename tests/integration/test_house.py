@@ -192,7 +192,7 @@ def test_the_prompt_under_a_terminal(
     process, leader = _spawn_release(pty_project)
     try:
         shown = _read_until(leader, b"[y/N] ")
-        assert f"Publish {len(REPOS)} card(s) to".encode() in shown
+        assert f"Publish {len(REPOS)} cards to".encode() in shown
         os.write(leader, answer)
         rest = _drain(leader)
         assert process.wait(timeout=60) == status, rest.decode()

@@ -330,7 +330,7 @@ def test_release_at_a_terminal_asks_per_drifted_card(
     result = project.run("release")
     assert result.status == 4, result.out + result.err
     assert "NbAiLab/nb-llama-3.1-8B: drift" in result.out
-    assert "Publish 2 card(s)" in result.out
+    assert "Publish 2 cards to" in result.out
     assert project.readme(EDITED) == edited
     assert "NorBench" not in (project.readme("NbAiLab/nb-llama-3.2-1B") or "")
     assert "8.03 billion" in (project.readme("NbAiLab/nb-llama-3.1-8B-sft") or "")

@@ -142,7 +142,7 @@ def test_no_truncation_without_a_terminal() -> None:
     plan = _plan([card], [LiveCard(long_id, True, SHA, None)])
     out = io.StringIO()
     # What the CLI builds when stdout is not a terminal (cli._log_width).
-    from pipeline.cli import LOG_WIDTH
+    from pipeline.terminal import LOG_WIDTH
 
     render_text(plan, Console(file=out, width=LOG_WIDTH, soft_wrap=True))
     text = out.getvalue()
