@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.english import plural
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -60,11 +62,10 @@ class ProblemsError(PipelineError):
     def __init__(self, title: str, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
         count = len(problems)
-        noun = "problem" if count == 1 else "problems"
         lines = [f"  {p.format()}" for p in problems[: self.SHOWN]]
         if count > self.SHOWN:
             lines.append(f"  ... and {count - self.SHOWN} more")
-        super().__init__(f"{title} ({count} {noun}):\n" + "\n".join(lines))
+        super().__init__(f"{title} ({plural(count, 'problem')}):\n" + "\n".join(lines))
 
 
 class ManifestError(ProblemsError):

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from pipeline.english import agrees, plural
 from pipeline.hub import CommitResult, CommitStatus, Target
 from pipeline.ownership import Decision
 from pipeline.plan import PlanEntry
 from pipeline.publish import ApplyResult
-from pipeline.report import plural
 from pipeline.safetext import printable
 
 _STATUSES: tuple[CommitStatus, ...] = ("published", "proposed", "already", "stale", "failed")
@@ -93,11 +93,11 @@ def left_lines(left: Sequence[PlanEntry], decisions: Mapping[str, Decision]) -> 
     if not left:
         return lines
     proposed = len(left) - len(skipped)
-    were = "was" if len(left) == 1 else "were"
+    were = agrees(len(left), "was", "were")
     how = ""
     if proposed:
         count = "" if len(left) == 1 else f"{proposed} "
-        how = f" ({count}proposed as {'a pull request' if proposed == 1 else 'pull requests'}"
+        how = f" ({count}proposed as {agrees(proposed, 'a pull request', 'pull requests')}"
         how += ", listed above)"
     lines.append(
         f"{plural(len(left), 'card')} changed by someone else or never published by nb-release "

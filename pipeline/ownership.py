@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias, assert_never, get_args
 
 from pipeline.diff import Action
+from pipeline.english import plural
 from pipeline.newlines import normalize_newlines
 from pipeline.records import CommitRecord
 
@@ -329,5 +330,5 @@ def describe_replaced(commits: Sequence[CommitRecord], limit: int = 20) -> str:
         for c in commits[:limit]
     ]
     if len(commits) > limit:
-        lines.append(f"- and {len(commits) - limit} older commit(s)")
+        lines.append(f"- and {plural(len(commits) - limit, 'older commit')}")
     return "\n".join(lines)

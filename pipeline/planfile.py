@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from pipeline.atomic import write_text_atomically
 from pipeline.diff import WRITE_ACTIONS, Action, CardDiff, ChangeKind, MetadataChange
+from pipeline.english import plural
 from pipeline.errors import PlanError
 from pipeline.keypaths import key_path
 from pipeline.localfiles import UnreadableFile, nesting_depth, read_regular_file
@@ -303,8 +304,7 @@ def plan_from_json(data: object, source: str) -> Plan:
         lines = [f"  {_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
         count = len(lines)
         raise PlanError(
-            f"{source}: not a valid plan ({count} problem{'s' if count != 1 else ''}):\n"
-            + "\n".join(lines),
+            f"{source}: not a valid plan ({plural(count, 'problem')}):\n" + "\n".join(lines),
             hint=_REPLAN,
         ) from None
     problems = [p for i, e in enumerate(model.entries) for p in _entry_problems(i, e)]
@@ -316,8 +316,7 @@ def plan_from_json(data: object, source: str) -> Plan:
     if problems:
         count = len(problems)
         raise PlanError(
-            f"{source}: not a valid plan ({count} problem{'s' if count != 1 else ''}):\n"
-            + "\n".join(problems),
+            f"{source}: not a valid plan ({plural(count, 'problem')}):\n" + "\n".join(problems),
             hint=_REPLAN,
         )
     return Plan(

@@ -16,6 +16,7 @@ from pipeline import __version__
 from pipeline.cache import Cache
 from pipeline.defaults import DEFAULT_JOBS as DEFAULT_JOBS  # re-exported
 from pipeline.diff import CardDiff
+from pipeline.english import agrees, plural
 from pipeline.errors import HubError, PlanError
 from pipeline.hub import CommitResult, CommitStatus, Hub, QuotaError
 from pipeline.integrity import plan_problems
@@ -67,7 +68,8 @@ def check_plan(plan: Plan, hub_label: str, source: str) -> None:
     if plan.errors:
         names = ", ".join(e.repo_id for e in plan.errors)
         raise PlanError(
-            f"{len(plan.errors)} repo(s) of the plan do not exist on the Hub: {names}",
+            f"{plural(len(plan.errors), 'repo')} of the plan "
+            f"{agrees(len(plan.errors), 'does', 'do')} not exist on the Hub: {names}",
             hint="create them on the Hub, or set allow_create = true for them in models.toml",
         )
 
@@ -89,8 +91,7 @@ def check_integrity(plan: Plan, sources: Sources, source: str, cache: Cache | No
         count = len(problems)
         raise PlanError(
             f"{source}: the plan is not what {sources.manifest} and {sources.cards}/ render now "
-            f"({count} problem{'s' if count != 1 else ''}):\n"
-            + "\n".join(f"  {p}" for p in problems),
+            f"({plural(count, 'problem')}):\n" + "\n".join(f"  {p}" for p in problems),
             hint="make a new plan with `nb-release plan --out`; never edit a plan file",
         )
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
+from pipeline.english import plural
 from pipeline.ownership import STATES, State
 from pipeline.plan import Plan, PlanEntry
 from pipeline.records import CommitRecord
@@ -57,11 +58,6 @@ _CHANGE_STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
 
 
 # --- shared wording -------------------------------------------------------------------------
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """`1 card`, `0 cards`, `2 cards`; `many` is the plural when it is not `noun` + "s"."""
-    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def summary_line(plan: Plan) -> str:

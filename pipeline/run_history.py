@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from pipeline.cli_args import UsageError
+from pipeline.english import plural
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
 from pipeline.history import card_histories
@@ -88,7 +89,7 @@ def history_command(options: HistoryOptions, console: Console) -> int:
                 newest = "the newest commit" if limit == 1 else f"the newest {limit} commits"
                 console.print(f"  README.md unchanged in {newest}", markup=False)
             if history.older:
-                older = "1 older commit" if history.older == 1 else f"{history.older} older commits"
+                older = plural(history.older, "older commit")
                 console.print(f"  ({older} not examined; see --limit)", markup=False)
     return EXIT_OK
 

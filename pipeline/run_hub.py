@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 
+from pipeline.english import agrees, plural
 from pipeline.exitcodes import (
     EXIT_DRIFT,
     EXIT_INTERRUPTED,
@@ -71,11 +72,10 @@ def publish_decided(
         console.print(line, markup=False)
     applied = result.applied
     counts = {s: len(applied.with_status(s)) for s in ("published", "proposed", "stale", "failed")}
-    requests = "pull request" if counts["proposed"] == 1 else "pull requests"
-    cards = "card" if len(left) == 1 else "cards"
     append_step_summary(
         f"**Outcome: {counts['published']} published, {counts['proposed']} proposed as "
-        f"{requests}, {len(left)} drifted or adopted {cards} left as the policy says, "
+        f"{agrees(counts['proposed'], 'a pull request', 'pull requests')}, "
+        f"{plural(len(left), 'drifted or adopted card')} left as the policy says, "
         f"{counts['stale']} stale, {counts['failed']} failed.**\n"
     )
     if not result.complete:
@@ -134,7 +134,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             cards = "the 1 card" if count == 1 else f"all {count} cards"
             console.print(
                 f"Nothing to publish: {cards} on {hub.target.display} "
-                f"{'matches' if count == 1 else 'match'} the manifest."
+                f"{agrees(count, 'matches', 'match')} the manifest."
             )
             return EXIT_OK
         render_text(plan, console, summary=options.reports.summary, full_report=full)
@@ -152,7 +152,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 if (policies.on_drift if entry.state != "adopt" else policies.on_adopt) is None:
                     decisions[entry.repo_id] = _ask_policy(entry, console)
             count = sum(1 for e in plan.changes if writes(decisions[e.repo_id]))
-            cards = "1 card" if count == 1 else f"{count} cards"
+            cards = plural(count, "card")
             if not confirmed(console, f"Publish {cards} to {hub.target.display}? [y/N] "):
                 console.print("Nothing published.")
                 return EXIT_PENDING

@@ -7,18 +7,19 @@ from rich.console import Console
 
 from pipeline import render
 from pipeline.cache import Cache
+from pipeline.english import agrees, plural
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK
 from pipeline.options import CacheClearOptions, RenderOptions, ServeOptions, ValidateOptions
 from pipeline.sources import load_sources
 
 
 def _cards(count: int) -> str:
-    return "1 card" if count == 1 else f"{count} cards"
+    return plural(count, "card")
 
 
 def _gone(count: int) -> str:
     """The cards of variants no longer in the manifest, counted."""
-    return "1 card of a variant" if count == 1 else f"{count} cards of variants"
+    return plural(count, "card of a variant", "cards of variants")
 
 
 def validate(options: ValidateOptions, console: Console) -> int:
@@ -27,7 +28,7 @@ def validate(options: ValidateOptions, console: Console) -> int:
     variants = len(manifest.variants)
     console.print(
         f"{options.sources.manifest}: valid. {_cards(len(cards))} rendered and checked "
-        f"({variants} variant{'' if variants == 1 else 's'} in the manifest)."
+        f"({plural(variants, 'variant')} in the manifest)."
     )
     return EXIT_OK
 
@@ -40,7 +41,7 @@ def render_cards(options: RenderOptions, console: Console) -> int:
     if options.check:
         differ = render.differing_files(cards, options.out)
         if differ:
-            verb = "differs" if len(differ) == 1 else "differ"
+            verb = agrees(len(differ), "differs", "differ")
             console.print(f"{len(differ)} of {_cards(len(cards))} {verb} from a fresh render:")
             for path in differ:
                 console.print(f"  {path}")
@@ -51,7 +52,7 @@ def render_cards(options: RenderOptions, console: Console) -> int:
         if differ or gone:
             return EXIT_ERROR
         every = "The 1 card" if len(cards) == 1 else f"All {len(cards)} cards"
-        verb = "matches" if len(cards) == 1 else "match"
+        verb = agrees(len(cards), "matches", "match")
         console.print(f"{every} under {options.out} {verb} a fresh render.")
         return EXIT_OK
     written = render.write_cards(cards, options.out)
@@ -64,7 +65,7 @@ def render_cards(options: RenderOptions, console: Console) -> int:
 def cache_clear(options: CacheClearOptions, console: Console) -> int:
     cache = Cache()
     removed = cache.clear()
-    entries = "1 cache entry" if removed == 1 else f"{removed} cache entries"
+    entries = plural(removed, "cache entry", "cache entries")
     console.print(f"Removed {entries} from {cache.root}/", markup=False)
     return EXIT_OK
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from pipeline.english import plural
 from pipeline.exitcodes import EXIT_OK
 from pipeline.hub import Hub
 from pipeline.options import PlanOptions, PreviewOptions
@@ -30,7 +31,7 @@ def plan_command(options: PlanOptions, console: Console) -> int:
     if sum(cached):
         # A plan trusts the listing's heads (one request per 1,000 repos); sync and release
         # confirm each (planning.read_live).
-        taken = "1 card" if sum(cached) == 1 else f"{sum(cached)} cards"
+        taken = plural(sum(cached), "card")
         stderr_console().print(
             f"note: {taken} taken from the cache at the heads the Hub's listing "
             "shows; a listing can lag behind a commit made moments ago (`--no-cache` reads "
@@ -79,6 +80,6 @@ def preview_command(options: PreviewOptions, console: Console) -> int:
     from pipeline.preview import write_page
 
     path = write_page(page, options.out / "index.html")
-    changed = "1 changed card" if len(plan.changes) == 1 else f"{len(plan.changes)} changed cards"
+    changed = plural(len(plan.changes), "changed card")
     console.print(f"Preview of {changed} written to {path}")
     return EXIT_OK

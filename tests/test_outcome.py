@@ -11,12 +11,13 @@ import pytest
 from rich.console import Console
 
 from pipeline.diff import CardDiff
+from pipeline.english import plural
 from pipeline.hub import CommitResult, Target
 from pipeline.outcome import apply_lines, left_lines
 from pipeline.ownership import Decision, Ownership
 from pipeline.plan import PlanEntry
 from pipeline.publish import ApplyResult
-from pipeline.report import _WHERE_ALL, _WHERE_DIFFS, plural
+from pipeline.report import _WHERE_ALL, _WHERE_DIFFS
 from pipeline.terminal import progress
 
 LOCAL = Target(url="http://127.0.0.1:1", local_root=Path(".hub"))

@@ -149,7 +149,7 @@ def test_the_first_policy_set_wins() -> None:
 def test_describe_replaced_names_id_date_author_title() -> None:
     lines = describe_replaced([commit(n) for n in range(25)], limit=20).splitlines()
     assert lines[0] == f"- {0:040x} 2025-01-01T00:00:00Z by alice: Edit"
-    assert lines[-1] == "- and 5 older commit(s)"
+    assert lines[-1] == "- and 5 older commits"
     assert len(lines) == 21
 
 
