@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 from pipeline.errors import CardError
 from pipeline.newlines import normalize_newlines
@@ -24,7 +24,7 @@ ChangeKind: TypeAlias = Literal["added", "removed", "changed"]
 # The JSON-shaped data a metadata value is stored as (YAML dates, binary, NaN become strings).
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
-ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "missing-repo", "create-repo")
+ACTIONS: tuple[Action, ...] = get_args(Action)
 # The actions that write a README.md (and so need content in a plan).
 WRITE_ACTIONS: frozenset[Action] = frozenset({"create", "update", "create-repo"})
 ERROR_ACTIONS: frozenset[Action] = frozenset({"missing-repo"})

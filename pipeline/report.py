@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, assert_never
 
 from rich import box
 from rich.console import Console
@@ -21,7 +21,7 @@ from rich.text import Text
 
 from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
 from pipeline.english import plural
-from pipeline.ownership import STATES, State
+from pipeline.ownership import DRIFT_STATES, POLICY_STATES, STATES, State
 from pipeline.plan import Plan, PlanEntry
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
@@ -38,16 +38,24 @@ _MAX_VALUE = 120  # characters of a metadata value shown in text and Markdown (J
 _MAX_KEYS = 4  # metadata keys named in the summary table before "+N more"
 _PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./@+-]+$")
 
-_STATE_STYLE: dict[State, str] = {
-    "create": "green",
-    "create-repo": "green",
-    "pending": "yellow",
-    "drift": "bold magenta",
-    "drift+pending": "bold magenta",
-    "adopt": "cyan",
-    "unchanged": "dim",
-    "missing-repo": "bold red",
-}
+
+def _state_style(state: State) -> str:
+    """The colour of a state in the text report (mypy names a state given none)."""
+    if state == "create" or state == "create-repo":
+        return "green"
+    if state == "pending":
+        return "yellow"
+    if state == "drift" or state == "drift+pending":
+        return "bold magenta"
+    if state == "adopt":
+        return "cyan"
+    if state == "unchanged":
+        return "dim"
+    if state == "missing-repo":
+        return "bold red"
+    assert_never(state)
+
+
 # Where a summary's reader finds the per-card diffs when no report file was written: true of
 # plan, release and sync alike, and open to `make` users, who cannot pass flags to `make release`.
 _WHERE_DIFFS = "`nb-release plan` shows them until they are published (from make: `make diff`)"
@@ -68,7 +76,7 @@ def summary_line(plan: Plan) -> str:
     if counts["create-repo"]:
         create += f" ({counts['create-repo']} in a new repo)"
     parts = [create, f"{counts['pending']} to update", f"{counts['unchanged']} unchanged"]
-    drifted = counts["drift"] + counts["drift+pending"]
+    drifted = sum(counts[state] for state in DRIFT_STATES)
     if drifted:
         parts.append(f"{drifted} drifted (changed on the Hub since nb-release's last publish)")
     if counts["adopt"]:
@@ -114,7 +122,7 @@ def who_line(commit: CommitRecord) -> str:
 def ownership_lines(entry: PlanEntry) -> list[str]:
     """What backs a drift or adopt state, in plain words (empty for the other states)."""
     owner = entry.owner
-    if owner is None or entry.state not in ("drift", "drift+pending", "adopt"):
+    if owner is None or entry.state not in POLICY_STATES:
         return []
     if entry.state == "adopt":
         lines = ["README.md was never published by nb-release; its commits:"]
@@ -215,7 +223,7 @@ def render_text(
         for repo_id, state, lines, metadata in rows:
             table.add_row(
                 Text(repo_id),
-                Text(state, style=_STATE_STYLE[state]),
+                Text(state, style=_state_style(state)),
                 Text(lines),
                 Text(metadata),
             )
@@ -278,9 +286,9 @@ def _text_entry(entry: PlanEntry, console: Console) -> None:
     diff = entry.diff
     title = f"{entry.repo_id}: {entry.state} ({lines_summary(diff)})"
     if console.is_terminal:
-        console.print(Rule(Text(title, style=_STATE_STYLE[entry.state]), align="left"))
+        console.print(Rule(Text(title, style=_state_style(entry.state)), align="left"))
     else:  # a log: a rule would be as wide as the (very wide) console
-        console.print(Text(f"── {title} ──", style=_STATE_STYLE[entry.state]), soft_wrap=True)
+        console.print(Text(f"── {title} ──", style=_state_style(entry.state)), soft_wrap=True)
     for line in ownership_lines(entry):
         console.print(Text(line, style="magenta"), soft_wrap=True)
     drift = entry.owner.drift if entry.owner else None

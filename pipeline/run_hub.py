@@ -26,7 +26,6 @@ from pipeline.outcome import apply_lines, left_lines
 from pipeline.ownership import (
     Decision,
     Policies,
-    decide,
     decision_of,
     leaves,
     policy_of_answer,
@@ -104,7 +103,7 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
         for entry in doubtful:
             # Pending on the word of someone else's commit: it is drift until shown otherwise.
             drift = resolve_policy(policies.on_drift, entry.on_drift, default="skip")
-            decisions[entry.repo_id] = decide("drift", Policies(on_drift=drift))
+            decisions[entry.repo_id] = decision_of(drift)
             authors = (
                 ", ".join(entry.owner.published.authors)
                 if entry.owner and entry.owner.published
