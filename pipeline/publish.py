@@ -70,7 +70,8 @@ def check_plan(plan: Plan, hub_label: str, source: str) -> None:
         raise PlanError(
             f"{plural(len(plan.errors), 'repo')} of the plan "
             f"{agrees(len(plan.errors), 'does', 'do')} not exist on the Hub: {names}",
-            hint="create them on the Hub, or set allow_create = true for them in models.toml",
+            hint=f"create {agrees(len(plan.errors), 'it', 'them')} on the Hub, or set "
+            f"allow_create = true for {agrees(len(plan.errors), 'it', 'them')} in models.toml",
         )
 
 

@@ -153,7 +153,7 @@ def test_missing_repo_is_an_error_and_nothing_is_written(project: Project) -> No
     assert "missing-repo" in plan.out
     release = project.run("release", "--yes")
     assert release.status == 1
-    assert "do not exist on the Hub: NbAiLab/nb-llama-3.1-70B" in release.err
+    assert "1 repo of the plan does not exist on the Hub: NbAiLab/nb-llama-3.1-70B" in release.err
     assert project.writes() == 0
 
 
