@@ -12,22 +12,18 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, get_args
+from typing import Any, Literal, TypeAlias
 
 from pipeline.errors import CardError
 from pipeline.newlines import normalize_newlines
+from pipeline.ownership import WRITE_ACTIONS, Action
 from pipeline.records import LiveCard, RenderedCard
 from pipeline.samedata import same_data
 
-Action: TypeAlias = Literal["create", "update", "unchanged", "missing-repo", "create-repo"]
 ChangeKind: TypeAlias = Literal["added", "removed", "changed"]
 # The JSON-shaped data a metadata value is stored as (YAML dates, binary, NaN become strings).
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
-ACTIONS: tuple[Action, ...] = get_args(Action)
-# The actions that write a README.md (and so need content in a plan).
-WRITE_ACTIONS: frozenset[Action] = frozenset({"create", "update", "create-repo"})
-ERROR_ACTIONS: frozenset[Action] = frozenset({"missing-repo"})
 
 README = "README.md"
 CONTEXT_LINES = 3

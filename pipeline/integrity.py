@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.diff import WRITE_ACTIONS
+from pipeline.ownership import WRITE_ACTIONS
 from pipeline.plan import Plan
 from pipeline.records import RenderedCard
 

@@ -23,10 +23,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, assert_never, get_args
 
-from pipeline.diff import Action
 from pipeline.english import plural
 from pipeline.newlines import normalize_newlines
 from pipeline.records import CommitRecord
+
+# What a plan does with a repo's README.md, from comparing the rendered card with the live one.
+Action: TypeAlias = Literal["create", "update", "unchanged", "missing-repo", "create-repo"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+# The actions that write a README.md (and so need content in a plan).
+WRITE_ACTIONS: frozenset[Action] = frozenset({"create", "update", "create-repo"})
+ERROR_ACTIONS: frozenset[Action] = frozenset({"missing-repo"})
 
 State: TypeAlias = Literal[
     "unchanged",

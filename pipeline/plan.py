@@ -16,16 +16,14 @@ from typing import Final, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.atomic import write_text_atomically as write_text_atomically  # re-exported
-from pipeline.diff import (
+from pipeline.diff import CardDiff
+from pipeline.ownership import (
     ACTIONS,
+    DRIFT_STATES,
     ERROR_ACTIONS,
+    STATES,
     WRITE_ACTIONS,
     Action,
-    CardDiff,
-)
-from pipeline.ownership import (
-    DRIFT_STATES,
-    STATES,
     Ownership,
     Policy,
     State,

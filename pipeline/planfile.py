@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from pipeline.atomic import write_text_atomically
-from pipeline.diff import WRITE_ACTIONS, Action, CardDiff, ChangeKind, MetadataChange
+from pipeline.diff import CardDiff, ChangeKind, MetadataChange
 from pipeline.english import plural
 from pipeline.errors import PlanError
 from pipeline.keypaths import key_path
@@ -30,6 +30,8 @@ from pipeline.ownership import (
     POLICIES,
     STATES,
     UPDATE_STATES,
+    WRITE_ACTIONS,
+    Action,
     Drift,
     Ownership,
     Policy,

@@ -19,9 +19,9 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, JsonValue, MetadataChange
+from pipeline.diff import CardDiff, JsonValue, MetadataChange
 from pipeline.english import plural
-from pipeline.ownership import DRIFT_STATES, POLICY_STATES, STATES, State
+from pipeline.ownership import ACTIONS, DRIFT_STATES, POLICY_STATES, STATES, WRITE_ACTIONS, State
 from pipeline.plan import Plan, PlanEntry
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.diff import ACTIONS
 from pipeline.errors import ManifestError
 from pipeline.manifest import load_manifest
 from pipeline.ownership import (
+    ACTIONS,
     ADOPT_COMMITS,
     DECISIONS,
     POLICIES,

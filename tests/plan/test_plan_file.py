@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from pipeline import planfile
-from pipeline.diff import ACTIONS, WRITE_ACTIONS, CardDiff, MetadataChange, diff_card
+from pipeline.diff import CardDiff, MetadataChange, diff_card
 from pipeline.errors import PlanError
-from pipeline.ownership import POLICIES, UPDATE_STATES, Drift, Ownership
+from pipeline.ownership import ACTIONS, POLICIES, UPDATE_STATES, WRITE_ACTIONS, Drift, Ownership
 from pipeline.plan import HEAD_ACTIONS, Plan, PlanEntry, make_plan
 from pipeline.planfile import plan_from_json, plan_to_json, read_plan, write_plan
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
