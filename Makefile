@@ -14,8 +14,7 @@ $(STAMP): pyproject.toml
 	@echo "==> upgrading pip"
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "==> installing nb-release and its development tools (first time: about a minute)"
-	@# PYTHONWARNINGS: setuptools' notice about editable installs of a flat layout is not for users.
-	@PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 	@echo "==> installed"
 

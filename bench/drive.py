@@ -53,7 +53,7 @@ def product_label() -> str:
 
 
 PYTHON = sys.executable
-CLI = [PYTHON, "-m", "pipeline.cli"]
+CLI = [PYTHON, "-m", "pipeline.cli.main"]
 # The commit message trailer nb-release writes (publish.describe); one per manifest version.
 FINGERPRINT = re.compile(r"Manifest-fingerprint:\s*(\S+)")
 RELEASED_BY = "nb-release"

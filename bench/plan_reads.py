@@ -13,11 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.hub import DEFAULT_CONCURRENCY, Hub, Target
+from pipeline.card.render import Selection
+from pipeline.hub.client import DEFAULT_CONCURRENCY, Hub, Target
 from pipeline.localhub import FaultConfig, LocalHub
-from pipeline.planning import build_plan
-from pipeline.render import Selection
-from pipeline.sources import Sources
+from pipeline.manifest.sources import Sources
+from pipeline.plan.planning import build_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 

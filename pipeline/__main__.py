@@ -1,5 +1,5 @@
 """`python -m pipeline` is the same as the `nb-release` command."""
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 raise SystemExit(main())

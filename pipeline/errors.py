@@ -1,6 +1,7 @@
 """The one exception hierarchy of nb-release.
 
-Library code raises these; only `pipeline.cli` turns them into `error: ...` lines and exit codes.
+Library code raises these; only `pipeline.cli.main` turns them into `error: ...` lines and exit
+codes.
 Messages are built where the context is (file, place, expectation) and never contain a token.
 """
 

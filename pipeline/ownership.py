@@ -1,7 +1,7 @@
 """Pure: who owns each card now. nb-release's last publish, the live card, the rendered card ->
 one state per repo, and the policy decision of what to do with it.
 
-No I/O: the reads are in pipeline/history.py. A repo's state:
+No I/O: the reads are in pipeline/plan/history.py. A repo's state:
 
 - `unchanged`: live equals rendered.
 - `pending`: live equals what nb-release last published; rendered differs (the manifest or the

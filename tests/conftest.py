@@ -9,7 +9,7 @@ every test under INTEGRATION_DIRS is marked here, and a test elsewhere that need
 
 import os
 
-# No request to huggingface.co for the client's agent-harness registry (see pipeline/hub.py).
+# No request to huggingface.co for the client's agent-harness registry (see pipeline/hub/client.py).
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 from collections.abc import Generator, Iterator  # after the settings above

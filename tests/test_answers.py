@@ -1,4 +1,4 @@
-"""The wire checks of pipeline/answers.py that need no server: origins, the listing's page cap
+"""The wire checks of pipeline/hub/_answers.py that need no server: origins, the listing's page cap
 and loop check, and the token guard on a request (the integration tests drive them through a
 lying local Hub)."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from pipeline import answers
 from pipeline.errors import HubError, PipelineError
+from pipeline.hub import _answers as answers
 from pipeline.localhub import FaultConfig
 
 

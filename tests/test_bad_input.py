@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from tests.golden_files import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cache import Cache, _code_stamp, default_root
+from pipeline.hub.cache import Cache, _code_stamp, default_root
 from pipeline.records import RenderedCard
 
 

@@ -1,5 +1,5 @@
-"""Each private name of huggingface_hub that pipeline/client_internals.py reaches, tested alone:
-an upgrade of the client that moves or changes one fails here, by name, not somewhere in a run."""
+"""Each private name of huggingface_hub that pipeline/hub/_client_internals.py reaches, tested
+alone: an upgrade of the client that moves or changes one fails here, by name, not in a run."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.errors import OfflineModeIsEnabled
 from huggingface_hub.utils import http_backoff
 
-import pipeline.hubcalls  # noqa: F401  (installs nb-release's wrapper of the listing pages)
-from pipeline import client_internals
+import pipeline.hub._calls  # noqa: F401  (installs nb-release's wrapper of the listing pages)
+from pipeline.hub import _client_internals as client_internals
 
 HUB = "http://hub.invalid"  # never reached: no test here opens a socket
 

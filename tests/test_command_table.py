@@ -1,4 +1,4 @@
-"""The command table (pipeline/commands.py) is the one place a command is named: the parser is
+"""The command table (pipeline/cli/commands.py) is the one place a command is named: the parser is
 made from it, and each entry's options builder and handler agree on the options record."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any, get_type_hints
 import pytest
 from rich.console import Console
 
-from pipeline.commands import COMMANDS, Command, Group, build_parser, chosen
+from pipeline.cli.commands import COMMANDS, Command, Group, build_parser, chosen
 from pipeline.ownership import POLICIES, policies_help
 
 

@@ -1,9 +1,9 @@
-"""What the cache keeps of a Hub's commits (pipeline/commitcache.py): what a commit sha pins."""
+"""What the cache keeps of a Hub's commits (pipeline/hub/_commitcache.py): what a sha pins."""
 
 from __future__ import annotations
 
-from pipeline.cache import Cache
-from pipeline.commitcache import CommitCache
+from pipeline.hub._commitcache import CommitCache
+from pipeline.hub.cache import Cache
 from pipeline.records import CommitRecord, LiveCard
 
 HUB = "http://127.0.0.1:1"

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from pipeline import fieldtypes, hubrules
-from pipeline.fieldtypes import (
+from pipeline import hubrules
+from pipeline.manifest import _fields as fieldtypes
+from pipeline.manifest._fields import (
     GgufFile,
     LlamaVersion,
     Quantization,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from tests.hostile.corpus import CASES, HostileCase, judge, materialise, snapshot
 
 

@@ -43,7 +43,7 @@ def test_no_module_but_the_fence_reaches_a_private_name_of_huggingface_hub() -> 
         and "localhub" not in path.relative_to(PIPELINE).parts
         and (reaches := _private_reaches(path.read_text(encoding="utf-8")))
     }
-    assert offenders == {}, "move these into pipeline/client_internals.py, with a test each"
+    assert offenders == {}, "move these into pipeline/hub/_client_internals.py, with a test each"
 
 
 def test_the_check_finds_each_kind_of_reach() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.errors import HubError
-from pipeline.hubtarget import check_hub_url, is_loopback, resolve_spec
+from pipeline.hub.target import check_hub_url, is_loopback, resolve_spec
 
 SECRET = "hf_" + "s" * 34
 

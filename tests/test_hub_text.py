@@ -18,13 +18,13 @@ import pytest
 from markdown_it import MarkdownIt
 from rich.console import Console
 
-from pipeline.diff import diff_card
-from pipeline.hub import Hub, Target
+from pipeline.card.diff import diff_card
+from pipeline.hub._retry import RateLimited
+from pipeline.hub.client import Hub, Target
 from pipeline.ownership import Drift, Ownership
-from pipeline.plan import Plan, make_plan
+from pipeline.plan.model import Plan, make_plan
+from pipeline.plan.report import render_markdown, render_text
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
-from pipeline.report import render_markdown, render_text
-from pipeline.retry import RateLimited
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 NOW = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)

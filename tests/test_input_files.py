@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.exitcodes import EXIT_USAGE
-from pipeline.planfile import MAX_PLAN_DEPTH
-from pipeline.sources import read_sources
+from pipeline.manifest.sources import read_sources
+from pipeline.plan.planfile import MAX_PLAN_DEPTH
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTINEL = "nb-release-sentinel-4f1c9e"

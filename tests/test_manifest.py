@@ -1,4 +1,4 @@
-"""Unit tests of pipeline.manifest on small manifests of their own, never the shipped one."""
+"""Unit tests of pipeline.manifest.model on small manifests of their own, never the shipped one."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ManifestError
-from pipeline.manifest import load_manifest
-from pipeline.manifestfile import MAX_BYTES, MAX_DEPTH
+from pipeline.manifest._file import MAX_BYTES, MAX_DEPTH
+from pipeline.manifest.model import load_manifest
 
 FAMILY = """\
 [defaults]

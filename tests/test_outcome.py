@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from pipeline.diff import CardDiff
+from pipeline.card.diff import CardDiff
+from pipeline.cli.terminal import progress
 from pipeline.english import plural
-from pipeline.hub import CommitResult, Target
-from pipeline.outcome import apply_lines, left_lines
+from pipeline.hub.client import CommitResult, Target
 from pipeline.ownership import Decision, Ownership
-from pipeline.plan import PlanEntry
-from pipeline.publish import ApplyResult
-from pipeline.report import _WHERE_ALL, _WHERE_DIFFS
-from pipeline.terminal import progress
+from pipeline.plan.model import PlanEntry
+from pipeline.plan.outcome import apply_lines, left_lines
+from pipeline.plan.publish import ApplyResult
+from pipeline.plan.report import _WHERE_ALL, _WHERE_DIFFS
 
 LOCAL = Target(url="http://127.0.0.1:1", local_root=Path(".hub"))
 REMOTE = Target(url="https://huggingface.co")
@@ -77,7 +77,7 @@ def test_an_up_to_date_card_is_not_said_to_be_up_to_date_twice() -> None:
 
 @pytest.mark.parametrize(("count", "shown"), [(1, "1 repo left"), (3, "3 repos left")])
 def test_a_stopped_run_counts_in_plain_english(count: int, shown: str) -> None:
-    from pipeline.hub import QuotaError
+    from pipeline.hub.client import QuotaError
 
     left = tuple(f"NbAiLab/m{n}" for n in range(count))
     stopped = QuotaError("the Hub's quota for commits is spent", 0.0, hint="run again at 13:00")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.atomic import write_bytes_atomically, write_text_atomically
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.errors import OutputError
 from tests.fifo_reader import FifoReader
 

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from pipeline import frontmatter
-from pipeline.cli import main
-from pipeline.commands import build_parser
+from pipeline.card import frontmatter
+from pipeline.card.render import Selection, fingerprint, render_all
+from pipeline.cli.commands import build_parser
+from pipeline.cli.main import main
 from pipeline.errors import TemplateError
-from pipeline.manifest import load_manifest
-from pipeline.render import Selection, fingerprint, render_all
-from pipeline.sources import load_sources
+from pipeline.manifest.model import load_manifest
+from pipeline.manifest.sources import load_sources
 from tests.golden_files import Golden
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +225,7 @@ def test_a_misspelt_name_is_reported_once_with_a_suggestion(tmp_path: Path) -> N
     assert problem.hint is not None
     assert problem.hint.startswith("did you mean 'model_name'?")
     assert "while rendering 16 cards" in problem.hint
-    assert "pipeline.manifest" not in str(info.value)
+    assert "pipeline.manifest.model" not in str(info.value)
 
 
 def test_only_and_exclude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -412,7 +412,7 @@ def test_generated_manifests_render_deterministically_and_agree(text: str, tmp_p
 
 
 def test_range_still_behaves_as_a_range_under_the_step_budget() -> None:
-    from pipeline.templating import make_environment, render_bounded
+    from pipeline.card._templating import make_environment, render_bounded
 
     env = make_environment(
         Path("cards"),
@@ -439,11 +439,12 @@ def test_validate_and_render_never_import_the_hub_client(
     shutil.copy(ROOT / "models.toml", tmp_path / "models.toml")
     code = (
         "import sys\n"
-        "from pipeline.cli import main\n"
+        "from pipeline.cli.main import main\n"
         f"assert main({command!r}) == 0\n"
         "clients = ('huggingface_hub', 'httpx', 'httpx2')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in clients\n"
-        "             or m in ('pipeline.hub', 'pipeline.publish', 'pipeline.localhub.server')))\n"
+        "             or m in ('pipeline.hub.client', 'pipeline.plan.publish',\n"
+        "                      'pipeline.localhub.server')))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True

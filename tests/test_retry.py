@@ -17,7 +17,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from pipeline.retry import (
+from pipeline.hub._retry import (
     Pacer,
     RateLimit,
     RateLimited,

@@ -1,4 +1,4 @@
-"""Unit tests of pipeline.tomlplaces: key paths to lines, through the TOML a user may write."""
+"""pipeline.manifest._places: key paths to lines, through the TOML a user may write."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from pipeline.tomlplaces import Locator, key_path, lex
+from pipeline.manifest._places import Locator, key_path, lex
 
 MANIFEST = """\
 [defaults]

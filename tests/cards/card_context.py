@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.manifest import Manifest, Variant, load_manifest
-from pipeline.render import context_for
-from pipeline.templating import CardEnvironment, make_environment
+from pipeline.card._templating import CardEnvironment, make_environment
+from pipeline.card.render import context_for
+from pipeline.manifest.model import Manifest, Variant, load_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 CARDS = ROOT / "cards"

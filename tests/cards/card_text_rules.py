@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import frontmatter
+from pipeline.card import frontmatter
 
 # The languages a card's prose can name, longest names first so that "Norwegian Bokmål" is not
 # also read as the generic "Norwegian".

@@ -16,17 +16,17 @@ from typing import Any
 
 import pytest
 
+from pipeline.card.render import context_for
 from pipeline.errors import ManifestError
 
 # The manifest's file models are private to it; they are the list of keys a manifest may hold.
-from pipeline.manifest import (
+from pipeline.manifest.model import (
     Manifest,
     _Defaults,
     _KindDefaults,
     _RawVariant,
     load_manifest_bytes,
 )
-from pipeline.render import context_for
 
 # A family of three: a base from outside (models[0], in its own namespace so that a changed
 # default namespace leaves it where its children name it), an sft variant of it (models[1]:

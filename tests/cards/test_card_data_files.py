@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from pipeline.cache import Cache
+from pipeline.card.render import Selection, render_all
 from pipeline.errors import TemplateError
-from pipeline.fieldtypes import DataFile
-from pipeline.planning import render_cards
-from pipeline.render import Selection, render_all
-from pipeline.sources import SourceFiles, load_sources
+from pipeline.hub.cache import Cache
+from pipeline.manifest._fields import DataFile
+from pipeline.manifest.sources import SourceFiles, load_sources
+from pipeline.plan.planning import render_cards
 from tests.cards.card_context import NOTED_REPO, NOTED_TEMPLATE, ROOT, add_notes
 
 ONE = Selection(only=(NOTED_REPO,))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.manifest import Variant, load_manifest
+from pipeline.manifest.model import Variant, load_manifest
 from tests.cards.card_context import CARDS
 
 MANIFEST = """

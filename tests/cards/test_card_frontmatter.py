@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline import frontmatter
+from pipeline.card import frontmatter
 from pipeline.errors import CardError
 
 LIVE_CARD = """

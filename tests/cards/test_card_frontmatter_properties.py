@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from pipeline import frontmatter
+from pipeline.card import frontmatter
 
 # Scalars that YAML 1.1, YAML 1.2 or both read as something other than the string written.
 TRICKY = [

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from pipeline import carddata, frontmatter
+from pipeline.card import _carddata as carddata
+from pipeline.card import frontmatter
+from pipeline.card._metadata import check_metadata
 from pipeline.errors import Problem
-from pipeline.metadata import check_metadata
 from tests.cards.card_context import KINDS, example, render_card
 
 GOOD = """---
@@ -243,9 +244,9 @@ def test_client_card_data_refuses_what_model_card_refuses(content: str) -> None:
 
 def test_rendering_imports_neither_the_hub_client_nor_the_local_hub() -> None:
     code = (
-        "import sys, pipeline.render, pipeline.metadata, pipeline.frontmatter\n"
+        "import sys, pipeline.card.render, pipeline.card._metadata, pipeline.card.frontmatter\n"
         "clients = ('huggingface_hub', 'httpx', 'httpx2')\n"
-        "hub = ('pipeline.hub', 'pipeline.localhub')\n"
+        "hub = ('pipeline.hub.client', 'pipeline.localhub')\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in clients\n"
         "             or m in hub or m.startswith('pipeline.localhub.'))\n"
         "print(bad)\n"

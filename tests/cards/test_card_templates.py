@@ -12,9 +12,9 @@ import pytest
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from pipeline import frontmatter
-from pipeline.metadata import check_metadata
-from pipeline.render import yaml_string
+from pipeline.card import frontmatter
+from pipeline.card._metadata import check_metadata
+from pipeline.card.render import yaml_string
 from tests.cards.card_context import (
     CARDS,
     KINDS,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.manifest import Manifest, load_manifest
-from pipeline.render import render_all
+from pipeline.card.render import render_all
+from pipeline.manifest.model import Manifest, load_manifest
 from tests.cards.card_context import CARDS
 from tests.cards.card_text_rules import (
     Card,

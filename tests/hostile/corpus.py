@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.manifest import MAX_VARIANTS
+from pipeline.manifest.model import MAX_VARIANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 

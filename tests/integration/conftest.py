@@ -1,6 +1,6 @@
 """Integration fixtures: a real local Hub on loopback and a small project folder.
 
-The CLI is driven in process (`pipeline.cli.main`), so each test sees its exit status, output
+The CLI is driven in process (`pipeline.cli.main.main`), so each test sees its exit status, output
 and the Hub's request counters; the Hub is a real HTTP server spoken to by the real client.
 """
 

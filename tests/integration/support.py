@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from huggingface_hub import HfApi
 
-from pipeline.cli import main
-from pipeline.hub import Hub, Target
+from pipeline.cli.main import main
+from pipeline.hub.client import Hub, Target
 from pipeline.localhub import LocalHub
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-from pipeline.cache import Cache
+from pipeline.hub.cache import Cache
 from tests.integration.support import REPOS, Project
 
 HAND_EDIT = "---\nlicense: mit\n---\nEdited by hand.\n"
@@ -140,7 +140,7 @@ def test_a_warm_plan_validates_no_manifest(
     def refuse(*_: object) -> None:
         raise AssertionError("the manifest was validated again")
 
-    monkeypatch.setattr("pipeline.manifest.load_manifest_bytes", refuse)
+    monkeypatch.setattr("pipeline.manifest.model.load_manifest_bytes", refuse)
     status, again = _plan_json(project)
     assert status == 2 and again == first
     with pytest.raises(AssertionError, match="validated again"):  # without the cache it must
@@ -187,10 +187,10 @@ def test_a_warm_plan_loads_neither_the_renderer_nor_pydantic(project: Project) -
     at thousands of repos their import is a large share of a warm plan (issue 10)."""
     assert project.run("release", "--yes").status == 0
     assert project.run("plan").status == 0
-    heavy = ("jinja2", "pydantic", "ruamel.yaml", "markdown_it", "pipeline.render")
+    heavy = ("jinja2", "pydantic", "ruamel.yaml", "markdown_it", "pipeline.card.render")
     script = (
         "import sys\n"
-        "from pipeline.cli import main\n"
+        "from pipeline.cli.main import main\n"
         f"status = main(sys.argv[1:])\n"
         f"print('loaded:', sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
         "sys.exit(status)\n"

@@ -17,13 +17,13 @@ import httpx2
 import pytest
 from huggingface_hub import CommitInfo, CommitOperation, HfApi
 
-from pipeline.hub import Hub, Target, open_hub
+from pipeline.card.render import Selection
+from pipeline.hub.client import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig, LocalHub
 from pipeline.localhub.quotas import Quota
-from pipeline.planning import build_plan
-from pipeline.publish import ApplyResult, apply_plan
-from pipeline.render import Selection
-from pipeline.sources import Sources
+from pipeline.manifest.sources import Sources
+from pipeline.plan.planning import build_plan
+from pipeline.plan.publish import ApplyResult, apply_plan
 from tests.integration.support import REPOS, ROOT, Project
 
 NEW_REPO = "NbAiLab/nb-llama-3.1-70B"
@@ -416,7 +416,7 @@ def test_offline_mode_allows_the_embedded_local_hub(project: Project, tmp_path: 
     variable is read when huggingface_hub is imported, so the run is a process of its own."""
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "NB_RELEASE_HUB")}
     env.update(HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT), NB_RELEASE_CACHE=str(tmp_path / "c"))
-    argv = [sys.executable, "-m", "pipeline.cli", "--hub", "local", "--hub-root", "new-hub"]
+    argv = [sys.executable, "-m", "pipeline.cli.main", "--hub", "local", "--hub-root", "new-hub"]
     released = subprocess.run(
         [*argv[:3], "release", "--yes", *argv[3:]],
         cwd=project.folder,

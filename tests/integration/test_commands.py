@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.cache import Cache
 from pipeline.exitcodes import EXIT_ERROR, EXIT_USAGE
-from pipeline.hub import Hub
-from pipeline.selection import Selection
+from pipeline.hub.cache import Cache
+from pipeline.hub.client import Hub
+from pipeline.manifest.selection import Selection
 from tests.integration.support import REPOS, Project
 
 # --- a repo's name without its namespace ------------------------------------------------------

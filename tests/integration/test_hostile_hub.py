@@ -25,7 +25,7 @@ import pytest
 from huggingface_hub.utils import get_session
 
 from pipeline.errors import HubError
-from pipeline.hub import Hub, Target
+from pipeline.hub.client import Hub, Target
 from pipeline.localhub import FaultConfig
 from tests.integration.support import REPOS, Project
 
@@ -90,7 +90,7 @@ signal.signal(signal.SIGINT, signal.default_int_handler)
 limit = int(sys.argv[1])
 if limit:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from pipeline.cli import main
+from pipeline.cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
 

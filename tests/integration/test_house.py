@@ -77,7 +77,7 @@ def test_an_unreachable_hub_says_what_it_retries_under_one_policy(project: Proje
 
 def test_other_callers_of_the_client_keep_its_own_backoff(project: Project) -> None:
     """nb-release turns the client's page backoff off for its own calls only."""
-    import pipeline.hub  # noqa: F401  (the module that wraps the client's page backoff)
+    import pipeline.hub.client  # noqa: F401  (the module that wraps the client's page backoff)
     from pipeline.localhub import FaultConfig
 
     project.hub.set_faults(
@@ -128,7 +128,7 @@ def _spawn_release(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     env = dict(os.environ, NB_RELEASE_CACHE=str(folder / "cache"), COLUMNS="120")
     env.pop("HF_TOKEN", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "release", "--hub-root", str(folder / ".hub")],
+        [sys.executable, "-m", "pipeline.cli.main", "release", "--hub-root", str(folder / ".hub")],
         cwd=folder,
         stdin=follower,
         stdout=follower,

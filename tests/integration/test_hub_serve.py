@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import HfApi
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.localhub.auth import Tokens
 
 

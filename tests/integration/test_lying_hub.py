@@ -15,12 +15,12 @@ import time
 import httpx2
 from huggingface_hub import CommitOperationAdd, HfApi
 
-from pipeline.hub import Hub, Target
+from pipeline.card.render import Selection
+from pipeline.hub.client import Hub, Target
 from pipeline.localhub import FaultConfig
-from pipeline.planning import build_plan
-from pipeline.publish import apply_plan
-from pipeline.render import Selection
-from pipeline.sources import Sources
+from pipeline.manifest.sources import Sources
+from pipeline.plan.planning import build_plan
+from pipeline.plan.publish import apply_plan
 from tests.integration.support import REPOS, ROOT, Project
 
 EDITED = "NbAiLab/nb-llama-3.1-8B"
@@ -222,7 +222,7 @@ def test_sigterm_mid_publish_lists_what_landed_and_exits_130(project: Project) -
     project.hub.set_faults(
         FaultConfig(route="commit", fault_rate=1.0, kinds=("slow",), slow_ms=1500)
     )
-    command = [sys.executable, "-m", "pipeline.cli", "release", "--yes", "--jobs", "1"]
+    command = [sys.executable, "-m", "pipeline.cli.main", "release", "--yes", "--jobs", "1"]
     command += ["--hub", project.hub.url, "--hub-root", str(project.hub.root)]
     process = subprocess.Popen(
         command,

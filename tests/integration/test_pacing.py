@@ -8,9 +8,9 @@ import time
 import httpx2
 import pytest
 
-import pipeline.hub
+import pipeline.hub.client
+from pipeline.hub._retry import before_request, route_class
 from pipeline.localhub.quotas import Quota
-from pipeline.retry import before_request, route_class
 from tests.integration.support import REPOS, Project
 
 SCRATCH = "NbAiLab/scratch"
@@ -28,7 +28,7 @@ def _send_commits_late(monkeypatch: pytest.MonkeyPatch) -> None:
         if route_class(path) == "commit":
             time.sleep(LATENCY_S)
 
-    monkeypatch.setattr(pipeline.hub, "before_request", paced_then_sent)
+    monkeypatch.setattr(pipeline.hub.client, "before_request", paced_then_sent)
 
 
 def _refused(project: Project, bucket: str) -> int:

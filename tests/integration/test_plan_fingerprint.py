@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline.hub import open_hub
-from pipeline.planning import build_plan
-from pipeline.render import Selection, fingerprint
-from pipeline.sources import Sources
+from pipeline.card.render import Selection, fingerprint
+from pipeline.hub.client import open_hub
+from pipeline.manifest.sources import Sources
+from pipeline.plan.planning import build_plan
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

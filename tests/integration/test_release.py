@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd
 
-from pipeline.render import card_path
+from pipeline.card.render import card_path
 from tests.integration.support import REPOS, Project
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.ownership import POLICIES
 from tests.integration.support import REPOS, Project
 

@@ -38,7 +38,7 @@ def test_the_local_hub_imports_nothing_above_it() -> None:
 
 def test_the_cli_loads_no_server_until_one_is_opened() -> None:
     code = (
-        "import sys, pipeline.cli, pipeline.localhub.cli\n"
+        "import sys, pipeline.cli.main, pipeline.localhub.cli\n"
         "print(sorted(m for m in ('pipeline.localhub.app', 'pipeline.localhub.server',"
         " 'pipeline.localhub.store', 'http.server') if m in sys.modules))"
     )

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.diff import diff_card
-from pipeline.integrity import plan_problems
-from pipeline.plan import Plan, make_plan
+from pipeline.card.diff import diff_card
+from pipeline.plan._integrity import plan_problems
+from pipeline.plan.model import Plan, make_plan
 from pipeline.records import LiveCard, RenderedCard
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ManifestError
-from pipeline.manifest import load_manifest
+from pipeline.manifest.model import load_manifest
 from pipeline.ownership import (
     ACTIONS,
     ADOPT_COMMITS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.diff import CardDiff, MetadataChange, diff_card, to_json_value
+from pipeline.card.diff import CardDiff, MetadataChange, diff_card, to_json_value
 from pipeline.errors import CardError
 from pipeline.records import LiveCard, RenderedCard
 

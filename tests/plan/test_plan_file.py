@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from pipeline import planfile
-from pipeline.diff import CardDiff, MetadataChange, diff_card
+from pipeline.card.diff import CardDiff, MetadataChange, diff_card
 from pipeline.errors import PlanError
 from pipeline.ownership import ACTIONS, POLICIES, UPDATE_STATES, WRITE_ACTIONS, Drift, Ownership
-from pipeline.plan import HEAD_ACTIONS, Plan, PlanEntry, make_plan
-from pipeline.planfile import plan_from_json, plan_to_json, read_plan, write_plan
+from pipeline.plan import planfile
+from pipeline.plan.model import HEAD_ACTIONS, Plan, PlanEntry, make_plan
+from pipeline.plan.planfile import plan_from_json, plan_to_json, read_plan, write_plan
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
 from tests.golden_files import Golden
 

@@ -9,16 +9,16 @@ from datetime import UTC, datetime
 import pytest
 from rich.console import Console
 
-from pipeline.diff import MetadataChange, diff_card
-from pipeline.plan import Plan, make_plan
-from pipeline.records import LiveCard, RenderedCard
-from pipeline.report import (
+from pipeline.card.diff import MetadataChange, diff_card
+from pipeline.plan.model import Plan, make_plan
+from pipeline.plan.report import (
     format_value,
     render_json,
     render_markdown,
     render_text,
     summary_line,
 )
+from pipeline.records import LiveCard, RenderedCard
 from tests.golden_files import Golden
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -278,7 +278,7 @@ def test_the_plain_table_is_what_rich_draws(rows: list[tuple[str, str, str, str]
     from rich import box
     from rich.table import Table
 
-    from pipeline.report import _plain_table
+    from pipeline.plan.report import _plain_table
 
     drawn = io.StringIO()
     console = Console(file=drawn, width=1000, soft_wrap=True, highlight=False)
@@ -294,7 +294,7 @@ def test_the_plain_table_is_what_rich_draws(rows: list[tuple[str, str, str, str]
 
 
 def test_rich_draws_the_table_where_plain_text_would_differ() -> None:
-    from pipeline.report import _plain_table
+    from pipeline.plan.report import _plain_table
 
     rows = [("NbAiLab/a", "pending", "+1 -1", "tags[0]")]
     terminal = Console(file=io.StringIO(), width=1000, force_terminal=True)

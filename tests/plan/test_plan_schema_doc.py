@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.planfile import schema_markdown
+from pipeline.plan.planfile import schema_markdown
 from tests.golden_files import assert_golden
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "plan-schema.md"

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from pipeline.diff import diff_card
-from pipeline.manifest import load_manifest
+from pipeline.card.diff import diff_card
+from pipeline.card.render import Selection, render_all
+from pipeline.manifest.model import load_manifest
 from pipeline.ownership import Drift, Ownership
-from pipeline.plan import Plan, make_plan
+from pipeline.plan.model import Plan, make_plan
+from pipeline.plan.report import MARKDOWN_LIMIT, render_json, render_markdown, render_text
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
-from pipeline.render import Selection, render_all
-from pipeline.report import MARKDOWN_LIMIT, render_json, render_markdown, render_text
 from tests.integration.support import SMALL_MANIFEST
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +142,7 @@ def test_no_truncation_without_a_terminal() -> None:
     plan = _plan([card], [LiveCard(long_id, True, SHA, None)])
     out = io.StringIO()
     # What the CLI builds when stdout is not a terminal (cli._log_width).
-    from pipeline.terminal import LOG_WIDTH
+    from pipeline.cli.terminal import LOG_WIDTH
 
     render_text(plan, Console(file=out, width=LOG_WIDTH, soft_wrap=True))
     text = out.getvalue()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from tests.preview.support import HOSTILE, ROOT, PreviewRun, repos
 
 

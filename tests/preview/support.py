@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.manifest import load_manifest
+from pipeline.manifest.model import load_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline import html_card, preview
-from pipeline.diff import diff_card
-from pipeline.manifest import load_manifest
-from pipeline.plan import Plan, make_plan
+from pipeline.card import html as html_card
+from pipeline.card.diff import diff_card
+from pipeline.card.render import render_all
+from pipeline.manifest.model import load_manifest
+from pipeline.plan import preview
+from pipeline.plan.model import Plan, make_plan
 from pipeline.records import LiveCard, RenderedCard
-from pipeline.render import render_all
 
 ROOT = Path(__file__).resolve().parents[2]
 

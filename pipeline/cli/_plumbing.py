@@ -1,0 +1,106 @@
+"""What the commands that talk to a Hub share: the run's one Cache, its one Hub, the plan, the
+reports and the job summary.
+
+A command makes its Cache once (new_cache) and opens its target once with it (open_target);
+everything after reads and records through that Hub (`hub.cache`), so what a run learns is in
+one place. No command module imports another: what two of them share lives here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from pipeline.atomic import write_text_atomically
+from pipeline.cli.options import HubOptions, ReportOptions
+from pipeline.cli.terminal import progress, stderr_console
+from pipeline.errors import PipelineError
+from pipeline.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_PENDING
+from pipeline.hub.cache import Cache
+from pipeline.hub.client import Hub, open_hub
+from pipeline.manifest.selection import Selection
+from pipeline.manifest.sources import Sources
+from pipeline.plan.model import Plan
+from pipeline.plan.planning import build_plan
+from pipeline.plan.report import render_json, render_markdown
+
+
+def new_cache(options: HubOptions) -> Cache | None:
+    """The run's one cache; None with --no-cache."""
+    return Cache() if options.cache else None
+
+
+def open_target(
+    options: HubOptions, cache: Cache | None, read_only: bool = False
+) -> AbstractContextManager[Hub]:
+    """The run's one Hub, reading and recording through `cache` (see hub.open_hub for
+    `read_only`)."""
+    return open_hub(
+        options.label,
+        options.root,
+        max_wait=options.max_wait,
+        timeout=options.timeout,
+        read_only=read_only,
+        cache=cache,
+    )
+
+
+def make_plan(
+    sources: Sources,
+    selection: Selection,
+    label: str,
+    hub: Hub,
+    *,
+    confirm: bool = False,
+    on_cached: Callable[[int], None] | None = None,
+) -> Plan:
+    """The plan against `hub` (recorded as made against `label`), with progress on stderr;
+    `confirm`: check each cached card's head (planning.read_live); `on_cached` hears how many
+    cards came from the cache."""
+    with progress(stderr_console(), "Reading live cards") as (start, advance):
+
+        def started(to_read: int, cached: int) -> None:
+            if on_cached is not None:
+                on_cached(cached)
+            start(to_read, cached)
+
+        return build_plan(sources, selection, hub, label, advance, started, confirm=confirm)
+
+
+def plan_status(plan: Plan) -> int:
+    """1 when the plan has errors, 2 when it has changes, else 0."""
+    if plan.errors:
+        return EXIT_ERROR
+    return EXIT_PENDING if plan.has_changes else EXIT_OK
+
+
+def write_reports(plan: Plan, reports: ReportOptions, title: str) -> str | None:
+    """--report-json, --report-md and $GITHUB_STEP_SUMMARY; returns where the full report is."""
+    where: str | None = None
+    if reports.json_file is not None:
+        write_text_atomically(reports.json_file, render_json(plan))
+    if reports.md_file is not None:
+        write_text_atomically(
+            reports.md_file, render_markdown(plan, limit=sys.maxsize, title=title)
+        )
+        where = str(reports.md_file)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        artifact = where and f"{where} (in the run's artifacts, if uploaded)"
+        append_step_summary(render_markdown(plan, full_report=artifact or None, title=title))
+    return where
+
+
+def append_step_summary(text: str) -> None:
+    """Append to $GITHUB_STEP_SUMMARY when a GitHub runner set it (else nothing)."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise PipelineError(
+            f"cannot append to GITHUB_STEP_SUMMARY ({summary_file}): {exc.strerror}"
+        ) from None

@@ -1,0 +1,458 @@
+"""Every command of `nb-release`, registered once: its name and help, its arguments, the options
+record it builds from them, and its handler.
+
+A command is one entry of COMMANDS, in the way copier declares one class per subcommand and
+twine one module per command: build_parser makes the whole parser from the table, and cli.main
+runs the entry the command line chose. A handler is named "module:function" and imported only
+when its command runs, so `validate` and `render` never load the Hub client, nor a warm plan
+the renderer, pydantic's models or the publishing code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
+
+from rich.console import Console
+
+from pipeline import __version__
+from pipeline.cli._args import (
+    Parser,
+    add_client,
+    add_create_pr,
+    add_hub,
+    add_manifest,
+    add_policies,
+    add_reports,
+    add_selection,
+    add_source,
+    repo_id,
+)
+from pipeline.cli.options import (
+    ApplyOptions,
+    CacheClearOptions,
+    HistoryOptions,
+    PlanOptions,
+    PreviewOptions,
+    PublishOptions,
+    ReleaseOptions,
+    RenderOptions,
+    RestoreOptions,
+    ServeOptions,
+    SyncOptions,
+    ValidateOptions,
+    hub_of,
+    policies_of,
+    publish_of,
+    reports_of,
+    selection_of,
+    sources_of,
+)
+from pipeline.localhub.cli import add_serve_arguments
+
+OptionsT = TypeVar("OptionsT")
+Handler = Callable[[OptionsT, Console], int]
+
+_CHOSEN = "nb_release_command"  # where the parsed command line keeps the Command it chose
+
+
+@dataclass(frozen=True)
+class Command(Generic[OptionsT]):
+    """One command: what `--help` says of it, its arguments, the options record it builds from
+    them, and the handler ("module:function") that runs with that record and a console."""
+
+    name: str
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    options: Callable[[argparse.Namespace], OptionsT]
+    handler: str
+
+    def attach(self, parser: argparse.ArgumentParser) -> None:
+        self.arguments(parser)
+        parser.set_defaults(**{_CHOSEN: self})
+
+    def handler_function(self) -> Handler[OptionsT]:
+        """The handler, imported now (and only now: it may load the Hub client)."""
+        module, _, function = self.handler.partition(":")
+        return cast(Handler[OptionsT], getattr(importlib.import_module(module), function))
+
+    def run(self, args: argparse.Namespace, console: Console) -> int:
+        """Build the options record from `args`, then run the handler; its exit status."""
+        options = self.options(args)
+        return self.handler_function()(options, console)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A command word that only groups commands (`cache clear`, `hub serve`)."""
+
+    name: str
+    help: str
+    description: str
+    commands: tuple[Command[Any], ...]
+
+    def attach(self, parser: argparse.ArgumentParser) -> None:
+        _add_commands(parser, self.commands, f"{self.name}_command")
+
+
+def _add_commands(
+    parser: argparse.ArgumentParser, entries: tuple[Command[Any] | Group, ...], dest: str
+) -> None:
+    subparsers = parser.add_subparsers(dest=dest, metavar="COMMAND", required=True)
+    for entry in entries:
+        entry.attach(
+            subparsers.add_parser(entry.name, help=entry.help, description=entry.description)
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command in COMMANDS; a usage error exits 64 (cli_args.Parser)."""
+    parser = Parser(
+        prog="nb-release",
+        description="Keep every NB-Llama model card on the Hugging Face Hub true to one "
+        "manifest: validate, render, plan, apply.",
+    )
+    parser.add_argument("--version", action="version", version=f"nb-release {__version__}")
+    _add_commands(parser, COMMANDS, "command")
+    return parser
+
+
+def chosen(args: argparse.Namespace) -> Command[Any]:
+    """The command a command line parsed by build_parser() chose."""
+    return cast(Command[Any], getattr(args, _CHOSEN))
+
+
+# --- each command's own arguments and options ------------------------------------------------
+
+
+def _local_arguments(parser: argparse.ArgumentParser) -> None:
+    add_source(parser)
+    add_selection(parser)
+
+
+def _render_arguments(parser: argparse.ArgumentParser) -> None:
+    _local_arguments(parser)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("build/cards"),
+        metavar="DIR",
+        help="where to write the cards (default: build/cards)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and list the files under --out that differ from a fresh render",
+    )
+
+
+def _render_options(args: argparse.Namespace) -> RenderOptions:
+    return RenderOptions(sources_of(args), selection_of(args), args.out, args.check)
+
+
+def _validate_options(args: argparse.Namespace) -> ValidateOptions:
+    return ValidateOptions(sources_of(args), selection_of(args))
+
+
+def _reading_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the manifest and templates are, which variants, and the Hub to read."""
+    add_source(parser)
+    add_selection(parser)
+    add_hub(parser)
+    add_client(parser, publishes=False)
+
+
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    _reading_arguments(parser)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="PLAN.json",
+        help="also save the plan (written atomically) for `nb-release apply`",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "json", "html"),
+        default="text",
+        help="the report's format on standard output (default: text); html: the review page "
+        "of `nb-release preview`, written to --out FILE instead of a plan when --out is given",
+    )
+    add_reports(parser, summary_default=False)
+
+
+def _plan_options(args: argparse.Namespace) -> PlanOptions:
+    return PlanOptions(
+        sources_of(args), selection_of(args), hub_of(args), reports_of(args), args.out, args.format
+    )
+
+
+def _preview_arguments(parser: argparse.ArgumentParser) -> None:
+    _reading_arguments(parser)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("build/preview"),
+        metavar="DIR",
+        help="where to write index.html (default: build/preview)",
+    )
+
+
+def _preview_options(args: argparse.Namespace) -> PreviewOptions:
+    return PreviewOptions(sources_of(args), selection_of(args), hub_of(args), args.out)
+
+
+def _apply_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("plan_file", type=Path, metavar="PLAN.json", help="the saved plan")
+    add_source(parser)
+    add_hub(parser)
+    add_client(parser, publishes=True)
+    add_create_pr(parser)
+    add_policies(parser, adopt_default="overwrite")
+
+
+def _apply_options(args: argparse.Namespace) -> ApplyOptions:
+    return ApplyOptions(
+        args.plan_file, sources_of(args), hub_of(args), policies_of(args), publish_of(args)
+    )
+
+
+def _release_arguments(parser: argparse.ArgumentParser) -> None:
+    add_policies(parser, adopt_default="overwrite with --yes")
+    add_reports(parser, summary_default=False)
+    add_source(parser)
+    add_selection(parser)
+    add_hub(parser)
+    add_client(parser, publishes=True)
+    parser.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
+    add_create_pr(parser)
+
+
+def _release_options(args: argparse.Namespace) -> ReleaseOptions:
+    return ReleaseOptions(
+        sources_of(args),
+        selection_of(args),
+        hub_of(args),
+        policies_of(args),
+        reports_of(args),
+        publish_of(args),
+        args.yes,
+    )
+
+
+def _sync_arguments(parser: argparse.ArgumentParser) -> None:
+    add_source(parser)
+    add_selection(parser)
+    add_hub(parser)
+    add_client(parser, publishes=True)
+    add_policies(parser, adopt_default="skip")
+    add_reports(parser, summary_default=True)
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="plan and report only; publish nothing (exit status as a real run would end)",
+    )
+
+
+def _sync_options(args: argparse.Namespace) -> SyncOptions:
+    return SyncOptions(
+        sources_of(args),
+        selection_of(args),
+        hub_of(args),
+        policies_of(args),
+        reports_of(args),
+        PublishOptions(create_pr=False, jobs=args.jobs),  # sync never opens pull requests
+        args.dry_run,
+    )
+
+
+def _history_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "repos",
+        nargs="*",
+        type=repo_id,
+        metavar="REPO",
+        help="repo ids (default: every repo of the manifest)",
+    )
+    _reading_arguments(parser)
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=20,
+        metavar="N",
+        help="look at the newest N commits of each repo (default: 20)",
+    )
+
+
+def _history_options(args: argparse.Namespace) -> HistoryOptions:
+    return HistoryOptions(
+        tuple(args.repos), sources_of(args), selection_of(args), hub_of(args), args.limit
+    )
+
+
+def _restore_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("repo", type=repo_id, metavar="REPO", help="the repo id")
+    parser.add_argument(
+        "--to", required=True, metavar="COMMIT", help="the commit id (or a unique prefix of it)"
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="publish without asking")
+    add_hub(parser)
+    add_client(parser, publishes=False)
+    add_manifest(parser)
+
+
+def _restore_options(args: argparse.Namespace) -> RestoreOptions:
+    return RestoreOptions(
+        args.repo, args.manifest, args.to, args.yes, hub_of(args), PublishOptions(False, 1)
+    )
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _cache_clear_options(args: argparse.Namespace) -> CacheClearOptions:
+    return CacheClearOptions()
+
+
+def _serve_options(args: argparse.Namespace) -> ServeOptions:
+    return ServeOptions(args)
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+COMMANDS: tuple[Command[Any] | Group, ...] = (
+    Command(
+        "validate",
+        help="check the manifest, render every card and check its metadata; writes nothing",
+        description="Check models.toml, render every card and check its front matter and "
+        "metadata. Writes nothing. Exit status 0 if all is valid, 1 otherwise.",
+        arguments=_local_arguments,
+        options=_validate_options,
+        handler="pipeline.cli.run_local:validate",
+    ),
+    Command(
+        "render",
+        help="render every card to DIR/<namespace>/<name>/README.md",
+        description="Render every card to DIR/<namespace>/<name>/README.md (LF, UTF-8, one "
+        "trailing newline), byte-identical from run to run. With --check, write nothing and "
+        "exit 1 listing the files that differ from a fresh render.",
+        arguments=_render_arguments,
+        options=_render_options,
+        handler="pipeline.cli.run_local:render_cards",
+    ),
+    Command(
+        "plan",
+        help="the dry-run diff report: what a release would publish",
+        description="Render every card, read the live cards from the Hub and report what a "
+        "release would publish. Needs no write token. Exit status 0 nothing to publish, "
+        "2 changes pending, 1 error.",
+        arguments=_plan_arguments,
+        options=_plan_options,
+        handler="pipeline.cli.run_plan:plan_command",
+    ),
+    Command(
+        "preview",
+        help="write the review page: the plan and each changed card as the Hub shows it",
+        description="Plan, then write one self-contained HTML page (no script, nothing loaded "
+        "from the network) to DIR/index.html: the plan's table, then each changed card as the "
+        "Hub shows it, live and rendered side by side, the changed blocks marked. Needs no "
+        "write token. Exit status 0 when the page is written, 1 on error.",
+        arguments=_preview_arguments,
+        options=_preview_options,
+        handler="pipeline.cli.run_plan:preview_command",
+    ),
+    Command(
+        "apply",
+        help="publish exactly a saved plan",
+        description="Publish exactly the plan saved by `nb-release plan --out`. A repo whose "
+        "head moved since the plan is not published and is reported stale. Exit status 0 all "
+        "done, 1 error before any write, 3 partly done (a re-run converges).",
+        arguments=_apply_arguments,
+        options=_apply_options,
+        handler="pipeline.cli.run_hub:apply_command",
+    ),
+    Command(
+        "release",
+        help="plan, show, confirm, apply",
+        description="Plan, show the report, ask for confirmation (y/N), then publish only the "
+        "changed cards. Without a terminal nothing is published unless --yes is given. Exit "
+        "status 0 all done (or nothing to publish), 1 error before any write, 2 changes pending "
+        "but not confirmed, 3 partly done (a re-run converges), 4 drift left as the policy "
+        "says. At a terminal it asks about each drifted or adopted card; with --yes it adopts "
+        "cards nb-release never published and follows --on-drift for drifted ones.",
+        arguments=_release_arguments,
+        options=_release_options,
+        handler="pipeline.cli.run_hub:release_command",
+    ),
+    Command(
+        "sync",
+        help="the unattended nightly run: publish what is safe, leave the rest as policy says",
+        description="Plan, publish the create, create-repo and pending cards, apply the "
+        "policies to drifted and adopted cards (default: skip them) and report. Never adopts "
+        "or overwrites unless a policy says so. Exit status 0 in sync, 4 drift or adoption "
+        "found and left as the policy says (everything else done), 3 partly done (a re-run "
+        "converges), 1 error before any write.",
+        arguments=_sync_arguments,
+        options=_sync_options,
+        handler="pipeline.cli.run_hub:sync_command",
+    ),
+    Command(
+        "history",
+        help="each card's commits, marked as nb-release's or not",
+        description="List, per repo, the commits that changed README.md (id, date, author, "
+        "title), newest first, marking nb-release's releases with their manifest fingerprint.",
+        arguments=_history_arguments,
+        options=_history_options,
+        handler="pipeline.cli.run_history:history_command",
+    ),
+    Command(
+        "restore",
+        help="publish a card as it was at an earlier commit",
+        description="Publish README.md as it was at COMMIT, as a new commit on top of the head "
+        "(shown as a diff first). The restored card reads as drift until the manifest takes "
+        "it in. Exit status 0 done (or nothing to do), 1 error, 2 not confirmed.",
+        arguments=_restore_arguments,
+        options=_restore_options,
+        handler="pipeline.cli.run_history:restore_command",
+    ),
+    Group(
+        "cache",
+        help="the local cache of live cards and renders",
+        description="The local cache that makes warm plans cheap: README.md of each repo at "
+        "each head commit, and the cards rendered for each manifest fingerprint. It never "
+        "changes an answer. Lives in $NB_RELEASE_CACHE, else $XDG_CACHE_HOME/nb-release, "
+        "else ~/.cache/nb-release.",
+        commands=(
+            Command(
+                "clear",
+                help="remove every entry",
+                description="Remove every entry of the cache.",
+                arguments=_no_arguments,
+                options=_cache_clear_options,
+                handler="pipeline.cli.run_local:cache_clear",
+            ),
+        ),
+    ),
+    Group(
+        "hub",
+        help="the local Hub: a Hub-compatible server on loopback",
+        description="The local Hub: a Hub-compatible HTTP server on loopback.",
+        commands=(
+            Command(
+                "serve",
+                help="serve the local Hub until interrupted",
+                description="Serve the local Hub until interrupted (Ctrl-C). Prints its URL and "
+                "the path of its token file, never a token.",
+                arguments=add_serve_arguments,  # the local Hub owns its options
+                options=_serve_options,
+                handler="pipeline.cli.run_local:serve",
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,186 @@
+"""The commands that publish through the Hub: apply, release, sync.
+
+Each takes its frozen options record and a console, calls the core (publish.py, report.py) and
+returns an exit status; errors are raised as PipelineError for cli.main to report. The steps they
+share with plan and preview (the run's Cache and Hub, the plan, the reports) are in plumbing.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+
+from rich.console import Console
+
+from pipeline.cli._plumbing import (
+    append_step_summary,
+    make_plan,
+    new_cache,
+    open_target,
+    write_reports,
+)
+from pipeline.cli.options import ApplyOptions, PublishOptions, ReleaseOptions, SyncOptions
+from pipeline.cli.terminal import ask, confirmed, progress, stderr_console
+from pipeline.english import agrees, plural
+from pipeline.exitcodes import (
+    EXIT_DRIFT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_PENDING,
+)
+from pipeline.hub.client import Hub
+from pipeline.ownership import (
+    Decision,
+    Policies,
+    decision_of,
+    leaves,
+    policy_of_answer,
+    policy_prompt,
+    resolve_policy,
+    writes,
+)
+from pipeline.plan.model import Plan, PlanEntry
+from pipeline.plan.outcome import apply_lines, left_lines
+from pipeline.plan.planfile import read_plan
+from pipeline.plan.publish import (
+    apply_decided,
+    check_integrity,
+    check_plan,
+    decide_all,
+    unverified,
+)
+from pipeline.plan.report import ownership_lines, render_text
+
+
+def publish_decided(
+    plan: Plan,
+    hub: Hub,
+    decisions: dict[str, Decision],
+    publish: PublishOptions,
+    console: Console,
+    doubtful: Sequence[PlanEntry] = (),
+) -> int:
+    """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0."""
+    writing = [e for e in plan.changes if writes(decisions[e.repo_id])]
+    with progress(stderr_console(), "Publishing") as (start, advance):
+        start(len(writing), 0)
+        result = apply_decided(
+            plan, hub, decisions, create_pr=publish.create_pr, jobs=publish.jobs, on_done=advance
+        )
+    for line in apply_lines(result.applied, hub.target):
+        console.print(line, markup=False)
+    if result.applied.interrupted:
+        return EXIT_INTERRUPTED
+    left = [e for e in (*plan.drifted, *plan.adopted, *doubtful) if leaves(decisions[e.repo_id])]
+    for line in left_lines(left, decisions):
+        console.print(line, markup=False)
+    applied = result.applied
+    counts = {s: len(applied.with_status(s)) for s in ("published", "proposed", "stale", "failed")}
+    append_step_summary(
+        f"**Outcome: {counts['published']} published, {counts['proposed']} proposed as "
+        f"{agrees(counts['proposed'], 'a pull request', 'pull requests')}, "
+        f"{plural(len(left), 'drifted or adopted card')} left as the policy says, "
+        f"{counts['stale']} stale, {counts['failed']} failed.**\n"
+    )
+    if not result.complete:
+        return EXIT_PARTIAL
+    return EXIT_DRIFT if left else EXIT_OK
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+
+def apply_command(options: ApplyOptions, console: Console) -> int:
+    source = str(options.plan_file)
+    plan = read_plan(options.plan_file)
+    check_plan(plan, options.hub.label, source)
+    cache = new_cache(options.hub)
+    check_integrity(plan, options.sources, source, cache)
+    if not plan.has_changes:
+        console.print(f"{source}: nothing to publish.")
+        return EXIT_OK
+    policies = options.policies
+    decisions = decide_all(
+        plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
+    )
+    with open_target(options.hub, cache) as hub:
+        doubtful = unverified(plan, hub)
+        for entry in doubtful:
+            # Pending on the word of someone else's commit: it is drift until shown otherwise.
+            drift = resolve_policy(policies.on_drift, entry.on_drift, default="skip")
+            decisions[entry.repo_id] = decision_of(drift)
+            authors = (
+                ", ".join(entry.owner.published.authors)
+                if entry.owner and entry.owner.published
+                else "?"
+            )
+            console.print(
+                f"  unverified {entry.repo_id}  the plan took a commit by {authors} as "
+                "nb-release's; its author is not this token's user: treated as drift",
+                markup=False,
+            )
+        return publish_decided(plan, hub, decisions, options.publish, console, doubtful)
+
+
+def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
+    console.print(f"{entry.repo_id}: {entry.state}", markup=False)
+    for line in ownership_lines(entry):
+        console.print(f"  {line}", markup=False)
+    return decision_of(policy_of_answer(ask(console, f"  {policy_prompt()}")))
+
+
+def release_command(options: ReleaseOptions, console: Console) -> int:
+    with open_target(options.hub, new_cache(options.hub)) as hub:
+        plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
+        full = write_reports(plan, options.reports, "nb-release release")
+        if not plan.has_changes and not plan.errors:
+            count = len(plan.entries)
+            cards = "the 1 card" if count == 1 else f"all {count} cards"
+            console.print(
+                f"Nothing to publish: {cards} on {hub.target.display} "
+                f"{agrees(count, 'matches', 'match')} the manifest."
+            )
+            return EXIT_OK
+        render_text(plan, console, summary=options.reports.summary, full_report=full)
+        # Refuses the whole plan, before any write, if a repo is missing.
+        check_plan(plan, options.hub.label, str(options.sources.manifest))
+        policies = options.policies
+        decisions = decide_all(
+            plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
+        )
+        if not options.yes:
+            if not sys.stdin.isatty():
+                console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
+                return EXIT_PENDING
+            for entry in (*plan.drifted, *plan.adopted):
+                if (policies.on_drift if entry.state != "adopt" else policies.on_adopt) is None:
+                    decisions[entry.repo_id] = _ask_policy(entry, console)
+            count = sum(1 for e in plan.changes if writes(decisions[e.repo_id]))
+            cards = plural(count, "card")
+            if not confirmed(console, f"Publish {cards} to {hub.target.display}? [y/N] "):
+                console.print("Nothing published.")
+                return EXIT_PENDING
+        return publish_decided(plan, hub, decisions, options.publish, console)
+
+
+def sync_command(options: SyncOptions, console: Console) -> int:
+    with open_target(options.hub, new_cache(options.hub), read_only=options.dry_run) as hub:
+        plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
+        full = write_reports(plan, options.reports, "nb-release sync")
+        render_text(plan, console, summary=options.reports.summary, full_report=full)
+        console.print(f"Target: {hub.target.display}", markup=False)
+        # Refuses the whole run, before any write, if a repo is missing.
+        check_plan(plan, options.hub.label, str(options.sources.manifest))
+        policies = options.policies
+        decisions = decide_all(plan, policies.on_drift, policies.on_adopt, Policies("skip", "skip"))
+        left = _left(plan, decisions)
+        if options.dry_run:
+            writing = any(writes(decisions[e.repo_id]) for e in plan.changes)
+            console.print("Dry run: nothing published.", markup=False)
+            return EXIT_DRIFT if left else EXIT_PENDING if writing else EXIT_OK
+        return publish_decided(plan, hub, decisions, options.publish, console)
+
+
+def _left(plan: Plan, decisions: Mapping[str, Decision]) -> bool:
+    return any(leaves(decisions[e.repo_id]) for e in (*plan.drifted, *plan.adopted))

@@ -1,0 +1,77 @@
+"""The commands that need no Hub client: validate, render, cache clear, and hub serve (which
+runs the local Hub's server). None of them imports the Hub client."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from pipeline.card import render
+from pipeline.cli.options import CacheClearOptions, RenderOptions, ServeOptions, ValidateOptions
+from pipeline.english import agrees, plural
+from pipeline.exitcodes import EXIT_ERROR, EXIT_OK
+from pipeline.hub.cache import Cache
+from pipeline.manifest.sources import load_sources
+
+
+def _cards(count: int) -> str:
+    return plural(count, "card")
+
+
+def _gone(count: int) -> str:
+    """The cards of variants no longer in the manifest, counted."""
+    return plural(count, "card of a variant", "cards of variants")
+
+
+def validate(options: ValidateOptions, console: Console) -> int:
+    files, manifest = load_sources(options.sources.manifest, options.sources.cards)
+    cards = render.render_all(manifest, files, options.selection)
+    variants = len(manifest.variants)
+    console.print(
+        f"{options.sources.manifest}: valid. {_cards(len(cards))} rendered and checked "
+        f"({plural(variants, 'variant')} in the manifest)."
+    )
+    return EXIT_OK
+
+
+def render_cards(options: RenderOptions, console: Console) -> int:
+    files, manifest = load_sources(options.sources.manifest, options.sources.cards)
+    cards = render.render_all(manifest, files, options.selection)
+    render.check_out(cards, options.out)  # before anything is read or written under --out
+    gone = render.stale_files(manifest, options.out)  # cards of variants no longer there
+    if options.check:
+        differ = render.differing_files(cards, options.out)
+        if differ:
+            verb = agrees(len(differ), "differs", "differ")
+            console.print(f"{len(differ)} of {_cards(len(cards))} {verb} from a fresh render:")
+            for path in differ:
+                console.print(f"  {path}")
+        if gone:
+            console.print(f"{_gone(len(gone))} no longer in the manifest:")
+            for path in gone:
+                console.print(f"  {path}")
+        if differ or gone:
+            return EXIT_ERROR
+        every = "The 1 card" if len(cards) == 1 else f"All {len(cards)} cards"
+        verb = agrees(len(cards), "matches", "match")
+        console.print(f"{every} under {options.out} {verb} a fresh render.")
+        return EXIT_OK
+    written = render.write_cards(cards, options.out)
+    render.remove_stale(gone)
+    removed = f"; removed {_gone(len(gone))} no longer in the manifest" if gone else ""
+    console.print(f"Rendered {_cards(len(written))} to {options.out}/{removed}")
+    return EXIT_OK
+
+
+def cache_clear(options: CacheClearOptions, console: Console) -> int:
+    cache = Cache()
+    removed = cache.clear()
+    entries = plural(removed, "cache entry", "cache entries")
+    console.print(f"Removed {entries} from {cache.root}/", markup=False)
+    return EXIT_OK
+
+
+def serve(options: ServeOptions, console: Console) -> int:
+    from pipeline.localhub.cli import serve_from_args  # the server, only when serving
+
+    serve_from_args(options.args, lambda line: console.print(line, soft_wrap=True))
+    return EXIT_OK

@@ -1,0 +1,85 @@
+"""The read-only commands against a Hub: plan and preview.
+
+Nothing here publishes (run_hub.py does), so a plan loads neither the publishing code nor, from
+cached renders, the manifest's models, jinja2 or the YAML libraries. The steps they share with
+the other Hub commands are in plumbing.py.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from pipeline.cli._plumbing import make_plan, new_cache, open_target, plan_status, write_reports
+from pipeline.cli.options import PlanOptions, PreviewOptions
+from pipeline.cli.terminal import stderr_console
+from pipeline.english import plural
+from pipeline.exitcodes import EXIT_OK
+from pipeline.hub.client import Hub
+from pipeline.plan.model import Plan
+from pipeline.plan.report import render_json, render_markdown, render_text
+
+# --- the commands -------------------------------------------------------------------------------
+
+
+def plan_command(options: PlanOptions, console: Console) -> int:
+    cached: list[int] = []
+    with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
+        plan = make_plan(
+            options.sources, options.selection, options.hub.label, hub, on_cached=cached.append
+        )
+        page = _preview_page(plan, hub) if options.format == "html" else None
+    if sum(cached):
+        # A plan trusts the listing's heads (one request per 1,000 repos); sync and release
+        # confirm each (planning.read_live).
+        taken = plural(sum(cached), "card")
+        stderr_console().print(
+            f"note: {taken} taken from the cache at the heads the Hub's listing "
+            "shows; a listing can lag behind a commit made moments ago (`--no-cache` reads "
+            "every card; `sync` and `release` confirm each head)",
+            markup=False,
+        )
+    if options.out is not None and page is None:
+        from pipeline.plan.planfile import write_plan  # pydantic: only when a plan file is saved
+
+        write_plan(plan, options.out)
+    full = write_reports(plan, options.reports, "nb-release plan")
+    summary = options.reports.summary
+    if page is not None:
+        # --format html: the review page, to --out FILE if given (then no plan file is saved)
+        if options.out is not None:
+            from pipeline.plan.preview import write_page
+
+            write_page(page, options.out)
+        else:
+            console.out(page, end="")
+    elif options.format == "json":
+        console.out(render_json(plan), end="")
+    elif options.format == "markdown":
+        console.out(render_markdown(plan, summary=summary, full_report=full), end="")
+    else:
+        render_text(plan, console, summary=summary, full_report=full)
+        console.print(f"Target: {hub.target.display}")
+        if options.out is not None:
+            console.print(
+                f"Plan saved to {options.out}; publish it with `nb-release apply {options.out}`."
+            )
+    return plan_status(plan)
+
+
+def _preview_page(plan: Plan, hub: Hub) -> str:
+    from pipeline.plan import preview  # markdown-it and the YAML libraries: only for the page
+
+    live = preview.live_contents(plan, lambda repo, rev: hub.read_card(repo, rev).content)
+    return preview.render_page(plan, live, hub.target.display)
+
+
+def preview_command(options: PreviewOptions, console: Console) -> int:
+    with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
+        plan = make_plan(options.sources, options.selection, options.hub.label, hub)
+        page = _preview_page(plan, hub)
+    from pipeline.plan.preview import write_page
+
+    path = write_page(page, options.out / "index.html")
+    changed = plural(len(plan.changes), "changed card")
+    console.print(f"Preview of {changed} written to {path}")
+    return EXIT_OK

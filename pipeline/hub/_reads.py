@@ -1,0 +1,201 @@
+"""What nb-release reads from a Hub, each read one request (or one listing) under the policy.
+
+A README is read through the client's own session, URL builder and error mapping, one GET per
+repo (the head commit comes back in X-Repo-Commit), never through the download cache: a read
+must never fall back to a stale cached copy. No cache here: commitcache.py keeps what a commit
+sha makes safe to keep.
+"""
+
+from __future__ import annotations
+
+import httpx2
+from huggingface_hub import hf_hub_url
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    HfHubHTTPError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+from pipeline.hub import _answers as answers
+from pipeline.hub._calls import HubCalls, header_of
+from pipeline.hub._commitcache import SHA
+from pipeline.hub._retry import RateLimited
+from pipeline.records import CommitRecord, LiveCard
+from pipeline.safetext import printable
+
+README = "README.md"
+
+
+def read_readme(calls: HubCalls, repo_id: str, revision: str) -> LiveCard:
+    """README.md and the head commit of one repo at `revision`, read fresh."""
+    target = calls.target
+    url = hf_hub_url(repo_id, README, revision=revision, endpoint=target.url)
+    headers = build_hf_headers(token=target.token or False)
+
+    def get() -> httpx2.Response:
+        with get_session().stream("GET", url, headers=headers) as streamed:
+            body = answers.read_body(
+                streamed, answers.README_LIMIT, f"reading {repo_id}: the README answer"
+            )
+        # The body as read, decoded: the client's error mapping reads it from a Response.
+        kept = [
+            (name, value)
+            for name, value in streamed.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        response = httpx2.Response(
+            streamed.status_code, headers=kept, content=body, request=streamed.request
+        )
+        hf_raise_for_status(response)
+        return response
+
+    try:
+        response = calls.policy.call(get, kind="resolve", what=f"reading {repo_id}")
+    except RepositoryNotFoundError:
+        return LiveCard(repo_id=repo_id, exists=False, head_sha=None, content=None)
+    except RevisionNotFoundError:
+        # A repo with no commit on main yet: it exists, without a README.
+        return LiveCard(repo_id=repo_id, exists=True, head_sha=None, content=None)
+    except EntryNotFoundError as exc:
+        head = header_of(exc, "X-Repo-Commit") or _pinned(calls, repo_id, revision)
+        if isinstance(head, LiveCard):
+            return head  # "no README" checked again at the head read another way
+        return LiveCard(repo_id=repo_id, exists=True, head_sha=head, content=None)
+    except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
+        raise calls.error(exc, f"reading {repo_id}") from None
+    head = response.headers.get("X-Repo-Commit") or _pinned(calls, repo_id, revision)
+    if isinstance(head, LiveCard):
+        return head
+    return LiveCard(
+        repo_id=repo_id,
+        exists=True,
+        head_sha=head,
+        content=response.content.decode("utf-8", errors="replace"),
+    )
+
+
+def _pinned(calls: HubCalls, repo_id: str, revision: str) -> str | LiveCard | None:
+    """An answer without X-Repo-Commit (a proxy or CDN may drop it): at a commit sha, that
+    sha; at a branch, the card read again at the head the repo's info names, so the card and
+    its head always agree (a head read after the README could name a later commit, and a
+    commit on it would lose that edit). None when the head stays unknown."""
+    if SHA.fullmatch(revision):
+        return revision
+    sha = head_sha(calls, repo_id, revision)
+    if sha is not None and SHA.fullmatch(sha):
+        return read_readme(calls, repo_id, sha)
+    return None
+
+
+def read_head(calls: HubCalls, repo_id: str, revision: str) -> str | None:
+    """The head commit of a branch, fresh: one HEAD request of README.md (its X-Repo-Commit,
+    in the Hub's `resolve` bucket, without the body), else the repo's info."""
+    url = hf_hub_url(repo_id, README, revision=revision, endpoint=calls.target.url)
+    headers = build_hf_headers(token=calls.target.token or False)
+
+    def head() -> httpx2.Response:
+        response = get_session().head(url, headers=headers)
+        hf_raise_for_status(response)
+        return response
+
+    sha: str | None
+    try:
+        response = calls.policy.call(head, kind="resolve", what=f"reading the head of {repo_id}")
+        sha = response.headers.get("X-Repo-Commit")
+    except (RepositoryNotFoundError, RevisionNotFoundError):
+        return None
+    except EntryNotFoundError as exc:
+        sha = header_of(exc, "X-Repo-Commit")
+    except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
+        raise calls.error(exc, f"reading the head of {repo_id}") from None
+    if sha is None or not SHA.fullmatch(sha):
+        sha = head_sha(calls, repo_id, revision)
+    return sha
+
+
+def head_sha(calls: HubCalls, repo_id: str, revision: str) -> str | None:
+    """The head commit of a branch as the repo's info names it."""
+    info = calls.ask(
+        lambda: calls.api.repo_info(repo_id, revision=revision),
+        f"reading the head of {repo_id}",
+    )
+    return answers.optional_str(info.sha, "sha")
+
+
+def list_commits(calls: HubCalls, repo_id: str, revision: str) -> list[CommitRecord]:
+    """Every commit of `revision`, newest first (the Hub pages them; the client follows)."""
+    return calls.ask(
+        lambda: [
+            CommitRecord(
+                commit_id=answers.as_str(c.commit_id, "commit id"),
+                created_at=c.created_at.isoformat().replace("+00:00", "Z"),
+                authors=tuple(answers.as_str(a, "author") for a in c.authors),
+                title=answers.as_str(c.title, "title"),
+                message=answers.as_str(c.message, "message"),
+            )
+            for c in calls.api.list_repo_commits(repo_id, revision=revision)
+        ],
+        f"listing the commits of {repo_id}",
+    )
+
+
+def readme_blob_id(calls: HubCalls, repo_id: str, revision: str) -> str | None:
+    """The blob id of README.md at `revision` (None without one): one listing of the repo's
+    top folder."""
+    entries = calls.ask(
+        lambda: [
+            (
+                answers.as_str(e.path, "path"),
+                answers.optional_str(getattr(e, "blob_id", None), "blob id"),
+            )
+            for e in calls.api.list_repo_tree(repo_id, revision=revision)
+        ],
+        f"listing the files of {repo_id} at {printable(revision[:12])}",  # a Hub commit id
+    )
+    for path, blob_id in entries:
+        if path == README:
+            return blob_id
+    return None
+
+
+def list_heads(calls: HubCalls, namespace: str) -> dict[str, str]:
+    """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
+    models = calls.ask(
+        lambda: [
+            (answers.as_str(m.id, "repo id"), answers.optional_str(m.sha, "sha"))
+            for m in calls.api.list_models(author=namespace, expand=["sha"])
+        ],
+        f"listing the repos of {namespace}",
+    )
+    return {repo_id: sha for repo_id, sha in models if sha}
+
+
+def user_name(calls: HubCalls) -> str:
+    """The user the token belongs to."""
+    return calls.ask(
+        lambda: answers.as_str(calls.api.whoami()["name"], "user name"), "checking the token"
+    )
+
+
+def own_pr(calls: HubCalls, repo_id: str, user: str, title: str) -> tuple[int, str] | None:
+    """The number and ref of `user`'s open pull request with this title, if any."""
+    discussions = calls.ask(
+        lambda: [
+            (
+                answers.as_str(pr.title, "title"),
+                answers.as_int(pr.num, "number"),
+                answers.optional_str(pr.git_reference, "git reference"),
+                pr.is_pull_request is True,
+            )
+            for pr in calls.api.get_repo_discussions(
+                repo_id, author=user, discussion_type="pull_request", discussion_status="open"
+            )
+        ],
+        f"listing the pull requests of {repo_id}",
+    )
+    for pr_title, num, reference, is_pr in discussions:
+        if pr_title == title and is_pr:
+            return num, reference or f"refs/pr/{num}"
+    return None

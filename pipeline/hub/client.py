@@ -1,0 +1,326 @@
+"""All Hub I/O: `Hub`, one command's connection to a Hub, and `open_hub`, which makes it.
+
+huggingface_hub is imported only by this module and the ones it is made of: hubcalls.py (one
+request under the retry policy, its failure as a HubError), hubreads.py (the reads),
+committing.py (a commit, exactly once), and client_internals.py (the client's private names,
+fenced). commitcache.py keeps what a commit sha makes safe to keep; hubtarget.py chooses the
+target. Every message that leaves them has the token redacted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+# huggingface_hub reads its settings when first imported. With telemetry on it also fetches an
+# "agent harness" registry from its default endpoint (huggingface.co) whatever endpoint a call
+# targets: a release to the local Hub must not reach out to the real one. The rest of pipeline/
+# reaches the client through this module only, so this runs before the client's first import.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import httpx2  # after the setting above
+from huggingface_hub import HfApi, get_token, is_offline_mode
+from huggingface_hub.utils import logging as hf_logging
+from huggingface_hub.utils import set_client_factory
+
+from pipeline.defaults import DEFAULT_TIMEOUT
+from pipeline.errors import AuthError, HubError
+from pipeline.hub import _answers as answers
+from pipeline.hub import _client_internals as client_internals
+from pipeline.hub import _committing as committing
+from pipeline.hub import _reads as hubreads
+from pipeline.hub._calls import HubCalls, QuotaError
+from pipeline.hub._commitcache import CommitCache
+from pipeline.hub._committing import CommitResult, CommitStatus
+from pipeline.hub._gather import gather
+from pipeline.hub._retry import DEFAULT_MAX_WAIT, RetryPolicy, after_response, before_request
+from pipeline.hub.cache import Cache
+from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
+from pipeline.localhub.auth import TOKENS_NAME, Tokens
+from pipeline.records import CommitRecord, LiveCard
+
+# The names the rest of pipeline/ imports from here, whichever module defines them.
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_TIMEOUT",
+    "LOCAL",
+    "CommitResult",
+    "CommitStatus",
+    "Hub",
+    "QuotaError",
+    "Target",
+    "check_hub_url",
+    "is_loopback",
+    "open_hub",
+    "resolve_spec",
+]
+
+README = hubreads.README
+DEFAULT_CONCURRENCY = 8
+
+# The origins of the embedded local Hubs of this process: loopback servers nb-release started,
+# which need no network, so huggingface_hub's offline mode (HF_HUB_OFFLINE) does not refuse them.
+_EMBEDDED: set[tuple[str, str, int | None]] = set()
+
+
+def _client_hook(request: httpx2.Request) -> None:
+    if is_offline_mode() and answers.origin(str(request.url)) in _EMBEDDED:
+        return  # the client's hook would refuse it; the rest of that hook is a request id
+    client_internals.client_request_hook(request)
+
+
+def _pace(request: httpx2.Request) -> None:
+    answers.guard_token(request)
+    listing = answers.LISTING.get()
+    if listing is not None:
+        listing.count()
+    before_request(request.url.path)
+    # The answer's deadline runs from here, after any pacing wait.
+    answers.SENT_AT.set(time.monotonic())
+
+
+def _observe(response: httpx2.Response) -> None:
+    after_response(response.request.url.path, response.headers)
+
+
+_SESSION_TIMEOUT: list[float | None] = []
+
+
+def _install_session(timeout: float | None) -> None:
+    """The client's shared HTTP session, with our timeout and a hook that paces from RateLimit."""
+    if [timeout] == _SESSION_TIMEOUT:
+        return
+    _SESSION_TIMEOUT[:] = [timeout]
+
+    def factory() -> httpx2.Client:
+        return httpx2.Client(
+            event_hooks={
+                "request": [_client_hook, _pace],
+                "response": [_observe, answers.bound_answers(timeout)],
+            },
+            follow_redirects=True,
+            timeout=timeout,
+        )
+
+    set_client_factory(factory)
+
+
+class Hub:
+    """One command's connection to a Hub; every request goes through one RetryPolicy."""
+
+    def __init__(
+        self,
+        target: Target,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        fresh: bool = False,
+        *,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        policy: RetryPolicy | None = None,
+        cache: Cache | None = None,
+    ) -> None:
+        self.target = target
+        self.cache = cache
+        # What the cache keeps of this Hub's commits, and nb-release's own commits as they land.
+        self.commits = CommitCache(cache, target.cache_key)
+        # The embedded local Hub was created by this run: it has no repos yet.
+        self.fresh = fresh
+        self.concurrency = max(1, concurrency)
+        self.policy = policy or RetryPolicy(
+            max_wait=max_wait, network_errors=(httpx2.TransportError,)
+        )
+        _install_session(timeout)
+        if target.token:
+            answers.TOKEN_ORIGINS.setdefault(target.token, set()).add(answers.origin(target.url))
+        self.api = HfApi(endpoint=target.url, token=target.token or False)
+        self.calls = HubCalls(target, self.policy, self.api)
+        # The client logs each retry on stderr; nb-release reports outcomes itself.
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
+        self._user: str | None = None
+        self._user_lock = threading.Lock()
+
+    def _error(self, exc: BaseException, doing: str) -> HubError:
+        """A HubError for a client exception, with the token redacted."""
+        return self.calls.error(exc, doing)
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def read_card(self, repo_id: str, revision: str = "main") -> LiveCard:
+        """README.md and the head commit of one repo at a branch, read fresh; at a commit sha,
+        from the cache when it has it (what a commit holds never changes)."""
+        return self.commits.read_card(
+            repo_id, revision, lambda: hubreads.read_readme(self.calls, repo_id, revision)
+        )
+
+    def read_cards(
+        self, repo_ids: Sequence[str], on_done: Callable[[str], None] | None = None
+    ) -> list[LiveCard]:
+        """Read every repo concurrently (bounded); results in the order of repo_ids."""
+
+        def one(repo_id: str) -> LiveCard:
+            card = self.read_card(repo_id)
+            if on_done is not None:
+                on_done(repo_id)
+            return card
+
+        return gather(one, repo_ids, self.concurrency)
+
+    def read_head(self, repo_id: str, revision: str = "main") -> str | None:
+        """The head commit of a branch, fresh (hubreads.read_head)."""
+        return hubreads.read_head(self.calls, repo_id, revision)
+
+    def read_heads(self, repo_ids: Sequence[str]) -> dict[str, str | None]:
+        """read_head of every repo concurrently (bounded)."""
+        heads = gather(self.read_head, repo_ids, self.concurrency)
+        return dict(zip(repo_ids, heads, strict=True))
+
+    def _head_sha(self, repo_id: str, revision: str) -> str | None:
+        return hubreads.head_sha(self.calls, repo_id, revision)
+
+    def own_commit(self, repo_id: str, sha: str) -> CommitRecord | None:
+        """nb-release's own commit at `sha`, if this cache saw it land (no request)."""
+        return self.commits.own_commit(repo_id, sha)
+
+    def list_commits(self, repo_id: str, revision: str = "main") -> list[CommitRecord]:
+        """Every commit of `revision`, newest first; below a commit sha, read once (cached)."""
+        return self.commits.list_commits(
+            repo_id, revision, lambda: hubreads.list_commits(self.calls, repo_id, revision)
+        )
+
+    def readme_blob_id(self, repo_id: str, revision: str) -> str | None:
+        """The blob id of README.md at `revision` (None without one): tells which commits touched
+        the card without downloading it."""
+        return hubreads.readme_blob_id(self.calls, repo_id, revision)
+
+    def list_heads(self, namespace: str) -> dict[str, str]:
+        """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
+        return hubreads.list_heads(self.calls, namespace)
+
+    def whoami(self) -> str:
+        """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""
+        with self._user_lock:
+            if self._user is None:
+                if not self.target.token:
+                    raise AuthError(
+                        f"no token for {self.target.display}",
+                        hint="set HF_TOKEN, or log in with `hf auth login`",
+                    )
+                self._user = hubreads.user_name(self.calls)
+            return self._user
+
+    @property
+    def known_user(self) -> str | None:
+        """The token's user, if this run has asked for it already (no request)."""
+        return self._user
+
+    def publisher(self) -> str | None:
+        """The user whose release commits this run trusts: the token's (None without a token,
+        when no author can be verified)."""
+        return self.whoami() if self.target.token else None
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def create_repo(self, repo_id: str) -> None:
+        # exist_ok: a retry after a lost answer finds the repo made by the first attempt.
+        self.calls.call(lambda: self.api.create_repo(repo_id, exist_ok=True), f"creating {repo_id}")
+
+    def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None:
+        """The number and ref of this user's open pull request with this title, if any."""
+        return hubreads.own_pr(self.calls, repo_id, self.whoami(), title)
+
+    def commit_card(
+        self,
+        repo_id: str,
+        content: str,
+        *,
+        parent: str | None,
+        title: str,
+        description: str,
+        revision: str | None = None,
+        create_pr: bool = False,
+    ) -> CommitResult:
+        """Commit README.md exactly once, on `parent` (committing.commit_card says how)."""
+        return committing.commit_card(
+            self,
+            repo_id,
+            content,
+            parent=parent,
+            title=title,
+            description=description,
+            revision=revision,
+            create_pr=create_pr,
+        )
+
+
+@contextmanager
+def open_hub(
+    spec: str | None,
+    local_root: Path | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    *,
+    max_wait: float = DEFAULT_MAX_WAIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    read_only: bool = False,
+    cache: Cache | None = None,
+) -> Iterator[Hub]:
+    """Connect to the target: the embedded local Hub (started in process) or a URL.
+
+    `read_only` (plan, preview, history, a dry run): an embedded local Hub that does not exist
+    yet is not created; the command sees a new, empty one in a temporary folder instead, which
+    is what its first release would see, and nothing is left behind (a dry run writes nothing).
+
+    Token: for the embedded local Hub, its token file; for a URL, HF_TOKEN or huggingface_hub's
+    own token store, else, for a loopback URL only (a running `nb-release hub serve`), the token
+    file of `local_root`: a local Hub's token must never be sent to another host.
+
+    huggingface_hub's offline mode (HF_HUB_OFFLINE) refuses every request of its client; the
+    embedded local Hub needs no network and is exempt, and a URL is refused here in one line.
+    """
+    resolved = resolve_spec(spec)
+
+    def connect(target: Target, fresh: bool = False) -> Hub:
+        return Hub(target, concurrency, fresh, max_wait=max_wait, timeout=timeout, cache=cache)
+
+    if resolved == LOCAL:
+        from pipeline.localhub.app import LocalHub  # the server, only where it is opened
+
+        root = local_root or Path(".hub")
+        fresh = not (root / TOKENS_NAME).exists()
+        with contextlib.ExitStack() as stack:
+            store = root
+            if fresh and read_only:
+                store = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nb-hub-")))
+            server = stack.enter_context(LocalHub(root=store))
+            target = Target(url=server.url, token=server.token, local_root=root)
+            embedded = answers.origin(server.url)
+            _EMBEDDED.add(embedded)
+            stack.callback(_EMBEDDED.discard, embedded)
+            yield connect(target, fresh)
+        return
+    if is_offline_mode():
+        raise HubError(
+            f"HF_HUB_OFFLINE is set, and this command reads the Hub at {resolved}",
+            hint="unset HF_HUB_OFFLINE to reach it; the embedded local Hub (--hub local), "
+            "`nb-release validate` and `nb-release render` work offline",
+        )
+    if not re.match(r"^https?://[^\s/]+", resolved):
+        raise HubError(
+            f"--hub {resolved!r} is neither 'local' nor an http(s) URL",
+            hint="use --hub local, or --hub https://huggingface.co",
+        )
+    token = get_token()
+    if (
+        token is None
+        and local_root is not None
+        and is_loopback(resolved)
+        and (local_root / TOKENS_NAME).exists()
+    ):
+        token = Tokens(local_root / TOKENS_NAME).first()
+    yield connect(Target(url=resolved.rstrip("/"), token=token))

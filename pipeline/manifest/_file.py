@@ -1,0 +1,89 @@
+"""Reading models.toml: its bytes, UTF-8, TOML, and bounds on what a hostile file may cost.
+
+Every failure is a ManifestError naming the file and, where there is one, the line and column.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ManifestError, Problem
+from pipeline.localfiles import (
+    NotText,
+    UnreadableFile,
+    decode_text,
+    nesting_depth,
+    read_regular_file,
+)
+from pipeline.manifest._places import Locator
+
+# No real models.toml comes near these; they keep hostile input from exhausting the process.
+MAX_BYTES = 5 * 1024 * 1024
+# models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
+# level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
+MAX_DEPTH = 32
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    """The manifest file's bytes (what a fingerprint is made of); ManifestError if unreadable."""
+    try:
+        return read_regular_file(path, MAX_BYTES, "a manifest")
+    except UnreadableFile as exc:
+        raise ManifestError("cannot read the manifest", [Problem(str(path), exc.reason)]) from None
+
+
+def _decode(file: str, raw: bytes) -> str:
+    try:
+        text = decode_text(raw)
+    except NotText as exc:
+        problem = Problem(file, exc.reason, exc.line, exc.column, hint="save models.toml as UTF-8")
+        raise ManifestError("cannot read the manifest", [problem]) from None
+    # Universal newlines, as reading the file as text did.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _too_deep(file: str, locator: Locator) -> ManifestError:
+    depth, line, column = locator.deepest(beyond=MAX_DEPTH)
+    problem = Problem(
+        file,
+        f"tables and arrays nest {depth} levels deep here; a manifest may nest at most {MAX_DEPTH}",
+        line,
+        column,
+        hint="models.toml needs four levels at most: [[models]] entries with plain values "
+        "and arrays of strings",
+    )
+    return ManifestError("the manifest is invalid", [problem])
+
+
+def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
+    locator = Locator(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
+    except RecursionError:
+        raise _too_deep(file, locator) from None
+    if nesting_depth(data, beyond=MAX_DEPTH) > MAX_DEPTH:
+        raise _too_deep(file, locator)
+    return data, locator
+
+
+_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    # Python 3.11's tomllib puts the place only in the message: "... (at line 3, column 7)".
+    message = str(exc)
+    place = _TOML_PLACE.search(message)
+    if place is None:
+        return Problem(file, f"TOML syntax error: {message}")
+    line, column = int(place.group(1)), int(place.group(2))
+    return Problem(file, f"TOML syntax error: {message[: place.start()]}", line, column)
+
+
+def parse_manifest(file: str, source: bytes) -> tuple[dict[str, Any], Locator]:
+    """The manifest's bytes as TOML data, and the locator of its key paths."""
+    return _parse(file, _decode(file, source))

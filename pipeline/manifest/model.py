@@ -1,0 +1,619 @@
+"""models.toml -> a validated, frozen Manifest.
+
+Pydantic validates at this edge only (strict, `extra="forbid"`); past it, stages get the plain
+frozen `Variant` and `Manifest` dataclasses. Every problem in the file is collected and reported
+together in one ManifestError, each with file, line, column, key path, expectation and a hint.
+
+Resolution of a variant's values: the variant's own key, else `[kinds.<kind>]`, else `[defaults]`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from pipeline.errors import ManifestError, Problem
+from pipeline.manifest._family import MAX_HINTS, Member, family_problems
+from pipeline.manifest._fields import (
+    SIZE_FORM,
+    GgufFile,
+    Language,
+    License,
+    LinkName,
+    LlamaVersion,
+    PipelineTag,
+    Quantization,
+    RepoId,
+    RepoPart,
+    Size,
+    Tag,
+    TemplateName,
+    Text,
+    Url,
+    shown,
+)
+from pipeline.manifest._file import parse_manifest, read_manifest_bytes
+from pipeline.manifest._places import Locator, key_path
+from pipeline.ownership import POLICIES, Policy
+
+# Tags and languages a level may list: a card shows them all in its front matter and on the
+# Hub's page; thousands are a generated or hostile file (10,000 tags took minutes to render).
+MAX_LIST = 100
+
+Kind = Literal["base", "sft", "instruct", "notram", "gguf"]
+KINDS: tuple[str, ...] = get_args(Kind)
+
+# --- the file's shape (Pydantic, at the edge) -------------------------------------------------
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _Overridable(_Strict):
+    """Keys that a variant, a `[kinds.X]` table and `[defaults]` may all set."""
+
+    namespace: RepoPart | None = None
+    languages: list[Language] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
+    tags: list[Tag] | None = Field(default=None, max_length=MAX_LIST)
+    extra_tags: list[Tag] | None = Field(default=None, max_length=MAX_LIST)
+    pipeline_tag: PipelineTag | None = None
+    library_name: Tag | None = None
+    knowledge_cutoff: Text | None = None
+    developer: Text | None = None
+    author: Text | None = None
+    template: TemplateName | None = None
+    allow_create: bool | None = None
+    on_drift: Policy | None = None
+    on_adopt: Policy | None = None
+
+
+class _Defaults(_Overridable):
+    licenses: dict[LlamaVersion, License] = Field(default_factory=dict)
+    links: dict[LinkName, Url] = Field(default_factory=dict)
+
+
+class _KindDefaults(_Overridable):
+    pass
+
+
+class _RawVariant(_Overridable):
+    name: RepoPart
+    kind: Kind
+    llama_version: LlamaVersion
+    size: Size
+    base_model: RepoId
+    display_name: Text | None = None
+    parameters: Text | None = None
+    license: License | None = None
+    quantization: Quantization | None = None
+    gguf_file: GgufFile | None = None
+
+
+class _File(_Strict):
+    defaults: dict[str, Any]
+    kinds: dict[Kind, dict[str, Any]] = Field(default_factory=dict)
+    # Each entry is validated on its own (see load_manifest), so that one bad variant does
+    # not hide the family checks of the others.
+    models: list[dict[str, Any]] = Field(min_length=1)
+
+
+# --- the result (plain, frozen) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One model repo, with every default resolved."""
+
+    name: str
+    repo_id: str
+    display_name: str
+    kind: Kind
+    llama_version: str
+    size: str
+    parameters: str
+    base_model: str
+    base_model_variant: str | None  # the manifest variant base_model names, if any
+    template: str
+    languages: tuple[str, ...]
+    tags: tuple[str, ...]
+    license: str
+    pipeline_tag: str
+    library_name: str | None
+    knowledge_cutoff: str
+    developer: str
+    author: str
+    quantization: str | None
+    gguf_file: str | None
+    allow_create: bool
+    index: int  # its position among the [[models]] entries of models.toml
+    line: int | None  # the line of its [[models]] header in models.toml
+    on_drift: Policy | None = None  # None: the command decides
+    on_adopt: Policy | None = None
+
+    @property
+    def namespace(self) -> str:
+        return self.repo_id.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    variants: tuple[Variant, ...]
+    links: Mapping[str, str]
+
+    def by_repo_id(self, repo_id: str) -> Variant | None:
+        """The variant of that repo id, ignoring case as the Hub does."""
+        return self._by_folded_id.get(repo_id.lower())
+
+    @cached_property
+    def _by_folded_id(self) -> dict[str, Variant]:
+        # A dict, not a scan: rendering asks once per variant, and a family may have thousands.
+        return {v.repo_id.lower(): v for v in self.variants}
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _fields_of(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The Pydantic model that owns the key at `loc` (for "did you mean" hints)."""
+    if not loc:
+        return _File
+    head = loc[0]
+    if head == "defaults" and len(loc) == 1:
+        return _Defaults
+    if head == "kinds" and len(loc) == 2:
+        return _KindDefaults
+    if head == "models" and len(loc) == 2:
+        return _RawVariant
+    return None
+
+
+def _problems_from_validation(
+    error: ValidationError,
+    file: str,
+    locator: Locator,
+    prefix: Sequence[int | str] = (),
+    already: int = 0,
+) -> list[Problem]:
+    """Located problems from Pydantic's errors; `already` problems were found before these
+    (hints are worked out for the first ones only: difflib per key is slow by the thousand)."""
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        loc = [*prefix, *item["loc"]]
+        loc = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
+        # Pydantic tags union members and dict keys; drop those internal markers.
+        loc = [p for p in loc if p not in ("[key]",)]
+        path = key_path(loc)
+        line, column = locator.find(path)
+        message = str(item["msg"]).removeprefix("Value error, ")
+        hint = None
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            owner = _model_at(loc[:-1])
+            key = str(loc[-1])
+            message = f"unknown key {key!r}"
+            if owner is not None and already + len(problems) < MAX_HINTS:
+                near = difflib.get_close_matches(key, _fields_of(owner), n=1, cutoff=0.6)
+                hint = (
+                    f"did you mean {near[0]!r}?"
+                    if near
+                    else "allowed keys: " + ", ".join(_fields_of(owner))
+                )
+        elif kind == "missing":
+            message = f"required key {str(loc[-1])!r} is missing"
+            path = key_path(loc)
+            line, column = locator.find(key_path(loc[:-1]))
+            if len(loc) == 1:
+                # A missing top-level table belongs at the end of the file: point there.
+                line, column = locator.last_line, 1
+                hint = _MISSING_HINTS.get(str(loc[0]))
+        elif kind == "too_long":
+            ctx = item.get("ctx") or {}
+            message = (
+                f"expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
+            )
+        elif kind == "literal_error" and loc and loc[-1] == "kind":
+            message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
+        elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["kinds"]:
+            message = f"expected a kind: one of {', '.join(KINDS)}, got {shown(loc[-1])}"
+        elif kind.endswith("_type") and tuple(loc) in _TABLES:
+            message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
+        elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
+            message = f"expected one of {', '.join(POLICIES)}, got {item.get('input')!r}"
+        elif kind.endswith("_type"):
+            message = f"{message}, got {_describe(item.get('input'))}"
+        problems.append(Problem(file, message, line, column, path, hint))
+    return problems
+
+
+# What each table of the file is, for a value of the wrong type in its place (issue 8 row 13:
+# `models = "x"` was reported as "required key 'models' is missing").
+_TABLES: dict[tuple[int | str, ...], str] = {
+    ("models",): "an array of tables [[models]]",
+    ("defaults",): "a table [defaults]",
+    ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
+    ("defaults", "licenses"): "a table [defaults.licenses]",
+    ("defaults", "links"): "a table [defaults.links]",
+}
+
+
+_MISSING_HINTS = {
+    "models": "add a [[models]] table for each variant, after [defaults]",
+    "defaults": "add a [defaults] table with the values every variant shares",
+}
+
+
+def _misplaced_models(data: Mapping[str, Any], file: str, locator: Locator) -> Problem | None:
+    """A `models` key that TOML put into a table because it stands below that table's header."""
+    tables: list[tuple[str, object]] = [("defaults", data.get("defaults"))]
+    kinds = data.get("kinds")
+    if isinstance(kinds, dict):
+        tables += [(key_path(["kinds", name]), table) for name, table in kinds.items()]
+    for name, table in tables:
+        if isinstance(table, dict) and "models" in table:
+            path = f"{name}.models"
+            line, column = locator.find(path)
+            return Problem(
+                file,
+                f"the key 'models' is inside [{name}], so the manifest has no [[models]]",
+                line,
+                column,
+                path,
+                f"a key below a table header belongs to that table; write each variant as "
+                f"a [[models]] table after [{name}]",
+            )
+    return None
+
+
+def _describe(value: object) -> str:
+    """A short description of a TOML value for a message: its TOML type and a bounded repr."""
+    names = {
+        bool: "boolean",
+        int: "integer",
+        float: "float",
+        str: "string",
+        list: "array",
+        dict: "table",
+    }
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{names.get(type(value), type(value).__name__)} {text}"
+
+
+def _parameters(size: str) -> str:
+    match = SIZE_FORM.fullmatch(size)
+    assert match  # the size type already guaranteed this form
+    number, unit = match.groups()
+    return f"{number} {'billion' if unit == 'B' else 'million'}"
+
+
+def _pick(name: str, *layers: _Overridable | None) -> Any:
+    for layer in layers:
+        if layer is not None:
+            value = getattr(layer, name, None)
+            if value is not None:
+                return value
+    return None
+
+
+# A family may have thousands of repos (every quantisation of every size: issue 10 plans 5,000);
+# far more is a generated or hostile file. The family checks are linear in the count.
+MAX_VARIANTS = 20_000
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate models.toml; raise ManifestError listing every problem."""
+    return load_manifest_bytes(path, read_manifest_bytes(path))
+
+
+def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
+    """Validate the manifest bytes `source` read from `path` (what a fingerprint is made of)."""
+    file = str(path)
+    data, locator = parse_manifest(file, source)
+    problems: list[Problem] = []
+
+    def check(model: type[_M], value: Any, prefix: tuple[int | str, ...]) -> _M | None:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(exc, file, locator, prefix, len(problems)))
+            return None
+
+    # Each section, and each variant, is validated on its own so that one mistake does not
+    # hide the others (every problem in one run).
+    shape = check(_File, data, ())
+    if shape is None:
+        misplaced = _misplaced_models(data, file, locator)
+        if misplaced is not None:
+            problems[:] = [
+                misplaced if p.key_path == "models" and p.message.startswith("required") else p
+                for p in problems
+            ]
+        raise ManifestError("the manifest is invalid", problems)
+    # A table with a bad key keeps its good keys (issue 9, "one typo, one error"); the keys it
+    # lost are `broken`, so no variant is told a value is missing that was only mistyped.
+    broken: dict[str, frozenset[str]] = {}
+
+    def check_table(model: type[_M], value: Any, prefix: tuple[str, ...]) -> _M | None:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(exc, file, locator, prefix, len(problems)))
+            bad = frozenset(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+            broken[".".join(prefix)] = bad
+            rest = {k: v for k, v in value.items() if k not in bad}
+            try:
+                return model.model_validate(rest)
+            except ValidationError:
+                return None
+
+    defaults = check_table(_Defaults, shape.defaults, ("defaults",))
+    kinds: dict[str, _KindDefaults] = {}
+    for kind, table in shape.kinds.items():
+        checked = check_table(_KindDefaults, table, ("kinds", kind))
+        if checked is not None:
+            kinds[kind] = checked
+    if len(shape.models) > MAX_VARIANTS:
+        line, column = locator.find(f"models[{MAX_VARIANTS}]")
+        raise ManifestError(
+            "the manifest is invalid",
+            [
+                Problem(
+                    file,
+                    f"the manifest has {len(shape.models)} [[models]] entries; "
+                    f"it may have at most {MAX_VARIANTS}",
+                    line,
+                    column,
+                    f"models[{MAX_VARIANTS}]",
+                )
+            ],
+        )
+    raws: dict[int, _RawVariant] = {}
+    for index, entry in enumerate(shape.models):
+        raw = check(_RawVariant, entry, ("models", index))
+        if raw is not None:
+            raws[index] = raw
+    if defaults is None:
+        raise ManifestError("the manifest is invalid", problems)
+
+    variants: dict[int, Variant] = {}
+    for index, raw in raws.items():
+        lost = broken.get("defaults", frozenset()) | broken.get(f"kinds.{raw.kind}", frozenset())
+        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems, lost)
+        if variant is not None:
+            variants[index] = variant
+    members = [
+        _member_of(variants[index])
+        if index in variants
+        else _member_of_broken(index, entry, kinds, defaults)
+        for index, entry in enumerate(shape.models)
+    ]
+    found, parents = family_problems(members, file, locator)
+    problems.extend(found)
+    if problems:
+        raise ManifestError("the manifest is invalid", problems)
+    # No problem: every entry validated, so positions in `members` are indexes into `variants`.
+    resolved = [
+        replace(v, base_model_variant=variants[parents[i]].name) if i in parents else v
+        for i, v in sorted(variants.items())
+    ]
+    resolved = _inherit_from_parents(
+        resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
+    )
+    return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
+
+
+def _resolve(
+    index: int,
+    raw: _RawVariant,
+    kind_defaults: _KindDefaults | None,
+    defaults: _Defaults,
+    file: str,
+    locator: Locator,
+    problems: list[Problem],
+    lost: frozenset[str] = frozenset(),
+) -> Variant | None:
+    """One variant with every value resolved: the variant, then [kinds.<kind>], then [defaults].
+
+    None when a value is missing everywhere: a problem is added for it, unless a table lost
+    that key to a mistake already reported (`lost`).
+    """
+    where = f"models[{index}]"
+    layers = (raw, kind_defaults, defaults)
+    before = len(problems)
+    unresolved = False
+
+    def need(name: str) -> Any:
+        nonlocal unresolved
+        value = _pick(name, *layers)
+        if value is None and name in lost:
+            unresolved = True
+        elif value is None:
+            line, column = locator.find(where)
+            problems.append(
+                Problem(
+                    file,
+                    f"no value for {name!r}",
+                    line,
+                    column,
+                    f"{where}.{name}",
+                    f"set it in the variant, in [kinds.{raw.kind}] or in [defaults]",
+                )
+            )
+        return value
+
+    license_ = raw.license or defaults.licenses.get(raw.llama_version)
+    if license_ is None and "licenses" in lost:
+        unresolved = True
+    elif license_ is None:
+        line, column = locator.find(f"{where}.llama_version")
+        problems.append(
+            Problem(
+                file,
+                f"no license for Llama {raw.llama_version}",
+                line,
+                column,
+                f"{where}.license",
+                f'add "{raw.llama_version}" = "llama{raw.llama_version}" to '
+                "[defaults.licenses], or set license in the variant",
+            )
+        )
+    extra: list[str] = []
+    for layer in (defaults, kind_defaults, raw):
+        if layer is not None and layer.extra_tags:
+            extra.extend(layer.extra_tags)
+    tags = tuple(dict.fromkeys([*(_pick("tags", *layers) or ()), *extra]))
+    if not tags and {"tags", "extra_tags"} & lost:
+        unresolved = True
+    elif not tags:
+        line, column = locator.find(where)
+        problems.append(
+            Problem(
+                file,
+                "the variant has no tags",
+                line,
+                column,
+                f"{where}.tags",
+                "the Hub's card metadata wants at least one tag; set tags in [defaults]",
+            )
+        )
+    namespace = need("namespace")
+    languages = need("languages")
+    pipeline_tag = need("pipeline_tag")
+    knowledge_cutoff = need("knowledge_cutoff")
+    developer = need("developer")
+    author = need("author")
+    if len(problems) > before or unresolved:
+        return None
+    assert license_ is not None  # else a problem was added above
+    return Variant(
+        name=raw.name,
+        repo_id=f"{namespace}/{raw.name}",
+        display_name=raw.display_name or raw.name,
+        kind=raw.kind,
+        llama_version=raw.llama_version,
+        size=raw.size,
+        parameters=raw.parameters or _parameters(raw.size),
+        base_model=raw.base_model,
+        base_model_variant=None,
+        template=_pick("template", *layers) or f"{raw.kind}.md.j2",
+        languages=tuple(languages),
+        tags=tags,
+        license=license_,
+        pipeline_tag=pipeline_tag,
+        library_name=_pick("library_name", *layers),
+        knowledge_cutoff=knowledge_cutoff,
+        developer=developer,
+        author=author,
+        quantization=raw.quantization,
+        gguf_file=raw.gguf_file,
+        allow_create=bool(_pick("allow_create", *layers)),
+        index=index,
+        line=locator.find(where)[0],
+        on_drift=_pick("on_drift", *layers),
+        on_adopt=_pick("on_adopt", *layers),
+    )
+
+
+_IDENTITY: dict[str, TypeAdapter[str]] = {
+    "name": TypeAdapter(RepoPart),
+    "namespace": TypeAdapter(RepoPart),
+    "kind": TypeAdapter(Kind),
+    "base_model": TypeAdapter(RepoId),
+    "llama_version": TypeAdapter(LlamaVersion),
+    "size": TypeAdapter(Size),
+    "license": TypeAdapter(License),
+}
+
+
+def _readable(entry: Mapping[str, Any], key: str) -> str | None:
+    """The entry's value for `key` if it is there and valid, else None."""
+    if key not in entry:
+        return None
+    try:
+        return _IDENTITY[key].validate_python(entry[key], strict=True)
+    except ValidationError:
+        return None
+
+
+def _member_of_broken(
+    index: int,
+    entry: Mapping[str, Any],
+    kinds: Mapping[str, _KindDefaults],
+    defaults: _Defaults,
+) -> Member:
+    name = _readable(entry, "name")
+    kind = _readable(entry, "kind")
+    # A namespace the entry sets but gets wrong leaves its repo id unknown, not the default's.
+    namespace = (
+        _readable(entry, "namespace")
+        if "namespace" in entry
+        else _pick("namespace", kinds.get(kind) if kind else None, defaults)
+    )
+    version = _readable(entry, "llama_version")
+    license_ = _readable(entry, "license") or (defaults.licenses.get(version) if version else None)
+    return Member(
+        index=index,
+        repo_id=f"{namespace}/{name}" if name and namespace else None,
+        kind=kind,
+        base_model=_readable(entry, "base_model"),
+        llama_version=version,
+        size=_readable(entry, "size"),
+        license=license_,
+        quantization="quantization" in entry,
+        gguf_file="gguf_file" in entry,
+    )
+
+
+def _member_of(variant: Variant) -> Member:
+    return Member(
+        index=variant.index,
+        repo_id=variant.repo_id,
+        kind=variant.kind,
+        base_model=variant.base_model,
+        llama_version=variant.llama_version,
+        size=variant.size,
+        license=variant.license,
+        quantization=variant.quantization is not None,
+        gguf_file=variant.gguf_file is not None,
+    )
+
+
+def _inherit_from_parents(
+    variants: list[Variant],
+    parents: dict[int, int],
+    raws: list[_RawVariant],
+    kinds: Mapping[str, _KindDefaults],
+    defaults: _Defaults,
+) -> list[Variant]:
+    """A gguf variant speaks its parent's languages (issue 11): unless the variant or
+    [kinds.gguf] sets them, it takes its parent's `languages`, and its parent's `tags` before
+    its own extra_tags, so a quantisation of a NoTraM model does not list Swedish and Danish."""
+    out = list(variants)
+    for index, parent in parents.items():
+        child, source = variants[index], variants[parent]
+        if child.kind != "gguf" or source.kind == "gguf":
+            continue
+        layers = (raws[index], kinds.get(child.kind))
+        if _pick("languages", *layers) is None:
+            out[index] = replace(out[index], languages=source.languages)
+        if _pick("tags", *layers) is None:
+            inherited = _pick("tags", raws[parent], kinds.get(source.kind), defaults) or ()
+            extra = [t for layer in (defaults, *layers) if layer for t in layer.extra_tags or ()]
+            out[index] = replace(out[index], tags=tuple(dict.fromkeys([*inherited, *extra])))
+    return out

@@ -1,0 +1,128 @@
+"""Reads behind ownership: a repo's commits and nb-release's last published card, through hub.py.
+
+Cheap by construction: a repo whose live card equals the rendered one costs nothing here (its
+state is `unchanged` from the card read alone). Otherwise one commit listing; one README read at
+nb-release's last release commit when there were commits after it; and, only when drift is found
+and more than one commit followed, one top-folder listing per commit to tell which touched
+README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from pipeline import ownership
+from pipeline.card.diff import CardDiff
+from pipeline.hub.client import Hub
+from pipeline.ownership import Ownership
+from pipeline.records import CommitRecord, LiveCard, RenderedCard
+
+
+def read_ownership(
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    live: Sequence[LiveCard],
+    diffs: Sequence[CardDiff],
+) -> dict[str, Ownership]:
+    """Every repo's Ownership; the history reads run concurrently, only where needed."""
+    out: dict[str, Ownership] = {}
+    todo: list[tuple[RenderedCard, LiveCard]] = []
+    for card, state, diff in zip(cards, live, diffs, strict=True):
+        if ownership.needs_history(diff.action):
+            todo.append((card, state))
+        else:
+            out[card.repo_id] = Ownership(state=ownership.state_of_action(diff.action))
+    if todo:
+        workers = min(hub.concurrency, len(todo))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for repo_id, found in pool.map(lambda item: _one(hub, *item), todo):
+                out[repo_id] = found
+    return out
+
+
+def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
+    assert live.content is not None  # needs_history: the live card exists and differs
+    own = hub.own_commit(card.repo_id, live.head_sha) if live.head_sha else None
+    if own is not None and ownership.is_release(own):
+        # The head is nb-release's own commit (recorded when it landed): live is what it
+        # published, so no listing is needed to tell pending from drift.
+        found = ownership.decide_update(
+            rendered=card.content, live=live.content, commits=[own], published_content=live.content
+        )
+        return card.repo_id, found
+    # At the head the card was read at: the same commits, and cacheable (a sha is immutable).
+    commits = hub.list_commits(card.repo_id, live.head_sha or "main")
+
+    def trusted(commit: CommitRecord) -> bool:
+        if not ownership.is_release(commit):
+            return False  # no request for a commit without the trailers
+        if hub.own_commit(card.repo_id, commit.commit_id) is not None:
+            return True
+        if not hub.target.token:
+            # No token, no user to compare the author with: a plan without a token (a pull
+            # request's) takes the trailers at their word, and `apply` checks the author of
+            # each pending card's commit before it writes (publish.unverified).
+            return True
+        return ownership.trusted_release(commit, hub.publisher(), recorded=False)
+
+    index = ownership.last_release(commits, trusted)
+    published_content: str | None = None
+    if index is not None:
+        if index == 0 or commits[index].commit_id == live.head_sha:
+            # Nothing after nb-release's commit: live is what it published.
+            published_content = live.content
+        else:
+            published_content = hub.read_card(card.repo_id, commits[index].commit_id).content
+    found = ownership.decide_update(
+        rendered=card.content,
+        live=live.content,
+        commits=commits,
+        published_content=published_content,
+        trusted=trusted,
+    )
+    if found.drift is not None and len(found.drift.commits) > 1 and index is not None:
+        # Which of the later commits changed README.md: compare blob ids along the chain.
+        chain = [*found.drift.commits, commits[index]]
+        blobs = [hub.readme_blob_id(card.repo_id, c.commit_id) for c in chain]
+        touched = [blobs[i] != blobs[i + 1] for i in range(len(found.drift.commits))]
+        drift = ownership.only_card_commits(found.drift, touched)
+        found = Ownership(found.state, found.published, drift, drift.commits)
+    return card.repo_id, found
+
+
+# --- `nb-release history` ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardHistory:
+    """The commits among a repo's newest `limit` that changed README.md, newest first."""
+
+    repo_id: str
+    exists: bool
+    commits: tuple[CommitRecord, ...]
+    older: int  # commits past the window, not examined
+
+
+def card_history(hub: Hub, repo_id: str, limit: int) -> CardHistory:
+    """One listing of the commits, then one top-folder listing per commit in the window (and one
+    past it) to tell which commits changed README.md."""
+    if not hub.read_card(repo_id).exists:
+        return CardHistory(repo_id, False, (), 0)
+    commits = hub.list_commits(repo_id)
+    window = commits[: limit + 1]
+    blobs = [hub.readme_blob_id(repo_id, c.commit_id) for c in window]
+    changed = tuple(
+        commit
+        for index, commit in enumerate(commits[:limit])
+        if blobs[index] != (blobs[index + 1] if index + 1 < len(blobs) else None)
+    )
+    return CardHistory(repo_id, True, changed, max(0, len(commits) - limit))
+
+
+def card_histories(hub: Hub, repo_ids: Sequence[str], limit: int) -> list[CardHistory]:
+    """card_history for each repo, concurrently (bounded), in the order given."""
+    workers = min(hub.concurrency, max(1, len(repo_ids)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda repo_id: card_history(hub, repo_id, limit), repo_ids))

@@ -1,0 +1,116 @@
+"""What a publish did, as the lines a person reads: one per repo, then the totals.
+
+Presentation only: the CLI prints these lines; tests compare them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pipeline.english import agrees, plural
+from pipeline.hub.client import CommitResult, CommitStatus, Target
+from pipeline.ownership import Decision
+from pipeline.plan.model import PlanEntry
+from pipeline.plan.publish import ApplyResult
+from pipeline.safetext import printable
+
+_STATUSES: tuple[CommitStatus, ...] = ("published", "proposed", "already", "stale", "failed")
+# What a line calls each outcome; "already": another run (or an earlier attempt) wrote the card.
+_LABELS: dict[CommitStatus, str] = {
+    "published": "published",
+    "proposed": "proposed",
+    "already": "up to date",
+    "stale": "stale",
+    "failed": "failed",
+}
+# The message of an "already" result that only repeats its label (hub/client.py, publish.py).
+_UP_TO_DATE = "already up to date"
+
+
+def _where(commit_url: str | None, pr_url: str | None, target: Target) -> str:
+    if target.local and commit_url:
+        # The embedded Hub's URL ends with this run: name the commit instead.
+        where = "commit " + commit_url.rsplit("/", 1)[-1][:12]
+        if pr_url:
+            where += " in pull request #" + pr_url.rsplit("/", 1)[-1]
+        return where
+    return pr_url or commit_url or ""
+
+
+def apply_lines(result: ApplyResult, target: Target) -> list[str]:
+    """A line per repo written (or not), in the plan's order, then the totals.
+
+    The URLs and messages come from the Hub's answers: printed escaped."""
+    width = max((len(item.repo_id) for item in result.results), default=0)
+    lines = [
+        f"  {_LABELS[item.status]:<10} {item.repo_id:<{width}}  "
+        f"{printable(_detail(item, target))}".rstrip()
+        for item in result.results
+    ]
+    counts = {s: len(result.with_status(s)) for s in _STATUSES}
+    lines.append(
+        f"Done on {target.display}: {counts['published']} published, "
+        f"{counts['proposed']} proposed as pull requests, {len(result.unchanged)} unchanged, "
+        f"{counts['already']} already up to date, {counts['stale']} stale, "
+        f"{counts['failed']} failed."
+    )
+    if counts["stale"]:
+        lines.append(
+            "Stale repos changed on the Hub after the plan was made; nothing was overwritten. "
+            "Run the release again to diff against their new contents."
+        )
+    if result.stopped is not None:
+        lines.append(
+            f"Stopped: {plural(len(result.left), 'repo')} left to publish. "
+            f"{result.stopped.message}."
+        )
+        if result.stopped.hint:
+            lines.append(f"To resume: {result.stopped.hint}.")
+    if result.interrupted:
+        lines.append(
+            f"Interrupted: {plural(len(result.left), 'repo')} not started; "
+            "what landed is listed above."
+        )
+    return lines
+
+
+def _detail(item: CommitResult, target: Target) -> str:
+    if item.status in ("published", "proposed"):
+        return _where(item.commit_url, item.pr_url, target)
+    if item.status == "already" and item.message == _UP_TO_DATE:
+        return ""  # the label says it
+    return str(item.message or "")
+
+
+def left_lines(left: Sequence[PlanEntry], decisions: Mapping[str, Decision]) -> list[str]:
+    """The drifted or adopted cards a policy left on main as they are, and what to do.
+
+    A card only proposed as a pull request is named by its result line (apply_lines), not
+    again here. The hints name what works from `make` too, which passes no flags of its own."""
+    skipped = [entry for entry in left if decisions[entry.repo_id] == "skip"]
+    width = max((len(entry.repo_id) for entry in skipped), default=0)
+    lines = [f"  {entry.state:<13} {entry.repo_id:<{width}}  left as is" for entry in skipped]
+    if not left:
+        return lines
+    proposed = len(left) - len(skipped)
+    were = agrees(len(left), "was", "were")
+    how = ""
+    if proposed:
+        count = "" if len(left) == 1 else f"{proposed} "
+        how = f" ({count}proposed as {agrees(proposed, 'a pull request', 'pull requests')}"
+        how += ", listed above)"
+    lines.append(
+        f"{plural(len(left), 'card')} changed by someone else or never published by nb-release "
+        f"{were} left on main as the policy says{how}; `nb-release history REPO` "
+        "(from make: `make history REPOS=REPO`) shows who changed what."
+    )
+    flags = dict.fromkeys(
+        "--on-adopt pr" if entry.state == "adopt" else "--on-drift pr" for entry in skipped
+    )
+    if flags:
+        sync = " ".join(sorted(flags, reverse=True))  # --on-drift before --on-adopt
+        lines.append(
+            "To act on them (pr proposes, overwrite publishes): "
+            f"`nb-release sync {sync}` (from make: `make sync SYNCFLAGS='{sync}'`)."
+        )
+    return lines

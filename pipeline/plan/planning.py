@@ -1,0 +1,176 @@
+"""Make a Plan against a Hub: render (or take the renders from the cache), read the live cards
+(the listing's head shas first, then only what the cache lacks), diff, decide ownership.
+
+No printing: callers pass progress callbacks and get a Plan back; publish.py applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pipeline import __version__
+from pipeline.card.diff import diff_card
+from pipeline.hub.cache import Cache
+from pipeline.hub.client import Hub
+from pipeline.manifest.selection import Selection
+from pipeline.manifest.sources import SourceFiles, Sources, read_sources
+from pipeline.ownership import Policy, resolve_policy
+from pipeline.plan.history import read_ownership
+from pipeline.plan.model import Plan, make_plan
+from pipeline.records import LiveCard, RenderedCard
+
+if TYPE_CHECKING:
+    from pipeline.manifest.model import Manifest
+
+Progress = Callable[[str], None]
+# (to read from the Hub, taken from the cache): called once, before the first read
+Start = Callable[[int, int], None]
+
+
+def render_cards(
+    files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
+) -> list[RenderedCard]:
+    """Render every selected card, or take them from the cache when the manifest, templates,
+    selection and nb-release are all unchanged (the render would be the same)."""
+    cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
+    return cards if cards is not None else _render(files, manifest, selection, cache)
+
+
+def _render(
+    files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
+) -> list[RenderedCard]:
+    """Render every selected card (the cache has not got them), and keep them in the cache."""
+    from pipeline.card.render import render_all  # only on a miss: jinja2, YAML
+
+    cards = render_all(manifest, files, selection)
+    if cache is not None:
+        cache.put_rendered(files.fingerprint, selection, cards)
+    return cards
+
+
+def read_live(
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    on_read: Progress | None = None,
+    on_start: Start | None = None,
+    same: Mapping[str, str] | None = None,
+    confirm: bool = False,
+) -> list[LiveCard]:
+    """The live card of every repo, in order: from the Hub's cache when the listing shows its head
+    sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
+    from the Hub (and cached) otherwise.
+
+    The listing may lag behind a repo's newest commit (a CDN, a replica): with `confirm`, each
+    cache hit is first checked against the head one cheap request returns (Hub.read_head), and
+    a repo whose head moved is read like a miss. `sync` and `release` confirm (they decide
+    drift and publish); a plan trusts the listing (one request per 1,000 repos) and says so.
+
+    `on_start` hears how many are read and how many came from the cache; `on_read` hears of
+    each repo read from the Hub (a cache hit is no progress worth a line of its own)."""
+    cache = hub.cache
+    repo_ids = [card.repo_id for card in cards]
+    by_namespace: dict[str, int] = {}
+    for repo_id in repo_ids:
+        namespace = repo_id.split("/")[0]
+        by_namespace[namespace] = by_namespace.get(namespace, 0) + 1
+    heads: dict[str, str] = {}
+    if cache is not None and not hub.fresh:
+        for namespace, count in by_namespace.items():
+            if count >= 2:  # a listing page costs what one read costs
+                heads.update(hub.list_heads(namespace))
+    known: dict[str, LiveCard] = {}
+    endpoint = hub.target.cache_key
+    same = same or {}
+    for card in cards:
+        repo_id = card.repo_id
+        sha = heads.get(repo_id)
+        if cache is None or sha is None:
+            continue
+        if same.get(repo_id) == sha:
+            known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=card.content)
+            continue
+        found, content = cache.readme(endpoint, repo_id, sha)
+        if found:
+            known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=content)
+    if confirm and known:
+        for repo_id, head in hub.read_heads(list(known)).items():
+            if head != known[repo_id].head_sha:
+                del known[repo_id]
+    to_read = [r for r in repo_ids if r not in known]
+    if on_start is not None:
+        on_start(len(to_read), len(known))
+    for live in hub.read_cards(to_read, on_done=on_read):
+        known[live.repo_id] = live
+        # Only a README read with its commit in one answer is cached: "no README" may pair a
+        # 404 with a head read a moment later (see Hub.read_card).
+        if cache is not None and live.exists and live.head_sha and live.content is not None:
+            cache.put_readme(endpoint, live.repo_id, live.head_sha, live.content)
+    return [known[r] for r in repo_ids]
+
+
+def _same_heads(cards: Sequence[RenderedCard], live: Sequence[LiveCard]) -> dict[str, str]:
+    return {
+        card.repo_id: state.head_sha
+        for card, state in zip(cards, live, strict=True)
+        if state.head_sha is not None and state.content == card.content
+    }
+
+
+def build_plan(
+    sources: Sources,
+    selection: Selection,
+    hub: Hub,
+    hub_label: str,
+    on_read: Progress | None = None,
+    on_start: Start | None = None,
+    confirm: bool = False,
+) -> Plan:
+    """Validate and render everything, then read the live cards and diff them (`confirm`: see
+    read_live). The renders and live cards come from the Hub's cache (`hub.cache`) when it has
+    them."""
+    cache = hub.cache
+    files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
+    if cached is not None:
+        # These exact bytes (and this nb-release) were validated and rendered before: a warm
+        # plan of thousands of repos need not validate the manifest again.
+        cards = cached
+    else:
+        from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
+
+        manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
+        cards = _render(files, manifest, selection, cache)
+    if hub.target.local and hub.fresh:
+        # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
+        # none has a card, so the first release shows `create` for each (never on a real Hub).
+        for card in cards:
+            hub.create_repo(card.repo_id)
+    endpoint = hub.target.cache_key
+    same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
+    live = read_live(hub, cards, on_read, on_start, same, confirm)
+    if cache is not None:
+        now_same = _same_heads(cards, live)
+        if now_same != same:
+            cache.put_same_heads(endpoint, files.fingerprint, selection, now_same)
+    diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
+    owners = read_ownership(hub, cards, live, diffs)
+    policies: dict[str, tuple[Policy | None, Policy | None]] = {
+        card.repo_id: (
+            resolve_policy(card.on_drift, default="skip") if card.on_drift else None,
+            resolve_policy(card.on_adopt, default="skip") if card.on_adopt else None,
+        )
+        for card in cards
+    }
+    return make_plan(
+        diffs,
+        cards,
+        live,
+        hub=hub_label,
+        fingerprint=files.fingerprint,
+        tool_version=__version__,
+        now=datetime.now(UTC),
+        owners=owners,
+        policies=policies,
+    )
