@@ -11,6 +11,7 @@ import threading
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Literal, assert_never
 
 from pipeline import __version__
 from pipeline.card.diff import CardDiff
@@ -31,7 +32,6 @@ from pipeline.ownership import (
     describe_replaced,
     resolve_policy,
     trusted_release,
-    writes,
 )
 from pipeline.plan._integrity import plan_problems
 from pipeline.plan.model import Plan, PlanEntry, redact_url
@@ -290,6 +290,20 @@ class DecidedResult:
         return self.applied.complete
 
 
+def _route(decision: Decision) -> Literal["main", "pr"] | None:
+    """Where a decision's card goes: a commit to main, nb-release's pull request, or nowhere.
+    A new decision is named here by mypy: publishing must know what it writes."""
+    match decision:
+        case "publish":
+            return "main"
+        case "pr":
+            return "pr"
+        case "skip" | "none" | "error":
+            return None
+        case _:
+            assert_never(decision)
+
+
 def apply_decided(
     plan: Plan,
     hub: Hub,
@@ -302,14 +316,13 @@ def apply_decided(
     """Publish the repos decided `publish` (to main, or as PRs with create_pr), open or update
     nb-release's PR for those decided `pr`, and leave those decided `skip` alone."""
 
+    routes = {e.repo_id: _route(decisions.get(e.repo_id, "none")) for e in plan.entries}
     writing = replace(
         plan,
         entries=tuple(
-            e
-            for e in plan.entries
-            if writes(decisions.get(e.repo_id, "none")) or e.action == "unchanged"
+            e for e in plan.entries if routes[e.repo_id] is not None or e.action == "unchanged"
         ),
     )
-    as_pr = {repo for repo, decision in decisions.items() if decision == "pr"}
+    as_pr = {repo for repo, route in routes.items() if route == "pr"}
     applied = apply_plan(writing, hub, create_pr=create_pr, as_pr=as_pr, jobs=jobs, on_done=on_done)
     return DecidedResult(applied)
