@@ -1,4 +1,5 @@
-"""`make reliability`, the adversary's sections (issue 15): what an outside attacker tried.
+"""`make reliability`, the adversary's sections: what an outside attacker tried
+(docs/reliability.md, "The adversary's sections").
 
 Each section drives the CLI in subprocesses, as a user or a CI job does, against a `hub serve`
 subprocess on loopback, and judges what reaches the user, the files and the Hub:

@@ -1,7 +1,9 @@
 """A corpus of hostile inputs: bad manifests and bad templates, each a user mistake or an attack.
 
 Every case must make nb-release exit 1 with a located error (file:line), no traceback, nothing
-written. The rows of issue 8's table (6, 7, 11, 12, 13, 5) are among them, marked `row N`.
+written. The first failures found are among them, marked `row N` after the kind of failure they
+showed: 5 a template ran code; 6 a traceback; 7 a hang; 11 free text accepted unchecked;
+12 an oversize card refused only by the Hub; 13 a message that did not say what or where.
 `cases()` yields (name, {relative path: bytes}); files under cards/ are laid over the real cards.
 The folders of tests/cases/ (the manifest helper's corpus) are added by `corpus_cases()`.
 """

@@ -452,7 +452,8 @@ def hand_edits(tmp: Path, s: Settings) -> list[dict[str, Any]]:
 
 
 def tampered_plans(tmp: Path, s: Settings) -> list[dict[str, Any]]:
-    """A saved plan edited before `apply` (issue 8 row 4): must be refused, nothing written."""
+    """A saved plan edited before `apply` (docs/reliability.md, "races"): must be refused, nothing
+    written."""
     folder = tmp / "tampered"
     env = clean_env(folder)
     old = make_project(folder / "old", SINGLE.format(cutoff="April 2024"))
@@ -508,7 +509,8 @@ def hostile_input(tmp: Path, s: Settings) -> Section:
     marker_dir.mkdir(parents=True)
     corpus = hostile.cases(marker_dir)
     if s.hostile_limit is not None:
-        # The quick mode keeps a spread of the corpus, always with the rows of issue 8.
+        # The quick mode keeps a spread of the corpus, always with the cases marked `(row N)`
+        # (see bench/hostile.py: the first failures found).
         rows = [c for c in corpus if "(row" in c[0]]
         corpus = (rows + corpus[:: max(1, len(corpus) // s.hostile_limit)])[: s.hostile_limit]
     env = clean_env(tmp / "hostile")

@@ -62,8 +62,8 @@ PIPELINE_TAGS: frozenset[str] = frozenset(
 )
 
 # Languages come from pycountry's ISO 639-3 tables (with the ISO 639-1 two-letter and ISO 639-2/B
-# bibliographic codes), not a hand list: any three letters once passed (issue 9). The Hub's
-# `language:` takes ISO 639-1, 639-2 and 639-3 codes.
+# bibliographic codes), not a hand list: with a pattern alone, any three letters once passed.
+# The Hub's `language:` takes ISO 639-1, 639-2 and 639-3 codes.
 _LANGUAGE_FORM = re.compile(r"[a-z]{2,3}")
 
 # The names the family's cards have always used where ISO's English name reads differently:
@@ -118,7 +118,7 @@ def language_name(code: str) -> str:
 # Hub repo names: letters, digits, `-`, `_`, `.`; at most 96 characters; no `--` or `..`;
 # no leading or trailing `-` or `.`; a name may not end in `.git` (the Hub serves every repo
 # over git at `<id>.git`; huggingface_hub's validate_repo_id refuses it, and `release` failed
-# there with a traceback: issue 8 row 6). Namespaces follow the same character rules.
+# there with a traceback before validate checked it). Namespaces follow the same character rules.
 REPO_PART_MAX = 96
 _REPO_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?")
 

@@ -77,7 +77,7 @@ def test_a_family_loads(tmp_path: Path) -> None:
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
-    """Issue 8 row 13: a BOM gave "Invalid statement" at 1:1; it carries no meaning."""
+    """A BOM once gave "Invalid statement" at 1:1; it carries no meaning."""
     plain = load_manifest(_write(tmp_path, FAMILY))
     marked = load_manifest(_write(tmp_path, b"\xef\xbb\xbf" + FAMILY.encode()))
     assert marked.variants == plain.variants
@@ -96,7 +96,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 def test_one_typo_in_a_parent_gives_one_problem(
     tmp_path: Path, old: str, new: str, where: int
 ) -> None:
-    """Issue 9: a variant that fails validation keeps its identity for the family checks, so
+    """A variant that fails validation keeps its identity for the family checks, so
     its sft child and its quantisation get no "not a variant of the manifest" errors."""
     assert FAMILY.count(old) >= 1
     problems = _problems(_write(tmp_path, FAMILY.replace(old, new, 1)))
@@ -135,7 +135,7 @@ def test_a_broken_namespace_leaves_its_children_unjudged(tmp_path: Path) -> None
     ids=["arrays-5000", "inline-tables-2000", "arrays-just-too-deep", "table-300"],
 )
 def test_deep_nesting_is_a_located_error(tmp_path: Path, deep: str) -> None:
-    """Issue 8 rows 6 and 13: a RecursionError traceback before; now one located problem."""
+    """Deep nesting once gave a RecursionError traceback; now one located problem."""
     text = FAMILY + "\n[kinds.sft]\n" + deep + "\n"
     line = text.count("\n")
     problems = _problems(_write(tmp_path, text))
@@ -175,7 +175,7 @@ def test_a_folder_is_no_manifest(tmp_path: Path) -> None:
 
 
 def test_the_readme_example_adds_one_variant(tmp_path: Path) -> None:
-    """Issue 9: following the README's "Adding a variant" once broke tests expecting 16."""
+    """Following the README's "Adding a variant" once broke tests expecting 16."""
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Adding a variant", 1)[1]

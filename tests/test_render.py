@@ -49,7 +49,8 @@ def test_golden_card(repo_id: str, golden: Golden) -> None:
 
 
 def test_every_variant_renders_with_lf_and_one_trailing_newline() -> None:
-    """The shipped manifest renders, one card per variant, however many it has (issue 9)."""
+    """The shipped manifest renders, one card per variant, however many it has (no fixed count:
+    README.md "Adding a variant" adds one)."""
     cards = _family()
     assert len(cards) == len(load_manifest(ROOT / "models.toml").variants) > 0
     for repo_id, content in cards.items():

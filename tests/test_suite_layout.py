@@ -1,10 +1,12 @@
 """The test suite's own rules: conftest.py files hold fixtures and hooks only, and no module imports
 from a conftest (pytest imports each conftest itself; a second import by name gives a second copy
-of its module). Shared helpers live in plain modules (tests/integration/support.py, ...)."""
+of its module). Shared helpers live in plain modules (tests/integration/support.py, ...). And no
+file of the project cites an issue of a tracker the repository does not hold."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -62,3 +64,34 @@ def test_conftest_files_define_only_fixtures_and_hooks() -> None:
         for node in _helpers(ast.parse(path.read_text(encoding="utf-8")))
     ]
     assert offenders == [], "helpers belong in a support module, not in a conftest"
+
+
+# A tracker's issue numbers mean nothing to a reader of the repository: a comment says its reason
+# itself, or cites a public source or the repo's own docs (README.md, docs/).
+_ISSUE_CITATION = re.compile(r"\bissues? ?#?[0-9]+", re.IGNORECASE)
+_CITING_SUFFIXES = {".py", ".toml", ".j2", ".yml", ".yaml", ".sh", ".cfg", ".ini"}
+
+
+def _project_files() -> list[Path]:
+    root = TESTS.parent
+    files = [root / "Makefile", root / "pyproject.toml"]
+    for folder in ("pipeline", "tests", "bench", "cards", ".github", ".ci"):
+        for path in sorted((root / folder).rglob("*")):
+            parts = path.relative_to(root).parts
+            if not path.is_file() or "__pycache__" in parts or parts[:2] == ("bench", "results"):
+                continue
+            if path.suffix in _CITING_SUFFIXES or parts[0] == ".ci":
+                files.append(path)
+    return files
+
+
+def test_no_file_cites_a_tracker_issue_by_number() -> None:
+    offenders = [
+        f"{path.relative_to(TESTS.parent)}:{number}: {line.strip()}"
+        for path in _project_files()
+        for number, line in enumerate(
+            path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
+        )
+        if _ISSUE_CITATION.search(line)
+    ]
+    assert offenders == [], "say the reason itself, or cite a public source or the repo's docs"

@@ -72,7 +72,7 @@ def test_find(locator: Locator, path: str, place: tuple[int, int]) -> None:
 
 
 def test_multi_line_strings_hold_no_headers(locator: Locator) -> None:
-    """Issue 9: `[[models]]` inside a string or comment counted as a table and shifted places."""
+    """`[[models]]` inside a string or comment once counted as a table and shifted places."""
     assert "models[2]" not in locator.places
     assert locator.find("models[1].name") == (23, 1)
 

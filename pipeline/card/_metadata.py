@@ -32,7 +32,8 @@ from pipeline.hubrules import LICENSES, PIPELINE_TAGS, is_language_code, is_tag,
 # Keys every card must have (docs/nb-llama-family.md); base_model too when `expected` names it.
 REQUIRED = ("language", "license", "pipeline_tag", "tags")
 
-# How a repo derives from its base_model; the Hub files it under that base by this (issue 11).
+# How a repo derives from its base_model; the Hub files it under that base by this
+# (https://huggingface.co/docs/hub/model-cards#specifying-a-base-model).
 BASE_MODEL_RELATIONS = frozenset({"adapter", "merge", "quantized", "finetune"})
 
 _MISSING = object()

@@ -3,7 +3,8 @@
 Unique repo ids (also ignoring case), base models that exist in the family, no cycles of base
 models, licenses that match the Llama version, quantisations that name their parent and share its
 version and size. Each entry is seen as a Member: what of its identity is readable, so one typo
-gives one error (issue 9) and no check runs on a value an entry lacks.
+gives one error, not one more per child that names it, and no check runs on a value an entry
+lacks.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ _CYCLE_SHOWN = 10
 class Member:
     """What the family checks need of one [[models]] entry, valid or not.
 
-    An entry that fails validation keeps what of its identity is readable (issue 9, "one typo,
-    one error"): its children still find their base, and no check runs on a value it lacks.
+    An entry that fails validation keeps what of its identity is readable (one typo, one
+    error): its children still find their base, and no check runs on a value it lacks.
     """
 
     index: int

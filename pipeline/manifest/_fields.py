@@ -2,7 +2,7 @@
 what is expected (used by pipeline.manifest.model at its Pydantic edge).
 
 Every pattern is applied with `fullmatch`: `re.match(r"...$")` lets a trailing newline through,
-which is how `llama_version = "3.1\\n"` once passed (issue 8 row 13).
+which is how `llama_version = "3.1\\n"` once passed and broke the one-line hint.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ _VERSION_FORM = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})?")
 SIZE_FORM = re.compile(r"([0-9]+(?:\.[0-9]+)?)([MB])")
 _URL_FORM = re.compile(r"https?://[^\s/$.?#][^\s]*")
 # A GGUF file name goes into the card's `llama-cli --hf-file NAME` line and a Markdown code span:
-# one plain file name, no path, nothing a shell or Markdown reads specially (issue 8 row 11).
+# one plain file name, no path, nothing a shell or Markdown reads specially (a space, a line
+# break or `<img>` once broke that line or rendered as HTML).
 _GGUF_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,200}\.gguf")
 # llama.cpp's quantisation types: Q4_K_M, Q8_0, IQ2_XXS, F16, BF16, TQ1_0, MXFP4_MOE, ...
 _QUANTIZATION = re.compile(r"[A-Z][A-Z0-9]{0,15}(?:_[A-Z0-9]{1,8}){0,5}")
@@ -185,7 +186,7 @@ def text_problem(value: object, limit: int = TEXT_MAX) -> str | None:
 
     Free text goes into Markdown and, through templates, near the YAML front matter: a line
     break could start a new `---` block or a heading, a NUL breaks tools, and HTML renders on the
-    Hub (issue 8 row 11). So: one line, no control characters, no `<` or `>`.
+    Hub (all three were once accepted). So: one line, no control characters, no `<` or `>`.
     """
     if not isinstance(value, str) or not value.strip():
         return f"expected a non-empty string, got {shown(value)}"

@@ -23,7 +23,7 @@ from pipeline.manifest._places import Locator
 # No real models.toml comes near these; they keep hostile input from exhausting the process.
 MAX_BYTES = 5 * 1024 * 1024
 # models.toml nests at most four deep (models -> [i] -> tags -> [j]); tomllib recurses once per
-# level and fails with a RecursionError near 300 (issue 8 row 6), Pydantic and repr likewise.
+# level and fails with a RecursionError traceback near 300, Pydantic and repr likewise.
 MAX_DEPTH = 32
 
 

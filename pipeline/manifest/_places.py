@@ -2,8 +2,9 @@
 
 tomllib gives values but no places; this scans the text for table headers and keys, so that every
 manifest problem can name its line. A small lexer first marks which lines start outside every
-string and array: a `[[models]]` inside a multi-line string is text, not a header (issue 9: such
-a string shifted every later location). Lines are split on "\\n" only, as tomllib counts them.
+string and array: a `[[models]]` inside a multi-line string is text, not a header (counted as
+one, such a string once shifted every later location). Lines are split on "\\n" only, as
+tomllib counts them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def lex(text: str) -> list[Line]:
     """Mark each line: does it start outside strings and brackets, and how deep does it nest.
 
     Iterative on purpose: it must survive the 5,000-deep arrays that make tomllib recurse
-    until Python gives up (issue 8 row 6). It tolerates broken TOML; tomllib reports that.
+    until Python gives up with a traceback. It tolerates broken TOML; tomllib reports that.
     """
     lines: list[Line] = []
     state = _State.CODE

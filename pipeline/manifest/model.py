@@ -240,8 +240,8 @@ def _problems_from_validation(
     return problems
 
 
-# What each table of the file is, for a value of the wrong type in its place (issue 8 row 13:
-# `models = "x"` was reported as "required key 'models' is missing").
+# What each table of the file is, for a value of the wrong type in its place (without it,
+# `models = "x"` was once reported as "required key 'models' is missing").
 _TABLES: dict[tuple[int | str, ...], str] = {
     ("models",): "an array of tables [[models]]",
     ("defaults",): "a table [defaults]",
@@ -311,8 +311,9 @@ def _pick(name: str, *layers: _Overridable | None) -> Any:
     return None
 
 
-# A family may have thousands of repos (every quantisation of every size: issue 10 plans 5,000);
-# far more is a generated or hostile file. The family checks are linear in the count.
+# A family may have thousands of repos (every quantisation of every size; README.md "At scale"
+# measures 5,000); far more is a generated or hostile file. The family checks are linear in the
+# count.
 MAX_VARIANTS = 20_000
 
 
@@ -345,8 +346,9 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
                 for p in problems
             ]
         raise ManifestError("the manifest is invalid", problems)
-    # A table with a bad key keeps its good keys (issue 9, "one typo, one error"); the keys it
-    # lost are `broken`, so no variant is told a value is missing that was only mistyped.
+    # A table with a bad key keeps its good keys (one typo gives one error, not one more per key
+    # that depends on it); the keys it lost are `broken`, so no variant is told a value is missing
+    # that was only mistyped.
     broken: dict[str, frozenset[str]] = {}
 
     def check_table(model: type[_M], value: Any, prefix: tuple[str, ...]) -> _M | None:
@@ -601,9 +603,10 @@ def _inherit_from_parents(
     kinds: Mapping[str, _KindDefaults],
     defaults: _Defaults,
 ) -> list[Variant]:
-    """A gguf variant speaks its parent's languages (issue 11): unless the variant or
-    [kinds.gguf] sets them, it takes its parent's `languages`, and its parent's `tags` before
-    its own extra_tags, so a quantisation of a NoTraM model does not list Swedish and Danish."""
+    """A gguf variant speaks its parent's languages (a quantisation is the same model): unless
+    the variant or [kinds.gguf] sets them, it takes its parent's `languages`, and its parent's
+    `tags` before its own extra_tags, so a quantisation of a NoTraM model does not list Swedish
+    and Danish."""
     out = list(variants)
     for index, parent in parents.items():
         child, source = variants[index], variants[parent]

@@ -1,4 +1,4 @@
-"""The review page: one self-contained HTML file for a plan (issue 11).
+"""The review page: one self-contained HTML file for a plan (README.md, `nb-release preview`).
 
 The plan's table first, then each changed card as the Hub would show it, the live card and the
 rendered one side by side, the blocks and side-panel rows that change marked. CSS is inline;

@@ -1,4 +1,5 @@
-"""Rules a rendered card's text must keep, stated as checks (issue 11).
+"""Rules a rendered card's text must keep, stated as checks: each card true to its own kind of
+model (docs/nb-llama-family.md).
 
 Each rule takes rendered cards (and what the manifest says of them) and returns its findings as
 plain strings naming the card; an empty list means the rule holds. The rules read the prose only:

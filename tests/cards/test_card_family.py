@@ -1,4 +1,5 @@
-"""Manifest resolution for the cards: a quantisation speaks its parent's languages (issue 11)."""
+"""Manifest resolution for the cards: a quantisation speaks its parent's languages (it is the
+same model)."""
 
 from __future__ import annotations
 

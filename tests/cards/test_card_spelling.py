@@ -1,5 +1,6 @@
-"""codespell over the cards' prose, with the project's word list and dictionary (issue 11); the
-same run as `make lint`, here with a case that shows it catches the seed's misspellings."""
+"""codespell over the cards' prose, with the project's word list and dictionary
+(pyproject.toml, [tool.codespell]); the same run as `make lint`, here with a case that shows it
+catches the seed's misspellings."""
 
 from __future__ import annotations
 

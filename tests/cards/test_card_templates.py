@@ -220,7 +220,7 @@ def test_the_templates_work_in_a_sandbox(kind: str) -> None:
     assert env.get_template(model.template).render(context(model)) == render_card(kind)
 
 
-# --- issue 11: each card true to its kind ----------------------------------------------------
+# --- each card true to its kind ---------------------------------------------------------------
 
 
 def _code_blocks(text: str) -> str:

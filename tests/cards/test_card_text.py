@@ -1,5 +1,6 @@
-"""The card-text check (issue 11): every rendered card of the shipped manifest keeps the rules of
-card_text_rules.py, and each rule catches the contradiction it is written for."""
+"""The card-text check: every rendered card of the shipped manifest keeps the rules of
+card_text_rules.py (each card true to its own kind of model), and each rule catches the
+contradiction it is written for."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A corpus of hostile manifests and templates: issue 8's "hostile input" row, as data.
+"""A corpus of hostile manifests and templates, as data (docs/reliability.md, "hostile").
 
 Each `HostileCase` is a models.toml text, template files laid over a copy of cards/, and what
 the error output must say. Every case must make nb-release exit 1 with a located message (a file
@@ -17,8 +17,8 @@ Two runners use it:
   `as_files(case)` is the case as {relative path: bytes} (models.toml, cards/NAME), for a
   runner that lays files over a project of its own.
 
-The template cases (sandbox escapes, recursive macros, `{{ 1/0 }}`, alias bombs, oversize cards:
-issue 8 rows 5, 6, 7, 12) are refused by the render stage; the rest by the manifest's reading.
+The template cases (sandbox escapes, recursive macros, `{{ 1/0 }}`, alias bombs, oversize cards)
+are refused by the render stage; the rest by the manifest's reading.
 """
 
 from __future__ import annotations
@@ -670,7 +670,7 @@ def _template_cases() -> list[HostileCase]:
             "over the card limit",
         ),
         HostileCase(
-            # Issue 8 row 12: an 8 MB card passed validate and failed at the Hub with 413. The
+            # An 8 MB card once passed validate and failed at the Hub with 413. The
             # output as a whole is too large, so the place is the template, not one line of it.
             "template-oversize-card-by-a-loop",
             _with_variant_line(0, f'template = "{_HOSTILE_TEMPLATE}"'),

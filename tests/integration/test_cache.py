@@ -133,7 +133,8 @@ def test_history_reads_at_a_head_are_cached(project: Project) -> None:
 def test_a_warm_plan_validates_no_manifest(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The render cache is keyed by the exact bytes: a hit needs no validation (issue 10)."""
+    """The render cache is keyed by the exact bytes: a hit needs no validation (README.md,
+    `nb-release cache clear`)."""
     status, first = _plan_json(project)
     assert status == 2
 
@@ -184,7 +185,7 @@ def test_a_warm_plan_takes_unmoved_heads_from_one_entry(
 
 def test_a_warm_plan_loads_neither_the_renderer_nor_pydantic(project: Project) -> None:
     """From cached renders, `plan` imports no jinja2, YAML library, pydantic or markdown-it:
-    at thousands of repos their import is a large share of a warm plan (issue 10)."""
+    at thousands of repos their import is a large share of a warm plan (README.md "At scale")."""
     assert project.run("release", "--yes").status == 0
     assert project.run("plan").status == 0
     heavy = ("jinja2", "pydantic", "ruamel.yaml", "markdown_it", "pipeline.card.render")

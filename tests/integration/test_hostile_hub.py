@@ -118,7 +118,7 @@ def _finish(process: subprocess.Popen[str], timeout: float) -> tuple[int, str]:
     return process.returncode, out + err
 
 
-# --- row 7: the token never follows a link to another origin -----------------------------------
+# --- the token never follows a link to another origin -------------------------------------------
 
 
 def test_a_listing_linking_to_another_origin_is_refused_without_a_request(
@@ -164,7 +164,7 @@ def test_the_shared_client_never_sends_a_hub_token_to_another_origin(
     assert Hub(Target(url=project.hub.url, token=project.hub.token)).whoami()
 
 
-# --- row 10: a link back to a page already read ------------------------------------------------
+# --- a link back to a page already read -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -185,7 +185,7 @@ def test_a_listing_linking_back_to_a_page_already_read_stops(
     assert project.hub.counters.get(route) <= 3
 
 
-# --- row 9: a README trickled byte by byte -----------------------------------------------------
+# --- a README trickled byte by byte -----------------------------------------------------------
 
 
 def test_a_trickled_readme_ends_at_the_timeout(project: Project) -> None:
@@ -215,7 +215,7 @@ def test_the_first_ctrl_c_stops_a_plan_stuck_in_reads(project: Project) -> None:
     assert "interrupted" in output
 
 
-# --- row 11: a README answer without end -------------------------------------------------------
+# --- a README answer without end --------------------------------------------------------------
 
 
 def test_an_endless_readme_is_cut_at_the_hubs_limit(project: Project) -> None:
@@ -227,7 +227,7 @@ def test_an_endless_readme_is_cut_at_the_hubs_limit(project: Project) -> None:
     assert "Traceback" not in output and "MemoryError" not in output
 
 
-# --- row 14: answers of the wrong shape ---------------------------------------------------------
+# --- answers of the wrong shape ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("shape", ["html", "json"])

@@ -1,4 +1,4 @@
-"""Issue 9's first-day behaviours: targets by Hugging Face conventions, a dry run that writes
+"""What a first day hits: targets by Hugging Face conventions, a dry run that writes
 nothing, globs without case, and the confirmation prompt under a real pseudo-terminal."""
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def test_offline_mode_is_one_line_for_commands_that_need_the_hub(
 
 
 def test_an_unreachable_hub_says_what_it_retries_under_one_policy(project: Project) -> None:
-    """Issue 9: no silence, and no second backoff inside the client multiplying nb-release's."""
+    """No silence while retrying, and no second backoff inside the client multiplying
+    nb-release's (README.md "Commands": one retry policy)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(64)

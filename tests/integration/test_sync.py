@@ -1,4 +1,5 @@
-"""Drift, adoption, policies, sync, history and restore against a real local Hub (issue 7)."""
+"""Drift, adoption, policies, sync, history and restore against a real local Hub (README.md,
+`nb-release sync`, and docs/plan-schema.md "States")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Median GET latency against the local Hub at zero injected latency (issue 10's response stall).
+"""Median GET latency against the local Hub at zero injected latency (a stall in its answers,
+such as Nagle's delay, shows here).
 
 `python tests/localhub/get_latency.py`: an in-process LocalHub with one repo; 60 keep-alive GETs
 of model info and of a README over http.client, and 40 HfApi.model_info calls; the first 10 of each

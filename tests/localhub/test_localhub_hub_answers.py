@@ -1,4 +1,4 @@
-"""Issue 8 row 14: where the local Hub answered otherwise than the Hub (500s, accepted input the
+"""Where the local Hub once answered otherwise than the Hub (500s, accepted input the
 Hub refuses, no status line, a Host header echoed). Each is the Hub's 4xx now, and nothing changes.
 """
 

@@ -1,5 +1,5 @@
-"""The local Hub's place in the import graph (issue 9): it imports nothing above it, and the CLI
-loads the server only when a command opens it."""
+"""The local Hub's place in the import graph (README.md "Code layout"): it imports nothing above
+it, and the CLI loads the server only when a command opens it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The listing's `expand=["sha"]` (issue 10): each repo's head from the repo rows alone, no file
-read and no card parsed; and the server's sockets send without Nagle's delay."""
+"""The listing's `expand=["sha"]` (README.md "At scale"): each repo's head from the repo rows
+alone, no file read and no card parsed; and the server's sockets send without Nagle's delay."""
 
 from __future__ import annotations
 

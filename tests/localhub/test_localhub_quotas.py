@@ -1,5 +1,6 @@
-"""Rate limits per bucket (issue 10): 429 with Retry-After, RateLimit and RateLimit-Policy as the
-Hub sends them, read back with huggingface_hub's own parser; quota use in /_admin/counters."""
+"""Rate limits per bucket (docs/hub-http-api.md): 429 with Retry-After, RateLimit and
+RateLimit-Policy as the Hub sends them, read back with huggingface_hub's own parser; quota use
+in /_admin/counters."""
 
 from __future__ import annotations
 

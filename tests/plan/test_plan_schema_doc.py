@@ -1,4 +1,4 @@
-"""docs/plan-schema.md's field tables are the plan file's models (issue 9: one place a rule)."""
+"""docs/plan-schema.md's field tables are the plan file's models (one place for each rule)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The review page as HTML (issue 11): self-contained, everything escaped, changes marked."""
+"""The review page as HTML (README.md, `nb-release preview`): self-contained, everything
+escaped, changes marked."""
 
 from __future__ import annotations
 
