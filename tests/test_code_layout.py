@@ -1,6 +1,7 @@
 """The layout of pipeline/: the README's table names every module there is, and the imports run
 one way only, down the floors the README states (cli -> plan -> hub, card -> manifest -> the
-top-level modules; `python -m pipeline` above them all); a private module (`_name.py`) is imported only inside its subpackage."""
+top-level modules; `python -m pipeline` above them all); a private module (`_name.py`) is
+imported only inside its subpackage."""
 
 from __future__ import annotations
 
