@@ -19,15 +19,18 @@ def _sleeper() -> subprocess.Popen[bytes]:
 def test_a_child_left_running_fails_the_test_and_is_killed() -> None:
     before = processes.children()
     child = _sleeper()
-    assert child.pid in processes.children()
-    with pytest.raises(pytest.fail.Exception) as failed:
-        processes.fail_if_left(before, "the test", grace=0)
-    assert f"the test left 1 process(es) running (now killed):\n  pid {child.pid}: sleep 60" == (
-        str(failed.value)
-    )
-    assert child.pid not in processes.children()
-    assert processes.left_behind(before, grace=0) == set()
-    child.wait()  # reaped already; its Popen learns it
+    try:
+        assert child.pid in processes.children()
+        with pytest.raises(pytest.fail.Exception) as failed:
+            processes.fail_if_left(before, "the test", grace=0)
+        message = str(failed.value)
+        assert message.startswith("the test left 1 process(es) running (now killed):\n"), message
+        assert f"\n  pid {child.pid}: sleep 60" in message
+        assert child.pid not in processes.children()
+        assert processes.left_behind(before, grace=0) == set()
+    finally:
+        child.kill()  # a no-op when the check killed it; a failed check must not leave it
+        child.wait()  # reaped already, or now; its Popen learns it either way
 
 
 def test_the_children_of_before_are_spared() -> None:
