@@ -55,15 +55,20 @@ UPDATE_STATES: frozenset[State] = POLICY_STATES | {"pending"}
 
 # What to do with a card someone else changed (on_drift) or wrote (on_adopt). The manifest, the
 # command line, the prompt, the cache and the plan file all take their words from here.
-Policy: TypeAlias = Literal["skip", "pr", "overwrite"]
+Policy: TypeAlias = Literal["skip", "pr", "merge", "overwrite"]
 POLICIES: tuple[Policy, ...] = get_args(Policy)
-# What a run does with one repo.
-Decision: TypeAlias = Literal["publish", "pr", "skip", "none", "error"]
+# What a run does with one repo. `merge`: publish the three-way merge of nb-release's last publish,
+# the render and the live card when it is clean; on a conflict, open nb-release's pull request.
+Decision: TypeAlias = Literal["publish", "merge", "pr", "skip", "none", "error"]
 DECISIONS: tuple[Decision, ...] = get_args(Decision)
 
 TRAILER_TOOL = "Released-by"
 TRAILER_FINGERPRINT = "Manifest-fingerprint"
 TRAILER_RESTORED = "Restored-from"  # a restore is not a release: the card then reads as drift
+# A merge is not a release either: the card keeps reading as drift against the last release (its
+# hand edit is in no template), and merging again finds it up to date.
+TRAILER_MERGED = "Merged-by"
+TRAILER_MERGE_BASE = "Merge-base"
 TOOL_NAME = "nb-release"
 
 README = "README.md"
@@ -254,7 +259,7 @@ def decide(state: State, policies: Policies) -> Decision:
 def writes(decision: Decision) -> bool:
     """The decision writes to the repo: a commit to main, or nb-release's pull request."""
     match decision:
-        case "publish" | "pr":
+        case "publish" | "merge" | "pr":
             return True
         case "skip" | "none" | "error":
             return False
@@ -264,11 +269,13 @@ def writes(decision: Decision) -> bool:
 
 def leaves(decision: Decision) -> bool:
     """The decision leaves the card on main as someone else made it (skipped, or proposed as a
-    pull request): for a drifted or adopted card, the run ends with "left as the policy says"."""
+    pull request): for a drifted or adopted card, the run ends with "left as the policy says".
+    A merge writes to main when clean; one that conflicts is carried out as `pr` (publish.py's
+    DecidedResult.decisions says which)."""
     match decision:
         case "skip" | "pr":
             return True
-        case "publish" | "none" | "error":
+        case "publish" | "merge" | "none" | "error":
             return False
         case _:
             assert_never(decision)
@@ -280,6 +287,8 @@ def policy_choice(policy: Policy) -> str:
         return "[s]kip"
     if policy == "pr":
         return "open a [p]ull request"
+    if policy == "merge":
+        return "[m]erge"
     if policy == "overwrite":
         return "[o]verwrite"
     assert_never(policy)
@@ -291,6 +300,8 @@ def policy_meaning(policy: Policy) -> str:
         return "skip it"
     if policy == "pr":
         return "open or update nb-release's pull request"
+    if policy == "merge":
+        return "merge the hand edit into the new card (a pull request if they conflict)"
     if policy == "overwrite":
         return "overwrite it"
     assert_never(policy)
@@ -318,15 +329,20 @@ def decision_of(policy: Policy) -> Decision:
     """What a policy does with a drifted or adopted card."""
     if policy == "overwrite":
         return "publish"
-    if policy == "skip" or policy == "pr":
+    if policy == "skip" or policy == "pr" or policy == "merge":
         return policy
     assert_never(policy)
 
 
 def acting_policies() -> tuple[Policy, ...]:
     """The policies that act on someone else's card (they write: a commit or a pull request),
-    for a hint about a card a policy left alone: `--on-drift pr|overwrite`."""
+    for a hint about a card a policy left alone: `--on-drift pr|merge|overwrite`."""
     return tuple(p for p in POLICIES if writes(decision_of(p)))
+
+
+def is_merge(commit: CommitRecord) -> bool:
+    """A commit nb-release made merging a hand edit into a render (not a release)."""
+    return trailers(commit.message).get(TRAILER_MERGED, "").split(" ")[0] == TOOL_NAME
 
 
 def describe_replaced(commits: Sequence[CommitRecord], limit: int = 20) -> str:

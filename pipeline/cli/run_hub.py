@@ -72,8 +72,9 @@ def publish_decided(
         console.print(line, markup=False)
     if result.applied.interrupted:
         return EXIT_INTERRUPTED
-    left = [e for e in (*plan.drifted, *plan.adopted, *doubtful) if leaves(decisions[e.repo_id])]
-    for line in left_lines(left, decisions):
+    done = result.decisions  # a merge that conflicted went to nb-release's pull request
+    left = [e for e in (*plan.drifted, *plan.adopted, *doubtful) if leaves(done[e.repo_id])]
+    for line in left_lines(left, done):
         console.print(line, markup=False)
     applied = result.applied
     counts = {s: len(applied.with_status(s)) for s in ("published", "proposed", "stale", "failed")}

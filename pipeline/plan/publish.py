@@ -10,11 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, assert_never
 
 from pipeline import __version__
 from pipeline.card.diff import CardDiff
+from pipeline.card.merge import three_way
 from pipeline.card.render import Selection
 from pipeline.defaults import DEFAULT_JOBS as DEFAULT_JOBS  # re-exported
 from pipeline.english import agrees, plural
@@ -22,22 +23,41 @@ from pipeline.errors import HubError, PlanError
 from pipeline.hub.cache import Cache
 from pipeline.hub.client import CommitResult, CommitStatus, Hub, QuotaError
 from pipeline.manifest.sources import Sources, load_sources
+from pipeline.newlines import normalize_newlines
 from pipeline.ownership import (
     TRAILER_FINGERPRINT,
+    TRAILER_MERGE_BASE,
+    TRAILER_MERGED,
     TRAILER_TOOL,
     Decision,
     Policies,
     Policy,
     decide,
     describe_replaced,
+    is_merge,
     resolve_policy,
     trusted_release,
+    unified,
 )
 from pipeline.plan._integrity import plan_problems
 from pipeline.plan.model import Plan, PlanEntry, redact_url
 from pipeline.plan.planning import Progress, render_cards
+from pipeline.records import CommitRecord
 
 PR_TITLE = "Update model card (nb-release)"
+
+
+@dataclass(frozen=True)
+class MergeNote:
+    """How a `merge` went: merged, keeping these hand commits; or why it was not, and the
+    rendered card went to nb-release's pull request instead of main."""
+
+    kept: tuple[CommitRecord, ...] = ()
+    conflict: str | None = None
+
+    @property
+    def merged(self) -> bool:
+        return self.conflict is None
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,7 @@ class ApplyResult:
     left: tuple[str, ...] = ()  # changes not attempted: a quota stop or Ctrl-C came first
     stopped: QuotaError | None = None  # the Hub's quota that stopped the run
     interrupted: bool = False  # Ctrl-C stopped the run
+    merges: Mapping[str, MergeNote] = field(default_factory=dict)  # the repos merged, by id
 
     def with_status(self, *statuses: CommitStatus) -> tuple[CommitResult, ...]:
         return tuple(r for r in self.results if r.status in statuses)
@@ -102,15 +123,7 @@ def describe(entry: PlanEntry, fingerprint_value: str) -> tuple[str, str]:
     title = (
         "Create model card" if entry.action in ("create", "create-repo") else "Update model card"
     )
-    diff: CardDiff = entry.diff
-    parts: list[str] = []
-    keys = sorted({c.key_path.split("[")[0].split(".")[0] for c in diff.metadata_changes})
-    if keys:
-        parts.append(f"metadata changed: {', '.join(keys)}")
-    elif diff.reformat_only:
-        parts.append("front matter re-formatted only")
-    parts.append(f"+{diff.lines_added} -{diff.lines_removed} lines")
-    summary = f"Rendered from models.toml and cards/ by nb-release ({'; '.join(parts)})."
+    summary = f"Rendered from models.toml and cards/ by nb-release ({_change_summary(entry.diff)})."
     owner = entry.owner
     if owner is not None and owner.replaced and entry.state != "pending":
         # An overwrite names what it replaces, so a person can bring it back.
@@ -125,12 +138,47 @@ def describe(entry: PlanEntry, fingerprint_value: str) -> tuple[str, str]:
     return title, f"{summary}\n\n{trailers}"
 
 
+def describe_merge(
+    published: CommitRecord, kept: tuple[CommitRecord, ...], live: str, merged: str
+) -> tuple[str, str]:
+    """The title and description of a merged card: what changed, the hand commits it keeps,
+    and trailers that make it no release (ownership.TRAILER_MERGED says why)."""
+    _, added, removed = unified(live, merged, "live", "merged")
+    hand = (
+        f"the hand edit of these commits:\n{describe_replaced(kept)}"
+        if kept
+        else "the hand edit made on the Hub since then."
+    )
+    summary = (
+        f"Rendered from models.toml and cards/ by nb-release and merged with the live card "
+        f"(+{added} -{removed} lines): a three-way merge of nb-release's last publish "
+        f"({published.commit_id[:12]}), the new render and the live card. The hand edit was "
+        f"merged, not replaced; it keeps {hand}"
+    )
+    trailers = (
+        f"{TRAILER_MERGED}: nb-release {__version__}\n{TRAILER_MERGE_BASE}: {published.commit_id}"
+    )
+    return "Update model card, keeping a hand edit", f"{summary}\n\n{trailers}"
+
+
+def _change_summary(diff: CardDiff) -> str:
+    parts: list[str] = []
+    keys = sorted({c.key_path.split("[")[0].split(".")[0] for c in diff.metadata_changes})
+    if keys:
+        parts.append(f"metadata changed: {', '.join(keys)}")
+    elif diff.reformat_only:
+        parts.append("front matter re-formatted only")
+    parts.append(f"+{diff.lines_added} -{diff.lines_removed} lines")
+    return "; ".join(parts)
+
+
 def apply_plan(
     plan: Plan,
     hub: Hub,
     *,
     create_pr: bool = False,
     as_pr: Collection[str] = (),
+    merge: Collection[str] = (),
     jobs: int = DEFAULT_JOBS,
     on_done: Progress | None = None,
 ) -> ApplyResult:
@@ -140,6 +188,7 @@ def apply_plan(
     the others go on. A quota that will not reset within --max-wait, or Ctrl-C, stops the
     starting of new commits; the commits in flight finish and are reported. The repos in
     `as_pr` (or all, with `create_pr`) go to nb-release's own pull request instead of main.
+    The repos in `merge` publish the merge of their hand edit and the render (_merge_one).
     """
     changes = plan.changes
     unchanged = tuple(e.repo_id for e in plan.entries if e.action == "unchanged")
@@ -148,12 +197,17 @@ def apply_plan(
     hub.whoami()  # fail on a bad token before the first write (asked once per run)
     stop = threading.Event()
     stopped: list[QuotaError] = []
+    notes: dict[str, MergeNote] = {}
 
     def work(entry: PlanEntry) -> CommitResult | None:
         if stop.is_set():
             return None
+        to_pr = create_pr or entry.repo_id in as_pr
         try:
-            result = _apply_one(entry, plan, hub, create_pr or entry.repo_id in as_pr)
+            if entry.repo_id in merge:
+                result, notes[entry.repo_id] = _merge_one(entry, plan, hub, to_pr)
+            else:
+                result = _apply_one(entry, plan, hub, to_pr)
         except QuotaError as exc:
             stopped.append(exc)
             stop.set()
@@ -194,6 +248,7 @@ def apply_plan(
         left=left,
         stopped=stopped[0] if stopped else None,
         interrupted=interrupted,
+        merges={e.repo_id: notes[e.repo_id] for e in changes if e.repo_id in notes},
     )
 
 
@@ -215,32 +270,74 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
                 message="the repo was created, with a README.md, after the plan was made",
             )
         parent = live.head_sha
+    return _write(hub, entry.repo_id, entry.content, parent, title, description, create_pr)
+
+
+def _write(
+    hub: Hub,
+    repo_id: str,
+    content: str,
+    parent: str | None,
+    title: str,
+    description: str,
+    create_pr: bool,
+) -> CommitResult:
+    """One commit of the card: to main on `parent`, or to nb-release's own pull request (opened
+    on `parent`, or updated on its own head)."""
     if not create_pr:
         return hub.commit_card(
-            entry.repo_id, entry.content, parent=parent, title=title, description=description
+            repo_id, content, parent=parent, title=title, description=description
         )
-    own = hub.find_own_pr(entry.repo_id, PR_TITLE)
+    own = hub.find_own_pr(repo_id, PR_TITLE)
     if own is None:
         return hub.commit_card(
-            entry.repo_id,
-            entry.content,
-            parent=parent,
-            title=PR_TITLE,
-            description=description,
-            create_pr=True,
+            repo_id, content, parent=parent, title=PR_TITLE, description=description, create_pr=True
         )
     _, ref = own
-    proposed = hub.read_card(entry.repo_id, revision=ref)
-    if proposed.content == entry.content:
-        return CommitResult(entry.repo_id, "already", message=f"already proposed in {ref}")
+    proposed = hub.read_card(repo_id, revision=ref)
+    if proposed.content == content:
+        return CommitResult(repo_id, "already", message=f"already proposed in {ref}")
     return hub.commit_card(
-        entry.repo_id,
-        entry.content,
+        repo_id,
+        content,
         parent=proposed.head_sha,
         title=title,
         description=description,
         revision=ref,
     )
+
+
+def _merge_one(
+    entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool
+) -> tuple[CommitResult, MergeNote]:
+    """Publish the three-way merge of nb-release's last publish (base), the render (ours) and
+    the live card at the head the plan saw (theirs) on that head, like any publish. Without a
+    base, or on a conflict, the rendered card goes to nb-release's pull request: never to main."""
+    assert entry.content is not None  # the plan guarantees content for writing actions
+    owner = entry.owner
+    published = owner.published if owner is not None else None
+    if owner is None or published is None or entry.head_sha is None:
+        note = MergeNote(
+            conflict="nb-release never published this card, so there is no hand edit to merge"
+        )
+        return _apply_one(entry, plan, hub, True), note
+    base = hub.read_card(entry.repo_id, published.commit_id).content or ""
+    live = hub.read_card(entry.repo_id, entry.head_sha).content or ""
+    merged = three_way(base, entry.content, live)
+    if merged.text is None:
+        first = merged.conflicts[0]
+        where = f"line {first.base_line} of nb-release's last publish ({published.commit_id[:12]})"
+        more = f" and {len(merged.conflicts) - 1} more" if len(merged.conflicts) > 1 else ""
+        note = MergeNote(conflict=f"the hand edit and the new render conflict at {where}{more}")
+        return _apply_one(entry, plan, hub, True), note
+    commits = owner.drift.commits if owner.drift is not None else owner.replaced
+    note = MergeNote(kept=tuple(c for c in commits if not is_merge(c)))
+    if merged.text == normalize_newlines(live):
+        message = "the live card already holds the new render and the hand edit"
+        return CommitResult(entry.repo_id, "already", message=message), note
+    title, description = describe_merge(published, note.kept, live, merged.text)
+    result = _write(hub, entry.repo_id, merged.text, entry.head_sha, title, description, create_pr)
+    return result, note
 
 
 def unverified(plan: Plan, hub: Hub) -> tuple[PlanEntry, ...]:
@@ -284,18 +381,23 @@ class DecidedResult:
     name: the plan and the decisions say which)."""
 
     applied: ApplyResult
+    # Each repo's decision as carried out: a merge that conflicted (or had nothing to merge
+    # from) went to nb-release's pull request, so it is `pr` here.
+    decisions: Mapping[str, Decision]
 
     @property
     def complete(self) -> bool:
         return self.applied.complete
 
 
-def _route(decision: Decision) -> Literal["main", "pr"] | None:
+def _route(decision: Decision) -> Literal["main", "merge", "pr"] | None:
     """Where a decision's card goes: a commit to main, nb-release's pull request, or nowhere.
     A new decision is named here by mypy: publishing must know what it writes."""
     match decision:
         case "publish":
             return "main"
+        case "merge":
+            return "merge"
         case "pr":
             return "pr"
         case "skip" | "none" | "error":
@@ -313,8 +415,9 @@ def apply_decided(
     jobs: int = DEFAULT_JOBS,
     on_done: Progress | None = None,
 ) -> DecidedResult:
-    """Publish the repos decided `publish` (to main, or as PRs with create_pr), open or update
-    nb-release's PR for those decided `pr`, and leave those decided `skip` alone."""
+    """Publish the repos decided `publish` (to main, or as PRs with create_pr), merge those
+    decided `merge` (to main when clean, else to nb-release's PR), open or update nb-release's
+    PR for those decided `pr`, and leave those decided `skip` alone."""
 
     routes = {e.repo_id: _route(decisions.get(e.repo_id, "none")) for e in plan.entries}
     writing = replace(
@@ -324,5 +427,14 @@ def apply_decided(
         ),
     )
     as_pr = {repo for repo, route in routes.items() if route == "pr"}
-    applied = apply_plan(writing, hub, create_pr=create_pr, as_pr=as_pr, jobs=jobs, on_done=on_done)
-    return DecidedResult(applied)
+    merge = {repo for repo, route in routes.items() if route == "merge"}
+    applied = apply_plan(
+        writing, hub, create_pr=create_pr, as_pr=as_pr, merge=merge, jobs=jobs, on_done=on_done
+    )
+    carried: dict[str, Decision] = {
+        e.repo_id: decisions.get(e.repo_id, "none") for e in plan.entries
+    }
+    for repo, note in applied.merges.items():
+        if not note.merged:
+            carried[repo] = "pr"
+    return DecidedResult(applied, carried)
