@@ -11,7 +11,7 @@ from pipeline.english import agrees, plural
 from pipeline.hub.client import CommitResult, CommitStatus, Target
 from pipeline.ownership import Decision
 from pipeline.plan.model import PlanEntry
-from pipeline.plan.publish import ApplyResult
+from pipeline.plan.publish import ApplyResult, MergeNote
 from pipeline.safetext import printable
 
 _STATUSES: tuple[CommitStatus, ...] = ("published", "proposed", "already", "stale", "failed")
@@ -43,13 +43,21 @@ def apply_lines(result: ApplyResult, target: Target) -> list[str]:
     The URLs and messages come from the Hub's answers: printed escaped."""
     width = max((len(item.repo_id) for item in result.results), default=0)
     lines = [
-        f"  {_LABELS[item.status]:<10} {item.repo_id:<{width}}  "
-        f"{printable(_detail(item, target))}".rstrip()
+        f"  {_label(item, result.merges.get(item.repo_id)):<10} {item.repo_id:<{width}}  "
+        f"{printable(_detail(item, target, result.merges.get(item.repo_id)))}".rstrip()
         for item in result.results
     ]
     counts = {s: len(result.with_status(s)) for s in _STATUSES}
+    merged = sum(
+        1
+        for item in result.with_status("published")
+        if (note := result.merges.get(item.repo_id)) is not None and note.merged
+    )
+    published = f"{counts['published']} published" + (
+        f" ({merged} merged with a hand edit)" if merged else ""
+    )
     lines.append(
-        f"Done on {target.display}: {counts['published']} published, "
+        f"Done on {target.display}: {published}, "
         f"{counts['proposed']} proposed as pull requests, {len(result.unchanged)} unchanged, "
         f"{counts['already']} already up to date, {counts['stale']} stale, "
         f"{counts['failed']} failed."
@@ -74,9 +82,24 @@ def apply_lines(result: ApplyResult, target: Target) -> list[str]:
     return lines
 
 
-def _detail(item: CommitResult, target: Target) -> str:
+def _label(item: CommitResult, note: MergeNote | None) -> str:
+    if item.status == "published" and note is not None and note.merged:
+        return "merged"
+    return _LABELS[item.status]
+
+
+def _detail(item: CommitResult, target: Target, note: MergeNote | None = None) -> str:
     if item.status in ("published", "proposed"):
-        return _where(item.commit_url, item.pr_url, target)
+        where = _where(item.commit_url, item.pr_url, target)
+        if note is None:
+            return where
+        if note.merged:
+            kept = (
+                f"{plural(len(note.kept), 'hand commit')} kept" if note.kept else "hand edit kept"
+            )
+            return f"{where} ({kept})"
+        # The hand's card stays on main; the rendered one waits in the pull request.
+        return f"{where} (not merged: {note.conflict}; main left as is)"
     if item.status == "already" and item.message == _UP_TO_DATE:
         return ""  # the label says it
     return str(item.message or "")

@@ -326,7 +326,7 @@ def _merge_one(
     merged = three_way(base, entry.content, live)
     if merged.text is None:
         first = merged.conflicts[0]
-        where = f"line {first.base_line} of nb-release's last publish ({published.commit_id[:12]})"
+        where = f"line {first.base_line} of nb-release's last publish, {published.commit_id[:12]}"
         more = f" and {len(merged.conflicts) - 1} more" if len(merged.conflicts) > 1 else ""
         note = MergeNote(conflict=f"the hand edit and the new render conflict at {where}{more}")
         return _apply_one(entry, plan, hub, True), note

@@ -22,6 +22,7 @@ from pipeline.ownership import (
     decision_of,
     describe_replaced,
     fingerprint_of,
+    is_merge,
     is_release,
     leaves,
     policies_help,
@@ -121,6 +122,7 @@ def test_decisions_per_state_and_policy() -> None:
     assert decide("drift", default) == "skip"
     assert decide("drift+pending", Policies(on_drift="pr")) == "pr"
     assert decide("drift", Policies(on_drift="overwrite")) == "publish"
+    assert decide("drift+pending", Policies(on_drift="merge")) == "merge"
     assert decide("adopt", Policies(on_drift="overwrite")) == "skip"
     assert decide("adopt", Policies(on_adopt="overwrite")) == "publish"
 
@@ -133,7 +135,7 @@ def test_every_state_goes_with_one_action() -> None:
 
 
 def test_a_policy_decides_exactly_the_policy_states() -> None:
-    for policy in ("skip", "pr"):  # the decisions no other state has
+    for policy in ("skip", "pr", "merge"):  # the decisions no other state has
         decided = {s for s in STATES if decide(s, Policies(policy, policy)) == policy}
         assert decided == POLICY_STATES
 
@@ -164,15 +166,16 @@ def test_every_policy_has_a_decision_and_a_prompt_letter_of_its_own() -> None:
         assert decision_of(policy) in DECISIONS
     assert policy_of_answer("") == "skip"
     assert policy_of_answer("x") == "skip"
-    assert policy_prompt() == "[s]kip, open a [p]ull request, or [o]verwrite? [s] "
+    assert policy_prompt() == "[s]kip, open a [p]ull request, [m]erge, or [o]verwrite? [s] "
+    assert policy_of_answer("m") == "merge"
 
 
 def test_the_acting_policies_are_those_that_write() -> None:
-    assert acting_policies() == ("pr", "overwrite")
+    assert acting_policies() == ("pr", "merge", "overwrite")
 
 
 def test_writes_and_leaves_split_the_decisions() -> None:
-    assert [d for d in DECISIONS if writes(d)] == ["publish", "pr"]
+    assert [d for d in DECISIONS if writes(d)] == ["publish", "merge", "pr"]
     assert [d for d in DECISIONS if leaves(d)] == ["pr", "skip"]
     assert decide("drift", Policies(on_drift="overwrite")) == "publish"
     assert decide("adopt", Policies(on_adopt="pr")) == "pr"
@@ -194,5 +197,18 @@ def test_the_manifest_refuses_an_unknown_policy_with_the_words_of_ownership(
 
 
 def test_the_policies_in_words_name_every_policy() -> None:
-    assert policies_help() == ("skip it, open or update nb-release's pull request, or overwrite it")
+    assert policies_help() == (
+        "skip it, open or update nb-release's pull request, merge the hand edit into the new card "
+        "(a pull request if they conflict), or overwrite it"
+    )
     assert len({policy_meaning(p) for p in POLICIES}) == len(POLICIES)
+
+
+def test_a_merge_writes_to_main_and_is_no_release() -> None:
+    assert decision_of("merge") == "merge"
+    assert writes("merge") and not leaves("merge")  # a conflict is carried out as `pr`
+    merged = commit(1, "Merged.\n\nMerged-by: nb-release 0.1.0\nMerge-base: " + "0" * 40)
+    assert is_merge(merged)
+    assert not is_release(merged)  # the card keeps reading as drift against the last release
+    assert not is_merge(commit(1, OURS))
+    assert not is_merge(commit(1, "Merged.\n\nMerged-by: other-tool 1"))
