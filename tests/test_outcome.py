@@ -17,8 +17,9 @@ from pipeline.hub.client import CommitResult, Target
 from pipeline.ownership import Decision, Ownership
 from pipeline.plan.model import PlanEntry
 from pipeline.plan.outcome import apply_lines, left_lines
-from pipeline.plan.publish import ApplyResult
+from pipeline.plan.publish import ApplyResult, MergeNote
 from pipeline.plan.report import _WHERE_ALL, _WHERE_DIFFS
+from pipeline.records import CommitRecord
 
 LOCAL = Target(url="http://127.0.0.1:1", local_root=Path(".hub"))
 REMOTE = Target(url="https://huggingface.co")
@@ -195,3 +196,33 @@ def test_the_make_targets_and_variables_the_hints_name_exist_and_are_documented(
     for variable in variables:
         assert f"$({variable})" in makefile, variable
         assert f"{variable}=" in readme, variable
+
+
+def test_a_merge_says_it_merged_or_why_it_went_to_a_pull_request() -> None:
+    hand = CommitRecord("e" * 40, "2025-01-01T00:00:00Z", ("alice",), "Add a table", "")
+    result = ApplyResult(
+        results=(
+            CommitResult("NbAiLab/a", "published", commit_url=_commit("NbAiLab/a")),
+            CommitResult(
+                "NbAiLab/b",
+                "proposed",
+                commit_url=_commit("NbAiLab/b"),
+                pr_url="https://huggingface.co/NbAiLab/b/discussions/3",
+            ),
+        ),
+        unchanged=(),
+        merges={
+            "NbAiLab/a": MergeNote(kept=(hand,)),
+            "NbAiLab/b": MergeNote(conflict="they conflict at line 9"),
+        },
+    )
+    lines = apply_lines(result, REMOTE)
+    assert lines[:2] == [
+        f"  merged     NbAiLab/a  {_commit('NbAiLab/a')} (1 hand commit kept)",
+        "  proposed   NbAiLab/b  https://huggingface.co/NbAiLab/b/discussions/3 "
+        "(not merged: they conflict at line 9; main left as is)",
+    ]
+    assert lines[2].startswith(
+        "Done on https://huggingface.co: 1 published (1 merged with a hand edit), "
+        "1 proposed as pull requests,"
+    )
