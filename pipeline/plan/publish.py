@@ -25,6 +25,7 @@ from pipeline.hub.client import CommitResult, CommitStatus, Hub, QuotaError
 from pipeline.manifest.sources import Sources, load_sources
 from pipeline.newlines import normalize_newlines
 from pipeline.ownership import (
+    DRIFT_STATES,
     TRAILER_FINGERPRINT,
     TRAILER_MERGE_BASE,
     TRAILER_MERGED,
@@ -317,10 +318,13 @@ def _merge_one(
     owner = entry.owner
     published = owner.published if owner is not None else None
     if owner is None or published is None or entry.head_sha is None:
-        note = MergeNote(
-            conflict="nb-release never published this card, so there is no hand edit to merge"
-        )
-        return _apply_one(entry, plan, hub, True), note
+        why = "nb-release never published this card, so there is no hand edit to merge"
+        return _apply_one(entry, plan, hub, True), MergeNote(conflict=why)
+    if entry.state not in DRIFT_STATES:
+        # Pending on the word of a commit not verified as nb-release's (unverified): merging
+        # from it as the base would take the live card for nb-release's and replace it.
+        why = "nb-release's last publish of this card is not verified: no base to merge from"
+        return _apply_one(entry, plan, hub, True), MergeNote(conflict=why)
     base = hub.read_card(entry.repo_id, published.commit_id).content or ""
     live = hub.read_card(entry.repo_id, entry.head_sha).content or ""
     merged = three_way(base, entry.content, live)

@@ -124,3 +124,16 @@ def test_on_drift_merge_in_the_manifests_defaults_works_the_same(project: Projec
     assert conflict.status == 4, conflict.out + conflict.err
     assert project.readme(EDITED) == hand
     assert "not merged:" in conflict.out
+
+
+def test_a_card_nb_release_never_published_has_nothing_to_merge_and_goes_to_a_pr(
+    project: Project,
+) -> None:
+    hand = "---\nlicense: llama3.1\n---\n# By hand\n\nA card nb-release never published.\n"
+    _commit_card(project, hand, "Hand-made card")
+
+    sync = project.run("sync", "--on-adopt", "merge")
+    assert sync.status == 4, sync.out + sync.err
+    assert project.readme(EDITED) == hand  # main untouched
+    assert "nb-llama-3.1-8B" in (project.readme(EDITED, "refs/pr/1") or "")
+    assert "not merged: nb-release never published this card" in sync.out
