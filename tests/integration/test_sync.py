@@ -49,7 +49,7 @@ def test_hand_edit_is_drift_and_sync_leaves_it(project: Project) -> None:
     edited = _hand_edit(project)
 
     plan = project.run("plan")
-    assert plan.status == 2
+    assert plan.status == 0, plan.out + plan.err  # sync would write nothing: drift is skipped
     assert "drift" in plan.out
     assert "local-user: Add evaluation table" in plan.out  # who and the commit title
     assert "Their edit (nb-release's last publish -> live):" in plan.out
@@ -57,6 +57,7 @@ def test_hand_edit_is_drift_and_sync_leaves_it(project: Project) -> None:
 
     entry = _plan_entry(project, EDITED)
     assert entry["state"] == "drift"
+    assert (entry["action"], entry["decision"], entry["writes"]) == ("update", "skip", False)
     assert [c["title"] for c in entry["drift"]["commits"]] == ["Add evaluation table"]
     assert entry["drift"]["commits"][0]["authors"] == ["local-user"]
     assert entry["published"]["title"] == "Create model card"
@@ -72,6 +73,23 @@ def test_hand_edit_is_drift_and_sync_leaves_it(project: Project) -> None:
     assert "`nb-release sync --on-drift pr` (from make: `make sync SYNCFLAGS='--on-drift pr'`)" in (
         sync.out
     )
+
+
+def test_plan_exits_2_only_when_a_policy_writes(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    _hand_edit(project)
+    manifest = project.folder / "models.toml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            'name = "nb-llama-3.1-8B"\n', 'name = "nb-llama-3.1-8B"\non_drift = "pr"\n'
+        )
+    )
+    plan = project.run("plan", "--format", "json")
+    assert plan.status == 2, plan.err  # the manifest's policy proposes it: something is written
+    data = json.loads(plan.out)
+    assert data["decisions_assume"] == "sync"
+    entry = next(e for e in data["entries"] if e["repo_id"] == EDITED)
+    assert (entry["decision"], entry["writes"]) == ("pr", True)
 
 
 def test_unchanged_repos_cost_no_history_request(project: Project) -> None:
@@ -202,6 +220,7 @@ def test_only_card_commits_are_named_in_drift(project: Project) -> None:
     )
     entry = _plan_entry(project, EDITED)
     assert entry["state"] == "drift"
+    assert (entry["action"], entry["decision"], entry["writes"]) == ("update", "skip", False)
     assert [c["title"] for c in entry["drift"]["commits"]] == ["Add evaluation table"]
 
 

@@ -15,8 +15,8 @@ from pipeline.ownership import Drift, Ownership, Policies, Policy
 from pipeline.plan.model import Plan, make_plan
 from pipeline.plan.report import (
     decided_by,
-    overwritten_lines,
     format_value,
+    overwritten_lines,
     render_json,
     render_markdown,
     render_text,
@@ -314,7 +314,7 @@ def _drift_plan(on_drift: Policy | None = None) -> Plan:
     """One drifted card (someone edited it on the Hub) and one pending card, each with its
     ownership, and the manifest's on_drift for the drifted one if given."""
     plan = golden_plan()
-    published = CommitRecord(SHA, "2025-01-30T12:00:00Z", ("nb-release-bot",), "Update model card", "")
+    published = CommitRecord(SHA, "2025-01-30T12:00:00Z", ("bot",), "Update model card", "")
     edit = CommitRecord("f" * 40, "2025-01-31T09:00:00Z", ("alice",), "Add evaluation table", "")
     drift = Drift(commits=(edit,), edit_diff="", lines_added=1, lines_removed=0)
     drifted = replace(
