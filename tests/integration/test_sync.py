@@ -135,9 +135,16 @@ def test_on_drift_overwrite_names_the_replaced_commit_and_restore_brings_it_back
     edited = _hand_edit(project)
     edit_commit = project.api.list_repo_commits(EDITED)[0]
 
+    head = project.api.list_repo_commits(EDITED)[0].commit_id
     result = project.run("sync", "--on-drift", "overwrite")
     assert result.status == 0, result.out + result.err
     assert "NorBench" not in (project.readme(EDITED) or "")
+    # The output names the hand edit it replaced, and the way back.
+    replaced = f"  replaced a hand edit on {EDITED}: {edit_commit.commit_id[:12]} "
+    assert replaced in result.out
+    assert "Add evaluation table" in result.out
+    back = f"`nb-release restore {EDITED} --to {head[:12]}`"
+    assert f"  to bring it back: {back}\n" in result.out
     ours = project.api.list_repo_commits(EDITED)[0]
     assert edit_commit.commit_id in ours.message
     assert "local-user" in ours.message and "Add evaluation table" in ours.message
@@ -354,6 +361,39 @@ def test_release_at_a_terminal_asks_per_drifted_card(
     assert project.readme(EDITED) == edited
     assert "NorBench" not in (project.readme("NbAiLab/nb-llama-3.2-1B") or "")
     assert "8.03 billion" in (project.readme("NbAiLab/nb-llama-3.1-8B-sft") or "")
+
+
+def test_the_drift_prompt_takes_only_its_own_letters_and_shows_each_drift_once(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert project.run("release", "--yes").status == 0
+    edited = _hand_edit(project)
+    _hand_edit(project, "NbAiLab/nb-llama-3.2-1B")
+    # 3.2-1B: `y` and `skip` are not its letters, asked again, then overwrite; 3.1-8B: Enter is
+    # the default shown, skip; then confirm.
+    monkeypatch.setattr("sys.stdin", _Terminal("y\nskip\no\n\ny\n"))
+    result = project.run("release")
+    assert result.status == 4, result.out + result.err
+    assert "'y' is not one of s, p, o; press Enter for s (skip)" in result.out
+    assert "'skip' is not one of s, p, o" in result.out
+    assert result.out.count("[s]kip, open a [p]ull request, or [o]verwrite? [s] ") == 4
+    assert result.out.count("changed on the Hub since, in") == 2  # one block per drifted card
+    assert "Publish 1 card to" in result.out
+    assert project.readme(EDITED) == edited
+    assert "NorBench" not in (project.readme("NbAiLab/nb-llama-3.2-1B") or "")
+
+
+def test_the_drift_prompt_skips_after_three_other_answers(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert project.run("release", "--yes").status == 0
+    edited = _hand_edit(project)
+    monkeypatch.setattr("sys.stdin", _Terminal("y\nyes\nx\ny\n"))
+    result = project.run("release")
+    assert f"no answer among s, p, o: {EDITED} skipped" in result.out
+    assert "Publish 0 cards to" in result.out
+    assert result.status == 4, result.out + result.err
+    assert project.readme(EDITED) == edited
 
 
 def test_apply_of_a_saved_plan_follows_the_policies(project: Project, tmp_path: Path) -> None:
