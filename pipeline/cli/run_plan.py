@@ -16,7 +16,14 @@ from pipeline.english import plural
 from pipeline.exitcodes import EXIT_OK
 from pipeline.hub.client import Hub
 from pipeline.plan.model import Plan
-from pipeline.plan.report import Decided, decided_by, render_json, render_markdown, render_text
+from pipeline.plan.report import (
+    Decided,
+    decided_by,
+    decision_lines,
+    render_json,
+    render_markdown,
+    render_text,
+)
 
 # --- the commands -------------------------------------------------------------------------------
 
@@ -60,6 +67,8 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         console.out(render_markdown(plan, summary=summary, full_report=full), end="")
     else:
         render_text(plan, console, summary=summary, full_report=full)
+        for line in decision_lines(plan, decided):
+            console.print(line, markup=False)
         console.print(f"Target: {hub.target.display}")
         if options.out is not None:
             console.print(

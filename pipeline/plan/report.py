@@ -119,6 +119,27 @@ def decided_by(
     return Decided(command, decisions)
 
 
+_DOES: dict[Decision, str] = {
+    "skip": "leave as {it} {are}",
+    "pr": "propose as a pull request",
+    "publish": "overwrite",
+}
+
+
+def decision_lines(plan: Plan, decided: Decided) -> list[str]:
+    """What the run `decided` assumes does with the cards someone else changed or wrote, one
+    line per decision: `nb-release sync` would leave as it is: REPO (drift)."""
+    lines = []
+    for decision, words in _DOES.items():
+        entries = [e for e in (*plan.drifted, *plan.adopted) if decided.of(e) == decision]
+        if entries:
+            many = len(entries) > 1
+            does = words.format(it="they" if many else "it", are="are" if many else "is")
+            named = ", ".join(f"{e.repo_id} ({e.state})" for e in entries)
+            lines.append(f"`nb-release {decided.command}` would {does}: {named}")
+    return lines
+
+
 def overwritten_lines(plan: Plan, published: Collection[str]) -> list[str]:
     """For each drifted or adopted card published to main (`published` names the repos): the
     commits it replaced and the command that brings the card back as it was (the head the plan

@@ -54,6 +54,7 @@ def test_hand_edit_is_drift_and_sync_leaves_it(project: Project) -> None:
     assert "local-user: Add evaluation table" in plan.out  # who and the commit title
     assert "Their edit (nb-release's last publish -> live):" in plan.out
     assert "+| NorBench | 71.2 |" in plan.out
+    assert f"`nb-release sync` would leave as it is: {EDITED} (drift)\n" in plan.out
 
     entry = _plan_entry(project, EDITED)
     assert entry["state"] == "drift"
@@ -135,7 +136,7 @@ def test_on_drift_overwrite_names_the_replaced_commit_and_restore_brings_it_back
     edited = _hand_edit(project)
     edit_commit = project.api.list_repo_commits(EDITED)[0]
 
-    head = project.api.list_repo_commits(EDITED)[0].commit_id
+    before = project.api.list_repo_commits(EDITED)[0].commit_id
     result = project.run("sync", "--on-drift", "overwrite")
     assert result.status == 0, result.out + result.err
     assert "NorBench" not in (project.readme(EDITED) or "")
@@ -143,7 +144,7 @@ def test_on_drift_overwrite_names_the_replaced_commit_and_restore_brings_it_back
     replaced = f"  replaced a hand edit on {EDITED}: {edit_commit.commit_id[:12]} "
     assert replaced in result.out
     assert "Add evaluation table" in result.out
-    back = f"`nb-release restore {EDITED} --to {head[:12]}`"
+    back = f"`nb-release restore {EDITED} --to {before[:12]}`"
     assert f"  to bring it back: {back}\n" in result.out
     ours = project.api.list_repo_commits(EDITED)[0]
     assert edit_commit.commit_id in ours.message

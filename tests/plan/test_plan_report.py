@@ -15,6 +15,7 @@ from pipeline.ownership import Drift, Ownership, Policies, Policy
 from pipeline.plan.model import Plan, make_plan
 from pipeline.plan.report import (
     decided_by,
+    decision_lines,
     format_value,
     overwritten_lines,
     render_json,
@@ -350,6 +351,19 @@ def test_json_report_follows_the_manifests_policy_and_the_commands() -> None:
     drifted = next(e for e in data["entries"] if e["state"] == "drift")
     assert data["decisions_assume"] == "release"
     assert (drifted["decision"], drifted["writes"]) == ("publish", True)
+
+
+def test_decision_lines_say_what_sync_would_do_with_someone_elses_card() -> None:
+    plan = _drift_plan()
+    repo = plan.entries[1].repo_id
+    assert decision_lines(plan, decided_by(plan)) == [
+        f"`nb-release sync` would leave as it is: {repo} (drift)"
+    ]
+    release = decided_by(plan, "release", on_drift="overwrite")
+    assert decision_lines(plan, release) == [
+        f"`nb-release release` would overwrite: {repo} (drift)"
+    ]
+    assert decision_lines(golden_plan(), decided_by(golden_plan())) == []
 
 
 def test_overwritten_lines_name_the_replaced_commits_and_the_restore() -> None:
