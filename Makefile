@@ -57,7 +57,7 @@ ci-sync: $(STAMP)
 	echo $$status > $(REPORTS)/sync.status; \
 	[ $$status -eq 0 ] || [ $$status -eq 2 ] || [ $$status -eq 4 ]
 
-# Keeps plan's exit status: 0 nothing to publish, 2 changes pending, 1 error. (make itself reports
+# Keeps plan's exit status: 0 nothing to publish, 2 something would be written, 1 error. (make itself reports
 # any non-zero status as its own status 2; call `.venv/bin/nb-release plan` to tell 1 from 2.)
 diff: $(STAMP)
 	@$(BIN)/nb-release plan $(HUBFLAG)

@@ -24,7 +24,7 @@ from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import Sources
 from pipeline.plan.model import Plan
 from pipeline.plan.planning import build_plan
-from pipeline.plan.report import render_json, render_markdown
+from pipeline.plan.report import Decided, render_json, render_markdown
 
 
 def new_cache(options: HubOptions) -> Cache | None:
@@ -69,18 +69,22 @@ def make_plan(
         return build_plan(sources, selection, hub, label, advance, started, confirm=confirm)
 
 
-def plan_status(plan: Plan) -> int:
-    """1 when the plan has errors, 2 when it has changes, else 0."""
+def plan_status(plan: Plan, decided: Decided) -> int:
+    """1 when the plan has errors, 2 when a decision writes (a commit or a pull request), else
+    0: a drifted card the policy leaves alone is reported, not pending."""
     if plan.errors:
         return EXIT_ERROR
-    return EXIT_PENDING if plan.has_changes else EXIT_OK
+    return EXIT_PENDING if any(decided.writes(e) for e in plan.changes) else EXIT_OK
 
 
-def write_reports(plan: Plan, reports: ReportOptions, title: str) -> str | None:
-    """--report-json, --report-md and $GITHUB_STEP_SUMMARY; returns where the full report is."""
+def write_reports(
+    plan: Plan, reports: ReportOptions, title: str, decided: Decided | None = None
+) -> str | None:
+    """--report-json, --report-md and $GITHUB_STEP_SUMMARY; returns where the full report is.
+    `decided`: what the run does with each repo (by default what `sync` would do)."""
     where: str | None = None
     if reports.json_file is not None:
-        write_text_atomically(reports.json_file, render_json(plan))
+        write_text_atomically(reports.json_file, render_json(plan, decided))
     if reports.md_file is not None:
         write_text_atomically(
             reports.md_file, render_markdown(plan, limit=sys.maxsize, title=title)

@@ -31,11 +31,13 @@ from pipeline.exitcodes import (
 )
 from pipeline.hub.client import Hub
 from pipeline.ownership import (
+    POLICIES,
     Decision,
     Policies,
+    Policy,
     decision_of,
     leaves,
-    policy_of_answer,
+    policy_choice,
     policy_prompt,
     resolve_policy,
     writes,
@@ -50,7 +52,7 @@ from pipeline.plan.publish import (
     decide_all,
     unverified,
 )
-from pipeline.plan.report import ownership_lines, render_text
+from pipeline.plan.report import Decided, overwritten_lines, render_text
 
 
 def publish_decided(
@@ -69,6 +71,9 @@ def publish_decided(
             plan, hub, decisions, create_pr=publish.create_pr, jobs=publish.jobs, on_done=advance
         )
     for line in apply_lines(result.applied, hub.target):
+        console.print(line, markup=False)
+    published = {r.repo_id for r in result.applied.with_status("published")}
+    for line in overwritten_lines(plan, published):
         console.print(line, markup=False)
     if result.applied.interrupted:
         return EXIT_INTERRUPTED
@@ -124,17 +129,45 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
         return publish_decided(plan, hub, decisions, options.publish, console, doubtful)
 
 
+ASKS = 3  # answers the drift prompt takes before it skips the card
+
+
+def _letter(policy: Policy) -> str:
+    """The bracketed letter policy_choice() offers the policy by."""
+    return policy_choice(policy).split("[", 1)[1][0]
+
+
 def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
-    console.print(f"{entry.repo_id}: {entry.state}", markup=False)
-    for line in ownership_lines(entry):
-        console.print(f"  {line}", markup=False)
-    return decision_of(policy_of_answer(ask(console, f"  {policy_prompt()}")))
+    """Ask what to do with a drifted or adopted card. Who changed it was shown once, in the
+    report above; only the prompt's own letters are taken (an empty answer is the default,
+    skip), and after ASKS other answers the card is skipped."""
+    letters = {_letter(p): p for p in POLICIES}
+    console.print(f"{entry.repo_id}: {entry.state} (shown above)", markup=False)
+    for _ in range(ASKS):
+        answer = ask(console, f"  {policy_prompt()}").strip().lower()
+        if not answer:
+            return decision_of("skip")
+        if answer in letters:
+            return decision_of(letters[answer])
+        choices = ", ".join(letters)
+        console.print(
+            f"  {answer!r} is not one of {choices}; press Enter for s (skip)", markup=False
+        )
+    console.print(f"  no answer among {', '.join(letters)}: {entry.repo_id} skipped", markup=False)
+    return decision_of("skip")
 
 
 def release_command(options: ReleaseOptions, console: Console) -> int:
     with open_target(options.hub, new_cache(options.hub)) as hub:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
-        full = write_reports(plan, options.reports, "nb-release release")
+        policies = options.policies
+        decisions = decide_all(
+            plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
+        )
+        # Before any answer at the terminal: the report says what `release --yes` would do.
+        full = write_reports(
+            plan, options.reports, "nb-release release", Decided("release", decisions)
+        )
         if not plan.has_changes and not plan.errors:
             count = len(plan.entries)
             cards = "the 1 card" if count == 1 else f"all {count} cards"
@@ -146,10 +179,6 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         # Refuses the whole plan, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
-        policies = options.policies
-        decisions = decide_all(
-            plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
-        )
         if not options.yes:
             if not sys.stdin.isatty():
                 console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
@@ -168,13 +197,13 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
 def sync_command(options: SyncOptions, console: Console) -> int:
     with open_target(options.hub, new_cache(options.hub), read_only=options.dry_run) as hub:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
-        full = write_reports(plan, options.reports, "nb-release sync")
+        policies = options.policies
+        decisions = decide_all(plan, policies.on_drift, policies.on_adopt, Policies("skip", "skip"))
+        full = write_reports(plan, options.reports, "nb-release sync", Decided("sync", decisions))
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         console.print(f"Target: {hub.target.display}", markup=False)
         # Refuses the whole run, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
-        policies = options.policies
-        decisions = decide_all(plan, policies.on_drift, policies.on_adopt, Policies("skip", "skip"))
         left = _left(plan, decisions)
         if options.dry_run:
             writing = any(writes(decisions[e.repo_id]) for e in plan.changes)

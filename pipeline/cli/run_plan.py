@@ -16,7 +16,14 @@ from pipeline.english import plural
 from pipeline.exitcodes import EXIT_OK
 from pipeline.hub.client import Hub
 from pipeline.plan.model import Plan
-from pipeline.plan.report import render_json, render_markdown, render_text
+from pipeline.plan.report import (
+    Decided,
+    decided_by,
+    decision_lines,
+    render_json,
+    render_markdown,
+    render_text,
+)
 
 # --- the commands -------------------------------------------------------------------------------
 
@@ -27,7 +34,9 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         plan = make_plan(
             options.sources, options.selection, options.hub.label, hub, on_cached=cached.append
         )
-        page = _preview_page(plan, hub) if options.format == "html" else None
+        # What `sync` would do with each repo: the nightly run a plan previews.
+        decided = decided_by(plan)
+        page = _preview_page(plan, hub, decided) if options.format == "html" else None
     if sum(cached):
         # A plan trusts the listing's heads (one request per 1,000 repos); sync and release
         # confirm each (planning.read_live).
@@ -42,7 +51,7 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         from pipeline.plan.planfile import write_plan  # pydantic: only when a plan file is saved
 
         write_plan(plan, options.out)
-    full = write_reports(plan, options.reports, "nb-release plan")
+    full = write_reports(plan, options.reports, "nb-release plan", decided)
     summary = options.reports.summary
     if page is not None:
         # --format html: the review page, to --out FILE if given (then no plan file is saved)
@@ -53,30 +62,32 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         else:
             console.out(page, end="")
     elif options.format == "json":
-        console.out(render_json(plan), end="")
+        console.out(render_json(plan, decided), end="")
     elif options.format == "markdown":
         console.out(render_markdown(plan, summary=summary, full_report=full), end="")
     else:
         render_text(plan, console, summary=summary, full_report=full)
+        for line in decision_lines(plan, decided):
+            console.print(line, markup=False)
         console.print(f"Target: {hub.target.display}")
         if options.out is not None:
             console.print(
                 f"Plan saved to {options.out}; publish it with `nb-release apply {options.out}`."
             )
-    return plan_status(plan)
+    return plan_status(plan, decided)
 
 
-def _preview_page(plan: Plan, hub: Hub) -> str:
+def _preview_page(plan: Plan, hub: Hub, decided: Decided) -> str:
     from pipeline.plan import preview  # markdown-it and the YAML libraries: only for the page
 
     live = preview.live_contents(plan, lambda repo, rev: hub.read_card(repo, rev).content)
-    return preview.render_page(plan, live, hub.target.display)
+    return preview.render_page(plan, live, hub.target.display, decided)
 
 
 def preview_command(options: PreviewOptions, console: Console) -> int:
     with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub)
-        page = _preview_page(plan, hub)
+        page = _preview_page(plan, hub, decided_by(plan))
     from pipeline.plan.preview import write_page
 
     path = write_page(page, options.out / "index.html")

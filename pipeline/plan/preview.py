@@ -15,8 +15,10 @@ from pathlib import Path
 
 from pipeline.atomic import make_folders, write_text_atomically
 from pipeline.card import html as html_card
+from pipeline.english import agrees
+from pipeline.ownership import POLICY_STATES
 from pipeline.plan.model import Plan, PlanEntry
-from pipeline.plan.report import metadata_summary
+from pipeline.plan.report import Decided, decided_by, metadata_summary
 
 # No script, no network: styles inline, images only as data: (the renderer makes none).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
@@ -70,7 +72,7 @@ def anchor(repo_id: str) -> str:
     return "card-" + repo_id.replace("/", "--")
 
 
-def _plan_table(plan: Plan) -> str:
+def _plan_table(plan: Plan, decided: Decided) -> str:
     rows = []
     for entry in plan.entries:
         changed = entry in plan.changes
@@ -82,18 +84,21 @@ def _plan_table(plan: Plan) -> str:
             f"<td>{repo if changed else name}</td>"
             f'<td class="action">{html.escape(str(entry.action))}</td>'
             f"<td>{html.escape(str(entry.state))}</td>"
+            f"<td>{html.escape(decided.of(entry))}</td>"
             f'<td class="num">+{diff.lines_added}</td>'
             f'<td class="num">-{diff.lines_removed}</td>'
             f"<td>{html.escape(metadata_summary(entry))}</td>"
             "</tr>"
         )
     return (
-        '<table class="plan"><thead><tr><th>repo</th><th>action</th><th>state</th><th>added</th>'
-        "<th>removed</th><th>metadata</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        '<table class="plan"><thead><tr><th>repo</th><th>action</th><th>state</th>'
+        "<th>decision</th><th>added</th><th>removed</th><th>metadata</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
 
 
-def _card_section(entry: PlanEntry, live: str | None) -> str:
+def _card_section(entry: PlanEntry, live: str | None, decided: Decided) -> str:
     new = html_card.view(entry.content or "", f"{entry.repo_id} (rendered)")
     old = html_card.view(live, f"{entry.repo_id} (live)") if live is not None else None
     old_marks, new_marks = html_card.marks(old.blocks if old else (), new.blocks)
@@ -105,10 +110,14 @@ def _card_section(entry: PlanEntry, live: str | None) -> str:
     repo = html.escape(entry.repo_id)
     # A new card's state is its action (create, create-repo): named once.
     words = dict.fromkeys((str(entry.action), str(entry.state)))
+    heading = ", ".join(words)
+    if entry.state in POLICY_STATES:
+        # Someone else's card: what the policy does with it is the news, not the action.
+        heading += f": {decided.of(entry)}"
     return (
         f'<section class="card" id="{html.escape(anchor(entry.repo_id), quote=True)}" '
         f'data-repo="{html.escape(entry.repo_id, quote=True)}">'
-        f'<h2>{repo} <span class="action">({html.escape(", ".join(words))})</span></h2>'
+        f'<h2>{repo} <span class="action">({html.escape(heading)})</span></h2>'
         '<div class="sides">'
         f'<article class="side live"><h3>Live on the Hub</h3>{live_html}</article>'
         '<article class="side rendered"><h3>Rendered from the manifest</h3>'
@@ -117,18 +126,28 @@ def _card_section(entry: PlanEntry, live: str | None) -> str:
     )
 
 
-def render_page(plan: Plan, live: Mapping[str, str | None], target: str) -> str:
-    """The whole page; `live` holds the live README.md of each changed repo (None: none)."""
+def render_page(
+    plan: Plan, live: Mapping[str, str | None], target: str, decided: Decided | None = None
+) -> str:
+    """The whole page; `live` holds the live README.md of each changed repo (None: none);
+    `decided` what a run does with each (by default: what `nb-release sync` would do)."""
+    decided = decided or decided_by(plan)
     changes = plan.changes
+    written = sum(1 for entry in changes if decided.writes(entry))
     summary = (
-        f"{len(changes)} of {len(plan.entries)} cards change on {target}; "
-        f"plan made {plan.created_at} by nb-release {plan.tool_version}."
+        f"{written} of {len(plan.entries)} cards would be written on {target} by "
+        f"`nb-release {decided.command}`"
     )
+    left = len(changes) - written
+    if left:
+        other = agrees(left, "other changed card is", "other changed cards are")
+        summary += f" ({left} {other} left as the policy says)"
+    summary += f"; plan made {plan.created_at} by nb-release {plan.tool_version}."
     legend = (
         '<p class="legend">Marked blocks: <span class="blk changed">changed</span>'
         '<span class="blk added">added</span><span class="blk removed">removed</span></p>'
     )
-    sections = "".join(_card_section(e, live.get(e.repo_id)) for e in changes)
+    sections = "".join(_card_section(e, live.get(e.repo_id), decided) for e in changes)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -138,7 +157,7 @@ def render_page(plan: Plan, live: Mapping[str, str | None], target: str) -> str:
         f"<style>{CSS}</style></head><body>"
         "<header><h1>nb-release preview</h1>"
         f'<p class="summary">{html.escape(summary)}</p></header>'
-        f'<section id="plan"><h2>Plan</h2>{_plan_table(plan)}{legend}</section>'
+        f'<section id="plan"><h2>Plan</h2>{_plan_table(plan, decided)}{legend}</section>'
         f"{sections}</body></html>\n"
     )
 

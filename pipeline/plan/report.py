@@ -10,7 +10,8 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, assert_never
 
 from rich import box
@@ -21,12 +22,24 @@ from rich.text import Text
 
 from pipeline.card.diff import CardDiff, JsonValue, MetadataChange
 from pipeline.english import plural
-from pipeline.ownership import ACTIONS, DRIFT_STATES, POLICY_STATES, STATES, WRITE_ACTIONS, State
+from pipeline.ownership import (
+    ACTIONS,
+    DRIFT_STATES,
+    POLICY_STATES,
+    STATES,
+    Decision,
+    Policies,
+    Policy,
+    State,
+    decide,
+    resolve_policy,
+    writes,
+)
 from pipeline.plan.model import Plan, PlanEntry
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
-REPORT_SCHEMA_VERSION = 2
+REPORT_SCHEMA_VERSION = 3
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
 # What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
@@ -63,6 +76,89 @@ _WHERE_DIFFS = "`nb-release plan` shows them until they are published (from make
 _WHERE_ALL = "`nb-release plan` shows every diff (from make: `make diff`)"
 _CHANGE_MARK = {"added": "+", "removed": "-", "changed": "~"}
 _CHANGE_STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+# What a plan assumes will act on it: the nightly run, which leaves drift and adoptions alone.
+PLAN_COMMAND = "sync"
+SYNC_DEFAULTS = Policies(on_drift="skip", on_adopt="skip")
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a run does with each repo, and the command whose default policies it assumes
+    where neither the command line nor the manifest sets one."""
+
+    command: str
+    decisions: Mapping[str, Decision]
+
+    def of(self, entry: PlanEntry) -> Decision:
+        return self.decisions[entry.repo_id]
+
+    def writes(self, entry: PlanEntry) -> bool:
+        return writes(self.of(entry))
+
+
+def decided_by(
+    plan: Plan,
+    command: str = PLAN_COMMAND,
+    *,
+    on_drift: Policy | None = None,
+    on_adopt: Policy | None = None,
+    default: Policies = SYNC_DEFAULTS,
+) -> Decided:
+    """Each repo's decision: the command line's policy, else the manifest's, else `default`."""
+    decisions: dict[str, Decision] = {}
+    for entry in plan.entries:
+        policies = Policies(
+            on_drift=resolve_policy(on_drift, entry.on_drift, default=default.on_drift),
+            on_adopt=resolve_policy(on_adopt, entry.on_adopt, default=default.on_adopt),
+        )
+        decisions[entry.repo_id] = decide(entry.state, policies)
+    return Decided(command, decisions)
+
+
+_DOES: dict[Decision, str] = {
+    "skip": "leave as {it} {are}",
+    "pr": "propose as a pull request",
+    "publish": "overwrite",
+}
+
+
+def decision_lines(plan: Plan, decided: Decided) -> list[str]:
+    """What the run `decided` assumes does with the cards someone else changed or wrote, one
+    line per decision: `nb-release sync` would leave as it is: REPO (drift)."""
+    lines = []
+    for decision, words in _DOES.items():
+        entries = [e for e in (*plan.drifted, *plan.adopted) if decided.of(e) == decision]
+        if entries:
+            many = len(entries) > 1
+            does = words.format(it="they" if many else "it", are="are" if many else "is")
+            named = ", ".join(f"{e.repo_id} ({e.state})" for e in entries)
+            lines.append(f"`nb-release {decided.command}` would {does}: {named}")
+    return lines
+
+
+def overwritten_lines(plan: Plan, published: Collection[str]) -> list[str]:
+    """For each drifted or adopted card published to main (`published` names the repos): the
+    commits it replaced and the command that brings the card back as it was (the head the plan
+    read). `make` has no restore target: the command is the one way."""
+    lines: list[str] = []
+    for entry in (*plan.drifted, *plan.adopted):
+        if entry.repo_id not in published or entry.owner is None or entry.head_sha is None:
+            continue
+        drift = entry.owner.drift
+        commits = drift.commits if drift is not None else entry.owner.replaced
+        what = "a hand edit" if entry.state in DRIFT_STATES else "a card nb-release never published"
+        named = "; ".join(who_line(c) for c in commits[:5])
+        if len(commits) > 5:
+            named += f"; and {plural(len(commits) - 5, 'older commit')}"
+        lines.append(f"  replaced {what} on {entry.repo_id}: {named or 'no commit named'}")
+        lines.append(
+            f"  to bring it back: `nb-release restore {entry.repo_id} --to {entry.head_sha[:12]}`"
+        )
+    return lines
 
 
 # --- shared wording -------------------------------------------------------------------------
@@ -462,11 +558,13 @@ def _cell(text: str) -> str:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def render_json(plan: Plan) -> str:
-    """The versioned plan report (docs/plan-schema.md): summary counts and per-repo changes.
+def render_json(plan: Plan, decided: Decided | None = None) -> str:
+    """The versioned plan report (docs/plan-schema.md): summary counts and per-repo changes,
+    with what `decided` (by default: what `sync` would do) does with each repo.
 
     Unlike the plan file it carries no card contents, so it stays small enough for CI artifacts.
     """
+    decided = decided or decided_by(plan)
     from pipeline.plan.planfile import dumps_json  # pydantic: only for JSON, never a text plan
 
     counts = plan.counts()
@@ -479,20 +577,22 @@ def render_json(plan: Plan) -> str:
         "hub": plan.hub,
         "fingerprint": plan.fingerprint,
         "plan_schema_version": plan.schema_version,
+        "decisions_assume": decided.command,
         "summary": {
             **{action: counts[action] for action in ACTIONS},
             "states": {state: states[state] for state in STATES},
             "changes": len(plan.changes),
+            "writes": sum(1 for entry in plan.entries if decided.writes(entry)),
             "errors": len(plan.errors),
             "total": len(plan.entries),
             "text": summary_line(plan),
         },
-        "entries": [_json_entry(entry) for entry in plan.entries],
+        "entries": [_json_entry(entry, decided.of(entry)) for entry in plan.entries],
     }
     return dumps_json(document)
 
 
-def _json_entry(entry: PlanEntry) -> dict[str, Any]:
+def _json_entry(entry: PlanEntry, decision: Decision) -> dict[str, Any]:
     from pipeline.plan.planfile import change_to_json, commit_to_json
 
     diff = entry.diff
@@ -501,7 +601,8 @@ def _json_entry(entry: PlanEntry) -> dict[str, Any]:
         "variant": entry.variant,
         "action": entry.action,
         "state": entry.state,
-        "writes": entry.action in WRITE_ACTIONS,
+        "decision": decision,
+        "writes": writes(decision),
         "published": commit_to_json(entry.owner.published)
         if entry.owner and entry.owner.published
         else None,

@@ -49,14 +49,16 @@ def test_hand_edit_is_drift_and_sync_leaves_it(project: Project) -> None:
     edited = _hand_edit(project)
 
     plan = project.run("plan")
-    assert plan.status == 2
+    assert plan.status == 0, plan.out + plan.err  # sync would write nothing: drift is skipped
     assert "drift" in plan.out
     assert "local-user: Add evaluation table" in plan.out  # who and the commit title
     assert "Their edit (nb-release's last publish -> live):" in plan.out
     assert "+| NorBench | 71.2 |" in plan.out
+    assert f"`nb-release sync` would leave as it is: {EDITED} (drift)\n" in plan.out
 
     entry = _plan_entry(project, EDITED)
     assert entry["state"] == "drift"
+    assert (entry["action"], entry["decision"], entry["writes"]) == ("update", "skip", False)
     assert [c["title"] for c in entry["drift"]["commits"]] == ["Add evaluation table"]
     assert entry["drift"]["commits"][0]["authors"] == ["local-user"]
     assert entry["published"]["title"] == "Create model card"
@@ -72,6 +74,23 @@ def test_hand_edit_is_drift_and_sync_leaves_it(project: Project) -> None:
     assert "`nb-release sync --on-drift pr` (from make: `make sync SYNCFLAGS='--on-drift pr'`)" in (
         sync.out
     )
+
+
+def test_plan_exits_2_only_when_a_policy_writes(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    _hand_edit(project)
+    manifest = project.folder / "models.toml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            'name = "nb-llama-3.1-8B"\n', 'name = "nb-llama-3.1-8B"\non_drift = "pr"\n'
+        )
+    )
+    plan = project.run("plan", "--format", "json")
+    assert plan.status == 2, plan.err  # the manifest's policy proposes it: something is written
+    data = json.loads(plan.out)
+    assert data["decisions_assume"] == "sync"
+    entry = next(e for e in data["entries"] if e["repo_id"] == EDITED)
+    assert (entry["decision"], entry["writes"]) == ("pr", True)
 
 
 def test_unchanged_repos_cost_no_history_request(project: Project) -> None:
@@ -117,9 +136,16 @@ def test_on_drift_overwrite_names_the_replaced_commit_and_restore_brings_it_back
     edited = _hand_edit(project)
     edit_commit = project.api.list_repo_commits(EDITED)[0]
 
+    before = project.api.list_repo_commits(EDITED)[0].commit_id
     result = project.run("sync", "--on-drift", "overwrite")
     assert result.status == 0, result.out + result.err
     assert "NorBench" not in (project.readme(EDITED) or "")
+    # The output names the hand edit it replaced, and the way back.
+    replaced = f"  replaced a hand edit on {EDITED}: {edit_commit.commit_id[:12]} "
+    assert replaced in result.out
+    assert "Add evaluation table" in result.out
+    back = f"`nb-release restore {EDITED} --to {before[:12]}`"
+    assert f"  to bring it back: {back}\n" in result.out
     ours = project.api.list_repo_commits(EDITED)[0]
     assert edit_commit.commit_id in ours.message
     assert "local-user" in ours.message and "Add evaluation table" in ours.message
@@ -202,6 +228,7 @@ def test_only_card_commits_are_named_in_drift(project: Project) -> None:
     )
     entry = _plan_entry(project, EDITED)
     assert entry["state"] == "drift"
+    assert (entry["action"], entry["decision"], entry["writes"]) == ("update", "skip", False)
     assert [c["title"] for c in entry["drift"]["commits"]] == ["Add evaluation table"]
 
 
@@ -335,6 +362,39 @@ def test_release_at_a_terminal_asks_per_drifted_card(
     assert project.readme(EDITED) == edited
     assert "NorBench" not in (project.readme("NbAiLab/nb-llama-3.2-1B") or "")
     assert "8.03 billion" in (project.readme("NbAiLab/nb-llama-3.1-8B-sft") or "")
+
+
+def test_the_drift_prompt_takes_only_its_own_letters_and_shows_each_drift_once(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert project.run("release", "--yes").status == 0
+    edited = _hand_edit(project)
+    _hand_edit(project, "NbAiLab/nb-llama-3.2-1B")
+    # 3.2-1B: `y` and `skip` are not its letters, asked again, then overwrite; 3.1-8B: Enter is
+    # the default shown, skip; then confirm.
+    monkeypatch.setattr("sys.stdin", _Terminal("y\nskip\no\n\ny\n"))
+    result = project.run("release")
+    assert result.status == 4, result.out + result.err
+    assert "'y' is not one of s, p, o; press Enter for s (skip)" in result.out
+    assert "'skip' is not one of s, p, o" in result.out
+    assert result.out.count("[s]kip, open a [p]ull request, or [o]verwrite? [s] ") == 4
+    assert result.out.count("changed on the Hub since, in") == 2  # one block per drifted card
+    assert "Publish 1 card to" in result.out
+    assert project.readme(EDITED) == edited
+    assert "NorBench" not in (project.readme("NbAiLab/nb-llama-3.2-1B") or "")
+
+
+def test_the_drift_prompt_skips_after_three_other_answers(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert project.run("release", "--yes").status == 0
+    edited = _hand_edit(project)
+    monkeypatch.setattr("sys.stdin", _Terminal("y\nyes\nx\ny\n"))
+    result = project.run("release")
+    assert f"no answer among s, p, o: {EDITED} skipped" in result.out
+    assert "Publish 0 cards to" in result.out
+    assert result.status == 4, result.out + result.err
+    assert project.readme(EDITED) == edited
 
 
 def test_apply_of_a_saved_plan_follows_the_policies(project: Project, tmp_path: Path) -> None:

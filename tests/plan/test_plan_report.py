@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from rich.console import Console
 
 from pipeline.card.diff import MetadataChange, diff_card
+from pipeline.ownership import Drift, Ownership, Policies, Policy
 from pipeline.plan.model import Plan, make_plan
 from pipeline.plan.report import (
+    decided_by,
+    decision_lines,
     format_value,
+    overwritten_lines,
     render_json,
     render_markdown,
     render_text,
     summary_line,
 )
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.records import CommitRecord, LiveCard, RenderedCard
 from tests.golden_files import Golden
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -147,7 +152,7 @@ def test_markdown_fence_is_longer_than_any_backtick_run() -> None:
 
 def test_json_report_is_versioned_and_counts() -> None:
     data = json.loads(render_json(golden_plan()))
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     assert data["kind"] == "nb-release.plan-report"
     assert data["summary"] == {
         "create": 1,
@@ -156,6 +161,7 @@ def test_json_report_is_versioned_and_counts() -> None:
         "unchanged": 1,
         "missing-repo": 1,
         "changes": 3,
+        "writes": 3,
         "errors": 1,
         "total": 5,
         "states": {
@@ -303,3 +309,70 @@ def test_rich_draws_the_table_where_plain_text_would_differ() -> None:
     assert _plain_table(rows, narrow) is None  # rich folds what does not fit
     wide_chars = [("NbAiLab/a", "pending", "+1 -1", "språk")]
     assert _plain_table(wide_chars, Console(file=io.StringIO(), width=1000)) is None
+
+
+def _drift_plan(on_drift: Policy | None = None) -> Plan:
+    """One drifted card (someone edited it on the Hub) and one pending card, each with its
+    ownership, and the manifest's on_drift for the drifted one if given."""
+    plan = golden_plan()
+    published = CommitRecord(SHA, "2025-01-30T12:00:00Z", ("bot",), "Update model card", "")
+    edit = CommitRecord("f" * 40, "2025-01-31T09:00:00Z", ("alice",), "Add evaluation table", "")
+    drift = Drift(commits=(edit,), edit_diff="", lines_added=1, lines_removed=0)
+    drifted = replace(
+        plan.entries[1],
+        owner=Ownership("drift", published=published, drift=drift, replaced=(edit,)),
+        on_drift=on_drift,
+    )
+    pending = replace(plan.entries[2], owner=Ownership("pending", published=published))
+    return replace(plan, entries=(plan.entries[0], drifted, pending, *plan.entries[3:]))
+
+
+def test_json_report_says_what_sync_would_do_with_each_card() -> None:
+    data = json.loads(render_json(_drift_plan()))
+    assert data["decisions_assume"] == "sync"
+    decisions = {e["state"]: (e["decision"], e["writes"]) for e in data["entries"]}
+    assert decisions == {
+        "create": ("publish", True),
+        "drift": ("skip", False),  # sync's default for drift: left as it is
+        "pending": ("publish", True),
+        "unchanged": ("none", False),
+        "missing-repo": ("error", False),
+    }
+    assert data["summary"]["writes"] == 2
+
+
+def test_json_report_follows_the_manifests_policy_and_the_commands() -> None:
+    data = json.loads(render_json(_drift_plan(on_drift="pr")))
+    drifted = next(e for e in data["entries"] if e["state"] == "drift")
+    assert (drifted["decision"], drifted["writes"]) == ("pr", True)
+    plan = _drift_plan(on_drift="pr")
+    release = decided_by(plan, "release", on_drift="overwrite", default=Policies("skip", "skip"))
+    data = json.loads(render_json(plan, release))
+    drifted = next(e for e in data["entries"] if e["state"] == "drift")
+    assert data["decisions_assume"] == "release"
+    assert (drifted["decision"], drifted["writes"]) == ("publish", True)
+
+
+def test_decision_lines_say_what_sync_would_do_with_someone_elses_card() -> None:
+    plan = _drift_plan()
+    repo = plan.entries[1].repo_id
+    assert decision_lines(plan, decided_by(plan)) == [
+        f"`nb-release sync` would leave as it is: {repo} (drift)"
+    ]
+    release = decided_by(plan, "release", on_drift="overwrite")
+    assert decision_lines(plan, release) == [
+        f"`nb-release release` would overwrite: {repo} (drift)"
+    ]
+    assert decision_lines(golden_plan(), decided_by(golden_plan())) == []
+
+
+def test_overwritten_lines_name_the_replaced_commits_and_the_restore() -> None:
+    plan = _drift_plan()
+    drifted = plan.entries[1]
+    lines = overwritten_lines(plan, {drifted.repo_id, plan.entries[2].repo_id})
+    assert lines == [
+        f"  replaced a hand edit on {drifted.repo_id}: {'f' * 12} 2025-01-31T09:00:00Z alice: "
+        "Add evaluation table",
+        f"  to bring it back: `nb-release restore {drifted.repo_id} --to {SHA[:12]}`",
+    ]
+    assert overwritten_lines(plan, {plan.entries[2].repo_id}) == []

@@ -4,6 +4,7 @@ escaped, changes marked."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,9 +13,10 @@ from pipeline.card import html as html_card
 from pipeline.card.diff import diff_card
 from pipeline.card.render import render_all
 from pipeline.manifest.model import load_manifest
+from pipeline.ownership import Drift, Ownership
 from pipeline.plan import preview
 from pipeline.plan.model import Plan, make_plan
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.records import CommitRecord, LiveCard, RenderedCard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,7 +124,8 @@ def test_changed_blocks_and_panel_rows_are_marked() -> None:
     assert '<div class="blk"><p>Same paragraph.</p>' in page
     assert page.count('<div class="meta-row changed" data-key="license">') == 2
     assert '<div class="meta-row" data-key="base_model_relation"><dt>Relation' in page
-    assert '<td class="action">update</td><td>pending</td><td class="num">+2</td>' in page
+    row = '<td class="action">update</td><td>pending</td><td>publish</td><td class="num">+2</td>'
+    assert row in page
 
 
 def test_block_marks_name_additions_and_removals() -> None:
@@ -173,3 +176,17 @@ def test_a_cards_heading_names_its_action_and_state_once_when_they_are_the_same(
     assert '<h2>NbAiLab/new <span class="action">(create)</span></h2>' in page
     assert '<h2>NbAiLab/m <span class="action">(update, pending)</span></h2>' in page
     assert "(create, create)" not in page
+
+
+def test_a_drifted_card_shows_the_decision_sync_would_take() -> None:
+    new = GOOD.replace("Same", "Other")
+    plan = plan_of(("NbAiLab/m", GOOD, new), ("NbAiLab/d", GOOD, new))
+    published = CommitRecord("b" * 40, "2025-01-01T00:00:00Z", ("bot",), "Update model card", "")
+    drift = Drift(commits=(), edit_diff="", lines_added=0, lines_removed=0)
+    drifted = replace(plan.entries[1], owner=Ownership("drift", published=published, drift=drift))
+    plan = replace(plan, entries=(plan.entries[0], drifted))
+    page = preview.render_page(plan, {"NbAiLab/m": GOOD, "NbAiLab/d": GOOD}, "x")
+    assert '<td class="action">update</td><td>pending</td><td>publish</td>' in page
+    assert '<td class="action">update</td><td>drift</td><td>skip</td>' in page
+    assert '<h2>NbAiLab/d <span class="action">(update, drift: skip)</span></h2>' in page
+    assert "1 of 2 cards would be written on x by `nb-release sync`" in page
