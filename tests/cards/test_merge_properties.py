@@ -15,13 +15,14 @@ lines, which only the checks that hold for any line look at.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
+from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pipeline.card.merge import Merged, three_way
@@ -129,17 +130,19 @@ MANIFEST_EDIT = st.one_of(
 
 
 def _source_changes() -> st.SearchStrategy[SourceChange]:
-    template_edit = st.tuples(
-        st.sampled_from(["insert", "replace", "delete"]),
-        WORD,
+    """One to five changes: of template lines, of manifest values, or of both."""
+    spots = st.dictionaries(
+        st.sampled_from(TEMPLATE_SPOTS),
+        st.tuples(st.sampled_from(["insert", "replace", "delete"]), WORD),
+        max_size=3,
+    ).map(lambda d: tuple(sorted(d.items())))
+    values = st.lists(MANIFEST_EDIT, max_size=2, unique_by=lambda e: e[0]).map(tuple)
+    return st.builds(SourceChange, spots, values).map(
+        lambda c: c if c.template_edits or c.manifest_edits else SourceChange((), (CUTOFF,))
     )
-    return st.builds(
-        SourceChange,
-        st.dictionaries(st.sampled_from(TEMPLATE_SPOTS), template_edit, max_size=3).map(
-            lambda d: tuple(sorted(d.items()))
-        ),
-        st.lists(MANIFEST_EDIT, max_size=2, unique_by=lambda e: e[0]).map(tuple),
-    ).filter(lambda c: bool(c.template_edits or c.manifest_edits))
+
+
+CUTOFF = ('knowledge_cutoff = "May 2024"', 'knowledge_cutoff = "June 2025"')
 
 
 def _changed_files(change: SourceChange) -> SourceFiles:
@@ -165,7 +168,7 @@ def _changed_files(change: SourceChange) -> SourceFiles:
     return dataclasses.replace(FILES, manifest_bytes=text.encode("utf-8"), templates=templates)
 
 
-@cache
+@lru_cache(maxsize=256)
 def _render(change: SourceChange, repo_id: str) -> str:
     """The card of `repo_id` as render_all renders it from the changed sources."""
     files = _changed_files(change)
@@ -208,13 +211,28 @@ class HandEdit:
         return {i for i, (kind, _) in self.ops if i < len(base) and kind in ("replace", "delete")}
 
 
-def _hand_edits(base: list[str]) -> st.SearchStrategy[HandEdit]:
+def _hand_edits(base: list[str], near: Sequence[int]) -> st.SearchStrategy[HandEdit]:
+    """One to six edits anywhere, in the front matter, or next to a line the render changed
+    (`near`), where a conflict can arise."""
     front_matter_end = base.index("---\n", 1)
     place = st.integers(0, len(base)) | st.integers(0, front_matter_end)
+    if near:
+        place |= st.sampled_from(near)
     op = st.tuples(st.sampled_from(["insert", "replace", "delete", "blank"]), WORD)
     return st.dictionaries(place, op, min_size=1, max_size=6).map(
         lambda d: HandEdit(tuple(sorted(d.items())))
     )
+
+
+def _changed_near(base: list[str], ours: list[str]) -> list[int]:
+    """The base lines the render changed, and those next to them."""
+    near: set[int] = set()
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(
+        None, base, ours, autojunk=False
+    ).get_opcodes():
+        if tag != "equal":
+            near.update(range(max(i1 - 1, 0), min(i2 + 1, len(base)) + 1))
+    return sorted(near)
 
 
 # --- the property --------------------------------------------------------------------------------
@@ -234,11 +252,10 @@ class Case:
 def cases(draw: st.DrawFn) -> Case:
     repo_id = draw(st.sampled_from(REPOS))
     base = BASE_CARDS[repo_id]
-    hand = draw(_hand_edits(_lines(base)))
     change = draw(_source_changes())
-    return Case(
-        repo_id, base, _render(change, repo_id), "".join(hand.apply(_lines(base))), hand, change
-    )
+    ours = _render(change, repo_id)
+    hand = draw(_hand_edits(_lines(base), _changed_near(_lines(base), _lines(ours))))
+    return Case(repo_id, base, ours, "".join(hand.apply(_lines(base))), hand, change)
 
 
 def _slice_of(part: Sequence[str], whole: Sequence[str]) -> bool:
@@ -250,6 +267,7 @@ def check(case: Case) -> None:
     """Clean: both sides' changes are in the result; else located conflicts. No silent loss."""
     base, ours, theirs = _lines(case.base), _lines(case.ours), _lines(case.theirs)
     merged: Merged = three_way(case.base, case.ours, case.theirs)
+    event("conflict" if merged.conflicts else "clean")
     if not merged.clean:
         assert merged.text is None and merged.conflicts
         previous_end = 0
@@ -288,9 +306,7 @@ def test_the_generated_changes_reach_every_card() -> None:
     assert {name for name, _ in TEMPLATE_SPOTS} == {
         name for name in FILES.templates if name.endswith(".j2")
     }
-    cutoff = SourceChange(
-        (), (('knowledge_cutoff = "May 2024"', 'knowledge_cutoff = "June 2025"'),)
-    )
+    cutoff = SourceChange((), (CUTOFF,))
     for repo_id in REPOS:
         assert "June 2025" in _render(cutoff, repo_id)
     layout_lines = _lines(FILES.templates["_layout.md.j2"].decode("utf-8"))
