@@ -1,10 +1,11 @@
 """All Hub I/O: `Hub`, one command's connection to a Hub, and `open_hub`, which makes it.
 
-huggingface_hub is imported only by this module and the ones it is made of: hubcalls.py (one
-request under the retry policy, its failure as a HubError), hubreads.py (the reads),
-committing.py (a commit, exactly once), and client_internals.py (the client's private names,
-fenced). commitcache.py keeps what a commit sha makes safe to keep; hubtarget.py chooses the
-target. Every message that leaves them has the token redacted.
+huggingface_hub is imported only by this module and the ones it is made of: _calls.py (one
+request under the retry policy, its failure as a HubError), _reads.py (the reads),
+_committing.py (a commit, exactly once), _pulls.py (nb-release's own pull requests), and
+_client_internals.py (the client's private names, fenced). _commitcache.py keeps what a commit
+sha makes safe to keep; target.py chooses the target. Every message that leaves them has the
+token redacted.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pipeline.errors import AuthError, HubError
 from pipeline.hub import _answers as answers
 from pipeline.hub import _client_internals as client_internals
 from pipeline.hub import _committing as committing
+from pipeline.hub import _pulls as pulls
 from pipeline.hub import _reads as hubreads
 from pipeline.hub._calls import HubCalls, QuotaError
 from pipeline.hub._commitcache import CommitCache
@@ -234,6 +236,15 @@ class Hub:
     def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None:
         """The number and ref of this user's open pull request with this title, if any."""
         return hubreads.own_pr(self.calls, repo_id, self.whoami(), title)
+
+    def pr_url(self, repo_id: str, number: int) -> str:
+        """The Hub's page of pull request `number` of `repo_id`."""
+        return pulls.pr_url(self.target.url, repo_id, number)
+
+    def close_own_pr(self, repo_id: str, number: int, reason: str) -> bool:
+        """Close this user's open pull request with `reason` as its comment (True when closed);
+        a pull request someone else opened, or one already closed or merged, is left as it is."""
+        return pulls.close_own_pr(self.calls, repo_id, number, self.whoami(), reason)
 
     def commit_card(
         self,

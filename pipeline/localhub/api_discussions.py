@@ -1,4 +1,5 @@
-"""Discussions and pull requests: create, list (paged as get_repo_discussions expects), details."""
+"""Discussions and pull requests: create, list (paged as get_repo_discussions expects), details,
+comment, close or reopen, and merge, answered in the shapes HfApi's discussion calls parse."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 from typing import Any
 
 from pipeline.localhub import problems
-from pipeline.localhub.store import Discussion, Repo
+from pipeline.localhub.store import Discussion, Event, Repo
 from pipeline.localhub.views import Context, discussion_json, visible_repo
 from pipeline.localhub.wire import Request, Response, json_response, whole_number
 
@@ -67,12 +68,65 @@ def _status_matches(wanted: str | None, status: str) -> bool:
     return status == wanted
 
 
-def details(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
+def _find(
+    ctx: Context, request: Request, namespace: str, name: str, number: str
+) -> tuple[Repo, Discussion]:
     repo = visible_repo(ctx, request, namespace, name)
     num = whole_number(number)
     discussion = ctx.store.discussion(repo, num) if num is not None else None
     if discussion is None:
         raise problems.HubProblem(404, f"Discussion {number} not found")
+    return repo, discussion
+
+
+def _text(body: dict[str, Any], key: str, *, required: bool) -> str | None:
+    """A comment's text from the body: a non-empty string (stripped), or None when optional."""
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise problems.bad_request(f'"{key}" must be a non-empty string')
+    return value.strip()
+
+
+def comment(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
+    """`{"comment": text}` -> `{"newMessage": <comment event>}` (HfApi.comment_discussion)."""
+    user = request.require_user()
+    repo, discussion = _find(ctx, request, namespace, name, number)
+    text = _text(request.json_object(), "comment", required=True)
+    assert text is not None
+    event = ctx.store.comment(repo, discussion.num, author=user, text=text)
+    return json_response({"newMessage": _event_json(event)})
+
+
+def status(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
+    """`{"status": "open"|"closed", "comment"?: text}` -> `{"newStatus": <status-change event>}`
+    (HfApi.change_discussion_status); the comment is the event's `reason`, as on the Hub."""
+    user = request.require_user()
+    repo, discussion = _find(ctx, request, namespace, name, number)
+    body = request.json_object()
+    new_status = body.get("status")
+    if new_status not in ("open", "closed"):
+        raise problems.bad_request(f'"status" must be "open" or "closed", got {new_status!r}')
+    reason = _text(body, "comment", required=False)
+    event = ctx.store.change_status(
+        repo, discussion.num, author=user, status=new_status, reason=reason
+    )
+    return json_response({"newStatus": _event_json(event)})
+
+
+def merge(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
+    """An optional `{"comment": text}` (HfApi.merge_pull_request sends no body without one)."""
+    user = request.require_user()
+    repo, discussion = _find(ctx, request, namespace, name, number)
+    body = request.json_object() if request.body.strip() not in (b"", b"null") else {}
+    text = _text(body, "comment", required=False)
+    event = ctx.store.merge_pr(repo, discussion.num, author=user, comment=text)
+    return json_response({"newStatus": _event_json(event)})
+
+
+def details(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
+    repo, discussion = _find(ctx, request, namespace, name, number)
     data = discussion_json(repo, discussion)
     data["events"] = _events(ctx, repo, discussion)
     if discussion.is_pr:
@@ -115,7 +169,30 @@ def _events(ctx: Context, repo: Repo, discussion: Discussion) -> list[dict[str, 
             }
             for commit in reversed(commits)
         ]
+    # Comments and status changes after the opening, in time order with the commits (a stable
+    # sort: within one second, commits first, then the stored events in the order they came).
+    events[1:] = sorted(
+        events[1:] + [_event_json(event) for event in ctx.store.events(repo, discussion.num)],
+        key=lambda event: str(event["createdAt"]),
+    )
     return events
+
+
+def _event_json(event: Event) -> dict[str, Any]:
+    data: dict[str, Any] = dict(event.data)
+    if event.kind == "comment":
+        data = {
+            "edited": False,
+            "hidden": False,
+            "latest": {"raw": event.data["raw"], "updatedAt": event.created_at},
+        }
+    return {
+        "id": event.id,
+        "type": event.kind,
+        "createdAt": event.created_at,
+        "author": {"name": event.author, "type": "user"},
+        "data": data,
+    }
 
 
 def _diff(ctx: Context, repo: Repo, discussion: Discussion) -> str:

@@ -32,11 +32,23 @@ ROUTES = (
     "list_discussions",
     "create_discussion",
     "discussion",
+    "comment_discussion",
+    "discussion_status",
+    "merge_pull_request",
     "list_refs",
     "tree",
     "unknown",
 )
-WRITE_ROUTES = frozenset({"create_repo", "commit", "create_discussion"})
+WRITE_ROUTES = frozenset(
+    {
+        "create_repo",
+        "commit",
+        "create_discussion",
+        "comment_discussion",
+        "discussion_status",
+        "merge_pull_request",
+    }
+)
 # The routes whose answers are pages that link to the next one (a `Link: <...>; rel="next"`).
 LISTING_ROUTES = frozenset({"list_models", "list_commits", "tree"})
 WRONG_SHAPES = ("html", "json")

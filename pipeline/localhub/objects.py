@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 COMMIT_OID = re.compile(r"^[0-9a-f]{40}$")
 PR_REF = re.compile(r"^refs/pr/([1-9][0-9]*)$")
@@ -73,6 +74,20 @@ class Discussion:
     created_at: str
     base_ref: str | None
     base_commit: str | None
+
+
+EventKind = Literal["comment", "status-change"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of a discussion after its opening: a comment, or a change of status."""
+
+    id: str
+    kind: EventKind
+    author: str
+    created_at: str
+    data: Mapping[str, Any]
 
 
 @dataclass(frozen=True)

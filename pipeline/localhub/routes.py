@@ -45,6 +45,18 @@ _TABLE: list[tuple[tuple[str, ...], dict[str, tuple[str, Handler]]]] = [
         ("api", "models", ONE, ONE, "discussions", ONE),
         {"GET": ("discussion", api_discussions.details)},
     ),
+    (
+        ("api", "models", ONE, ONE, "discussions", ONE, "comment"),
+        {"POST": ("comment_discussion", api_discussions.comment)},
+    ),
+    (
+        ("api", "models", ONE, ONE, "discussions", ONE, "status"),
+        {"POST": ("discussion_status", api_discussions.status)},
+    ),
+    (
+        ("api", "models", ONE, ONE, "discussions", ONE, "merge"),
+        {"POST": ("merge_pull_request", api_discussions.merge)},
+    ),
     ((ONE, ONE, "resolve", ONE, REST), {"GET": ("resolve", api_files.resolve)}),
 ]
 

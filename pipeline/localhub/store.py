@@ -25,6 +25,7 @@ from pipeline.localhub.objects import (
     Commit,
     CommitOutcome,
     Discussion,
+    Event,
     FileEntry,
     Op,
     Repo,
@@ -37,6 +38,7 @@ __all__ = [
     "Commit",
     "CommitOutcome",
     "Discussion",
+    "Event",
     "FileEntry",
     "Op",
     "Repo",
@@ -46,6 +48,13 @@ __all__ = [
 ]
 
 DB_NAME = "hub.sqlite3"
+
+
+def _discussion_or_404(db: sqlite3.Connection, repo: Repo, num: int) -> Discussion:
+    found = tables.get_discussion(db, repo.pk, num)
+    if found is None:
+        raise problems.HubProblem(404, f"Discussion {num} not found")
+    return found
 
 
 class Store:
@@ -308,6 +317,62 @@ class Store:
     def discussion(self, repo: Repo, num: int) -> Discussion | None:
         with self._read() as db:
             return tables.get_discussion(db, repo.pk, num)
+
+    def events(self, repo: Repo, num: int) -> list[Event]:
+        """The comments and status changes of a discussion after its opening, oldest first."""
+        with self._read() as db:
+            return tables.events(db, repo.pk, num)
+
+    def comment(self, repo: Repo, num: int, *, author: str, text: str) -> Event:
+        with self._write() as db:
+            _discussion_or_404(db, repo, num)
+            return tables.insert_event(db, repo.pk, num, "comment", author, {"raw": text})
+
+    def change_status(
+        self, repo: Repo, num: int, *, author: str, status: str, reason: str | None
+    ) -> Event:
+        """Close or reopen a discussion; a merged pull request stays merged, as on the Hub."""
+        with self._write() as db:
+            found = _discussion_or_404(db, repo, num)
+            if found.status == "merged":
+                raise problems.bad_request(f"Pull request #{num} is merged: it cannot be {status}")
+            if found.status == status or (status == "open" and found.status == "draft"):
+                raise problems.bad_request(f"Discussion #{num} is already {found.status}")
+            tables.set_status(db, repo.pk, num, status)
+            data = {"status": status} | ({"reason": reason} if reason else {})
+            return tables.insert_event(db, repo.pk, num, "status-change", author, data)
+
+    def merge_pr(self, repo: Repo, num: int, *, author: str, comment: str | None) -> Event:
+        """Merge an open pull request into its base branch: the PR's head becomes the branch's
+        head when the branch has not moved since the PR's base; else a commit on the branch
+        applies the PR's changes, file by file, and a file both changed is a 409."""
+        with self._write() as db:
+            found = _discussion_or_404(db, repo, num)
+            if not found.is_pr or found.status not in ("open", "draft"):
+                raise problems.bad_request(f"Discussion #{num} is not an open pull request")
+            ref = tables.ref_name(found.base_ref or "main")
+            head = tables.ref_target(db, repo.pk, ref)
+            pr_head = tables.ref_target(db, repo.pk, f"refs/pr/{num}")
+            assert head is not None and pr_head is not None and found.base_commit is not None
+            new = pr_head
+            if head != found.base_commit:
+                base = tables.tree(db, found.base_commit)
+                tree, conflicts = tables.merged_tree(
+                    base, tables.tree(db, head), tables.tree(db, pr_head)
+                )
+                if conflicts:
+                    raise problems.HubProblem(409, f"Merge conflict in {', '.join(conflicts)}")
+                title = f"Merge pull request #{num}: {found.title}"
+                new = tables.insert_commit(db, repo.pk, head, tree, title, "", author)
+            db.execute(
+                "UPDATE refs SET commit_oid = ? WHERE repo = ? AND name = ?", (new, repo.pk, ref)
+            )
+            if comment:
+                tables.insert_event(db, repo.pk, num, "comment", author, {"raw": comment})
+            tables.set_status(db, repo.pk, num, "merged")
+            return tables.insert_event(
+                db, repo.pk, num, "status-change", author, {"status": "merged"}
+            )
 
     # -- tests and tools -----------------------------------------------------------------------
 

@@ -7,13 +7,24 @@ row and ref update land together or not at all.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from pipeline.localhub import problems
-from pipeline.localhub.objects import COMMIT_OID, Discussion, Op, Repo, blob_oid, hub_date
+from pipeline.localhub.objects import (
+    COMMIT_OID,
+    Discussion,
+    Event,
+    EventKind,
+    Op,
+    Repo,
+    blob_oid,
+    hub_date,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS repos (
@@ -62,6 +73,17 @@ CREATE TABLE IF NOT EXISTS discussions (
     base_ref TEXT,
     base_commit TEXT,
     PRIMARY KEY (repo, num)
+);
+CREATE TABLE IF NOT EXISTS discussion_events (
+    repo INTEGER NOT NULL REFERENCES repos(pk),
+    num INTEGER NOT NULL,
+    seq INTEGER NOT NULL,               -- the order events happened in, per discussion
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,                 -- "comment" or "status-change"
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    data TEXT NOT NULL,                 -- the event's "data" object, as JSON
+    PRIMARY KEY (repo, num, seq)
 );
 """
 
@@ -224,3 +246,60 @@ def insert_discussion(
         (num, title, description, author, int(is_pr), status, hub_date(), base_ref, base, repo.pk),
     )
     return num
+
+
+def insert_event(
+    db: sqlite3.Connection, pk: int, num: int, kind: str, author: str, data: dict[str, Any]
+) -> Event:
+    seq = int(
+        db.execute(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM discussion_events WHERE repo = ? AND num = ?",
+            (pk, num),
+        ).fetchone()[0]
+    )
+    # A 24-hex id, as the Hub's event ids are (MongoDB object ids).
+    event_id = uuid.uuid4().hex[:24]
+    now = hub_date()
+    db.execute(
+        "INSERT INTO discussion_events (repo, num, seq, id, kind, author, created_at, data)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (pk, num, seq, event_id, kind, author, now, json.dumps(data, ensure_ascii=False)),
+    )
+    return _event((event_id, kind, author, now, json.dumps(data)))
+
+
+def merged_tree(
+    base: dict[str, str], ours: dict[str, str], theirs: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """`theirs`' changes since `base` applied to `ours`, file by file, and the files both changed
+    differently (a pull request's merge when its target branch moved since it was opened)."""
+    tree, conflicts = dict(ours), []
+    for path in sorted(base.keys() | theirs.keys()):
+        if base.get(path) == theirs.get(path) or ours.get(path) == theirs.get(path):
+            continue
+        if ours.get(path) != base.get(path):
+            conflicts.append(path)
+        elif path in theirs:
+            tree[path] = theirs[path]
+        else:
+            del tree[path]
+    return tree, conflicts
+
+
+def events(db: sqlite3.Connection, pk: int, num: int) -> list[Event]:
+    rows = db.execute(
+        "SELECT id, kind, author, created_at, data FROM discussion_events"
+        " WHERE repo = ? AND num = ? ORDER BY seq",
+        (pk, num),
+    ).fetchall()
+    return [_event(row) for row in rows]
+
+
+def _event(row: tuple[str, str, str, str, str]) -> Event:
+    event_id, kind, author, created_at, data = row
+    known: EventKind = "comment" if kind == "comment" else "status-change"
+    return Event(event_id, known, author, created_at, json.loads(data))
+
+
+def set_status(db: sqlite3.Connection, pk: int, num: int, status: str) -> None:
+    db.execute("UPDATE discussions SET status = ? WHERE repo = ? AND num = ?", (status, pk, num))

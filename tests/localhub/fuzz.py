@@ -349,6 +349,13 @@ discussion_bodies = st.fixed_dictionaries(
     {"title": st.one_of(st.just("A title"), json_values)},
     optional={"description": json_values, "pullRequest": st.one_of(st.booleans(), json_values)},
 )
+comment_bodies = st.fixed_dictionaries(
+    {}, optional={"comment": st.one_of(st.just("A comment"), json_values)}
+)
+status_bodies = st.fixed_dictionaries(
+    {"status": st.one_of(st.sampled_from(["open", "closed", "merged"]), json_values)},
+    optional={"comment": st.one_of(st.just("A reason"), json_values)},
+)
 preupload_bodies = st.fixed_dictionaries(
     {
         "files": st.one_of(
@@ -388,6 +395,9 @@ _ROUTES: list[tuple[str, str, st.SearchStrategy[bytes]]] = [
     ("GET", "/api/models/{repo}/discussions", st.just(b"")),
     ("POST", "/api/models/{repo}/discussions", _json_body(discussion_bodies)),
     ("GET", "/api/models/{repo}/discussions/{num}", st.just(b"")),
+    ("POST", "/api/models/{repo}/discussions/{num}/comment", _json_body(comment_bodies)),
+    ("POST", "/api/models/{repo}/discussions/{num}/status", _json_body(status_bodies)),
+    ("POST", "/api/models/{repo}/discussions/{num}/merge", _json_body(comment_bodies)),
     ("GET", "/{repo}/resolve/{rev}/README.md", st.just(b"")),
     ("HEAD", "/{repo}/resolve/{rev}/README.md", st.just(b"")),
 ]
