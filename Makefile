@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release sync history diff render validate test lint lint-workflows typecheck pytest unit clean \
+.PHONY: release sync history keep diff render validate test lint lint-workflows typecheck pytest unit clean \
 	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
@@ -27,6 +27,10 @@ sync: $(STAMP)
 
 history: $(STAMP)
 	@$(BIN)/nb-release history $(HUBFLAG) $(REPOS)
+
+# Take the hand edits of drifted cards into cards/edits/ (commit them; the next sync is green).
+keep: $(STAMP)
+	@$(BIN)/nb-release keep $(HUBFLAG) $(REPOS)
 
 # --- the GitHub workflows' steps (.github/workflows/); reports land in $(REPORTS)/ -------------
 REPORTS ?= reports

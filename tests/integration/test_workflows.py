@@ -38,6 +38,8 @@ with open(os.environ["GH_LOG"], "a") as log:
 args = sys.argv[1:]
 if args[:2] == ["issue", "list"]:
     print(os.environ.get("GH_FAKE_ISSUE", ""))
+elif args[:2] == ["pr", "list"]:
+    print(os.environ.get("GH_FAKE_PR", ""))
 elif args[:1] == ["api"] and "--method" not in args:
     print(os.environ.get("GH_FAKE_COMMENT", ""))
 """
@@ -79,6 +81,7 @@ def test_workflow_shape(name: str) -> None:
                 "make",
                 ".github/scripts/plan-comment.sh",
                 ".github/scripts/drift-issue.sh",
+                ".github/scripts/keep-pr.sh",
             )
 
 
@@ -130,6 +133,17 @@ class Runner:
             f'#!/bin/sh\nexec {make} VENV={VENV} -o {VENV}/.installed "$@"\n',
         )
         self._script(bin_dir / "gh", FAKE_GH)
+        # The project is a clone of a repository (a bare one here), as actions/checkout leaves it.
+        self.remote = tmp_path / "origin.git"
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+        subprocess.run(["git", "init", "-q", "--bare", str(self.remote)], check=True)
+        for command in (
+            ["init", "-q", "-b", "main"],
+            ["add", "-A"],
+            ["commit", "-q", "-m", "The project"],
+            ["remote", "add", "origin", str(self.remote)],
+        ):
+            subprocess.run([*git, *command], cwd=self.folder, check=True)
         self.gh_log = tmp_path / "gh.log"
         self.summary = tmp_path / "step-summary.md"
         self.summary.write_text("")
@@ -270,6 +284,60 @@ def test_nightly_sync_workflow_reports_drift_in_one_issue(runner: Runner, projec
     runner.run("nightly-sync.yml", inputs={"dry-run": "true"}, extra_env={"GH_FAKE_ISSUE": "12"})
     calls = runner.gh_calls()
     assert [c[:3] for c in calls if c[0] == "issue" and c[1] != "list"] == [["issue", "edit", "12"]]
+    assert not [c for c in calls if c[0] == "pr"]  # a dry run proposes nothing
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=folder, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_nightly_sync_proposes_keeping_a_hand_edit_and_merging_it_makes_sync_green(
+    runner: Runner, project: Project
+) -> None:
+    runner.run("release.yml")
+    repo = "NbAiLab/nb-llama-3.1-8B"
+    edited = (project.readme(repo) or "") + "\n## Evaluation\n"
+    project.api.create_commit(
+        repo,
+        operations=[CommitOperationAdd("README.md", edited.encode())],
+        commit_message="Add evaluation",
+    )
+    runner.run("nightly-sync.yml", inputs={"dry-run": "false"})
+    assert (runner.folder / "reports/sync.status").read_text().strip() == "4"
+    creates = [c for c in runner.gh_calls() if c[:2] == ["pr", "create"]]
+    assert len(creates) == 1 and "--head" in creates[0]
+    assert creates[0][creates[0].index("--head") + 1] == "nb-release/keep-hand-edits"
+    body = (runner.folder / "reports/keep-pr.md").read_text()
+    assert f"| `{repo}` |" in body and "| local-user | Add evaluation |" in body
+    pushed = _git(runner.remote, "ls-tree", "-r", "--name-only", "nb-release/keep-hand-edits")
+    assert "cards/edits/" in pushed
+    assert "fake-github-token" not in _git(runner.folder, "config", "--list")
+
+    # Merging the pull request: the next sync is green, the hand edit still on the Hub.
+    runner.gh_log.unlink()
+    project.hub.counters.reset()
+    runner.run("nightly-sync.yml", inputs={"dry-run": "false"}, extra_env={"GH_FAKE_PR": "5"})
+    assert (runner.folder / "reports/sync.status").read_text().strip() == "0"
+    assert project.writes() == 0 and project.readme(repo) == edited
+    assert not [c for c in runner.gh_calls() if c[:2] in (["pr", "create"], ["pr", "edit"])]
+
+
+def test_a_second_drift_updates_nb_releases_open_pull_request(
+    runner: Runner, project: Project
+) -> None:
+    runner.run("release.yml")
+    repo = "NbAiLab/nb-llama-3.2-1B"
+    edited = (project.readme(repo) or "") + "\nA note.\n"
+    project.api.create_commit(
+        repo,
+        operations=[CommitOperationAdd("README.md", edited.encode())],
+        commit_message="Add a note",
+    )
+    runner.run("nightly-sync.yml", inputs={"dry-run": "false"}, extra_env={"GH_FAKE_PR": "5"})
+    calls = [c[:3] for c in runner.gh_calls() if c[0] == "pr" and c[1] != "list"]
+    assert calls == [["pr", "edit", "5"]]
 
 
 def test_nightly_sync_in_sync_opens_no_issue(runner: Runner, project: Project) -> None:
