@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release sync history keep diff render validate test lint lint-workflows typecheck pytest unit clean \
+.PHONY: release sync history keep thorough diff render validate test lint lint-workflows typecheck pytest unit clean \
 	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
@@ -99,7 +99,12 @@ pytest: $(STAMP)
 # (tests/preview, which fail without chromium) `browser`.
 unit: $(STAMP)
 	@echo "==> pytest -m 'not integration and not browser' (unit tests, no sockets)"
-	@$(BIN)/python -m pytest -n 2 -q -m "not integration and not browser"
+	@$(BIN)/python -m pytest -n 2 -q -m "not integration and not browser and not thorough"
+
+# The property tests at full size (the merge of hand edits: 1,000 generated cases); minutes long.
+thorough: $(STAMP)
+	@echo "==> pytest -m thorough (property tests at full size)"
+	@$(BIN)/python -m pytest -n 2 -q -m thorough
 
 test: lint lint-workflows typecheck pytest
 

@@ -122,6 +122,7 @@ def decided_by(
 _DOES: dict[Decision, str] = {
     "skip": "leave as {it} {are}",
     "pr": "propose as a pull request",
+    "merge": "merge the hand edit into the new render (a pull request if they conflict)",
     "publish": "overwrite",
 }
 

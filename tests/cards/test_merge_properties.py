@@ -35,7 +35,7 @@ FILES, MANIFEST = load_sources(ROOT / "models.toml", CARDS)
 BASE_CARDS = {card.repo_id: card.content for card in render_all(MANIFEST, FILES)}
 REPOS = sorted(BASE_CARDS)
 
-# Quick in `make unit`; the thorough run is the slow suite's (pytest -m slow).
+# Quick in `make unit` and `make test`; the 1,000-case run is `make thorough` (pytest -m thorough).
 QUICK = settings(
     max_examples=50,
     deadline=None,
@@ -325,7 +325,7 @@ def test_a_hand_edit_merges_through_a_source_change(case: Case) -> None:
     check(case)
 
 
-@pytest.mark.slow
+@pytest.mark.thorough
 @THOROUGH
 @given(cases())
 def test_a_hand_edit_merges_through_a_source_change_thoroughly(case: Case) -> None:
