@@ -208,6 +208,8 @@ def apply_patch(base: str, patch: str, shown: str) -> tuple[str, tuple[tuple[int
         prev = ""  # the kind of the hunk's previous line, for the no-newline marker
         while index < len(lines) and (seen_old < b or seen_new < d or lines[index] == NO_NEWLINE):
             line = lines[index]
+            if line.startswith("@@ "):
+                break  # the next hunk, early: the counts below say so
             kind, text = line[:1], line[1:]
             if line == NO_NEWLINE:
                 target = added if prev == "+" else removed if prev == "-" else None
