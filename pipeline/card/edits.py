@@ -365,7 +365,7 @@ def merge(edit: Edit, rendered: str, card: str) -> str | list[Problem]:
         return merged.text
     problems: list[Problem] = []
     for conflict in merged.conflicts:
-        line = next((h[2] for h in edit.hunks if h[0] + max(h[1], 1) > conflict.base_line), None)
+        line = next((h[2] for h in edit.hunks if h[0] + h[1] >= conflict.base_line), None)
         sides = "".join(
             f"\n      {label}:"
             + "".join(f"\n        | {text.rstrip(chr(10))}" for text in side)

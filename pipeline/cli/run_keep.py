@@ -86,7 +86,11 @@ def keep_command(options: KeepOptions, console: Console) -> int:
         _, added, removed = unified(item.base, item.edited, "base", "edited")
         who = "; ".join(f"{', '.join(c.authors) or '?'}: {c.title}" for c in item.commits)
         source = f" from {plural(len(item.commits), 'commit')} ({printable(who)})" if who else ""
-        console.print(f"{item.repo_id}: kept its hand edit, +{added} -{removed}{source}")
+        console.print(
+            f"{item.repo_id}: kept its hand edit, +{added} -{removed}{source}",
+            markup=False,
+            highlight=False,
+        )
         for path in edits.write_edit(cards_dir, item.repo_id, item.base, item.edited, item.commits):
             console.print(f"  wrote {path}", markup=False)
         wrote += 1

@@ -80,7 +80,7 @@ def test_keep_then_template_changes_merge_or_stop_with_a_located_conflict(
     assert sync.status == 1, sync.out + sync.err
     assert project.writes() == 0
     assert project.readme(EDITED) == merged
-    assert f"{patch_path(cards, EDITED)}:" in sync.err
+    assert f"{patch_path(cards, EDITED)}:7: " in sync.err  # the hunk's line in the patch
     assert f"conflicts with the new render of {EDITED}/README.md at line" in sync.err
     assert "| ## Contact" in sync.err and "| | NorBench | 71.2 |" in sync.err
     validate = project.run("validate", hub=False)
