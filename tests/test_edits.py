@@ -3,6 +3,7 @@ every bad input a located problem."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,10 @@ from pipeline.card.edits import (
     sha256,
     templates_only,
 )
+from pipeline.card.render import render_all
+from pipeline.errors import TemplateError
+from pipeline.manifest.sources import load_sources
+from pipeline.ownership import decide_update
 from pipeline.records import CommitRecord
 
 REPO = "NbAiLab/nb-llama-3.1-8B"
@@ -156,3 +161,45 @@ def test_a_header_naming_another_repo_and_stray_files_are_located() -> None:
 def test_apply_patch_refuses_a_patch_without_hunks() -> None:
     with pytest.raises(Exception, match="no hunk"):
         apply_patch(BASE, f"# repo: {REPO}\n--- a\n+++ b\n", "base")
+
+
+# --- the edits in a render, and in ownership ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEASE = "Update model card\n\nReleased-by: nb-release 0.1.0\nManifest-fingerprint: sha256:ab"
+
+
+def test_a_live_card_equal_to_the_kept_edit_is_nb_releases_own() -> None:
+    ours = CommitRecord("1" * 40, "2024-01-01", ("nb",), "Update model card", RELEASE)
+    hand = CommitRecord("2" * 40, "2024-02-01", ("kari",), "Fix", "")
+    merged = EDITED.replace("line 2\n", "line 2 (template)\n")
+    for kept, state in ((EDITED, "pending"), (None, "drift+pending")):
+        found = decide_update(
+            rendered=merged, live=EDITED, commits=[hand, ours], published_content=BASE, kept=kept
+        )
+        assert found.state == state
+
+
+def test_render_merges_the_edit_from_the_bytes_read_not_from_the_disk() -> None:
+    files, manifest = load_sources(ROOT / "models.toml", ROOT / "cards")
+    plain = render_all(manifest, files)[0]
+    edited = plain.content + "\n## Evaluation\n"
+    stem_ = plain.repo_id.replace("/", "__")
+    with_edit = dict(files.templates)
+    with_edit[f"edits/{stem_}.patch"] = make_patch(
+        plain.repo_id, plain.content, edited, []
+    ).encode()
+    with_edit[f"edits/{stem_}.base.md"] = plain.content.encode()
+    changed = dataclasses.replace(files, templates=with_edit)
+    assert changed.fingerprint != files.fingerprint  # the edits are part of what a plan hashes
+    assert render_all(manifest, changed)[0].content == edited
+    assert render_all(manifest, changed, apply_edits=False)[0].content == plain.content
+
+
+def test_a_template_cannot_include_or_read_an_edit_file() -> None:
+    files, manifest = load_sources(ROOT / "models.toml", ROOT / "cards")
+    templates = dict(files.templates)
+    templates["edits/x.patch"] = b"{{ 1 }}"
+    templates["base.md.j2"] = b'{% include "edits/x.patch" %}'
+    with pytest.raises(TemplateError, match=r"template 'edits/x\.patch' not found"):
+        render_all(manifest, dataclasses.replace(files, templates=templates), apply_edits=False)
