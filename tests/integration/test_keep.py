@@ -103,3 +103,25 @@ def test_keep_of_a_repo_in_sync_writes_nothing_and_a_bare_name_gets_a_hint(
     bare = project.run("keep", "nb-llama-3.1-8B")
     assert bare.status == 64
     assert f"did you mean '{EDITED}'?" in bare.err
+
+
+def test_a_second_hand_edit_is_kept_on_top_of_the_first(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    _hand_edit(project)
+    assert project.run("keep", EDITED).status == 0
+    second = (project.readme(EDITED) or "").replace("## Evaluation", "## Evaluation (2024)")
+    project.api.create_commit(
+        EDITED,
+        operations=[CommitOperationAdd("README.md", second.encode())],
+        commit_message="Date the evaluation",
+    )
+    assert project.run("sync").status == 4
+    kept = project.run("keep", EDITED)
+    assert kept.status == 0, kept.out + kept.err
+    assert "local-user: Date the evaluation" in kept.out
+    patch = patch_path(project.folder / "cards", EDITED).read_text(encoding="utf-8")
+    assert "+## Evaluation (2024)\n" in patch and "+| NorBench | 71.2 |\n" in patch
+    project.hub.counters.reset()
+    assert project.run("sync").status == 0
+    assert project.writes() == 0
+    assert project.readme(EDITED) == second
