@@ -168,11 +168,14 @@ def decide_update(
     commits: Sequence[CommitRecord],
     published_content: str | None,
     trusted: Trust = is_release,
+    kept: str | None = None,
 ) -> Ownership:
     """The state of a repo whose live card differs from the rendered one.
 
     `commits` is the branch history, newest first; `published_content` the README at the newest
-    release commit `trusted` accepts (None if there is none, or it had no README).
+    release commit `trusted` accepts (None if there is none, or it had no README). `kept` is the
+    hand edit the project keeps for this repo (cards/edits/: its base with its patch): a live
+    card equal to it is nb-release's own, as if nb-release had published it.
     """
     index = last_release(commits, trusted)
     if index is None:
@@ -181,6 +184,9 @@ def decide_update(
     published = commits[index]
     since = tuple(commits[:index])
     if published_content is not None and _same(published_content, live):
+        return Ownership(state="pending", published=published)
+    if kept is not None and _same(kept, live):
+        # The hand edit was taken into the project (`nb-release keep`): the render carries it.
         return Ownership(state="pending", published=published)
     edit, added, removed = edit_diff(published_content or "", live, published.commit_id)
     state: State = "drift" if _same(rendered, published_content or "") else "drift+pending"

@@ -21,6 +21,7 @@ from jinja2.exceptions import SecurityError
 from pipeline import hubrules
 from pipeline.atomic import cannot_write, make_folders, write_bytes_atomically
 from pipeline.card import _metadata as metadata
+from pipeline.card import edits as kept_edits
 from pipeline.card import frontmatter
 from pipeline.card._templating import (
     MAX_CARD_BYTES,
@@ -269,19 +270,29 @@ def _expected_metadata(variant: Variant) -> dict[str, object]:
 
 
 def render_all(
-    manifest: Manifest, cards: Path | SourceFiles, selection: Selection = Selection()
+    manifest: Manifest,
+    cards: Path | SourceFiles,
+    selection: Selection = Selection(),
+    *,
+    apply_edits: bool = True,
 ) -> list[RenderedCard]:
     """Render every selected variant; raise one error listing every problem of every card.
 
     `cards` is the folder of templates, or the files already read from it (`sources.read_sources`):
-    then exactly those bytes are rendered.
+    then exactly those bytes are rendered. Each repo's kept edit (cards/edits/, see card/edits.py)
+    is merged into its card, unless `apply_edits` is false (`keep` needs the plain render); a
+    conflict in any card stops the whole run.
     """
     cards_dir = cards if isinstance(cards, Path) else cards.cards_dir
     data = read_templates(cards) if isinstance(cards, Path) else cards.templates
+    known = [variant.repo_id for variant in manifest.variants]
+    edits = kept_edits.read_edits(cards_dir, data, known) if apply_edits else {}
+    data = kept_edits.templates_only(data)  # an edit file is never a template nor a data file
     env = make_environment(cards_dir, data)
     files = _Files(manifest.path, cards_dir, sorted(data))
     template_problems: list[tuple[Problem, str]] = []
     card_problems: list[Problem] = []
+    edit_problems: list[Problem] = []
     rendered: list[RenderedCard] = []
     for variant in select(manifest, selection):
         context = context_for(manifest, variant)
@@ -297,6 +308,20 @@ def render_all(
         except CardError as exc:
             card_problems.extend(exc.problems)
             continue
+        edit = edits.get(variant.repo_id)
+        if edit is not None:
+            merged = kept_edits.merge(edit, content, card)
+            if isinstance(merged, list):
+                edit_problems.extend(merged)
+                continue
+            # The merged card is published as it is (the hand edit byte for byte); its front
+            # matter is read and checked as a rendered card's is.
+            content = merged
+            try:
+                reading = frontmatter.canonical_reading(content, card)[1]
+            except CardError as exc:
+                card_problems.extend(_from_edit(p, edit) for p in exc.problems)
+                continue
         problems = metadata.check_metadata(
             card, content, expected=_expected_metadata(variant), reading=reading
         )
@@ -304,7 +329,9 @@ def render_all(
         if size > MAX_CARD_BYTES:
             problems.append(_too_large(card, size))
         if problems:
-            card_problems.extend(problems)
+            card_problems.extend(
+                problems if edit is None else [_from_edit(p, edit) for p in problems]
+            )
             continue
         rendered.append(
             RenderedCard(
@@ -319,9 +346,20 @@ def render_all(
         )
     if template_problems:
         raise TemplateError("the card templates cannot be rendered", _merge(template_problems))
+    if edit_problems:
+        raise kept_edits.EditError(
+            "the kept edits cannot be merged into the new render; nothing is published",
+            edit_problems,
+        )
     if card_problems:
         raise CardError("the rendered cards are not valid", card_problems)
     return rendered
+
+
+def _from_edit(problem: Problem, edit: kept_edits.Edit) -> Problem:
+    """A problem of a card with a kept edit: the hint names the edit, which may be its cause."""
+    where = f"the card carries the kept edit {edit.patch_file}"
+    return dataclasses.replace(problem, hint=f"{problem.hint}; {where}" if problem.hint else where)
 
 
 def _too_large(card: str, size: int) -> Problem:

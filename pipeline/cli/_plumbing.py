@@ -1,5 +1,5 @@
 """What the commands that talk to a Hub share: the run's one Cache, its one Hub, the plan, the
-reports and the job summary.
+reports, the job summary, and the check of the REPO arguments.
 
 A command makes its Cache once (new_cache) and opens its target once with it (open_target);
 everything after reads and records through that Hub (`hub.cache`), so what a run learns is in
@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 from pipeline.atomic import write_text_atomically
+from pipeline.cli._args import UsageError
 from pipeline.cli.options import HubOptions, ReportOptions
 from pipeline.cli.terminal import progress, stderr_console
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_PENDING
 from pipeline.hub.cache import Cache
 from pipeline.hub.client import Hub, open_hub
-from pipeline.manifest.selection import Selection
+from pipeline.manifest.selection import Selection, named
 from pipeline.manifest.sources import Sources
 from pipeline.plan.model import Plan
 from pipeline.plan.planning import build_plan
@@ -108,3 +110,29 @@ def append_step_summary(text: str) -> None:
         raise PipelineError(
             f"cannot append to GITHUB_STEP_SUMMARY ({summary_file}): {exc.strerror}"
         ) from None
+
+
+def refuse_bare_names(repos: Sequence[str], manifest_path: Path) -> None:
+    """A REPO without its namespace is a usage error whose hint gives the repo id the manifest
+    has for that name, matched as --only matches one (selection.named)."""
+    bare = next((repo for repo in repos if "/" not in repo), None)
+    if bare is None:
+        return
+    from pipeline.manifest.model import load_manifest  # pydantic: only for this message
+
+    try:
+        manifest = load_manifest(manifest_path)
+    except PipelineError:  # no manifest to look in: the hint says what a repo id is
+        hint = (
+            f"give the repo id as 'namespace/name' ({manifest_path} could not be read to look "
+            "the name up)"
+        )
+    else:
+        ids = [variant.repo_id for variant in named(manifest, bare)]
+        hint = (
+            f"did you mean {' or '.join(repr(i) for i in ids)}?"
+            if ids
+            else f"no variant of {manifest_path} is named {bare!r}; give the repo id as "
+            "'namespace/name'"
+        )
+    raise UsageError(f"argument REPO: a repo id must be 'namespace/name', got {bare!r}", hint)

@@ -36,6 +36,7 @@ from pipeline.cli.options import (
     ApplyOptions,
     CacheClearOptions,
     HistoryOptions,
+    KeepOptions,
     PlanOptions,
     PreviewOptions,
     PublishOptions,
@@ -312,6 +313,22 @@ def _restore_options(args: argparse.Namespace) -> RestoreOptions:
     )
 
 
+def _keep_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("repos", nargs="+", type=repo_id, metavar="REPO", help="repo ids")
+    parser.add_argument(
+        "--drop",
+        action="store_true",
+        help="remove the repos' kept edits (cards/edits/) instead; reads no Hub",
+    )
+    add_source(parser)
+    add_hub(parser)
+    add_client(parser, publishes=False)
+
+
+def _keep_options(args: argparse.Namespace) -> KeepOptions:
+    return KeepOptions(tuple(args.repos), args.drop, sources_of(args), hub_of(args))
+
+
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
     pass
 
@@ -420,6 +437,19 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
         arguments=_restore_arguments,
         options=_restore_options,
         handler="pipeline.cli.run_history:restore_command",
+    ),
+    Command(
+        "keep",
+        help="take a hand edit of a drifted card into the project (cards/edits/)",
+        description="For each drifted REPO, write its hand edit under cards/edits/: the card "
+        "nb-release last published (<namespace>__<name>.base.md) and a unified diff from it to "
+        "the live card (<namespace>__<name>.patch). Every render then merges the edit into "
+        "the card; commit cards/edits/ and the next sync leaves the card as it is. A repo "
+        "that is not drifted is left alone. --drop removes the edits. Exit status 0 done (or "
+        "nothing to do), 1 error (nothing written).",
+        arguments=_keep_arguments,
+        options=_keep_options,
+        handler="pipeline.cli.run_keep:keep_command",
     ),
     Group(
         "cache",

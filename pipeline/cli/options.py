@@ -133,6 +133,14 @@ class RestoreOptions:
 
 
 @dataclass(frozen=True)
+class KeepOptions:
+    repos: tuple[str, ...]  # repo ids; a bare name is refused, naming the manifest's repo id
+    drop: bool  # remove the repos' edits instead of keeping them
+    sources: Sources
+    hub: HubOptions
+
+
+@dataclass(frozen=True)
 class CacheClearOptions:
     pass
 

@@ -8,12 +8,10 @@ head, after showing the diff.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.console import Console
 
-from pipeline.cli._args import UsageError
-from pipeline.cli._plumbing import new_cache, open_target
+from pipeline.cli._plumbing import new_cache, open_target, refuse_bare_names
 from pipeline.cli.options import HistoryOptions, RestoreOptions
 from pipeline.cli.terminal import confirmed
 from pipeline.english import plural
@@ -21,35 +19,11 @@ from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
 from pipeline.hub.client import Hub
 from pipeline.manifest.model import load_manifest
-from pipeline.manifest.selection import named, select
+from pipeline.manifest.selection import select
 from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, trusted_release, unified
 from pipeline.plan.history import card_histories
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
-
-
-def _refuse_bare_names(repos: Sequence[str], manifest_path: Path) -> None:
-    """A REPO without its namespace is a usage error whose hint gives the repo id the manifest
-    has for that name, matched as --only matches one (selection.named)."""
-    bare = next((repo for repo in repos if "/" not in repo), None)
-    if bare is None:
-        return
-    try:
-        manifest = load_manifest(manifest_path)
-    except PipelineError:  # no manifest to look in: the hint says what a repo id is
-        hint = (
-            f"give the repo id as 'namespace/name' ({manifest_path} could not be read to look "
-            "the name up)"
-        )
-    else:
-        ids = [variant.repo_id for variant in named(manifest, bare)]
-        hint = (
-            f"did you mean {' or '.join(repr(i) for i in ids)}?"
-            if ids
-            else f"no variant of {manifest_path} is named {bare!r}; give the repo id as "
-            "'namespace/name'"
-        )
-    raise UsageError(f"argument REPO: a repo id must be 'namespace/name', got {bare!r}", hint)
 
 
 def _no_such_repo(repo_ids: Sequence[str], hub: Hub, hint: str | None = None) -> PipelineError:
@@ -58,7 +32,7 @@ def _no_such_repo(repo_ids: Sequence[str], hub: Hub, hint: str | None = None) ->
 
 def history_command(options: HistoryOptions, console: Console) -> int:
     repos: list[str] = list(options.repos)
-    _refuse_bare_names(repos, options.sources.manifest)
+    refuse_bare_names(repos, options.sources.manifest)
     if not repos:
         manifest = load_manifest(options.sources.manifest)
         repos = [v.repo_id for v in select(manifest, options.selection)]
@@ -113,7 +87,7 @@ def _mark(hub: Hub, repo_id: str, commit: CommitRecord) -> str:
 
 def restore_command(options: RestoreOptions, console: Console) -> int:
     repo, to = options.repo, options.to
-    _refuse_bare_names([repo], options.manifest)
+    refuse_bare_names([repo], options.manifest)
     with open_target(options.hub, new_cache(options.hub)) as hub:
         live = hub.read_card(repo)
         if not live.exists:

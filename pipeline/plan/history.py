@@ -9,7 +9,7 @@ README.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,8 +25,11 @@ def read_ownership(
     cards: Sequence[RenderedCard],
     live: Sequence[LiveCard],
     diffs: Sequence[CardDiff],
+    kept: Mapping[str, str] | None = None,
 ) -> dict[str, Ownership]:
-    """Every repo's Ownership; the history reads run concurrently, only where needed."""
+    """Every repo's Ownership; the history reads run concurrently, only where needed. `kept`:
+    the edited card of each repo whose hand edit the project keeps (card/edits.py)."""
+    edited: Mapping[str, str] = kept or {}
     out: dict[str, Ownership] = {}
     todo: list[tuple[RenderedCard, LiveCard]] = []
     for card, state, diff in zip(cards, live, diffs, strict=True):
@@ -37,19 +40,25 @@ def read_ownership(
     if todo:
         workers = min(hub.concurrency, len(todo))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for repo_id, found in pool.map(lambda item: _one(hub, *item), todo):
+            for repo_id, found in pool.map(
+                lambda item: _one(hub, item[0], item[1], edited.get(item[0].repo_id)), todo
+            ):
                 out[repo_id] = found
     return out
 
 
-def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
+def _one(hub: Hub, card: RenderedCard, live: LiveCard, kept: str | None) -> tuple[str, Ownership]:
     assert live.content is not None  # needs_history: the live card exists and differs
     own = hub.own_commit(card.repo_id, live.head_sha) if live.head_sha else None
     if own is not None and ownership.is_release(own):
         # The head is nb-release's own commit (recorded when it landed): live is what it
         # published, so no listing is needed to tell pending from drift.
         found = ownership.decide_update(
-            rendered=card.content, live=live.content, commits=[own], published_content=live.content
+            rendered=card.content,
+            live=live.content,
+            commits=[own],
+            published_content=live.content,
+            kept=kept,
         )
         return card.repo_id, found
     # At the head the card was read at: the same commits, and cacheable (a sha is immutable).
@@ -81,6 +90,7 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard) -> tuple[str, Ownership]:
         commits=commits,
         published_content=published_content,
         trusted=trusted,
+        kept=kept,
     )
     if found.drift is not None and len(found.drift.commits) > 1 and index is not None:
         # Which of the later commits changed README.md: compare blob ids along the chain.

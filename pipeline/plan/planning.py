@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.card.diff import diff_card
+from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
 from pipeline.hub.client import Hub
 from pipeline.manifest.selection import Selection
@@ -155,7 +156,12 @@ def build_plan(
         if now_same != same:
             cache.put_same_heads(endpoint, files.fingerprint, selection, now_same)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
-    owners = read_ownership(hub, cards, live, diffs)
+    # A live card equal to a kept hand edit is nb-release's own (ownership.decide_update).
+    kept = {
+        repo_id: edit.edited
+        for repo_id, edit in read_edits(files.cards_dir, files.templates).items()
+    }
+    owners = read_ownership(hub, cards, live, diffs, kept)
     policies: dict[str, tuple[Policy | None, Policy | None]] = {
         card.repo_id: (
             resolve_policy(card.on_drift, default="skip") if card.on_drift else None,
