@@ -280,6 +280,8 @@ def test_nightly_sync_workflow_reports_drift_in_one_issue(runner: Runner, projec
     creates = [c for c in runner.gh_calls() if c[:2] == ["issue", "create"]]
     assert len(creates) == 1
 
+    # The proposed pull request is not merged: the project is back on main, the card still drifted.
+    _git(runner.folder, "switch", "-q", "main")
     runner.gh_log.unlink()
     runner.run("nightly-sync.yml", inputs={"dry-run": "true"}, extra_env={"GH_FAKE_ISSUE": "12"})
     calls = runner.gh_calls()
