@@ -11,7 +11,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd
 
 from pipeline.cli.main import main
-from pipeline.ownership import POLICIES
+from pipeline.ownership import POLICIES, policy_prompt
 from tests.integration.support import REPOS, Project
 
 EDITED = "NbAiLab/nb-llama-3.1-8B"
@@ -375,9 +375,9 @@ def test_the_drift_prompt_takes_only_its_own_letters_and_shows_each_drift_once(
     monkeypatch.setattr("sys.stdin", _Terminal("y\nskip\no\n\ny\n"))
     result = project.run("release")
     assert result.status == 4, result.out + result.err
-    assert "'y' is not one of s, p, o; press Enter for s (skip)" in result.out
-    assert "'skip' is not one of s, p, o" in result.out
-    assert result.out.count("[s]kip, open a [p]ull request, or [o]verwrite? [s] ") == 4
+    assert "'y' is not one of s, p, m, o; press Enter for s (skip)" in result.out
+    assert "'skip' is not one of s, p, m, o" in result.out
+    assert result.out.count(policy_prompt()) == 4
     assert result.out.count("changed on the Hub since, in") == 2  # one block per drifted card
     assert "Publish 1 card to" in result.out
     assert project.readme(EDITED) == edited
@@ -391,7 +391,7 @@ def test_the_drift_prompt_skips_after_three_other_answers(
     edited = _hand_edit(project)
     monkeypatch.setattr("sys.stdin", _Terminal("y\nyes\nx\ny\n"))
     result = project.run("release")
-    assert f"no answer among s, p, o: {EDITED} skipped" in result.out
+    assert f"no answer among s, p, m, o: {EDITED} skipped" in result.out
     assert "Publish 0 cards to" in result.out
     assert result.status == 4, result.out + result.err
     assert project.readme(EDITED) == edited
