@@ -111,6 +111,10 @@ def test_left_cards_hint_at_what_works_from_make_too() -> None:
         "(from make: `make sync SYNCFLAGS='--on-drift pr --on-adopt pr'`)"
     ) in text
     assert "`make history REPOS=REPO`" in text
+    # The drifted card (not the adopted one) can be kept: the way to a green nightly sync.
+    assert (
+        "`nb-release keep NbAiLab/drifted` (from make: `make keep REPOS='NbAiLab/drifted'`)"
+    ) in text
 
 
 def test_a_proposed_card_is_named_by_its_result_only() -> None:
@@ -189,7 +193,7 @@ def test_the_make_targets_and_variables_the_hints_name_exist_and_are_documented(
     hints += "\n" + _WHERE_DIFFS + "\n" + _WHERE_ALL
     targets = set(re.findall(r"`make (\w+)", hints))
     variables = set(re.findall(r"`make \w+ (\w+)=", hints))
-    assert targets == {"diff", "history", "sync"} and variables == {"REPOS", "SYNCFLAGS"}
+    assert targets == {"diff", "history", "keep", "sync"} and variables == {"REPOS", "SYNCFLAGS"}
     for target in targets:
         assert f"\n{target}:" in makefile, target
         assert f"`make {target}`" in readme, target

@@ -22,8 +22,10 @@ run_url="${GITHUB_SERVER_URL:-https://github.com}/$GITHUB_REPOSITORY/actions/run
     | "| `\(.repo_id)` | \(.state) | \((.drift.commits // []) | map("\(.authors | join(", ")): \(.title)") | join("; ")) |"' \
     "$reports/sync.json"
   echo
-  echo "Full report: the artifacts of $run_url. Decide per repo: take the edit into models.toml /"
-  echo "cards/, or set on_drift / on_adopt for it, or run \`nb-release sync --on-drift overwrite\`."
+  echo "Full report: the artifacts of $run_url. Decide per repo: keep the edit (merge the pull"
+  echo "request this run proposes, made with \`nb-release keep REPO\`), or set on_drift / on_adopt"
+  echo "for it (\`merge\` merges each edit into the new render), or run"
+  echo "\`nb-release sync --on-drift overwrite\`."
   echo "\`nb-release history REPO\` lists who changed what; \`nb-release restore\` brings a card back."
 } > "$body"
 existing=$(gh issue list --repo "$GITHUB_REPOSITORY" --state open --search "in:title $title" \

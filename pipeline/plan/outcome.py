@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from pipeline.english import agrees, plural
 from pipeline.hub.client import CommitResult, CommitStatus, Target
-from pipeline.ownership import Decision
+from pipeline.ownership import DRIFT_STATES, Decision
 from pipeline.plan.model import PlanEntry
 from pipeline.plan.publish import ApplyResult, MergeNote
 from pipeline.safetext import printable
@@ -130,10 +130,18 @@ def left_lines(left: Sequence[PlanEntry], decisions: Mapping[str, Decision]) -> 
     flags = dict.fromkeys(
         "--on-adopt pr" if entry.state == "adopt" else "--on-drift pr" for entry in skipped
     )
+    drifted = [e.repo_id for e in skipped if e.state in DRIFT_STATES]
+    if drifted:
+        repos = " ".join(drifted)
+        lines.append(
+            "To keep a hand edit and make the next sync green: "
+            f"`nb-release keep {repos}` (from make: `make keep REPOS='{repos}'`), then commit "
+            "cards/edits/."
+        )
     if flags:
         sync = " ".join(sorted(flags, reverse=True))  # --on-drift before --on-adopt
         lines.append(
-            "To act on them (pr proposes, overwrite publishes): "
+            "To act on them (pr proposes, merge and overwrite publish): "
             f"`nb-release sync {sync}` (from make: `make sync SYNCFLAGS='{sync}'`)."
         )
     return lines
