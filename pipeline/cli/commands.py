@@ -433,7 +433,8 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
         help="publish a card as it was at an earlier commit",
         description="Publish README.md as it was at COMMIT, as a new commit on top of the head "
         "(shown as a diff first). The restored card reads as drift until `nb-release keep "
-        "REPO` takes it into the project. Exit status 0 done (or nothing to do), 1 error, 2 not confirmed.",
+        "REPO` takes it into the project. Exit status 0 done (or nothing to do), 1 error, "
+        "2 not confirmed.",
         arguments=_restore_arguments,
         options=_restore_options,
         handler="pipeline.cli.run_history:restore_command",
