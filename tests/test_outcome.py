@@ -228,5 +228,5 @@ def test_a_merge_says_it_merged_or_why_it_went_to_a_pull_request() -> None:
     ]
     assert lines[2].startswith(
         "Done on https://huggingface.co: 1 published (1 merged with a hand edit), "
-        "1 proposed as pull requests,"
+        "1 proposed as a pull request,"
     )

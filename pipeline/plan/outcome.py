@@ -58,7 +58,9 @@ def apply_lines(result: ApplyResult, target: Target) -> list[str]:
     )
     lines.append(
         f"Done on {target.display}: {published}, "
-        f"{counts['proposed']} proposed as pull requests, {len(result.unchanged)} unchanged, "
+        f"{counts['proposed']} proposed as "
+        f"{agrees(counts['proposed'], 'a pull request', 'pull requests')}, "
+        f"{len(result.unchanged)} unchanged, "
         f"{counts['already']} already up to date, {counts['stale']} stale, "
         f"{counts['failed']} failed."
     )
@@ -102,6 +104,8 @@ def _detail(item: CommitResult, target: Target, note: MergeNote | None = None) -
         return f"{where} (not merged: {note.conflict}; main left as is)"
     if item.status == "already" and item.message == _UP_TO_DATE:
         return ""  # the label says it
+    if item.pr_url:  # a pull request's page, whatever else the result says
+        return f"{item.message or ''}: {item.pr_url}".lstrip(": ")
     return str(item.message or "")
 
 

@@ -294,11 +294,12 @@ def _write(
         return hub.commit_card(
             repo_id, content, parent=parent, title=PR_TITLE, description=description, create_pr=True
         )
-    _, ref = own
+    number, ref = own
+    url = hub.pr_url(repo_id, number)  # every result of a pull request names its page
     proposed = hub.read_card(repo_id, revision=ref)
     if proposed.content == content:
-        return CommitResult(repo_id, "already", message=f"already proposed in {ref}")
-    return hub.commit_card(
+        return CommitResult(repo_id, "already", message=f"already proposed in {ref}", pr_url=url)
+    result = hub.commit_card(
         repo_id,
         content,
         parent=proposed.head_sha,
@@ -306,6 +307,7 @@ def _write(
         description=description,
         revision=ref,
     )
+    return replace(result, pr_url=result.pr_url or url)
 
 
 def _merge_one(

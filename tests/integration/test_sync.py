@@ -124,7 +124,9 @@ def test_on_drift_pr_opens_one_pr_and_reuses_it(project: Project) -> None:
 
     second = project.run("sync", "--on-drift", "pr")
     assert second.status == 4, second.out + second.err
-    assert "already proposed" in second.out
+    # Each result of a pull request names its page, the first and every later one.
+    assert f"{project.hub.url}/{EDITED}/discussions/1" in first.out
+    assert f"already proposed in refs/pr/1: {project.hub.url}/{EDITED}/discussions/1" in second.out
     prs = list(project.api.get_repo_discussions(EDITED, discussion_type="pull_request"))
     assert len(prs) == 1
 
