@@ -325,10 +325,14 @@ def policy_prompt() -> str:
     return f"{', '.join(choices[:-1])}, or {choices[-1]}? [s] "
 
 
-def policy_of_answer(answer: str) -> Policy:
-    """The policy an answer to policy_prompt() names by its bracketed letter; skip otherwise."""
-    letter = answer.strip().lower()[:1]
-    return next((p for p in POLICIES if letter and f"[{letter}]" in policy_choice(p)), "skip")
+def policy_letter(policy: Policy) -> str:
+    """The bracketed letter policy_prompt() offers a policy by."""
+    return policy_choice(policy).split("[", 1)[1][0]
+
+
+def policy_of_letter(answer: str) -> Policy | None:
+    """The policy an answer to policy_prompt() names: exactly one of its letters; else None."""
+    return next((p for p in POLICIES if policy_letter(p) == answer.strip().lower()), None)
 
 
 def decision_of(policy: Policy) -> Decision:

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,15 @@ from tests import processes
 
 
 def _sleeper() -> subprocess.Popen[bytes]:
-    return subprocess.Popen(["sleep", "60"])
+    """`sleep 60`, once its command line is readable: Popen returns as the exec begins, and
+    /proc/PID/cmdline reads empty until the kernel has set up the new program."""
+    child = subprocess.Popen(["sleep", "60"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if Path(f"/proc/{child.pid}/cmdline").read_bytes():
+            break
+        time.sleep(0.01)
+    return child
 
 
 def test_a_child_left_running_fails_the_test_and_is_killed() -> None:

@@ -34,22 +34,21 @@ from pipeline.ownership import (
     POLICIES,
     Decision,
     Policies,
-    Policy,
     decision_of,
     leaves,
-    policy_choice,
+    policy_letter,
+    policy_of_letter,
     policy_prompt,
     resolve_policy,
     writes,
 )
-from pipeline.plan.model import Plan, PlanEntry
+from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.plan.outcome import apply_lines, left_lines
 from pipeline.plan.planfile import read_plan
 from pipeline.plan.publish import (
     apply_decided,
     check_integrity,
     check_plan,
-    decide_all,
     unverified,
 )
 from pipeline.plan.report import Decided, overwritten_lines, render_text
@@ -132,23 +131,19 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
 ASKS = 3  # answers the drift prompt takes before it skips the card
 
 
-def _letter(policy: Policy) -> str:
-    """The bracketed letter policy_choice() offers the policy by."""
-    return policy_choice(policy).split("[", 1)[1][0]
-
-
 def _ask_policy(entry: PlanEntry, console: Console) -> Decision:
     """Ask what to do with a drifted or adopted card. Who changed it was shown once, in the
     report above; only the prompt's own letters are taken (an empty answer is the default,
     skip), and after ASKS other answers the card is skipped."""
-    letters = {_letter(p): p for p in POLICIES}
+    letters = [policy_letter(p) for p in POLICIES]
     console.print(f"{entry.repo_id}: {entry.state} (shown above)", markup=False)
     for _ in range(ASKS):
         answer = ask(console, f"  {policy_prompt()}").strip().lower()
         if not answer:
             return decision_of("skip")
-        if answer in letters:
-            return decision_of(letters[answer])
+        chosen = policy_of_letter(answer)
+        if chosen is not None:
+            return decision_of(chosen)
         choices = ", ".join(letters)
         console.print(
             f"  {answer!r} is not one of {choices}; press Enter for s (skip)", markup=False

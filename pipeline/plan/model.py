@@ -24,9 +24,13 @@ from pipeline.ownership import (
     STATES,
     WRITE_ACTIONS,
     Action,
+    Decision,
     Ownership,
+    Policies,
     Policy,
     State,
+    decide,
+    resolve_policy,
     state_of_action,
 )
 from pipeline.records import LiveCard, RenderedCard
@@ -177,3 +181,20 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def decide_all(
+    plan: Plan,
+    on_drift: Policy | None,
+    on_adopt: Policy | None,
+    default: Policies,
+) -> dict[str, Decision]:
+    """Each repo's decision: the command line's policy, else the manifest's, else `default`."""
+    out: dict[str, Decision] = {}
+    for entry in plan.entries:
+        policies = Policies(
+            on_drift=resolve_policy(on_drift, entry.on_drift, default=default.on_drift),
+            on_adopt=resolve_policy(on_adopt, entry.on_adopt, default=default.on_adopt),
+        )
+        out[entry.repo_id] = decide(entry.state, policies)
+    return out

@@ -31,12 +31,8 @@ from pipeline.ownership import (
     TRAILER_MERGED,
     TRAILER_TOOL,
     Decision,
-    Policies,
-    Policy,
-    decide,
     describe_replaced,
     is_merge,
-    resolve_policy,
     trusted_release,
     unified,
 )
@@ -362,23 +358,6 @@ def unverified(plan: Plan, hub: Hub) -> tuple[PlanEntry, ...]:
 
 
 # --- policies ---------------------------------------------------------------------------------
-
-
-def decide_all(
-    plan: Plan,
-    on_drift: Policy | None,
-    on_adopt: Policy | None,
-    default: Policies,
-) -> dict[str, Decision]:
-    """Each repo's decision: the command line's policy, else the manifest's, else `default`."""
-    out: dict[str, Decision] = {}
-    for entry in plan.entries:
-        policies = Policies(
-            on_drift=resolve_policy(on_drift, entry.on_drift, default=default.on_drift),
-            on_adopt=resolve_policy(on_adopt, entry.on_adopt, default=default.on_adopt),
-        )
-        out[entry.repo_id] = decide(entry.state, policies)
-    return out
 
 
 @dataclass(frozen=True)

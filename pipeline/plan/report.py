@@ -31,11 +31,9 @@ from pipeline.ownership import (
     Policies,
     Policy,
     State,
-    decide,
-    resolve_policy,
     writes,
 )
-from pipeline.plan.model import Plan, PlanEntry
+from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
@@ -109,14 +107,7 @@ def decided_by(
     default: Policies = SYNC_DEFAULTS,
 ) -> Decided:
     """Each repo's decision: the command line's policy, else the manifest's, else `default`."""
-    decisions: dict[str, Decision] = {}
-    for entry in plan.entries:
-        policies = Policies(
-            on_drift=resolve_policy(on_drift, entry.on_drift, default=default.on_drift),
-            on_adopt=resolve_policy(on_adopt, entry.on_adopt, default=default.on_adopt),
-        )
-        decisions[entry.repo_id] = decide(entry.state, policies)
-    return Decided(command, decisions)
+    return Decided(command, decide_all(plan, on_drift, on_adopt, default))
 
 
 _DOES: dict[Decision, str] = {

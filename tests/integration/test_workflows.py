@@ -232,6 +232,17 @@ def runner(project: Project, tmp_path: Path) -> Runner:
     return Runner(project, tmp_path)
 
 
+def _hand_edit(project: Project, repo: str, added: str, title: str) -> str:
+    """Someone else's commit to a card on the Hub: `added` appended; the card as it is now."""
+    edited = (project.readme(repo) or "") + added
+    project.api.create_commit(
+        repo,
+        operations=[CommitOperationAdd("README.md", edited.encode())],
+        commit_message=title,
+    )
+    return edited
+
+
 def test_plan_workflow_comments_once_and_then_updates(runner: Runner, project: Project) -> None:
     runner.run("plan.yml")
     assert project.writes() == 0  # plan writes nothing to the Hub
@@ -263,12 +274,7 @@ def test_release_workflow_publishes(runner: Runner, project: Project) -> None:
 def test_nightly_sync_workflow_reports_drift_in_one_issue(runner: Runner, project: Project) -> None:
     runner.run("release.yml")
     repo = "NbAiLab/nb-llama-3.1-8B"
-    edited = (project.readme(repo) or "") + "\n## Evaluation\n"
-    project.api.create_commit(
-        repo,
-        operations=[CommitOperationAdd("README.md", edited.encode())],
-        commit_message="Add evaluation",
-    )
+    edited = _hand_edit(project, repo, "\n## Evaluation\n", "Add evaluation")
     project.hub.counters.reset()
     runner.run("nightly-sync.yml", inputs={"dry-run": "false"})
     assert project.writes() == 0
@@ -300,12 +306,7 @@ def test_nightly_sync_proposes_keeping_a_hand_edit_and_merging_it_makes_sync_gre
 ) -> None:
     runner.run("release.yml")
     repo = "NbAiLab/nb-llama-3.1-8B"
-    edited = (project.readme(repo) or "") + "\n## Evaluation\n"
-    project.api.create_commit(
-        repo,
-        operations=[CommitOperationAdd("README.md", edited.encode())],
-        commit_message="Add evaluation",
-    )
+    edited = _hand_edit(project, repo, "\n## Evaluation\n", "Add evaluation")
     runner.run("nightly-sync.yml", inputs={"dry-run": "false"})
     assert (runner.folder / "reports/sync.status").read_text().strip() == "4"
     creates = [c for c in runner.gh_calls() if c[:2] == ["pr", "create"]]
@@ -331,15 +332,11 @@ def test_a_second_drift_updates_nb_releases_open_pull_request(
 ) -> None:
     runner.run("release.yml")
     repo = "NbAiLab/nb-llama-3.2-1B"
-    edited = (project.readme(repo) or "") + "\nA note.\n"
-    project.api.create_commit(
-        repo,
-        operations=[CommitOperationAdd("README.md", edited.encode())],
-        commit_message="Add a note",
-    )
+    edited = _hand_edit(project, repo, "\nA note.\n", "Add a note")
     runner.run("nightly-sync.yml", inputs={"dry-run": "false"}, extra_env={"GH_FAKE_PR": "5"})
     calls = [c[:3] for c in runner.gh_calls() if c[0] == "pr" and c[1] != "list"]
     assert calls == [["pr", "edit", "5"]]
+    assert project.readme(repo) == edited  # proposed, never published over the hand edit
 
 
 def test_nightly_sync_in_sync_opens_no_issue(runner: Runner, project: Project) -> None:

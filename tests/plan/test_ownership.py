@@ -27,8 +27,9 @@ from pipeline.ownership import (
     leaves,
     policies_help,
     policy_choice,
+    policy_letter,
     policy_meaning,
-    policy_of_answer,
+    policy_of_letter,
     policy_prompt,
     resolve_policy,
     state_of_action,
@@ -159,15 +160,19 @@ def test_describe_replaced_names_id_date_author_title() -> None:
 
 
 def test_every_policy_has_a_decision_and_a_prompt_letter_of_its_own() -> None:
-    letters = [policy_choice(p).split("[", 1)[1][0] for p in POLICIES]
+    letters = [policy_letter(p) for p in POLICIES]
+    assert letters == [policy_choice(p).split("[", 1)[1][0] for p in POLICIES]
     assert len(set(letters)) == len(POLICIES)
     for policy in POLICIES:
-        assert policy_of_answer(policy_choice(policy).split("[", 1)[1][0]) == policy
+        assert policy_of_letter(policy_letter(policy)) == policy
         assert decision_of(policy) in DECISIONS
-    assert policy_of_answer("") == "skip"
-    assert policy_of_answer("x") == "skip"
+    # Only a letter of the prompt's own: not an empty answer, another letter, or a word.
+    assert policy_of_letter("") is None
+    assert policy_of_letter("x") is None
+    assert policy_of_letter("yes") is None
+    assert policy_of_letter("skip") is None
     assert policy_prompt() == "[s]kip, open a [p]ull request, [m]erge, or [o]verwrite? [s] "
-    assert policy_of_answer("m") == "merge"
+    assert policy_of_letter(" M ") == "merge"
 
 
 def test_the_acting_policies_are_those_that_write() -> None:
