@@ -56,13 +56,19 @@ def keep_command(options: KeepOptions, console: Console) -> int:
             hint="keep takes the hand edit of a card the manifest renders",
         )
     if options.drop:
+        removed = 0
         for repo in repos:
             gone = edits.drop_edit(cards_dir, repo)
             if not gone:
                 console.print(f"{repo}: no kept edit to remove", markup=False)
             for path in gone:
                 console.print(f"  removed {path}", markup=False)
-        console.print("Next: commit cards/edits/ and run `nb-release plan`.", markup=False)
+            removed += len(gone)
+        if removed:  # the next step only when there is one
+            console.print(
+                f"Next: commit {Path(cards_dir, edits.EDITS)}/ and run `nb-release plan`.",
+                markup=False,
+            )
         return EXIT_OK
     kept = edits.read_edits(cards_dir, files.templates, known)
     plain = {card.repo_id: card for card in render_all(manifest, files, apply_edits=False)}

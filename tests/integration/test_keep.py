@@ -90,6 +90,10 @@ def test_keep_then_template_changes_merge_or_stop_with_a_located_conflict(
     assert dropped.status == 0
     assert not patch_path(project.folder / "cards", EDITED).exists()
     assert not base_path(project.folder / "cards", EDITED).exists()
+    assert "Next: commit cards/edits/ and run `nb-release plan`." in dropped.out
+    again = project.run("keep", "--drop", EDITED)  # nothing left to remove: no next step
+    assert again.status == 0
+    assert again.out == f"{EDITED}: no kept edit to remove\n"
 
 
 def test_keep_of_a_repo_in_sync_writes_nothing_and_a_bare_name_gets_a_hint(
