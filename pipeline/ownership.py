@@ -6,6 +6,8 @@ No I/O: the reads are in pipeline/plan/history.py. A repo's state:
 - `unchanged`: live equals rendered.
 - `pending`: live equals what nb-release last published; rendered differs (the manifest or the
   templates changed). Safe to publish.
+- `proposed`: pending, and nb-release's own pull request on the repo is open (it proposes the
+  change for review; publishing to main closes it).
 - `drift`: live differs from what nb-release last published, and rendered equals it: only someone
   else changed the card.
 - `drift+pending`: both: someone changed the card and so did the manifest.
@@ -37,6 +39,7 @@ ERROR_ACTIONS: frozenset[Action] = frozenset({"missing-repo"})
 State: TypeAlias = Literal[
     "unchanged",
     "pending",
+    "proposed",
     "drift",
     "drift+pending",
     "adopt",
@@ -51,7 +54,7 @@ DRIFT_STATES: frozenset[State] = frozenset({"drift", "drift+pending"})
 POLICY_STATES: frozenset[State] = DRIFT_STATES | {"adopt"}
 # States of a live card that differs from the rendered one (action `update`): its history says
 # whose it is. Every other state is the action's own word.
-UPDATE_STATES: frozenset[State] = POLICY_STATES | {"pending"}
+UPDATE_STATES: frozenset[State] = POLICY_STATES | {"pending", "proposed"}
 
 # What to do with a card someone else changed (on_drift) or wrote (on_adopt). The manifest, the
 # command line, the prompt, the cache and the plan file all take their words from here.
@@ -70,6 +73,8 @@ TRAILER_RESTORED = "Restored-from"  # a restore is not a release: the card then 
 TRAILER_MERGED = "Merged-by"
 TRAILER_MERGE_BASE = "Merge-base"
 TOOL_NAME = "nb-release"
+# The title of nb-release's own pull request on a repo: how a run finds it again (one per repo).
+PR_TITLE = "Update model card (nb-release)"
 
 README = "README.md"
 ADOPT_COMMITS = 20  # commits of an adopted card named in the plan and the overwrite's description
@@ -252,7 +257,7 @@ def decide(state: State, policies: Policies) -> Decision:
             return "none"
         case "missing-repo":
             return "error"
-        case "pending" | "create" | "create-repo":
+        case "pending" | "proposed" | "create" | "create-repo":
             return "publish"
         case "adopt":
             return decision_of(policies.on_adopt)

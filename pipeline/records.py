@@ -43,3 +43,11 @@ class CommitRecord:
     authors: tuple[str, ...]
     title: str
     message: str  # the description below the title (where nb-release writes its trailers)
+
+
+@dataclass(frozen=True)
+class OpenPull:
+    """nb-release's own pull request on a repo, open for review."""
+
+    number: int
+    url: str  # its page on the Hub

@@ -43,12 +43,13 @@ from pipeline.ownership import (
     writes,
 )
 from pipeline.plan.model import Plan, PlanEntry, decide_all
-from pipeline.plan.outcome import apply_lines, left_lines
+from pipeline.plan.outcome import apply_lines, closed_lines, left_lines
 from pipeline.plan.planfile import read_plan
 from pipeline.plan.publish import (
     apply_decided,
     check_integrity,
     check_plan,
+    close_pulls,
     unverified,
 )
 from pipeline.plan.report import Decided, overwritten_lines, render_text
@@ -70,6 +71,8 @@ def publish_decided(
             plan, hub, decisions, create_pr=publish.create_pr, jobs=publish.jobs, on_done=advance
         )
     for line in apply_lines(result.applied, hub.target):
+        console.print(line, markup=False)
+    for line in closed_lines(close_pulls(plan, hub, result.applied)):
         console.print(line, markup=False)
     published = {r.repo_id for r in result.applied.with_status("published")}
     for line in overwritten_lines(plan, published):
@@ -170,6 +173,9 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 f"Nothing to publish: {cards} on {hub.target.display} "
                 f"{agrees(count, 'matches', 'match')} the manifest."
             )
+            if options.yes:
+                for line in closed_lines(close_pulls(plan, hub)):
+                    console.print(line, markup=False)
             return EXIT_OK
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         # Refuses the whole plan, before any write, if a repo is missing.

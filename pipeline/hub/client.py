@@ -46,7 +46,7 @@ from pipeline.hub._retry import DEFAULT_MAX_WAIT, RetryPolicy, after_response, b
 from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import CommitRecord, LiveCard
+from pipeline.records import CommitRecord, LiveCard, OpenPull
 
 # The names the rest of pipeline/ imports from here, whichever module defines them.
 __all__ = [
@@ -236,6 +236,23 @@ class Hub:
     def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None:
         """The number and ref of this user's open pull request with this title, if any."""
         return hubreads.own_pr(self.calls, repo_id, self.whoami(), title)
+
+    def find_open_pulls(self, repo_ids: Sequence[str], title: str) -> dict[str, OpenPull]:
+        """This user's open pull request with this title on each repo that has one, one listing
+        per repo, concurrently (bounded). Without a token there is no user to ask about: {}."""
+        if not self.target.token or not repo_ids:
+            return {}
+        user = self.whoami()
+        found = gather(
+            lambda repo_id: hubreads.own_pr(self.calls, repo_id, user, title),
+            repo_ids,
+            self.concurrency,
+        )
+        return {
+            repo_id: OpenPull(own[0], self.pr_url(repo_id, own[0]))
+            for repo_id, own in zip(repo_ids, found, strict=True)
+            if own is not None
+        }
 
     def pr_url(self, repo_id: str, number: int) -> str:
         """The Hub's page of pull request `number` of `repo_id`."""

@@ -10,7 +10,7 @@ pipeline/plan/planfile.py; docs/plan-schema.md describes both.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -33,9 +33,9 @@ from pipeline.ownership import (
     resolve_policy,
     state_of_action,
 )
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.records import LiveCard, OpenPull, RenderedCard
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PLAN_KIND: Final = "nb-release.plan"
 # The actions on a repo that exists: the entry names the head commit its diff was made against.
 HEAD_ACTIONS: frozenset[Action] = frozenset({"create", "update", "unchanged"})
@@ -55,6 +55,7 @@ class PlanEntry:
     owner: Ownership | None = None  # None: no history read (the state follows the action)
     on_drift: Policy | None = None  # the manifest's policies for this repo, if it sets them
     on_adopt: Policy | None = None
+    pull: OpenPull | None = None  # nb-release's own pull request on the repo, open for review
 
     @property
     def state(self) -> State:
@@ -118,11 +119,14 @@ def make_plan(
     now: datetime,
     owners: Mapping[str, Ownership] | None = None,
     policies: Mapping[str, tuple[Policy | None, Policy | None]] | None = None,
+    pulls: Mapping[str, OpenPull] | None = None,
 ) -> Plan:
     """One entry per rendered card, in the order given; diffs and live cards are matched by repo.
 
     `owners` gives each repo's Ownership (pipeline/plan/history.py) and `policies` the manifest's
-    (on_drift, on_adopt) per repo; without them a state follows its action.
+    (on_drift, on_adopt) per repo; without them a state follows its action. `pulls` gives
+    nb-release's open pull request of the repos that have one: a pending card with one is
+    `proposed`.
     """
     diff_by_repo = _by_repo(diffs, "diff")
     live_by_repo = _by_repo(live, "live card")
@@ -132,6 +136,10 @@ def make_plan(
         state = live_by_repo.get(card.repo_id)
         if diff is None or state is None:
             raise ValueError(f"make_plan: no diff or live card for {card.repo_id!r}")
+        owner = (owners or {}).get(card.repo_id)
+        pull = (pulls or {}).get(card.repo_id)
+        if pull is not None and owner is not None and owner.state == "pending":
+            owner = replace(owner, state="proposed")
         entries.append(
             PlanEntry(
                 repo_id=card.repo_id,
@@ -140,9 +148,10 @@ def make_plan(
                 head_sha=state.head_sha if state.exists else None,
                 content=card.content if diff.action in WRITE_ACTIONS else None,
                 diff=diff,
-                owner=(owners or {}).get(card.repo_id),
+                owner=owner,
                 on_drift=(policies or {}).get(card.repo_id, (None, None))[0],
                 on_adopt=(policies or {}).get(card.repo_id, (None, None))[1],
+                pull=pull,
             )
         )
     if len(entries) != len(diff_by_repo) or len(entries) != len(live_by_repo):

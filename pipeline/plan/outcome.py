@@ -11,7 +11,7 @@ from pipeline.english import agrees, plural
 from pipeline.hub.client import CommitResult, CommitStatus, Target
 from pipeline.ownership import DRIFT_STATES, Decision
 from pipeline.plan.model import PlanEntry
-from pipeline.plan.publish import ApplyResult, MergeNote
+from pipeline.plan.publish import ApplyResult, ClosedPull, MergeNote
 from pipeline.safetext import printable
 
 _STATUSES: tuple[CommitStatus, ...] = ("published", "proposed", "already", "stale", "failed")
@@ -148,4 +148,22 @@ def left_lines(left: Sequence[PlanEntry], decisions: Mapping[str, Decision]) -> 
             "To act on them (pr proposes, merge and overwrite publish): "
             f"`nb-release sync {sync}` (from make: `make sync SYNCFLAGS='{sync}'`)."
         )
+    return lines
+
+
+def closed_lines(closed: Sequence[ClosedPull]) -> list[str]:
+    """A line per pull request of nb-release's that the run closed, or could not close."""
+    width = max((len(item.repo_id) for item in closed), default=0)
+    lines = []
+    for item in closed:
+        if item.error is None:
+            lines.append(
+                f"  {'closed':<10} {item.repo_id:<{width}}  pull request #{item.number}, no "
+                f"longer needed: {item.url}"
+            )
+        else:
+            lines.append(
+                f"  {'not closed':<10} {item.repo_id:<{width}}  pull request #{item.number}: "
+                f"{printable(item.error)} (close it on its page: {item.url})"
+            )
     return lines

@@ -40,7 +40,7 @@ from pipeline.ownership import (
     states_of_action,
 )
 from pipeline.plan.model import HEAD_ACTIONS, PLAN_KIND, SCHEMA_VERSION, Plan, PlanEntry
-from pipeline.records import CommitRecord
+from pipeline.records import CommitRecord, OpenPull
 
 _REPLAN = "run `nb-release plan` again to make a fresh plan"
 
@@ -177,6 +177,13 @@ class _OwnerModel(_Model):
     )
 
 
+class _PullModel(_Model):
+    """nb-release's own pull request on the repo, open for review."""
+
+    number: int = Field(ge=1, description="its number on the Hub")
+    url: str = _doc("its page on the Hub")
+
+
 class _EntryModel(_Model):
     """One managed repo, in manifest order."""
 
@@ -207,6 +214,12 @@ class _EntryModel(_Model):
         "exactly for the actions that write (`create`, `update`, `create-repo`); null otherwise"
     )
     diff: _DiffModel = _doc("how the card changes (below)")
+    pull: _PullModel | None = _doc(
+        "nb-release's own pull request open on the repo (`number`, `url`), or null when there is "
+        "none or none was looked for: a plan looks only where the card differs from its render "
+        "or the project keeps a hand edit of it, and only with a token. Set for `proposed`",
+        name="pull_request",
+    )
 
 
 class _PlanModel(_Model):
@@ -216,8 +229,9 @@ class _PlanModel(_Model):
         default=PLAN_KIND,  # a Plan has no kind: the file has one
         description='always `"nb-release.plan"`; a plan report or any other JSON is refused',
     )
-    schema_version: Literal[2] = _doc(
-        '`2`. Any other value (also `"2"`, `2.0`, or the `1` of older nb-release) is refused'
+    schema_version: Literal[3] = _doc(
+        '`3`. Any other value (also `"3"`, `3.0`, or the `1` and `2` of older nb-release) is '
+        "refused"
     )
     tool_version: str = _doc("the nb-release version that made the plan")
     created_at: str = _doc(
@@ -340,6 +354,8 @@ def _entry_problems(index: int, entry: _EntryModel) -> list[str]:
         problems.append(f"{where}.content: must be null for action {entry.action!r}")
     if entry.state not in states_of_action(entry.action):
         problems.append(f"{where}.state: {entry.state!r} does not fit action {entry.action!r}")
+    if entry.state == "proposed" and entry.pull is None:
+        problems.append(f"{where}.pull_request: missing for state 'proposed'")
     needs_head = entry.action in HEAD_ACTIONS
     if needs_head and entry.head_sha is None:
         problems.append(f"{where}.head_sha: missing for action {entry.action!r}")
@@ -371,6 +387,7 @@ def _entry_from_model(entry: _EntryModel) -> PlanEntry:
         owner=_owner_from_model(entry),
         on_drift=entry.on_drift,
         on_adopt=entry.on_adopt,
+        pull=None if entry.pull is None else OpenPull(entry.pull.number, entry.pull.url),
     )
 
 

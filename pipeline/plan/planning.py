@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
-from pipeline.card.diff import diff_card
+from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
 from pipeline.hub.client import Hub
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
-from pipeline.ownership import Policy, resolve_policy
+from pipeline.ownership import PR_TITLE, Policy, resolve_policy
 from pipeline.plan.history import read_ownership
 from pipeline.plan.model import Plan, make_plan
 from pipeline.records import LiveCard, RenderedCard
@@ -162,6 +162,7 @@ def build_plan(
         for repo_id, edit in read_edits(files.cards_dir, files.templates).items()
     }
     owners = read_ownership(hub, cards, live, diffs, kept)
+    pulls = hub.find_open_pulls(_may_have_pulls(diffs, kept), PR_TITLE)
     policies: dict[str, tuple[Policy | None, Policy | None]] = {
         card.repo_id: (
             resolve_policy(card.on_drift, default="skip") if card.on_drift else None,
@@ -179,4 +180,13 @@ def build_plan(
         now=datetime.now(UTC),
         owners=owners,
         policies=policies,
+        pulls=pulls,
     )
+
+
+def _may_have_pulls(diffs: Sequence[CardDiff], kept: Mapping[str, str]) -> list[str]:
+    """The repos whose open pull request from nb-release a plan looks for (one listing each):
+    every card that differs from its render, and every card whose hand edit the project keeps
+    (such a pull request, proposing the render over the edit, is no longer needed once the
+    edit is kept). A card equal to its render with no kept edit costs nothing."""
+    return [d.repo_id for d in diffs if d.action == "update" or d.repo_id in kept]

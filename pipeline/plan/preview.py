@@ -18,7 +18,7 @@ from pipeline.card import html as html_card
 from pipeline.english import agrees
 from pipeline.ownership import POLICY_STATES
 from pipeline.plan.model import Plan, PlanEntry
-from pipeline.plan.report import Decided, decided_by, metadata_summary
+from pipeline.plan.report import Decided, decided_by, metadata_summary, shown_state
 
 # No script, no network: styles inline, images only as data: (the renderer makes none).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
@@ -83,7 +83,7 @@ def _plan_table(plan: Plan, decided: Decided) -> str:
             "<tr>"
             f"<td>{repo if changed else name}</td>"
             f'<td class="action">{html.escape(str(entry.action))}</td>'
-            f"<td>{html.escape(str(entry.state))}</td>"
+            f"<td>{html.escape(shown_state(entry))}</td>"
             f"<td>{html.escape(decided.of(entry))}</td>"
             f'<td class="num">+{diff.lines_added}</td>'
             f'<td class="num">-{diff.lines_removed}</td>'
@@ -109,7 +109,7 @@ def _card_section(entry: PlanEntry, live: str | None, decided: Decided) -> str:
         live_html = html_card.card_html(old, old_marks, changed)
     repo = html.escape(entry.repo_id)
     # A new card's state is its action (create, create-repo): named once.
-    words = dict.fromkeys((str(entry.action), str(entry.state)))
+    words = dict.fromkeys((str(entry.action), shown_state(entry)))
     heading = ", ".join(words)
     if entry.state in POLICY_STATES:
         # Someone else's card: what the policy does with it is the news, not the action.

@@ -26,6 +26,7 @@ from pipeline.manifest.sources import Sources, load_sources
 from pipeline.newlines import normalize_newlines
 from pipeline.ownership import (
     DRIFT_STATES,
+    PR_TITLE,
     TRAILER_FINGERPRINT,
     TRAILER_MERGE_BASE,
     TRAILER_MERGED,
@@ -40,8 +41,6 @@ from pipeline.plan._integrity import plan_problems
 from pipeline.plan.model import Plan, PlanEntry, redact_url
 from pipeline.plan.planning import Progress, render_cards
 from pipeline.records import CommitRecord
-
-PR_TITLE = "Update model card (nb-release)"
 
 
 @dataclass(frozen=True)
@@ -340,6 +339,72 @@ def _merge_one(
     title, description = describe_merge(published, note.kept, live, merged.text)
     result = _write(hub, entry.repo_id, merged.text, entry.head_sha, title, description, create_pr)
     return result, note
+
+
+@dataclass(frozen=True)
+class ClosedPull:
+    """nb-release's pull request a run closed (or failed to close), and why."""
+
+    repo_id: str
+    number: int
+    url: str
+    why: str
+    error: str | None = None  # the Hub's refusal, when it could not be closed
+
+
+def close_pulls(plan: Plan, hub: Hub, applied: ApplyResult | None = None) -> tuple[ClosedPull, ...]:
+    """Close nb-release's own open pull request on every repo where it is no longer needed: the
+    card was published to main by this run (`applied`), or main already holds the card
+    nb-release renders. Each is closed with a comment saying why; a pull request someone else
+    opened, or one already closed or merged, is left alone (Hub.close_own_pr). A refusal is
+    reported, not raised: the cards are published either way."""
+    to_main = {
+        r.repo_id: r
+        for r in (applied.with_status("published", "already") if applied else ())
+        if r.pr_url is None
+    }
+    todo: list[tuple[PlanEntry, str]] = []
+    for entry in plan.entries:
+        if entry.pull is None:
+            continue
+        landed = to_main.get(entry.repo_id)
+        if landed is not None:
+            where = (
+                f" in commit {landed.commit_url.rsplit('/', 1)[-1][:12]}"
+                if landed.commit_url
+                else ""
+            )
+            todo.append(
+                (
+                    entry,
+                    f"nb-release published this card to main{where}, so this pull "
+                    "request is no longer needed.",
+                )
+            )
+        elif entry.action == "unchanged":
+            todo.append(
+                (
+                    entry,
+                    "The card on main is already the one nb-release renders from "
+                    "the project (models.toml and cards/), so this pull request is no "
+                    "longer needed.",
+                )
+            )
+
+    def close(item: tuple[PlanEntry, str]) -> ClosedPull | None:
+        entry, why = item
+        assert entry.pull is not None
+        try:
+            if not hub.close_own_pr(entry.repo_id, entry.pull.number, why):
+                return None
+        except HubError as exc:
+            return ClosedPull(entry.repo_id, entry.pull.number, entry.pull.url, why, exc.message)
+        return ClosedPull(entry.repo_id, entry.pull.number, entry.pull.url, why)
+
+    if not todo:
+        return ()
+    with ThreadPoolExecutor(max_workers=max(1, min(hub.concurrency, len(todo)))) as pool:
+        return tuple(found for found in pool.map(close, todo) if found is not None)
 
 
 def unverified(plan: Plan, hub: Hub) -> tuple[PlanEntry, ...]:

@@ -37,7 +37,7 @@ from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
-REPORT_SCHEMA_VERSION = 3
+REPORT_SCHEMA_VERSION = 4
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
 # What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
@@ -54,7 +54,7 @@ def _state_style(state: State) -> str:
     """The colour of a state in the text report (mypy names a state given none)."""
     if state == "create" or state == "create-repo":
         return "green"
-    if state == "pending":
+    if state == "pending" or state == "proposed":
         return "yellow"
     if state == "drift" or state == "drift+pending":
         return "bold magenta"
@@ -163,7 +163,10 @@ def summary_line(plan: Plan) -> str:
     create = f"{creating} to create"
     if counts["create-repo"]:
         create += f" ({counts['create-repo']} in a new repo)"
-    parts = [create, f"{counts['pending']} to update", f"{counts['unchanged']} unchanged"]
+    update = f"{counts['pending'] + counts['proposed']} to update"
+    if counts["proposed"]:
+        update += f" ({counts['proposed']} proposed in nb-release's pull requests)"
+    parts = [create, update, f"{counts['unchanged']} unchanged"]
     drifted = sum(counts[state] for state in DRIFT_STATES)
     if drifted:
         parts.append(f"{drifted} drifted (changed on the Hub since nb-release's last publish)")
@@ -173,6 +176,16 @@ def summary_line(plan: Plan) -> str:
     if errors:
         parts.append(plural(errors, "error"))
     return "Plan: " + ", ".join(parts) + "."
+
+
+def shown_state(entry: PlanEntry) -> str:
+    """An entry's state as the reports show it: `proposed (PR #3)`, or the state with the pull
+    request nb-release has open on the repo (`drift, PR #3 open`), or the state alone."""
+    if entry.pull is None:
+        return entry.state
+    if entry.state == "proposed":
+        return f"proposed (PR #{entry.pull.number})"
+    return f"{entry.state}, PR #{entry.pull.number} open"
 
 
 def metadata_summary(entry: PlanEntry, name: Callable[[str], str] = str) -> str:
@@ -295,8 +308,8 @@ def render_text(
         Text(f"fingerprint {plan.fingerprint} · {plan.created_at}", style="dim"), soft_wrap=True
     )
     console.print()
-    rows: list[tuple[str, State, str, str]] = [
-        (entry.repo_id, entry.state, _lines_cell(entry), metadata_summary(entry))
+    rows = [
+        (entry.repo_id, shown_state(entry), _lines_cell(entry), metadata_summary(entry))
         for entry in plan.entries
     ]
     plain = _plain_table(rows, console)
@@ -308,10 +321,10 @@ def render_text(
         table.add_column("State", no_wrap=True)
         table.add_column("+/-", justify="right", no_wrap=True)
         table.add_column("Metadata", overflow="fold")
-        for repo_id, state, lines, metadata in rows:
+        for (repo_id, state, lines, metadata), entry in zip(rows, plan.entries, strict=True):
             table.add_row(
                 Text(repo_id),
-                Text(state, style=_state_style(state)),
+                Text(state, style=_state_style(entry.state)),
                 Text(lines),
                 Text(metadata),
             )
@@ -372,7 +385,7 @@ def _plain_table(rows: Sequence[tuple[str, str, str, str]], console: Console) ->
 
 def _text_entry(entry: PlanEntry, console: Console) -> None:
     diff = entry.diff
-    title = f"{entry.repo_id}: {entry.state} ({lines_summary(diff)})"
+    title = f"{entry.repo_id}: {shown_state(entry)} ({lines_summary(diff)})"
     if console.is_terminal:
         console.print(Rule(Text(title, style=_state_style(entry.state)), align="left"))
     else:  # a log: a rule would be as wide as the (very wide) console
@@ -446,7 +459,7 @@ def render_markdown(
     ]
     for entry in plan.entries:
         meta = metadata_summary(entry, _code)
-        cells = [_code(entry.repo_id), entry.state, _lines_cell(entry), meta]
+        cells = [_code(entry.repo_id), shown_state(entry), _lines_cell(entry), meta]
         head.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     head.append("")
     tail: list[str] = []
@@ -464,7 +477,7 @@ def render_markdown(
     note = [f"Per-card diffs: {where}.", ""] if summary and plan.changes else []
     if summary:
         for entry in (*plan.drifted, *plan.adopted):
-            head += [f"**{_code(entry.repo_id)}: {entry.state}**  "]
+            head += [f"**{_code(entry.repo_id)}: {shown_state(entry)}**  "]
             head += [_code(line.strip()) + "  " for line in ownership_lines(entry)] + [""]
     text = assemble(blocks, note)
     if len(text) <= limit:
@@ -500,7 +513,7 @@ def _left_out(plan: Plan, kept: int) -> list[str]:
 
 def _markdown_entry(entry: PlanEntry) -> list[str]:
     diff = entry.diff
-    summary = html.escape(f"{entry.repo_id} — {entry.state} ({lines_summary(diff)})")
+    summary = html.escape(f"{entry.repo_id} — {shown_state(entry)} ({lines_summary(diff)})")
     out = [f"<details><summary>{summary}</summary>", ""]
     owner_lines = ownership_lines(entry)
     if owner_lines:
@@ -593,6 +606,9 @@ def _json_entry(entry: PlanEntry, decision: Decision) -> dict[str, Any]:
         "variant": entry.variant,
         "action": entry.action,
         "state": entry.state,
+        "pull_request": None
+        if entry.pull is None
+        else {"number": entry.pull.number, "url": entry.pull.url},
         "decision": decision,
         "writes": writes(decision),
         "published": commit_to_json(entry.owner.published)

@@ -19,7 +19,7 @@ from pipeline.ownership import ACTIONS, POLICIES, UPDATE_STATES, WRITE_ACTIONS, 
 from pipeline.plan import planfile
 from pipeline.plan.model import HEAD_ACTIONS, Plan, PlanEntry, make_plan
 from pipeline.plan.planfile import plan_from_json, plan_to_json, read_plan, write_plan
-from pipeline.records import CommitRecord, LiveCard, RenderedCard
+from pipeline.records import CommitRecord, LiveCard, OpenPull, RenderedCard
 from tests.golden_files import Golden
 
 NOW = datetime(2025, 1, 31, 12, 0, 0, 123456, tzinfo=UTC)
@@ -78,7 +78,7 @@ def drifted_plan() -> Plan:
 
 def test_make_plan_entries_in_manifest_order_with_content_only_for_writes() -> None:
     plan = sample_plan()
-    assert plan.schema_version == 2
+    assert plan.schema_version == 3
     assert plan.created_at == "2025-01-31T12:00:00Z"
     assert [(e.repo_id, e.action) for e in plan.entries] == [
         ("NbAiLab/a", "create"),
@@ -188,7 +188,7 @@ def test_plan_file_is_stable_sorted_lf_with_trailing_newline(tmp_path: Path) -> 
     assert list(data) == sorted(data)
     assert list(data["entries"][0]) == sorted(data["entries"][0])
     assert data["kind"] == "nb-release.plan"
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
 
 
 def test_plan_file_bytes_are_the_golden_ones(tmp_path: Path, golden: Golden) -> None:
@@ -289,7 +289,7 @@ def test_wrong_kind(tmp_path: Path) -> None:
         read_plan(write_json(tmp_path / "plan.json", data))
 
 
-@pytest.mark.parametrize("version", [0, 1, 3, "2", 2.0, True, None])
+@pytest.mark.parametrize("version", [0, 1, 2, 4, "3", 3.0, True, None])
 def test_wrong_schema_version(tmp_path: Path, version: object) -> None:
     data = {**good_data(), "schema_version": version}
     with pytest.raises(PlanError, match=r"plan\.json: plan schema_version .* is not supported"):
@@ -432,6 +432,13 @@ def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
             lines_added=draw(st.integers(0, 10_000)),
             lines_removed=draw(st.integers(0, 10_000)),
         )
+        owner = draw(_owners) if action == "update" else None
+        proposed = owner is not None and owner.state == "proposed"
+        pull = (
+            OpenPull(draw(st.integers(1, 10_000)), draw(_text))
+            if proposed or draw(st.booleans())
+            else None
+        )
         entries.append(
             PlanEntry(
                 repo_id=repo,
@@ -440,9 +447,10 @@ def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
                 head_sha=head if action in HEAD_ACTIONS else None,
                 content=draw(_text) if action in WRITE_ACTIONS else None,
                 diff=diff,
-                owner=draw(_owners) if action == "update" else None,
+                owner=owner,
                 on_drift=draw(_policies),
                 on_adopt=draw(_policies),
+                pull=pull,
             )
         )
     return tuple(entries)
@@ -450,7 +458,7 @@ def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
 
 _plans = st.builds(
     Plan,
-    schema_version=st.just(2),
+    schema_version=st.just(3),
     tool_version=_text,
     created_at=_text,
     hub=_text,
