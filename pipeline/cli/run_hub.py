@@ -50,6 +50,7 @@ from pipeline.plan.publish import (
     check_integrity,
     check_plan,
     close_pulls,
+    merges_as_carried_out,
     unverified,
 )
 from pipeline.plan.report import Decided, overwritten_lines, render_text
@@ -207,7 +208,16 @@ def sync_command(options: SyncOptions, console: Console) -> int:
         check_plan(plan, options.hub.label, str(options.sources.manifest))
         left = _left(plan, decisions)
         if options.dry_run:
-            writing = any(writes(decisions[e.repo_id]) for e in plan.changes)
+            # A merge that would conflict is proposed instead: the real run would leave it.
+            carried, unmerged = merges_as_carried_out(plan, hub, decisions)
+            for repo_id, why in unmerged.items():
+                console.print(
+                    f"  {repo_id}: would not merge ({why}); a real run proposes it as "
+                    "nb-release's pull request and leaves main as it is",
+                    markup=False,
+                )
+            left = _left(plan, carried)
+            writing = any(writes(carried[e.repo_id]) for e in plan.changes)
             console.print("Dry run: nothing published.", markup=False)
             return EXIT_DRIFT if left else EXIT_PENDING if writing else EXIT_OK
         return publish_decided(plan, hub, decisions, options.publish, console)

@@ -305,23 +305,21 @@ def _write(
     return replace(result, pr_url=result.pr_url or url)
 
 
-def _merge_one(
-    entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool
-) -> tuple[CommitResult, MergeNote]:
-    """Publish the three-way merge of nb-release's last publish (base), the render (ours) and
-    the live card at the head the plan saw (theirs) on that head, like any publish. Without a
-    base, or on a conflict, the rendered card goes to nb-release's pull request: never to main."""
+def merge_of(entry: PlanEntry, hub: Hub) -> tuple[str | None, MergeNote]:
+    """The three-way merge of nb-release's last publish (base), the render (ours) and the live
+    card at the head the plan saw (theirs), read but not written: the merged card, or None and
+    why not (no base to merge from, or a conflict). A dry run asks this too."""
     assert entry.content is not None  # the plan guarantees content for writing actions
     owner = entry.owner
     published = owner.published if owner is not None else None
     if owner is None or published is None or entry.head_sha is None:
         why = "nb-release never published this card, so there is no hand edit to merge"
-        return _apply_one(entry, plan, hub, True), MergeNote(conflict=why)
+        return None, MergeNote(conflict=why)
     if entry.state not in DRIFT_STATES:
         # Pending on the word of a commit not verified as nb-release's (unverified): merging
         # from it as the base would take the live card for nb-release's and replace it.
         why = "nb-release's last publish of this card is not verified: no base to merge from"
-        return _apply_one(entry, plan, hub, True), MergeNote(conflict=why)
+        return None, MergeNote(conflict=why)
     base = hub.read_card(entry.repo_id, published.commit_id).content or ""
     live = hub.read_card(entry.repo_id, entry.head_sha).content or ""
     merged = three_way(base, entry.content, live)
@@ -329,16 +327,48 @@ def _merge_one(
         first = merged.conflicts[0]
         where = f"line {first.base_line} of nb-release's last publish, {published.commit_id[:12]}"
         more = f" and {len(merged.conflicts) - 1} more" if len(merged.conflicts) > 1 else ""
-        note = MergeNote(conflict=f"the hand edit and the new render conflict at {where}{more}")
-        return _apply_one(entry, plan, hub, True), note
+        return None, MergeNote(
+            conflict=f"the hand edit and the new render conflict at {where}{more}"
+        )
     commits = owner.drift.commits if owner.drift is not None else owner.replaced
-    note = MergeNote(kept=tuple(c for c in commits if not is_merge(c)))
-    if merged.text == normalize_newlines(live):
+    return merged.text, MergeNote(kept=tuple(c for c in commits if not is_merge(c)))
+
+
+def _merge_one(
+    entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool
+) -> tuple[CommitResult, MergeNote]:
+    """Publish merge_of's card on the head the plan saw, like any publish. Without a base, or on
+    a conflict, the rendered card goes to nb-release's pull request: never to main."""
+    merged, note = merge_of(entry, hub)
+    if merged is None:
+        return _apply_one(entry, plan, hub, True), note
+    owner, head = entry.owner, entry.head_sha
+    assert owner is not None and owner.published is not None and head is not None
+    live = hub.read_card(entry.repo_id, head).content or ""
+    if merged == normalize_newlines(live):
         message = "the live card already holds the new render and the hand edit"
         return CommitResult(entry.repo_id, "already", message=message), note
-    title, description = describe_merge(published, note.kept, live, merged.text)
-    result = _write(hub, entry.repo_id, merged.text, entry.head_sha, title, description, create_pr)
+    title, description = describe_merge(owner.published, note.kept, live, merged)
+    result = _write(hub, entry.repo_id, merged, head, title, description, create_pr)
     return result, note
+
+
+def merges_as_carried_out(
+    plan: Plan, hub: Hub, decisions: Mapping[str, Decision]
+) -> tuple[dict[str, Decision], dict[str, str]]:
+    """The decisions as a run would carry them out, without writing: a `merge` that would not
+    merge (a conflict, no base) is `pr`; and why each of those would not merge. Reads each
+    merge's base and live card (by commit id: cached)."""
+    carried = dict(decisions)
+    why: dict[str, str] = {}
+    for entry in plan.changes:
+        if decisions.get(entry.repo_id) != "merge":
+            continue
+        merged, note = merge_of(entry, hub)
+        if merged is None:
+            carried[entry.repo_id] = "pr"
+            why[entry.repo_id] = note.conflict or ""
+    return carried, why
 
 
 @dataclass(frozen=True)

@@ -137,3 +137,29 @@ def test_a_card_nb_release_never_published_has_nothing_to_merge_and_goes_to_a_pr
     assert project.readme(EDITED) == hand  # main untouched
     assert "nb-llama-3.1-8B" in (project.readme(EDITED, "refs/pr/1") or "")
     assert "not merged: nb-release never published this card" in sync.out
+
+
+def test_a_dry_run_says_what_a_merge_would_do(project: Project) -> None:
+    """A dry run exits as the real run would: 4 when a merge would conflict (the real run
+    proposes it and leaves main as it is), 2 when it would merge cleanly."""
+    assert project.run("release", "--yes").status == 0
+    hand = (project.readme(EDITED) or "").replace(CITING, "The model was trained and documented by")
+    _commit_card(project, hand, "Shorten the credits")
+    layout = project.folder / "cards" / "_layout.md.j2"
+    original = layout.read_text()
+    _change_template_line(project.folder, "The model was trained, and its card written, by")
+    writes = project.writes()
+    conflicting = project.run("sync", "--dry-run", "--on-drift", "merge")
+    assert conflicting.status == 4, conflicting.out + conflicting.err
+    assert (
+        f"  {EDITED}: would not merge (the hand edit and the new render conflict at line "
+        in conflicting.out
+    )
+    assert "a real run proposes it as nb-release's pull request" in conflicting.out
+    # The template change moved away from the hand's line: the merge is clean.
+    layout.write_text(original)
+    _change_manifest(project)
+    clean = project.run("sync", "--dry-run", "--on-drift", "merge")
+    assert clean.status == 2, clean.out + clean.err
+    assert "would not merge" not in clean.out
+    assert project.writes() == writes
