@@ -414,7 +414,10 @@ class Store:
             ref = tables.ref_name(found.base_ref or "main")
             head = tables.ref_target(db, repo.pk, ref)
             pr_head = tables.ref_target(db, repo.pk, f"refs/pr/{num}")
-            assert head is not None and pr_head is not None and found.base_commit is not None
+            if head is None:
+                # Its target branch was deleted since the pull request was opened.
+                raise problems.revision_not_found(ref)
+            assert pr_head is not None and found.base_commit is not None
             new = pr_head
             if head != found.base_commit:
                 base = tables.tree(db, found.base_commit)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
 from pipeline.localhub import LocalHub
+from pipeline.localhub.store import Store
 from tests.localhub.localhub_support import send
 
 REPO = "NbAiLab/admin"
@@ -106,3 +109,20 @@ def test_administration_needs_a_token(hub: LocalHub, anon: HfApi, seeded: str) -
             call()
         assert caught.value.response.status_code == 401
     assert anon.model_info(REPO).sha == seeded
+
+
+def test_a_store_made_before_settings_existed_opens(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.seed(REPO, {"a.txt": "a"})
+    with sqlite3.connect(store.path) as db:
+        db.execute("DROP TABLE repo_settings")
+    store.close()
+    again = Store(tmp_path)
+    try:
+        repo = again.get_repo(REPO)
+        assert repo is not None and repo.gated is None
+        assert (
+            again.update_settings(repo, private=None, gated="auto", set_gated=True).gated == "auto"
+        )
+    finally:
+        again.close()

@@ -205,6 +205,24 @@ def test_a_branch_pull_request_merges_into_its_branch(
     assert _read(api, "main", hub) == "# one\n"
 
 
+def test_a_pull_request_into_a_deleted_branch_cannot_merge(
+    hub: LocalHub, api: HfApi, seeded: str
+) -> None:
+    api.create_branch(REPO, branch="dev")
+    pr = api.upload_file(
+        path_or_fileobj=b"# pr\n",
+        path_in_repo="a.txt",
+        repo_id=REPO,
+        revision="dev",
+        create_pr=True,
+    )
+    assert pr.pr_num is not None
+    api.delete_branch(REPO, branch="dev")
+    with pytest.raises(RevisionNotFoundError):
+        api.merge_pull_request(REPO, pr.pr_num)
+    assert api.get_discussion_details(REPO, pr.pr_num).status == "open"
+
+
 HF = Path(sys.executable).parent / "hf"
 
 
