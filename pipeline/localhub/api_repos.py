@@ -28,6 +28,9 @@ from pipeline.localhub.wire import (
     whole_number,
 )
 
+# The Hub's largest page of commits (huggingface.js listCommits: batchSize "can be set to 1000").
+MAX_COMMITS_PAGE = 1000
+
 
 def whoami(ctx: Context, request: Request) -> Response:
     if request.user is None:
@@ -61,14 +64,7 @@ def create_repo(ctx: Context, request: Request) -> Response:
     name, organization = body.get("name"), body.get("organization")
     if not isinstance(name, str) or not isinstance(organization, str | None):
         raise problems.bad_request('"name" must be a string and "organization" a string or null')
-    repo_id = f"{organization or user}/{name}"
-    problem = hubrules.repo_id_problem(repo_id)
-    if problem:
-        raise problems.bad_request(problem)
-    if repo_id.lower().endswith(".git"):
-        # The Hub's rule (huggingface_hub's validate_repo_id has it too): the name would clash
-        # with the repo's own git URL.
-        raise problems.bad_request(f"A repo id cannot end with '.git': {repo_id!r}")
+    repo_id = checked_repo_id(f"{organization or user}/{name}")
     visibility, private = body.get("visibility"), body.get("private")
     if visibility not in (None, "public", "private"):
         raise problems.bad_request('"visibility" must be "public" or "private"')
@@ -82,6 +78,18 @@ def create_repo(ctx: Context, request: Request) -> Response:
         message = "You already created this model repo"
         return json_response({"error": message, "url": url}, 409, {"X-Error-Message": message})
     return json_response({"url": url, "name": repo.repo_id, "id": repo.object_id})
+
+
+def checked_repo_id(repo_id: str) -> str:
+    """`repo_id` if a new repo may take it (create, move), else 400 saying why."""
+    problem = hubrules.repo_id_problem(repo_id)
+    if problem:
+        raise problems.bad_request(problem)
+    if repo_id.lower().endswith(".git"):
+        # The Hub's rule (huggingface_hub's validate_repo_id has it too): the name would clash
+        # with the repo's own git URL.
+        raise problems.bad_request(f"A repo id cannot end with '.git': {repo_id!r}")
+    return repo_id
 
 
 def model_info(
@@ -163,26 +171,22 @@ def _sorted(ctx: Context, request: Request, repos: list[Repo]) -> list[Repo]:
 def list_commits(
     ctx: Context, request: Request, namespace: str, name: str, revision: str
 ) -> Response:
+    """A page of the history (`limit` a page, at most 1,000; `p` the page) and `X-Total-Count`,
+    the number of commits in all (huggingface.js countCommits asks for `limit=1` and reads it)."""
     repo = visible_repo(ctx, request, namespace, name)
     history = ctx.store.history(commit_at(ctx, repo, revision))
-    page, link = paginate(request, history, ctx.size(50))
+    size = ctx.size(50)
+    limit = request.param("limit")
+    if limit is not None:
+        wanted = whole_number(limit)
+        if not wanted:
+            raise problems.bad_request(f'"limit" must be a positive integer, got {limit!r}')
+        size = min(wanted, MAX_COMMITS_PAGE)
+    page, link = paginate(request, history, size)
     formatted = "formatted" in request.params("expand[]") + request.params("expand")
     items = [commit_json(commit, formatted=formatted) for commit in page]
-    return json_response(items, headers={"Link": link} if link else None)
-
-
-def list_refs(ctx: Context, request: Request, namespace: str, name: str) -> Response:
-    repo = visible_repo(ctx, request, namespace, name)
-    branches, pulls = [], []
-    for ref, oid in ctx.store.refs(repo):
-        if ref.startswith("refs/pr/"):
-            pulls.append({"name": ref, "ref": ref, "targetCommit": oid})
-        else:
-            branches.append({"name": ref, "ref": f"refs/heads/{ref}", "targetCommit": oid})
-    data: dict[str, Any] = {"branches": branches, "converts": [], "tags": []}
-    if request.flag("include_prs"):
-        data["pullRequests"] = pulls
-    return json_response(data)
+    headers = {"X-Total-Count": str(len(history))} | ({"Link": link} if link else {})
+    return json_response(items, headers=headers)
 
 
 def validate_yaml(ctx: Context, request: Request) -> Response:

@@ -37,6 +37,14 @@ ROUTES = (
     "merge_pull_request",
     "list_refs",
     "tree",
+    # refs and repo administration
+    "create_branch",
+    "delete_branch",
+    "create_tag",
+    "delete_tag",
+    "repo_settings",
+    "move_repo",
+    "delete_repo",
     "unknown",
 )
 WRITE_ROUTES = frozenset(
@@ -47,6 +55,14 @@ WRITE_ROUTES = frozenset(
         "comment_discussion",
         "discussion_status",
         "merge_pull_request",
+        # refs and repo administration
+        "create_branch",
+        "delete_branch",
+        "create_tag",
+        "delete_tag",
+        "repo_settings",
+        "move_repo",
+        "delete_repo",
     }
 )
 # The routes whose answers are pages that link to the next one (a `Link: <...>; rel="next"`).

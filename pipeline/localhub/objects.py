@@ -40,6 +40,7 @@ class Repo:
     object_id: str
     private: bool
     created_at: str
+    gated: str | None = None  # "auto" or "manual" when access requests are on
 
     @property
     def namespace(self) -> str:

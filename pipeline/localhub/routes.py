@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.localhub import api_discussions, api_files, api_repos
+from pipeline.localhub import api_admin, api_discussions, api_files, api_refs, api_repos
 from pipeline.localhub.views import Context
 from pipeline.localhub.wire import Request, Response
 
@@ -31,7 +31,29 @@ _TABLE: list[tuple[tuple[str, ...], dict[str, tuple[str, Handler]]]] = [
         ("api", "models", ONE, ONE, "commits", ONE),
         {"GET": ("list_commits", api_repos.list_commits)},
     ),
-    (("api", "models", ONE, ONE, "refs"), {"GET": ("list_refs", api_repos.list_refs)}),
+    # -- refs and repo administration (api_refs, api_admin) --
+    (("api", "models", ONE, ONE, "refs"), {"GET": ("list_refs", api_refs.list_refs)}),
+    (
+        ("api", "models", ONE, ONE, "branch", ONE),
+        {
+            "POST": ("create_branch", api_refs.create_branch),
+            "DELETE": ("delete_branch", api_refs.delete_branch),
+        },
+    ),
+    (
+        ("api", "models", ONE, ONE, "tag", ONE),
+        {
+            "POST": ("create_tag", api_refs.create_tag),
+            "DELETE": ("delete_tag", api_refs.delete_tag),
+        },
+    ),
+    (
+        ("api", "models", ONE, ONE, "settings"),
+        {"PUT": ("repo_settings", api_admin.update_settings)},
+    ),
+    (("api", "repos", "move"), {"POST": ("move_repo", api_admin.move_repo)}),
+    (("api", "repos", "delete"), {"DELETE": ("delete_repo", api_admin.delete_repo)}),
+    # -- end of refs and repo administration --
     (("api", "models", ONE, ONE, "tree", ONE), {"GET": ("tree", api_files.tree)}),
     (("api", "models", ONE, ONE, "tree", ONE, REST), {"GET": ("tree", api_files.tree)}),
     (

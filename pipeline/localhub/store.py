@@ -108,7 +108,7 @@ class Store:
     def list_repos(self) -> list[Repo]:
         with self._read() as db:
             rows = db.execute(
-                "SELECT pk, repo_id, object_id, private, created_at FROM repos ORDER BY repo_key"
+                f"SELECT {tables.REPO_COLUMNS} FROM {tables.REPO_FROM} ORDER BY r.repo_key"
             ).fetchall()
         return [tables.repo(row) for row in rows]
 
@@ -159,7 +159,7 @@ class Store:
             return tables.resolve(db, repo.pk, revision)
 
     def refs(self, repo: Repo) -> list[tuple[str, str]]:
-        """(name, commit) of every ref: branches by name, pull requests as `refs/pr/N`."""
+        """(name, commit) of every ref: branches by name, `refs/pr/N`, `refs/tags/<tag>`."""
         with self._read() as db:
             rows = db.execute(
                 "SELECT name, commit_oid FROM refs WHERE repo = ? ORDER BY name", (repo.pk,)
@@ -237,6 +237,8 @@ class Store:
                 raise problems.bad_request(
                     f"Cannot commit to a commit id ({revision}): use a branch"
                 )
+            if revision.startswith(tables.TAG_PREFIX):
+                raise problems.bad_request(f"Cannot commit to a tag ({revision}): use a branch")
             ref = tables.ref_name(revision)
             head = tables.ref_target(db, repo.pk, ref)
             if head is None:
@@ -275,6 +277,65 @@ class Store:
                 "UPDATE refs SET commit_oid = ? WHERE repo = ? AND name = ?", (oid, repo.pk, ref)
             )
             return CommitOutcome(oid, True)
+
+    # -- refs and repo administration ----------------------------------------------------------
+
+    def create_ref(self, repo: Repo, ref: str, start: str, *, what: str) -> str:
+        """A new branch (`ref` its name) or tag (`refs/tags/<tag>`) at the commit `start` names;
+        409 when the ref exists, 404 when `start` names nothing. The commit it points at."""
+        with self._write() as db:
+            if tables.ref_target(db, repo.pk, ref) is not None:
+                name = ref.removeprefix(tables.TAG_PREFIX)
+                raise problems.HubProblem(409, f"{what} '{name}' already exists")
+            oid = tables.resolve(db, repo.pk, start) or tables.raise_unknown(start)
+            db.execute(
+                "INSERT INTO refs (repo, name, commit_oid) VALUES (?, ?, ?)", (repo.pk, ref, oid)
+            )
+            return oid
+
+    def delete_ref(self, repo: Repo, ref: str) -> None:
+        """Remove a branch or tag; 404 RevisionNotFound when there is none by that name."""
+        with self._write() as db:
+            gone = db.execute(
+                "DELETE FROM refs WHERE repo = ? AND name = ?", (repo.pk, ref)
+            ).rowcount
+            if not gone:
+                raise problems.revision_not_found(ref.removeprefix(tables.TAG_PREFIX))
+
+    def update_settings(
+        self, repo: Repo, *, private: bool | None, gated: str | None, set_gated: bool
+    ) -> Repo:
+        """Change visibility (when `private` is not None) and gating (when `set_gated`)."""
+        with self._write() as db:
+            if private is not None:
+                db.execute("UPDATE repos SET private = ? WHERE pk = ?", (int(private), repo.pk))
+            if set_gated:
+                db.execute(
+                    "INSERT INTO repo_settings (repo, gated) VALUES (?, ?)"
+                    " ON CONFLICT (repo) DO UPDATE SET gated = excluded.gated",
+                    (repo.pk, gated),
+                )
+            found = tables.get_repo(db, repo.repo_id)
+            assert found is not None
+            return found
+
+    def move_repo(self, repo: Repo, new_id: str) -> Repo:
+        """Rename `repo` to `new_id`, history and all; 409 when another repo has that id."""
+        with self._write() as db:
+            other = tables.get_repo(db, new_id)
+            if other is not None and other.pk != repo.pk:
+                raise problems.HubProblem(409, f"A model repo {other.repo_id} already exists")
+            db.execute(
+                "UPDATE repos SET repo_id = ?, repo_key = ? WHERE pk = ?",
+                (new_id, new_id.lower(), repo.pk),
+            )
+            found = tables.get_repo(db, new_id)
+            assert found is not None
+            return found
+
+    def delete_repo(self, repo: Repo) -> None:
+        with self._write() as db:
+            tables.delete_repo(db, repo.pk)
 
     # -- discussions ---------------------------------------------------------------------------
 
@@ -353,7 +414,10 @@ class Store:
             ref = tables.ref_name(found.base_ref or "main")
             head = tables.ref_target(db, repo.pk, ref)
             pr_head = tables.ref_target(db, repo.pk, f"refs/pr/{num}")
-            assert head is not None and pr_head is not None and found.base_commit is not None
+            if head is None:
+                # Its target branch was deleted since the pull request was opened.
+                raise problems.revision_not_found(ref)
+            assert pr_head is not None and found.base_commit is not None
             new = pr_head
             if head != found.base_commit:
                 base = tables.tree(db, found.base_commit)

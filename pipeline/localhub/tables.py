@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS tree (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS refs (
     repo INTEGER NOT NULL REFERENCES repos(pk),
-    name TEXT NOT NULL,                 -- "main" (a branch) or "refs/pr/N"
+    name TEXT NOT NULL,                 -- a branch ("main"), "refs/pr/N" or "refs/tags/<tag>"
     commit_oid TEXT NOT NULL REFERENCES commits(oid),
     PRIMARY KEY (repo, name)
 );
@@ -85,7 +85,17 @@ CREATE TABLE IF NOT EXISTS discussion_events (
     data TEXT NOT NULL,                 -- the event's "data" object, as JSON
     PRIMARY KEY (repo, num, seq)
 );
+CREATE TABLE IF NOT EXISTS repo_settings (
+    repo INTEGER PRIMARY KEY REFERENCES repos(pk),
+    gated TEXT                          -- "auto", "manual", or NULL: not gated
+);
 """
+
+# A table of its own rather than a column of `repos`: a store made before it still opens.
+REPO_COLUMNS = "r.pk, r.repo_id, r.object_id, r.private, r.created_at, s.gated"
+REPO_FROM = "repos r LEFT JOIN repo_settings s ON s.repo = r.pk"
+TAG_PREFIX = "refs/tags/"
+DEFAULT_BRANCH = "main"
 
 
 DISCUSSION_COLUMNS = (
@@ -93,15 +103,14 @@ DISCUSSION_COLUMNS = (
 )
 
 
-def repo(row: tuple[int, str, str, int, str]) -> Repo:
-    pk, repo_id, object_id, private, created_at = row
-    return Repo(pk, repo_id, object_id, bool(private), created_at)
+def repo(row: tuple[int, str, str, int, str, str | None]) -> Repo:
+    pk, repo_id, object_id, private, created_at, gated = row
+    return Repo(pk, repo_id, object_id, bool(private), created_at, gated)
 
 
 def get_repo(db: sqlite3.Connection, repo_id: str) -> Repo | None:
     row = db.execute(
-        "SELECT pk, repo_id, object_id, private, created_at FROM repos WHERE repo_key = ?",
-        (repo_id.lower(),),
+        f"SELECT {REPO_COLUMNS} FROM {REPO_FROM} WHERE r.repo_key = ?", (repo_id.lower(),)
     ).fetchone()
     return repo(row) if row else None
 
@@ -150,12 +159,19 @@ def raise_unknown(revision: str) -> str:
 
 
 def resolve(db: sqlite3.Connection, pk: int, revision: str) -> str | None:
+    """As git reads a revision on the Hub: a full commit id, `HEAD` (the default branch), a
+    branch, a full ref (`refs/heads/`, `refs/tags/`, `refs/pr/`), a tag, then a short commit id."""
     if COMMIT_OID.match(revision):
         row = db.execute(
             "SELECT oid FROM commits WHERE repo = ? AND oid = ?", (pk, revision)
         ).fetchone()
         return str(row[0]) if row else None
-    return ref_target(db, pk, ref_name(revision))
+    if revision == "HEAD":
+        revision = DEFAULT_BRANCH
+    found = ref_target(db, pk, ref_name(revision))
+    if found is None and not revision.startswith("refs/"):
+        found = ref_target(db, pk, TAG_PREFIX + revision)
+    return found if found is not None else find_commit(db, pk, revision)
 
 
 def tree(db: sqlite3.Connection, commit_oid: str) -> dict[str, str]:
@@ -303,3 +319,16 @@ def _event(row: tuple[str, str, str, str, str]) -> Event:
 
 def set_status(db: sqlite3.Connection, pk: int, num: int, status: str) -> None:
     db.execute("UPDATE discussions SET status = ? WHERE repo = ? AND num = ?", (status, pk, num))
+
+
+def delete_repo(db: sqlite3.Connection, pk: int) -> None:
+    """Every row of the repo; blobs stay, shared by content with other repos (git's objects)."""
+    db.execute("DELETE FROM refs WHERE repo = ?", (pk,))
+    db.execute(
+        "DELETE FROM tree WHERE commit_oid IN (SELECT oid FROM commits WHERE repo = ?)", (pk,)
+    )
+    db.execute("DELETE FROM discussion_events WHERE repo = ?", (pk,))
+    db.execute("DELETE FROM discussions WHERE repo = ?", (pk,))
+    db.execute("DELETE FROM repo_settings WHERE repo = ?", (pk,))
+    db.execute("DELETE FROM commits WHERE repo = ?", (pk,))
+    db.execute("DELETE FROM repos WHERE pk = ?", (pk,))

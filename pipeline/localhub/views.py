@@ -79,7 +79,7 @@ def repo_json(ctx: Context, repo: Repo, commit_oid: str, *, dated: bool = True) 
         "sha": commit_oid,
         "createdAt": repo.created_at,
         "private": repo.private,
-        "gated": False,
+        "gated": repo.gated or False,
         "disabled": False,
         "downloads": 0,
         "downloadsAllTime": 0,

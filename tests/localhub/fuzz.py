@@ -373,6 +373,20 @@ preupload_bodies = st.fixed_dictionaries(
         )
     }
 )
+branch_bodies = st.fixed_dictionaries(
+    {}, optional={"startingPoint": st.one_of(st.sampled_from(["main", "abcde", "v1"]), json_values)}
+)
+tag_bodies = st.fixed_dictionaries(
+    {"tag": st.one_of(st.sampled_from(["v1", "bad tag", "refs/x"]), json_values)},
+    optional={"message": st.one_of(st.just("A release"), json_values)},
+)
+settings_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "gated": st.one_of(st.sampled_from(["auto", "manual", False, "no"]), json_values),
+        "visibility": st.one_of(st.sampled_from(["public", "private", "protected"]), json_values),
+    },
+)
 
 
 def _json_body(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
@@ -391,6 +405,11 @@ _ROUTES: list[tuple[str, str, st.SearchStrategy[bytes]]] = [
     ("POST", "/api/models/{repo}/commit/{rev}", commit_bodies),
     ("GET", "/api/models/{repo}/commits/{rev}", st.just(b"")),
     ("GET", "/api/models/{repo}/refs", st.just(b"")),
+    ("POST", "/api/models/{repo}/branch/{rev}", _json_body(branch_bodies)),
+    ("DELETE", "/api/models/{repo}/branch/{rev}", st.just(b"")),
+    ("POST", "/api/models/{repo}/tag/{rev}", _json_body(tag_bodies)),
+    ("DELETE", "/api/models/{repo}/tag/{rev}", st.just(b"")),
+    ("PUT", "/api/models/{repo}/settings", _json_body(settings_bodies)),
     ("GET", "/api/models/{repo}/tree/{rev}", st.just(b"")),
     ("GET", "/api/models/{repo}/discussions", st.just(b"")),
     ("POST", "/api/models/{repo}/discussions", _json_body(discussion_bodies)),
