@@ -29,9 +29,9 @@ JS_DIR = Path(__file__).resolve().parent / "js"
 HF = Path(sys.executable).parent / "hf"  # the venv's own `hf`, of the huggingface_hub installed
 USER = "local-user"  # the name of the local Hub's first token (pipeline/localhub/auth.py)
 NODE_HINT = (
-    "the contract tests run huggingface.js with Node.js 18 or newer (the engines of @huggingface/hub) and npm: install them "
-    "(Debian: `apt-get install nodejs npm`, or from https://nodejs.org) and put `node` and "
-    "`npm` on PATH"
+    "the contract tests run huggingface.js with Node.js 18 or newer (the engines of "
+    "@huggingface/hub) and npm: install them (Debian: `apt-get install nodejs npm`, or from "
+    "https://nodejs.org) and put `node` and `npm` on PATH"
 )
 _STAMP = JS_DIR / "node_modules" / ".package-lock.sha256"
 _LOCK = JS_DIR / ".npm-ci.lock"  # one `npm ci` at a time across pytest-xdist workers
