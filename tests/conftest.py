@@ -22,7 +22,7 @@ from tests.golden_files import Golden, assert_golden
 from tests.sockets import no_sockets
 
 TESTS = Path(__file__).resolve().parent
-INTEGRATION_DIRS = frozenset({"integration", "localhub", "preview"})
+INTEGRATION_DIRS = frozenset({"contract", "integration", "localhub", "preview"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects on the markers
