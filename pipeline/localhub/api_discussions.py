@@ -99,6 +99,16 @@ def comment(ctx: Context, request: Request, namespace: str, name: str, number: s
     return json_response({"newMessage": _event_json(event)})
 
 
+def title(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
+    """`{"title": text}` -> `{"newTitle": <title-change event>}` (HfApi.rename_discussion)."""
+    user = request.require_user()
+    repo, discussion = _find(ctx, request, namespace, name, number)
+    text = _text(request.json_object(), "title", required=True)
+    assert text is not None
+    event = ctx.store.rename(repo, discussion.num, author=user, title=text)
+    return json_response({"newTitle": _event_json(event)})
+
+
 def status(ctx: Context, request: Request, namespace: str, name: str, number: str) -> Response:
     """`{"status": "open"|"closed", "comment"?: text}` -> `{"newStatus": <status-change event>}`
     (HfApi.change_discussion_status); the comment is the event's `reason`, as on the Hub."""

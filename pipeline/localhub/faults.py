@@ -33,6 +33,7 @@ ROUTES = (
     "create_discussion",
     "discussion",
     "comment_discussion",
+    "rename_discussion",
     "discussion_status",
     "merge_pull_request",
     "list_refs",
@@ -53,6 +54,7 @@ WRITE_ROUTES = frozenset(
         "commit",
         "create_discussion",
         "comment_discussion",
+        "rename_discussion",
         "discussion_status",
         "merge_pull_request",
         # refs and repo administration

@@ -77,12 +77,12 @@ class Discussion:
     base_commit: str | None
 
 
-EventKind = Literal["comment", "status-change"]
+EventKind = Literal["comment", "status-change", "title-change"]
 
 
 @dataclass(frozen=True)
 class Event:
-    """One event of a discussion after its opening: a comment, or a change of status."""
+    """One event of a discussion after its opening: a comment, a change of status or of title."""
 
     id: str
     kind: EventKind

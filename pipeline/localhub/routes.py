@@ -72,6 +72,10 @@ _TABLE: list[tuple[tuple[str, ...], dict[str, tuple[str, Handler]]]] = [
         {"POST": ("comment_discussion", api_discussions.comment)},
     ),
     (
+        ("api", "models", ONE, ONE, "discussions", ONE, "title"),
+        {"POST": ("rename_discussion", api_discussions.title)},
+    ),
+    (
         ("api", "models", ONE, ONE, "discussions", ONE, "status"),
         {"POST": ("discussion_status", api_discussions.status)},
     ),

@@ -389,6 +389,14 @@ class Store:
             _discussion_or_404(db, repo, num)
             return tables.insert_event(db, repo.pk, num, "comment", author, {"raw": text})
 
+    def rename(self, repo: Repo, num: int, *, author: str, title: str) -> Event:
+        """Give a discussion a new title; the event records the old and the new one."""
+        with self._write() as db:
+            found = _discussion_or_404(db, repo, num)
+            tables.set_title(db, repo.pk, num, title)
+            data = {"from": found.title, "to": title}
+            return tables.insert_event(db, repo.pk, num, "title-change", author, data)
+
     def change_status(
         self, repo: Repo, num: int, *, author: str, status: str, reason: str | None
     ) -> Event:

@@ -313,8 +313,12 @@ def events(db: sqlite3.Connection, pk: int, num: int) -> list[Event]:
 
 def _event(row: tuple[str, str, str, str, str]) -> Event:
     event_id, kind, author, created_at, data = row
-    known: EventKind = "comment" if kind == "comment" else "status-change"
+    known: EventKind = kind if kind in ("comment", "title-change") else "status-change"
     return Event(event_id, known, author, created_at, json.loads(data))
+
+
+def set_title(db: sqlite3.Connection, pk: int, num: int, title: str) -> None:
+    db.execute("UPDATE discussions SET title = ? WHERE repo = ? AND num = ?", (title, pk, num))
 
 
 def set_status(db: sqlite3.Connection, pk: int, num: int, status: str) -> None:

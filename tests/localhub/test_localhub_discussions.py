@@ -1,5 +1,6 @@
-"""Comments, closing, reopening and merging of discussions, through huggingface_hub's own calls
-(HfApi.comment_discussion, change_discussion_status, merge_pull_request), as on the Hub."""
+"""Comments, renaming, closing, reopening and merging of discussions, through huggingface_hub's own
+calls (HfApi.comment_discussion, rename_discussion, change_discussion_status,
+merge_pull_request), as on the Hub."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import json
 
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
-from huggingface_hub.community import DiscussionComment, DiscussionStatusChange
+from huggingface_hub.community import (
+    DiscussionComment,
+    DiscussionStatusChange,
+    DiscussionTitleChange,
+)
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError
 
 from pipeline.localhub import LocalHub
@@ -39,6 +44,21 @@ def test_a_comment_is_answered_as_the_client_parses_it_and_shown_in_the_details(
     assert [event.type for event in events] == ["comment", "commit", "comment"]
     assert events[-1].id == comment.id
     assert api.get_discussion_details(REPO, num).status == "open"
+
+
+def test_a_rename_is_answered_as_the_client_parses_it_and_kept(api: HfApi, hub: LocalHub) -> None:
+    hub.seed(REPO, {"README.md": CARD})
+    num = _open_pr(api)
+    change = api.rename_discussion(REPO, num, "A better title")
+    assert isinstance(change, DiscussionTitleChange)
+    assert (change.old_title, change.new_title) == ("A change", "A better title")
+    assert change.author == "local-user"
+    details = api.get_discussion_details(REPO, num)
+    assert details.title == "A better title"
+    assert details.events[-1].type == "title-change"
+    assert [d.title for d in api.get_repo_discussions(REPO)] == ["A better title"]
+    with pytest.raises(BadRequestError, match='"title" must be a non-empty string'):
+        api.rename_discussion(REPO, num, "  ")
 
 
 def test_close_with_a_reason_then_reopen(api: HfApi, hub: LocalHub) -> None:
