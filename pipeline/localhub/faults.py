@@ -37,6 +37,12 @@ ROUTES = (
     "merge_pull_request",
     "list_refs",
     "tree",
+    # files beyond resolve: raw, paths-info and LFS
+    "raw",
+    "paths_info",
+    "lfs_batch",
+    "lfs_upload",
+    "lfs_download",
     "unknown",
 )
 WRITE_ROUTES = frozenset(
@@ -47,6 +53,7 @@ WRITE_ROUTES = frozenset(
         "comment_discussion",
         "discussion_status",
         "merge_pull_request",
+        "lfs_upload",
     }
 )
 # The routes whose answers are pages that link to the next one (a `Link: <...>; rel="next"`).
