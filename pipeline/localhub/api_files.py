@@ -1,4 +1,4 @@
-"""File endpoints: resolve (download), tree, preupload and the NDJSON commit."""
+"""File endpoints: resolve and raw (download), tree, preupload and the NDJSON commit."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ import re
 from typing import Any
 
 from pipeline.localhub import cardcheck, problems
-from pipeline.localhub.store import Op
+from pipeline.localhub.gitattributes import LfsRules
+from pipeline.localhub.lfs import SHA256
+from pipeline.localhub.store import FileEntry, LfsInfo, Op
 from pipeline.localhub.views import Context, commit_at, visible_repo
 from pipeline.localhub.wire import Request, Response, json_response, load_json, paginate
 
 MAX_PATH = 1000
+# The Hub sends a file over 10 MB to LFS whatever its name (hub-docs: "files larger than 10MB").
+LFS_MIN_SIZE = 10 * 1024 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -46,30 +50,78 @@ def checked_path(path: object) -> str:
 def resolve(
     ctx: Context, request: Request, namespace: str, name: str, revision: str, *segments: str
 ) -> Response:
-    """GET or HEAD a file: X-Repo-Commit and the blob's ETag are what hf_hub_download needs."""
+    """GET or HEAD a file: X-Repo-Commit and the blob's ETag are what hf_hub_download needs; an
+    LFS file's bytes come with the Hub's X-Linked-Etag (its sha256) and X-Linked-Size."""
+    oid, entry = _found_file(ctx, request, namespace, name, revision, segments)
+    if entry.lfs is None:
+        return _file_response(request, oid, entry.oid, ctx.store.blob(entry.oid), entry.path)
+    lfs = entry.lfs
+    # Never X-Xet-* headers: with them the client leaves plain HTTP for a CAS server.
+    headers = {
+        "X-Repo-Commit": oid,
+        "ETag": f'"{lfs.sha256}"',
+        "X-Linked-Etag": f'"{lfs.sha256}"',
+        "X-Linked-Size": str(lfs.size),
+        "Accept-Ranges": "bytes",
+    }
+    response = Response(200, b"", _content_type(entry.path), headers)
+    response.head_only = request.method == "HEAD"
+    start, length = _span(request, response, lfs.size)
+    response.stream_length = length
+    response.stream = ctx.store.lfs.read(lfs.sha256, start, length)
+    return response
+
+
+def raw(
+    ctx: Context, request: Request, namespace: str, name: str, revision: str, *segments: str
+) -> Response:
+    """GET or HEAD a file as git holds it: an LFS file's pointer, any other file's bytes
+    (huggingface.js fileExists and downloadFile with `raw`)."""
+    oid, entry = _found_file(ctx, request, namespace, name, revision, segments)
+    return _file_response(request, oid, entry.oid, ctx.store.blob(entry.oid), entry.path)
+
+
+def _found_file(
+    ctx: Context,
+    request: Request,
+    namespace: str,
+    name: str,
+    revision: str,
+    segments: tuple[str, ...],
+) -> tuple[str, FileEntry]:
     repo = visible_repo(ctx, request, namespace, name)
     path = checked_path("/".join(segments))
     oid = commit_at(ctx, repo, revision)
     entry = ctx.store.file(oid, path)
     if entry is None:
         raise problems.entry_not_found(path, oid)
-    data = ctx.store.blob(entry.oid)
-    # Never X-Xet-* headers: with them the client leaves plain HTTP for a CAS server.
-    headers = {"X-Repo-Commit": oid, "ETag": f'"{entry.oid}"', "Accept-Ranges": "bytes"}
+    return oid, entry
+
+
+def _content_type(path: str) -> str:
     guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
     if guessed.startswith("text/") or path.endswith(".md"):
         guessed = "text/plain; charset=utf-8"
-    response = Response(200, data, guessed, headers, head_only=request.method == "HEAD")
-    wanted = request.headers.get("range")
-    if wanted:
-        _apply_range(response, wanted, len(data))
+    return guessed
+
+
+def _file_response(request: Request, commit: str, blob: str, data: bytes, path: str) -> Response:
+    # Never X-Xet-* headers: with them the client leaves plain HTTP for a CAS server.
+    headers = {"X-Repo-Commit": commit, "ETag": f'"{blob}"', "Accept-Ranges": "bytes"}
+    response = Response(200, data, _content_type(path), headers, head_only=request.method == "HEAD")
+    start, length = _span(request, response, len(data))
+    response.body = data[start : start + length]
     return response
 
 
-def _apply_range(response: Response, wanted: str, size: int) -> None:
-    match = _RANGE.match(wanted.strip())
+def _span(request: Request, response: Response, size: int) -> tuple[int, int]:
+    """(start, length) of the bytes to send for the request's Range; sets a 206 or 416 status
+    and Content-Range on `response` when the range is served or refused."""
+    wanted = request.headers.get("range")
+    match = _RANGE.match(wanted.strip()) if wanted else None
     if not match or match.group(1) == match.group(2) == "":
-        return  # several ranges or another unit: answering the whole file is allowed (RFC 9110)
+        # Several ranges or another unit: answering the whole file is allowed (RFC 9110).
+        return 0, size
     first, last = match.groups()
     if first == "":
         start, end = max(size - int(last), 0), size - 1
@@ -77,12 +129,12 @@ def _apply_range(response: Response, wanted: str, size: int) -> None:
         start = int(first)
         end = min(int(last), size - 1) if last else size - 1
     if start >= size or start > end:
-        response.status, response.body = 416, b""
+        response.status = 416
         response.headers["Content-Range"] = f"bytes */{size}"
-        return
+        return 0, 0
     response.status = 206
-    response.body = response.body[start : end + 1]
     response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return start, end - start + 1
 
 
 def tree(
@@ -102,8 +154,7 @@ def tree(
     items: dict[str, dict[str, Any]] = {}
 
     def add_folder(folder: str) -> None:
-        folder_oid = hashlib.sha1(f"tree\0{oid}\0{folder}".encode()).hexdigest()
-        items.setdefault(folder, {"type": "directory", "oid": folder_oid, "path": folder})
+        items.setdefault(folder, folder_json(oid, folder))
 
     for entry in files:
         folders = entry.path[len(prefix) :].split("/")[:-1]
@@ -112,34 +163,65 @@ def tree(
             continue
         for depth in range(1, len(folders) + 1):
             add_folder(prefix + "/".join(folders[:depth]))
-        items[entry.path] = {
-            "type": "file",
-            "oid": entry.oid,
-            "size": entry.size,
-            "path": entry.path,
-        }
+        items[entry.path] = file_json(entry)
     page, link = paginate(request, sorted(items.values(), key=lambda i: i["path"]), ctx.size(1000))
     return json_response(page, headers={"Link": link} if link else None)
 
 
+def file_json(entry: FileEntry) -> dict[str, Any]:
+    """A file as the tree and paths-info list it: an LFS file with its object's sha256 and size."""
+    data: dict[str, Any] = {
+        "type": "file",
+        "oid": entry.oid,
+        "size": entry.size,
+        "path": entry.path,
+    }
+    if entry.lfs is not None:
+        lfs = entry.lfs
+        data["lfs"] = {"oid": lfs.sha256, "size": lfs.size, "pointerSize": lfs.pointer_size}
+    return data
+
+
+def folder_json(commit: str, folder: str) -> dict[str, Any]:
+    folder_oid = hashlib.sha1(f"tree\0{commit}\0{folder}".encode()).hexdigest()
+    return {"type": "directory", "oid": folder_oid, "path": folder}
+
+
 def preupload(ctx: Context, request: Request, namespace: str, name: str, revision: str) -> Response:
-    """Always "regular" (inline base64), never LFS; `oid` of the existing file lets the client skip
-    files that did not change (and, when none did, skip the commit)."""
+    """ "lfs" for a file the repo's .gitattributes sends to LFS or one over 10 MB, as the Hub
+    does, else "regular" (inline base64); `oid` of the existing file (its sha256 for an LFS file)
+    lets the client skip files that did not change (and, when none did, skip the commit)."""
     request.require_user()
     repo = visible_repo(ctx, request, namespace, name)
-    files = request.json_object().get("files")
+    body = request.json_object()
+    files = body.get("files")
     if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
         raise problems.bad_request('"files" must be a list of objects')
     oid = commit_at(ctx, repo, revision)
+    rules = _lfs_rules(ctx, oid, body.get("gitAttributes"))
     answers = []
     for item in files:
         path = checked_path(item.get("path"))
-        answer: dict[str, Any] = {"path": path, "uploadMode": "regular", "shouldIgnore": False}
+        size = item.get("size")
+        big = type(size) is int and size > LFS_MIN_SIZE
+        mode = "lfs" if big or rules.lfs(path) else "regular"
+        answer: dict[str, Any] = {"path": path, "uploadMode": mode, "shouldIgnore": False}
         entry = ctx.store.file(oid, path)
         if entry is not None:
-            answer["oid"] = entry.oid
+            answer["oid"] = entry.lfs.sha256 if entry.lfs else entry.oid
         answers.append(answer)
     return json_response({"files": answers, "commitOid": oid})
+
+
+def _lfs_rules(ctx: Context, commit: str, sent: object) -> LfsRules:
+    """The .gitattributes the commit will have: the one sent along with it (huggingface.js sends
+    a new one's text as `gitAttributes`), else the revision's."""
+    if isinstance(sent, str):
+        return LfsRules(sent)
+    entry = ctx.store.file(commit, ".gitattributes")
+    if entry is None or entry.lfs is not None:
+        return LfsRules("")
+    return LfsRules(ctx.store.blob(entry.oid).decode("utf-8", errors="replace"))
 
 
 def commit(ctx: Context, request: Request, namespace: str, name: str, revision: str) -> Response:
@@ -212,16 +294,28 @@ def parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Op]]:
             ops.append(Op("delete", checked_path(value.get("path"))))
         elif key == "deletedFolder":
             ops.append(Op("delete_folder", checked_path(str(value.get("path", "")).rstrip("/"))))
-        elif key in ("lfsFile", "copyFile"):
-            raise problems.bad_request(
-                f"Line {number}: {key} is not supported by the local Hub (preupload answers"
-                ' "regular" for every file, so files travel inline)'
-            )
+        elif key == "lfsFile":
+            lfs = _lfs_line(value, number)
+            ops.append(Op("put", checked_path(value.get("path")), lfs.pointer, lfs))
+        elif key == "copyFile":
+            raise problems.bad_request(f"Line {number}: copyFile is not supported by the local Hub")
         else:
             raise problems.bad_request(f"Line {number}: unknown line kind {key!r}")
     if header is None:
         raise problems.bad_request("The commit has no header line")
     return header, ops
+
+
+def _lfs_line(value: dict[str, Any], number: int) -> LfsInfo:
+    """An `lfsFile` line's object: {path, algo: "sha256", oid, size}."""
+    oid, size, algo = value.get("oid"), value.get("size"), value.get("algo", "sha256")
+    if algo != "sha256":
+        raise problems.bad_request(f'Line {number}: unknown LFS "algo" {algo!r} (only sha256)')
+    if not isinstance(oid, str) or not SHA256.match(oid):
+        raise problems.bad_request(f'Line {number}: "oid" must be 64 lower-case hex digits')
+    if type(size) is not int or size < 0:
+        raise problems.bad_request(f'Line {number}: "size" must be a non-negative integer')
+    return LfsInfo(oid, size)
 
 
 def _content(value: dict[str, Any], number: int) -> bytes:

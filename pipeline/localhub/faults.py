@@ -46,6 +46,12 @@ ROUTES = (
     "repo_settings",
     "move_repo",
     "delete_repo",
+    # files beyond resolve: raw, paths-info and LFS
+    "raw",
+    "paths_info",
+    "lfs_batch",
+    "lfs_upload",
+    "lfs_download",
     "unknown",
 )
 WRITE_ROUTES = frozenset(
@@ -65,6 +71,7 @@ WRITE_ROUTES = frozenset(
         "repo_settings",
         "move_repo",
         "delete_repo",
+        "lfs_upload",
     }
 )
 # The routes whose answers are pages that link to the next one (a `Link: <...>; rel="next"`).

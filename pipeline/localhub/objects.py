@@ -57,11 +57,35 @@ class Commit:
     created_at: str
 
 
+LFS_SPEC = "https://git-lfs.github.com/spec/v1"
+
+
+@dataclass(frozen=True)
+class LfsInfo:
+    """An LFS file's object: its sha256 (the LFS oid), its size, and the size of its pointer."""
+
+    sha256: str
+    size: int
+
+    @property
+    def pointer(self) -> bytes:
+        """The pointer file git holds in its place (git-lfs spec v1), whose blob id is the oid."""
+        return f"version {LFS_SPEC}\noid sha256:{self.sha256}\nsize {self.size}\n".encode()
+
+    @property
+    def pointer_size(self) -> int:
+        return len(self.pointer)
+
+
 @dataclass(frozen=True)
 class FileEntry:
+    """A file of a commit: `oid` is its git blob id (the pointer's, for an LFS file) and `size`
+    the size of its content (the LFS object's, for an LFS file)."""
+
     path: str
     oid: str
     size: int
+    lfs: LfsInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -93,11 +117,15 @@ class Event:
 
 @dataclass(frozen=True)
 class Op:
-    """One line of a commit: put a file, delete a file, or delete everything under a folder."""
+    """One line of a commit: put a file, delete a file, or delete everything under a folder.
+
+    A put with `lfs` is an `lfsFile` line: its content is the pointer to an uploaded LFS object.
+    """
 
     kind: Literal["put", "delete", "delete_folder"]
     path: str
     content: bytes = b""
+    lfs: LfsInfo | None = None
 
 
 @dataclass(frozen=True)

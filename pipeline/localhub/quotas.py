@@ -87,8 +87,10 @@ def quotas_from_json(data: object) -> tuple[Quota, ...]:
 
 def buckets_of(route: str) -> tuple[str, ...]:
     """The buckets a request to `route` counts in (hub-docs rate-limits.md: APIs, resolvers)."""
-    if route == "resolve":
+    if route in ("resolve", "raw"):
         return ("resolvers",)
+    if route in ("lfs_upload", "lfs_download"):
+        return ()  # the Hub's storage links (pre-signed URLs elsewhere), not API calls
     if route == "commit":
         return ("api", "commits")
     if route == "whoami":

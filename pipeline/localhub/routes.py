@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.localhub import api_admin, api_discussions, api_files, api_refs, api_repos
+from pipeline.localhub import (
+    api_admin,
+    api_discussions,
+    api_files,
+    api_lfs,
+    api_paths,
+    api_refs,
+    api_repos,
+)
 from pipeline.localhub.views import Context
 from pipeline.localhub.wire import Request, Response
 
@@ -84,6 +92,17 @@ _TABLE: list[tuple[tuple[str, ...], dict[str, tuple[str, Handler]]]] = [
         {"POST": ("merge_pull_request", api_discussions.merge)},
     ),
     ((ONE, ONE, "resolve", ONE, REST), {"GET": ("resolve", api_files.resolve)}),
+    # -- files beyond resolve: raw, paths-info, and LFS (batch API, signed upload/download links)
+    ((ONE, ONE, "raw", ONE, REST), {"GET": ("raw", api_files.raw)}),
+    (
+        ("api", "models", ONE, ONE, "paths-info", ONE),
+        {"POST": ("paths_info", api_paths.paths_info)},
+    ),
+    ((ONE, ONE, "info", "lfs", "objects", "batch"), {"POST": ("lfs_batch", api_lfs.batch)}),
+    (
+        (ONE, ONE, "info", "lfs", "objects", ONE, ONE),
+        {"PUT": ("lfs_upload", api_lfs.upload), "GET": ("lfs_download", api_lfs.download)},
+    ),
 ]
 
 

@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlencode
 from pipeline.errors import PipelineError
 from pipeline.localhub import problems, routes
 from pipeline.localhub.faults import LISTING_ROUTES, Counters, FaultConfig, FaultPlan
+from pipeline.localhub.lfs import CHUNK, MAX_LFS_OBJECT
 from pipeline.localhub.problems import HubProblem
 from pipeline.localhub.quotas import Quota, QuotaBook, quotas_from_json
 from pipeline.localhub.views import Context, commit_at, visible_repo
@@ -40,10 +41,59 @@ def _quota_json(quotas: Iterable[Quota]) -> dict[str, str]:
 
 
 MAX_BODY = 10 * 1024 * 1024  # the Hub's inline-commit bodies are small; bigger ones are 413
+# The routes whose body is streamed to the handler (up to MAX_LFS_OBJECT), never held in memory.
+STREAMED_ROUTES = frozenset({"lfs_upload"})
 _BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
 # A lying Hub's JSON of the wrong shape: a repo with an id and sha of the wrong types, and items
 # that are no objects at all.
 WRONG_JSON = b'[{"id": 5, "sha": ["x"]}, "str", null]'
+
+
+class _BodyStream:
+    """A request body read in chunks as the handler consumes it: `length` bytes, or HTTP/1.1
+    chunked transfer coding when `length` is None. `done` once the whole body was read."""
+
+    def __init__(self, rfile: Any, length: int | None) -> None:
+        self._rfile = rfile
+        self._length = length
+        self.done = length == 0
+
+    def chunks(self) -> Iterator[bytes]:
+        if self._length is None:
+            yield from self._chunked()
+            return
+        left = self._length
+        while left > 0:
+            chunk = self._rfile.read(min(CHUNK, left))
+            if not chunk:
+                raise ConnectionError("the client closed the connection mid-body")
+            left -= len(chunk)
+            yield chunk
+        self.done = True
+
+    def _chunked(self) -> Iterator[bytes]:
+        total = 0
+        while True:
+            line = self._rfile.readline(1024).split(b";")[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise problems.bad_request("The chunked body is malformed") from None
+            if size == 0:
+                while self._rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers, ignored
+                self.done = True
+                return
+            total += size
+            if total > MAX_LFS_OBJECT:
+                raise HubProblem(413, f"The request body is over {MAX_LFS_OBJECT} bytes")
+            while size > 0:
+                chunk = self._rfile.read(min(CHUNK, size))
+                if not chunk:
+                    raise ConnectionError("the client closed the connection mid-body")
+                size -= len(chunk)
+                yield chunk
+            self._rfile.readline(16)  # the CRLF after each chunk
 
 
 class HubServer(ThreadingHTTPServer):
@@ -187,11 +237,16 @@ class HubHandler(BaseHTTPRequestHandler):
         if self._inject(found.route):
             return
         request: Request | None = None
+        body: _BodyStream | None = None
         try:
-            request = self._request(method, raw_path, segments, query)
+            if found.route in STREAMED_ROUTES and found.handler is not None:
+                body = self._body_stream()
+            request = self._request(method, raw_path, segments, query, body)
             response = self._lying_commit(found, request) or self._dispatch(found, request)
         except HubProblem as problem:
             response = problem_response(problem)
+        if body is not None and not body.done:
+            self.close_connection = True  # the rest of the body was not read
         response = self._lie(found.route, response)
         response.headers.update(rate_headers)
         if (
@@ -216,9 +271,14 @@ class HubHandler(BaseHTTPRequestHandler):
         return routes.call(found.handler, self.server.ctx, request, found.args)
 
     def _request(
-        self, method: str, raw_path: str, segments: tuple[str, ...], query: str
+        self,
+        method: str,
+        raw_path: str,
+        segments: tuple[str, ...],
+        query: str,
+        stream: _BodyStream | None = None,
     ) -> Request:
-        body = self._body()
+        body = self._body() if stream is None else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
         return Request(
             method=method,
@@ -231,7 +291,25 @@ class HubHandler(BaseHTTPRequestHandler):
             # One of the server's own URLs, never the Host header as sent: a client must not be
             # able to make the Hub hand out links to another host.
             base_url=self.server.url_for(headers.get("host")),
+            body_stream=None if stream is None else stream.chunks(),
         )
+
+    def _body_stream(self) -> _BodyStream:
+        """The body of a streamed route: by Content-Length or chunked, up to MAX_LFS_OBJECT."""
+        chunked = (self.headers.get("Transfer-Encoding") or "").strip().lower()
+        if chunked:
+            if chunked != "chunked":
+                self.close_connection = True
+                raise problems.bad_request(f"Unsupported Transfer-Encoding {chunked!r}")
+            return _BodyStream(self.rfile, None)
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if not (length.isascii() and length.isdigit()):
+            self.close_connection = True
+            raise problems.bad_request(f"Invalid Content-Length {length!r}")
+        if int(length) > MAX_LFS_OBJECT:
+            self.close_connection = True
+            raise HubProblem(413, f"The request body is over {MAX_LFS_OBJECT} bytes")
+        return _BodyStream(self.rfile, int(length))
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding"):
@@ -343,7 +421,7 @@ class HubHandler(BaseHTTPRequestHandler):
                 response.body = b"<!DOCTYPE html><html><body><h1>Service notice</h1></body></html>"
             else:
                 response.body = WRONG_JSON
-        if route == "resolve" and request.method == "GET":
+        if route == "resolve" and request.method == "GET" and response.stream_length is None:
             if config.endless_body:
                 self._send_endless(response)
                 return True
@@ -417,7 +495,7 @@ class HubHandler(BaseHTTPRequestHandler):
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Content-Length", str(response.length))
         for name, value in response.headers.items():
             self.send_header(name, value)
         if self.close_connection:
@@ -425,7 +503,11 @@ class HubHandler(BaseHTTPRequestHandler):
         # One write for the status line, headers and body (end_headers() would send the headers
         # alone): with TCP_NODELAY, two writes are two packets and the client waits on both.
         self._headers_buffer.append(b"\r\n")
-        if self.command != "HEAD" and not response.head_only:
+        sends_body = self.command != "HEAD" and not response.head_only
+        if sends_body:
             self._headers_buffer.append(response.body)
         self.wfile.write(b"".join(self._headers_buffer))
         self._headers_buffer = []
+        if sends_body and response.stream_length is not None:
+            for chunk in response.stream:
+                self.wfile.write(chunk)

@@ -10,14 +10,16 @@ while sleeping for injected latency).
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from pipeline.localhub import problems, tables
+from pipeline.localhub.lfs import LfsObjects
 from pipeline.localhub.objects import (
     COMMIT_OID,
     GITATTRIBUTES,
@@ -27,6 +29,7 @@ from pipeline.localhub.objects import (
     Discussion,
     Event,
     FileEntry,
+    LfsInfo,
     Op,
     Repo,
     blob_oid,
@@ -40,6 +43,7 @@ __all__ = [
     "Discussion",
     "Event",
     "FileEntry",
+    "LfsInfo",
     "Op",
     "Repo",
     "Store",
@@ -63,6 +67,9 @@ class Store:
     def __init__(self, root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.path = root / DB_NAME
+        self.lfs = LfsObjects(root)
+        # Signs the LFS upload and download links handed out by this process (they carry no token).
+        self.link_key = secrets.token_bytes(32)
         self._lock = threading.RLock()
         # isolation_level=None: transactions are explicit, so BEGIN IMMEDIATE means what it says.
         self._db = sqlite3.connect(
@@ -192,25 +199,63 @@ class Store:
     def files(self, commit_oid: str) -> list[FileEntry]:
         with self._read() as db:
             rows = db.execute(
-                "SELECT t.path, t.blob_oid, b.size FROM tree t JOIN blobs b ON b.oid = t.blob_oid"
-                " WHERE t.commit_oid = ? ORDER BY t.path",
-                (commit_oid,),
+                f"{tables.FILE_COLUMNS} WHERE t.commit_oid = ? ORDER BY t.path", (commit_oid,)
             ).fetchall()
-        return [FileEntry(*row) for row in rows]
+        return [tables.file_entry(row) for row in rows]
 
     def file(self, commit_oid: str, path: str) -> FileEntry | None:
         with self._read() as db:
             row = db.execute(
-                "SELECT t.path, t.blob_oid, b.size FROM tree t JOIN blobs b ON b.oid = t.blob_oid"
-                " WHERE t.commit_oid = ? AND t.path = ?",
-                (commit_oid, path),
+                f"{tables.FILE_COLUMNS} WHERE t.commit_oid = ? AND t.path = ?", (commit_oid, path)
             ).fetchone()
-        return FileEntry(*row) if row else None
+        return tables.file_entry(row) if row else None
+
+    def last_change(self, commit_oid: str, path: str) -> Commit:
+        """The newest commit at or before `commit_oid` that changed `path` (a file, or anything
+        under a folder): a file's or folder's `lastCommit` in paths-info."""
+        history = self.history(commit_oid)
+        with self._read() as db:
+            state = tables.path_state(db, history[0].oid, path)
+            for commit, parent in itertools.pairwise(history):
+                before = tables.path_state(db, parent.oid, path)
+                if before != state:
+                    return commit
+                state = before
+        return history[-1]
 
     def blob(self, oid: str) -> bytes:
         with self._read() as db:
             row = db.execute("SELECT content FROM blobs WHERE oid = ?", (oid,)).fetchone()
         return bytes(row[0])
+
+    # -- LFS objects ---------------------------------------------------------------------------
+
+    def lfs_size(self, oid: str) -> int | None:
+        """The size of the complete LFS object `oid` (a sha256), or None if it was not uploaded."""
+        with self._read() as db:
+            row = db.execute("SELECT size FROM lfs_objects WHERE oid = ?", (oid,)).fetchone()
+        return int(row[0]) if row else None
+
+    def lfs_in_repo(self, repo: Repo, oid: str) -> bool:
+        """Whether a commit of `repo` names the LFS object `oid` (what a download may fetch)."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT 1 FROM lfs_pointers p JOIN tree t ON t.blob_oid = p.blob_oid"
+                " JOIN commits c ON c.oid = t.commit_oid WHERE p.lfs_oid = ? AND c.repo = ?"
+                " LIMIT 1",
+                (oid, repo.pk),
+            ).fetchone()
+        return row is not None
+
+    def put_lfs(self, oid: str, size: int, chunks: Iterable[bytes]) -> None:
+        """Store an LFS object from `chunks` (checked against `oid` and `size`), then list it."""
+        if self.lfs_size(oid) == size and self.lfs.size_on_disk(oid) == size:
+            for _ in chunks:  # already stored: the body is read and dropped
+                pass
+            return
+        self.lfs.receive(oid, size, chunks)
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO lfs_objects (oid, size) VALUES (?, ?)", (oid, size))
 
     # -- commits -------------------------------------------------------------------------------
 
@@ -492,4 +537,7 @@ class Store:
             for oid, size, content in db.execute("SELECT oid, size, content FROM blobs"):
                 if blob_oid(bytes(content)) != oid or len(content) != size:
                     found.append(f"blob {oid}: content does not match its oid or size")
+            for oid, size in db.execute("SELECT oid, size FROM lfs_objects"):
+                if self.lfs.size_on_disk(oid) != size:
+                    found.append(f"LFS object {oid}: missing on disk or not {size} bytes")
         return found

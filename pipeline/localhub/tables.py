@@ -20,6 +20,8 @@ from pipeline.localhub.objects import (
     Discussion,
     Event,
     EventKind,
+    FileEntry,
+    LfsInfo,
     Op,
     Repo,
     blob_oid,
@@ -61,6 +63,14 @@ CREATE TABLE IF NOT EXISTS refs (
     commit_oid TEXT NOT NULL REFERENCES commits(oid),
     PRIMARY KEY (repo, name)
 );
+CREATE TABLE IF NOT EXISTS lfs_objects (
+    oid TEXT PRIMARY KEY,               -- sha256 of the content, stored in <root>/lfs/objects/
+    size INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lfs_pointers (
+    blob_oid TEXT PRIMARY KEY REFERENCES blobs(oid),  -- the pointer file git holds for it
+    lfs_oid TEXT NOT NULL REFERENCES lfs_objects(oid)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS discussions (
     repo INTEGER NOT NULL REFERENCES repos(pk),
     num INTEGER NOT NULL,
@@ -179,10 +189,51 @@ def tree(db: sqlite3.Connection, commit_oid: str) -> dict[str, str]:
     return {str(path): str(oid) for path, oid in rows}
 
 
+def path_state(db: sqlite3.Connection, commit_oid: str, path: str) -> list[tuple[str, str]]:
+    """(path, blob) of the file `path`, or of every file under the folder `path`, at a commit."""
+    rows = db.execute(
+        "SELECT path, blob_oid FROM tree WHERE commit_oid = ?"
+        " AND (path = ? OR (path >= ? AND path < ?)) ORDER BY path",
+        (commit_oid, path, path + "/", path + "0"),  # "0" is the character after "/"
+    ).fetchall()
+    return [(str(name), str(blob)) for name, blob in rows]
+
+
 def put_blob(db: sqlite3.Connection, data: bytes) -> str:
     oid = blob_oid(data)
     db.execute(
         "INSERT OR IGNORE INTO blobs (oid, size, content) VALUES (?, ?, ?)", (oid, len(data), data)
+    )
+    return oid
+
+
+# A commit's files with their sizes, and the LFS object of each LFS file (NULLs for the others).
+FILE_COLUMNS = (
+    "SELECT t.path, t.blob_oid, b.size, o.oid, o.size FROM tree t"
+    " JOIN blobs b ON b.oid = t.blob_oid"
+    " LEFT JOIN lfs_pointers p ON p.blob_oid = t.blob_oid"
+    " LEFT JOIN lfs_objects o ON o.oid = p.lfs_oid"
+)
+
+
+def file_entry(row: tuple[str, str, int, str | None, int | None]) -> FileEntry:
+    path, oid, size, lfs_oid, lfs_size = row
+    if lfs_oid is None or lfs_size is None:
+        return FileEntry(path, oid, size)
+    return FileEntry(path, oid, lfs_size, LfsInfo(lfs_oid, lfs_size))
+
+
+def put_lfs_pointer(db: sqlite3.Connection, lfs: LfsInfo) -> str:
+    """The pointer blob of an uploaded LFS object (a 400 if it was not uploaded, as on the Hub)."""
+    row = db.execute("SELECT size FROM lfs_objects WHERE oid = ?", (lfs.sha256,)).fetchone()
+    if row is None or int(row[0]) != lfs.size:
+        raise problems.bad_request(
+            f"LFS object {lfs.sha256} of {lfs.size} bytes was never uploaded: upload it through"
+            " the LFS batch API before the commit that names it"
+        )
+    oid = put_blob(db, lfs.pointer)
+    db.execute(
+        "INSERT OR IGNORE INTO lfs_pointers (blob_oid, lfs_oid) VALUES (?, ?)", (oid, lfs.sha256)
     )
     return oid
 
@@ -193,7 +244,7 @@ def apply(
     tree = dict(old)
     for op in ops:
         if op.kind == "put":
-            tree[op.path] = put_blob(db, op.content)
+            tree[op.path] = put_lfs_pointer(db, op.lfs) if op.lfs else put_blob(db, op.content)
         elif op.kind == "delete":
             if tree.pop(op.path, None) is None:
                 raise problems.entry_not_found(op.path, head)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.localhub import cardcheck, problems
 from pipeline.localhub.auth import Tokens
-from pipeline.localhub.store import Commit, Discussion, Repo, Store
+from pipeline.localhub.store import Commit, Discussion, FileEntry, Repo, Store
 from pipeline.localhub.wire import Request
 
 # The model properties `expand=` may ask for (huggingface_hub's ExpandModelProperty_T). Those the
@@ -92,15 +92,21 @@ def repo_json(ctx: Context, repo: Repo, commit_oid: str, *, dated: bool = True) 
     return data
 
 
+def _sibling(entry: FileEntry) -> dict[str, Any]:
+    """A file of `siblings` with `blobs=true`: an LFS file with its object's sha256 and size."""
+    data: dict[str, Any] = {"rfilename": entry.path, "size": entry.size, "blobId": entry.oid}
+    if entry.lfs is not None:
+        lfs = entry.lfs
+        data["lfs"] = {"size": lfs.size, "sha256": lfs.sha256, "pointerSize": lfs.pointer_size}
+    return data
+
+
 def model_json(ctx: Context, repo: Repo, commit_oid: str, *, blobs: bool = False) -> dict[str, Any]:
     """Every property the local Hub knows of `repo` at `commit_oid` (model_info without expand)."""
     files = ctx.store.files(commit_oid)
     readme = next((f for f in files if f.path == "README.md"), None)
     card = cardcheck.card_data(ctx.store.blob(readme.oid)) if readme else None
-    siblings: list[dict[str, Any]] = [
-        {"rfilename": f.path, "size": f.size, "blobId": f.oid} if blobs else {"rfilename": f.path}
-        for f in files
-    ]
+    siblings = [_sibling(f) if blobs else {"rfilename": f.path} for f in files]
     data = repo_json(ctx, repo, commit_oid)
     data["tags"] = cardcheck.tags(card or {})
     data["siblings"] = siblings

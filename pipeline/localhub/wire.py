@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -74,6 +74,9 @@ class Request:
     body: bytes
     user: str | None  # the token's user; None without a token
     base_url: str  # "http://host:port", for absolute links and URLs
+    # The body, unread, in chunks: for the one route that takes large bodies (an LFS upload),
+    # whose `body` is then empty.
+    body_stream: Iterator[bytes] | None = None
 
     def param(self, name: str) -> str | None:
         values = self.params(name)
@@ -112,6 +115,14 @@ class Response:
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     head_only: bool = False  # HEAD: send Content-Length of the body but not the body
+    # A large body (an LFS object) sent in chunks instead of `body`: its length, and the chunks
+    # (a generator, so a HEAD never opens the file).
+    stream_length: int | None = None
+    stream: Iterable[bytes] = ()
+
+    @property
+    def length(self) -> int:
+        return len(self.body) if self.stream_length is None else self.stream_length
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

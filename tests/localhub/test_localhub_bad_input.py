@@ -61,6 +61,13 @@ HEADER = {"key": "header", "value": {"summary": "x", "description": ""}}
             f"/api/models/{REPO}/commit/main",
             commit_body(HEADER, {"key": "lfsFile", "value": {"path": "a", "oid": "1"}}),
             400,
+            "64 lower-case hex digits",
+        ),
+        (
+            "POST",
+            f"/api/models/{REPO}/commit/main",
+            commit_body(HEADER, {"key": "copyFile", "value": {"path": "a", "srcPath": "b"}}),
+            400,
             "not supported",
         ),
         ("POST", "/api/repos/create", b"{", 400, "not valid JSON"),
