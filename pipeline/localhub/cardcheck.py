@@ -225,8 +225,8 @@ def validate(content: str) -> tuple[list[str], list[str]]:
         if key in data and not isinstance(data[key], str):
             errors.append(f'"{key}" must be a string')
     library = data.get("library_name")
-    if isinstance(library, str) and not hubrules.is_tag(library):
-        errors.append(f'"library_name" is not a valid library name: {library!r}')
+    if isinstance(library, str):
+        errors += _one_of("library_name", library, hubrules.LIBRARIES)
     for key in ("model-index", "widget"):
         if key in data and not isinstance(data[key], list):
             errors.append(f'"{key}" must be an array')

@@ -33,6 +33,11 @@ def test_a_bad_license_fails_the_commit_before_any_upload(api: HfApi, hub: Local
         (("- nb\n", "- bokmål\n"), '"language[1]" must be an ISO 639-1'),
         (("- norwegian", "- 3"), '"tags[0]" must be a string'),
         (("library_name: transformers", "library_name: [a]"), '"library_name" must be a string'),
+        (("library_name: transformers", "library_name: made-up-lib"), '"library_name" must be one'),
+        (
+            ("library_name: transformers", "library_name: Transformers"),
+            '"library_name" must be one',
+        ),
         (("base_model: meta-llama/Llama-3.1-8B", "base_model: a--b/c"), "not a valid model id"),
         (("license: llama3.1", "license: [mit"), "Invalid YAML"),
     ],
@@ -43,6 +48,11 @@ def test_validate_yaml_checks(api: HfApi, change: tuple[str, str], message: str)
     with pytest.raises(ValueError, match="Invalid metadata") as caught:
         api._validate_yaml(bad)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("license_id", ["grok2-community", "openmdw-1.0", "openmdw-1.1"])
+def test_validate_yaml_takes_every_license_of_the_hubs_table(api: HfApi, license_id: str) -> None:
+    api._validate_yaml(QUOTED.replace("license: llama3.1", f"license: {license_id}"))
 
 
 def test_validate_yaml_reads_yaml_1_2(api: HfApi) -> None:
