@@ -117,6 +117,27 @@ def from_tags_by_type(answer: Any, source: str, date: str) -> Snapshot:
     return make(source, date, lists)
 
 
+def to_tags_by_type(snapshot: Snapshot) -> dict[str, list[dict[str, str]]]:
+    """The snapshot as a Hub's `GET /api/models-tags-by-type` answers it (what the local Hub
+    serves; from_tags_by_type reads it back to the same lists). A license's id is
+    `license:<id>` and its label the bare id, as on the Hub; a task's label is its words
+    capitalized ("Text Generation"), a library's its id (the Hub's own labels, such as
+    "Transformers", are not in the snapshot)."""
+    answer: dict[str, list[dict[str, str]]] = {}
+    for name, kind in LISTS.items():
+        entries: list[dict[str, str]] = []
+        for tag in snapshot.lists()[name]:
+            if kind == "license":
+                entries.append({"id": f"license:{tag}", "label": tag, "type": kind})
+            elif kind == "pipeline_tag":
+                label = " ".join(word.capitalize() for word in tag.split("-"))
+                entries.append({"id": tag, "label": label, "type": kind})
+            else:
+                entries.append({"id": tag, "label": tag, "type": kind})
+        answer[kind] = entries
+    return answer
+
+
 def changes(old: Snapshot, new: Snapshot) -> dict[str, tuple[list[str], list[str]]]:
     """For each list that changed: (added, removed), each sorted."""
     found: dict[str, tuple[list[str], list[str]]] = {}

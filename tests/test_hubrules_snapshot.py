@@ -101,3 +101,14 @@ def test_the_generator_reads_hub_docs_license_table() -> None:
         "<!-- endregion -->\n"
     )
     assert read_licenses(markdown) == ["apache-2.0", "grok2-community"]
+
+
+def test_the_snapshot_served_as_tags_by_type_reads_back_the_same() -> None:
+    current = hubsnapshot.current()
+    served = hubsnapshot.to_tags_by_type(current)
+    assert served["license"][0] == {
+        "id": f"license:{current.licenses[0]}",
+        "label": current.licenses[0],
+        "type": "license",
+    }
+    assert hubsnapshot.from_tags_by_type(served, "x", "2026-01-01").lists() == current.lists()
