@@ -25,6 +25,9 @@ LICENSES: frozenset[str] = frozenset(hubsnapshot.current().licenses)
 PIPELINE_TAGS: frozenset[str] = frozenset(hubsnapshot.current().pipeline_tags)
 LIBRARIES: frozenset[str] = frozenset(hubsnapshot.current().libraries)
 
+# The `base_model_relation:` values: how a model derives from its `base_model`.
+BASE_MODEL_RELATIONS: frozenset[str] = frozenset({"adapter", "merge", "quantized", "finetune"})
+
 # The Llama Community License id of each Llama version the family uses.
 LLAMA_LICENSES: dict[str, str] = {
     "2": "llama2",

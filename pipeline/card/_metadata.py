@@ -28,6 +28,7 @@ from pipeline.card import frontmatter
 from pipeline.card._samedata import same_data
 from pipeline.errors import CardError, Problem
 from pipeline.hubrules import (
+    BASE_MODEL_RELATIONS,
     LIBRARIES,
     LICENSES,
     PIPELINE_TAGS,
@@ -41,7 +42,6 @@ REQUIRED = ("language", "license", "pipeline_tag", "tags")
 
 # How a repo derives from its base_model; the Hub files it under that base by this
 # (https://huggingface.co/docs/hub/model-cards#specifying-a-base-model).
-BASE_MODEL_RELATIONS = frozenset({"adapter", "merge", "quantized", "finetune"})
 
 _MISSING = object()
 

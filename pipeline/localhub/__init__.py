@@ -3,9 +3,10 @@ nb-release and the unmodified huggingface_hub client use for model repos.
 
 Public API: `LocalHub` (context manager), `FaultConfig`, `Counters`, `Quota`, `serve_forever`.
 Modules: `store` (SQLite), `server` (HTTP), `routes` (paths), `api_*` (endpoints), `views` (JSON
-shapes), `cardcheck` (front matter, YAML 1.2, validate-yaml), `faults` (latency, faults, counters),
-`quotas` (rate limits per bucket), `auth` (token file), `app` (LocalHub, serve_forever), `cli`
-(the `hub serve` options).
+shapes), `cardcheck` (front matter, YAML 1.2, validate-yaml), `modelindex` (model-index's form),
+`derived` (the tags the Hub derives from a card), `faults` (latency, faults, counters), `quotas`
+(rate limits per bucket), `auth` (token file), `app` (LocalHub, serve_forever), `cli` (the `hub
+serve` options).
 
 The names load on first use: importing `pipeline.localhub.cli` (every nb-release command builds
 its parser) must not load the server, its store or SQLite.

@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from pipeline import hubrules
+from pipeline.localhub import modelindex
 
 JSON = Any  # a value json.dumps accepts: dict, list, str, int, float, bool or None
 
@@ -212,6 +213,12 @@ def validate(content: str) -> tuple[list[str], list[str]]:
     errors: list[str] = []
     if "license" in data:
         errors += _one_of("license", data["license"], hubrules.LICENSES)
+        if data["license"] == "other":
+            errors += [
+                f'"{key}" is required when "license" is "other"'
+                for key in ("license_name", "license_link")
+                if not (isinstance(data.get(key), str) and data[key])
+            ]
     if "pipeline_tag" in data:
         errors += _one_of("pipeline_tag", data["pipeline_tag"], hubrules.PIPELINE_TAGS)
     if "language" in data:
@@ -221,15 +228,22 @@ def validate(content: str) -> tuple[list[str], list[str]]:
             errors += _strings(key, data[key], single_ok=key != "tags")
     if "base_model" in data:
         errors += _base_models(data["base_model"])
+    if "base_model_relation" in data:
+        errors += _one_of(
+            "base_model_relation", data["base_model_relation"], hubrules.BASE_MODEL_RELATIONS
+        )
+        if "base_model" not in data:
+            errors.append('"base_model_relation" needs "base_model" (the model it derives from)')
     for key in ("library_name", "license_name", "license_link", "thumbnail", "new_version"):
         if key in data and not isinstance(data[key], str):
             errors.append(f'"{key}" must be a string')
     library = data.get("library_name")
     if isinstance(library, str):
         errors += _one_of("library_name", library, hubrules.LIBRARIES)
-    for key in ("model-index", "widget"):
-        if key in data and not isinstance(data[key], list):
-            errors.append(f'"{key}" must be an array')
+    if "model-index" in data:
+        errors += modelindex.problems(data["model-index"])
+    if "widget" in data and not isinstance(data["widget"], list):
+        errors.append('"widget" must be an array')
     return errors, []
 
 
