@@ -1,4 +1,4 @@
-"""README front matter as the Hub reads it: `cardData`, derived tags, and validate-yaml's checks.
+"""README front matter as the Hub reads it: `cardData` and validate-yaml's checks.
 
 YAML semantics: YAML 1.2 (ruamel.yaml's pure-Python safe loader). The Hub's server side parses
 front matter with js-yaml, a YAML 1.2 loader, so `no` is the string "no" in `cardData` and in the
@@ -176,24 +176,6 @@ def _key(key: object) -> str:
 
 def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
-
-
-def tags(data: dict[str, JSON]) -> list[str]:
-    """An approximation of the Hub's derived `tags`: card tags, library, languages, license."""
-    found: list[str] = []
-    for key in ("library_name", "tags", "language"):
-        value = data.get(key)
-        found += (
-            [value] if isinstance(value, str) else [v for v in _list(value) if isinstance(v, str)]
-        )
-    license_id = data.get("license")
-    if isinstance(license_id, str):
-        found.append(f"license:{license_id}")
-    return list(dict.fromkeys(found))
-
-
-def _list(value: JSON) -> list[JSON]:
-    return value if isinstance(value, list) else []
 
 
 # -- validate-yaml -------------------------------------------------------------------------------
