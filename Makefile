@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HUB    ?= $(NB_RELEASE_HUB)
 HUBFLAG := $(if $(HUB),--hub $(HUB),)
 
-.PHONY: release sync history keep thorough diff render validate test lint lint-workflows typecheck pytest unit clean \
+.PHONY: release sync history keep thorough diff render validate test lint lint-workflows typecheck pytest unit clean hubrules-snapshot \
 	ci-plan ci-release ci-sync reliability bench
 
 $(STAMP): pyproject.toml
@@ -114,6 +114,10 @@ reliability: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(ARGS)
+
+# The Hub's lists from their sources (needs npm, node and GitHub); see bench/hubrules_snapshot.py.
+hubrules-snapshot: $(STAMP)
+	$(BIN)/python -m bench.hubrules_snapshot
 
 clean:
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -1,7 +1,8 @@
 """The Hub's rules for repo ids and card metadata, in one place.
 
 Used by the manifest (repo ids, licenses, languages), the card metadata checks and the local Hub's
-validate-yaml endpoint, so the three can never disagree.
+validate-yaml endpoint, so the three can never disagree. The Hub's lists (licenses, tasks,
+libraries) are data, not code: hubsnapshot.py reads them from the checked-in snapshot.
 """
 
 from __future__ import annotations
@@ -10,27 +11,22 @@ import functools
 import re
 from typing import Any
 
+from pipeline import hubsnapshot
+
 # Where a card's front matter is: the Hub's and huggingface_hub's own regex (huggingface_hub
 # repocard.py), used with `search`, so it only matches at the start of the card (after optional
 # whitespace). One copy, for nb-release's reader and the local Hub's.
 FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
-# Hub license ids (the `license:` values the Hub's metadata validator accepts).
-LICENSES: frozenset[str] = frozenset(
-    """
-    apache-2.0 mit openrail bigscience-openrail-m creativeml-openrail-m bigscience-bloom-rail-1.0
-    bigcode-openrail-m afl-3.0 artistic-2.0 bsl-1.0 bsd bsd-2-clause bsd-3-clause
-    bsd-3-clause-clear c-uda cc cc0-1.0 cc-by-2.0 cc-by-2.5 cc-by-3.0 cc-by-4.0 cc-by-sa-3.0
-    cc-by-sa-4.0 cc-by-nc-2.0 cc-by-nc-3.0 cc-by-nc-4.0 cc-by-nd-4.0 cc-by-nc-nd-3.0
-    cc-by-nc-nd-4.0 cc-by-nc-sa-2.0 cc-by-nc-sa-3.0 cc-by-nc-sa-4.0 cdla-sharing-1.0
-    cdla-permissive-1.0 cdla-permissive-2.0 wtfpl ecl-2.0 epl-1.0 epl-2.0 etalab-2.0 eupl-1.1
-    eupl-1.2 agpl-3.0 gfdl gpl gpl-2.0 gpl-3.0 lgpl lgpl-2.1 lgpl-3.0 isc h-research
-    intel-research lppl-1.3c ms-pl apple-ascl apple-amlr mpl-2.0 odc-by odbl openrail++ osl-3.0
-    postgresql ofl-1.1 ncsa unlicense zlib pddl lgpl-lr deepfloyd-if-license
-    fair-noncommercial-research-license llama2 llama3 llama3.1 llama3.2 llama3.3 llama4 gemma
-    unknown other
-    """.split()
-)
+# The Hub's lists, from the checked-in snapshot of its own sources (hubsnapshot.py): the
+# `license:` ids of hub-docs' table, the `pipeline_tag:` ids and the `library_name:` ids of
+# @huggingface/tasks (and the formats the Hub lists as libraries).
+LICENSES: frozenset[str] = frozenset(hubsnapshot.current().licenses)
+PIPELINE_TAGS: frozenset[str] = frozenset(hubsnapshot.current().pipeline_tags)
+LIBRARIES: frozenset[str] = frozenset(hubsnapshot.current().libraries)
+
+# The `base_model_relation:` values: how a model derives from its `base_model`.
+BASE_MODEL_RELATIONS: frozenset[str] = frozenset({"adapter", "merge", "quantized", "finetune"})
 
 # The Llama Community License id of each Llama version the family uses.
 LLAMA_LICENSES: dict[str, str] = {
@@ -41,25 +37,6 @@ LLAMA_LICENSES: dict[str, str] = {
     "3.3": "llama3.3",
     "4": "llama4",
 }
-
-# Hub task ids (the `pipeline_tag:` values).
-PIPELINE_TAGS: frozenset[str] = frozenset(
-    """
-    text-classification token-classification table-question-answering question-answering
-    zero-shot-classification translation summarization feature-extraction text-generation
-    fill-mask sentence-similarity text-to-speech text-to-audio automatic-speech-recognition
-    audio-to-audio audio-classification audio-text-to-text voice-activity-detection
-    depth-estimation image-classification object-detection image-segmentation text-to-image
-    image-to-text image-to-image image-to-video unconditional-image-generation
-    video-classification reinforcement-learning robotics tabular-classification
-    tabular-regression tabular-to-text table-to-text multiple-choice text-ranking text-retrieval
-    time-series-forecasting text-to-video image-text-to-text image-text-to-image
-    image-text-to-video visual-question-answering document-question-answering
-    zero-shot-image-classification graph-ml mask-generation zero-shot-object-detection
-    text-to-3d image-to-3d image-feature-extraction video-text-to-text keypoint-detection
-    visual-document-retrieval any-to-any video-to-video other
-    """.split()
-)
 
 # Languages come from pycountry's ISO 639-3 tables (with the ISO 639-1 two-letter and ISO 639-2/B
 # bibliographic codes), not a hand list: with a pattern alone, any three letters once passed.

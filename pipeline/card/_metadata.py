@@ -4,7 +4,7 @@ Two readings of the front matter are checked:
 
 * the YAML 1.2 data (what the card says, as the Hub and ruamel.yaml read it) must have the Hub's
   form: a known `license`, a known `pipeline_tag`, `language` a list of language codes,
-  `base_model` a repo id (or a list of them), `library_name` and `tags` valid tokens;
+  `base_model` a repo id (or a list of them), a known `library_name`, `tags` valid tokens;
 * the data as huggingface_hub's `ModelCard` reads it (PyYAML, YAML 1.1; `pipeline.card._carddata`,
   which reproduces ModelCard without importing huggingface_hub) must hold exactly the intended
   value of every key in `expected`, so that a `- no` read as False (the Norway problem) is
@@ -27,14 +27,21 @@ from pipeline.card import _carddata as carddata
 from pipeline.card import frontmatter
 from pipeline.card._samedata import same_data
 from pipeline.errors import CardError, Problem
-from pipeline.hubrules import LICENSES, PIPELINE_TAGS, is_language_code, is_tag, repo_id_problem
+from pipeline.hubrules import (
+    BASE_MODEL_RELATIONS,
+    LIBRARIES,
+    LICENSES,
+    PIPELINE_TAGS,
+    is_language_code,
+    is_tag,
+    repo_id_problem,
+)
 
 # Keys every card must have (docs/nb-llama-family.md); base_model too when `expected` names it.
 REQUIRED = ("language", "license", "pipeline_tag", "tags")
 
 # How a repo derives from its base_model; the Hub files it under that base by this
 # (https://huggingface.co/docs/hub/model-cards#specifying-a-base-model).
-BASE_MODEL_RELATIONS = frozenset({"adapter", "merge", "quantized", "finetune"})
 
 _MISSING = object()
 
@@ -146,7 +153,7 @@ class _Checker:
             if "base_model" not in data:
                 self.add("base_model_relation", "set without `base_model`; name the base model")
         if "library_name" in data:
-            self.tag_shaped("library_name", data["library_name"], "a library name")
+            self.choice("library_name", data["library_name"], LIBRARIES, "a Hub library id")
         if "tags" in data:
             self.tags(data["tags"])
 

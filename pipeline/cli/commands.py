@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from rich.console import Console
 
-from pipeline import __version__
+from pipeline import __version__, hubsnapshot
 from pipeline.cli._args import (
     Parser,
     add_client,
@@ -43,6 +43,7 @@ from pipeline.cli.options import (
     ReleaseOptions,
     RenderOptions,
     RestoreOptions,
+    RulesUpdateOptions,
     ServeOptions,
     SyncOptions,
     ValidateOptions,
@@ -329,6 +330,23 @@ def _keep_options(args: argparse.Namespace) -> KeepOptions:
     return KeepOptions(tuple(args.repos), args.drop, sources_of(args), hub_of(args))
 
 
+def _rules_update_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=hubsnapshot.SNAPSHOT_FILE,
+        metavar="FILE",
+        help="where to write the snapshot (written atomically; default: the checked-in "
+        "pipeline/hubrules_snapshot.json)",
+    )
+    add_hub(parser)
+    add_client(parser, publishes=False)
+
+
+def _rules_update_options(args: argparse.Namespace) -> RulesUpdateOptions:
+    return RulesUpdateOptions(hub_of(args), args.out)
+
+
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
     pass
 
@@ -467,6 +485,26 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
                 arguments=_no_arguments,
                 options=_cache_clear_options,
                 handler="pipeline.cli.run_local:cache_clear",
+            ),
+        ),
+    ),
+    Group(
+        "rules",
+        help="the Hub's lists of licenses, tasks and libraries that cards are checked against",
+        description="The Hub's lists (license ids, pipeline tags, library ids) that the manifest "
+        "and the card checks use, kept in one checked-in snapshot "
+        "(pipeline/hubrules_snapshot.json).",
+        commands=(
+            Command(
+                "update",
+                help="refresh the snapshot from the Hub's tag lists",
+                description="Read the target Hub's tag lists (GET /api/models-tags-by-type), "
+                "write them as the snapshot (atomically; --out FILE to write elsewhere) and "
+                "say, per list, which ids were added and removed. Needs no token. Exit status "
+                "0 written, 1 error (nothing written).",
+                arguments=_rules_update_arguments,
+                options=_rules_update_options,
+                handler="pipeline.cli.run_rules:rules_update",
             ),
         ),
     ),

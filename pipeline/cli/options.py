@@ -141,6 +141,12 @@ class KeepOptions:
 
 
 @dataclass(frozen=True)
+class RulesUpdateOptions:
+    hub: HubOptions
+    out: Path  # where the snapshot is written (default: the checked-in one)
+
+
+@dataclass(frozen=True)
 class CacheClearOptions:
     pass
 

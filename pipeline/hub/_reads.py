@@ -18,6 +18,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
+from pipeline import hubsnapshot
 from pipeline.hub import _answers as answers
 from pipeline.hub._calls import HubCalls, header_of
 from pipeline.hub._commitcache import SHA
@@ -199,3 +200,13 @@ def own_pr(calls: HubCalls, repo_id: str, user: str, title: str) -> tuple[int, s
         if pr_title == title and is_pr:
             return num, reference or f"refs/pr/{num}"
     return None
+
+
+def tag_lists(calls: HubCalls, date: str) -> hubsnapshot.Snapshot:
+    """The Hub's lists (licenses, tasks, libraries) from its `GET /api/models-tags-by-type`, as
+    a snapshot read on `date`; an answer that is not the lists expected is a HubError."""
+    source = f"{calls.target.url}/api/models-tags-by-type"
+    return calls.ask(
+        lambda: hubsnapshot.from_tags_by_type(calls.api.get_model_tags(), source, date),
+        "reading the Hub's tag lists",
+    )

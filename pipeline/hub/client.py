@@ -45,6 +45,7 @@ from pipeline.hub._gather import gather
 from pipeline.hub._retry import DEFAULT_MAX_WAIT, RetryPolicy, after_response, before_request
 from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
+from pipeline.hubsnapshot import Snapshot
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
 from pipeline.records import CommitRecord, LiveCard, OpenPull
 
@@ -204,6 +205,10 @@ class Hub:
     def list_heads(self, namespace: str) -> dict[str, str]:
         """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
         return hubreads.list_heads(self.calls, namespace)
+
+    def tag_lists(self, date: str) -> Snapshot:
+        """The Hub's lists (licenses, tasks, libraries), read now, as a snapshot of `date`."""
+        return hubreads.tag_lists(self.calls, date)
 
     def whoami(self) -> str:
         """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""

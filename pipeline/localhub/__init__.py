@@ -3,10 +3,13 @@ nb-release and the unmodified huggingface_hub client use for model repos.
 
 Public API: `LocalHub` (context manager), `FaultConfig`, `Counters`, `Quota`, `serve_forever`.
 Modules: `store` (SQLite), `server` (HTTP), `routes` (paths), `api_*` (endpoints: `api_repos`,
-`api_files`, `api_discussions`, `api_refs` branches and tags, `api_admin` settings, move and
-delete), `views` (JSON shapes), `cardcheck` (front matter, YAML 1.2, validate-yaml), `faults`
-(latency, faults, counters), `quotas` (rate limits per bucket), `auth` (token file), `app`
-(LocalHub, serve_forever), `cli` (the `hub serve` options).
+`api_files`, `api_paths` paths-info, `api_lfs` the LFS batch API and transfers, `api_discussions`,
+`api_refs` branches and tags, `api_admin` settings, move and delete, `api_tags` the tag lists),
+`lfs` and `gitattributes` (LFS objects on disk, which files go to LFS), `views` (JSON shapes),
+`cardcheck` (front matter, YAML 1.2, validate-yaml), `modelindex` (model-index's form), `derived`
+(the tags the Hub derives from a card), `faults` (latency, faults, counters), `quotas` (rate
+limits per bucket), `auth` (token file), `app` (LocalHub, serve_forever), `cli` (the `hub serve`
+options).
 
 The names load on first use: importing `pipeline.localhub.cli` (every nb-release command builds
 its parser) must not load the server, its store or SQLite.

@@ -1,4 +1,4 @@
-"""README front matter as the Hub reads it: `cardData`, derived tags, and validate-yaml's checks.
+"""README front matter as the Hub reads it: `cardData` and validate-yaml's checks.
 
 YAML semantics: YAML 1.2 (ruamel.yaml's pure-Python safe loader). The Hub's server side parses
 front matter with js-yaml, a YAML 1.2 loader, so `no` is the string "no" in `cardData` and in the
@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from pipeline import hubrules
+from pipeline.localhub import modelindex
 
 JSON = Any  # a value json.dumps accepts: dict, list, str, int, float, bool or None
 
@@ -177,24 +178,6 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
-def tags(data: dict[str, JSON]) -> list[str]:
-    """An approximation of the Hub's derived `tags`: card tags, library, languages, license."""
-    found: list[str] = []
-    for key in ("library_name", "tags", "language"):
-        value = data.get(key)
-        found += (
-            [value] if isinstance(value, str) else [v for v in _list(value) if isinstance(v, str)]
-        )
-    license_id = data.get("license")
-    if isinstance(license_id, str):
-        found.append(f"license:{license_id}")
-    return list(dict.fromkeys(found))
-
-
-def _list(value: JSON) -> list[JSON]:
-    return value if isinstance(value, list) else []
-
-
 # -- validate-yaml -------------------------------------------------------------------------------
 
 
@@ -212,6 +195,12 @@ def validate(content: str) -> tuple[list[str], list[str]]:
     errors: list[str] = []
     if "license" in data:
         errors += _one_of("license", data["license"], hubrules.LICENSES)
+        if data["license"] == "other":
+            errors += [
+                f'"{key}" is required when "license" is "other"'
+                for key in ("license_name", "license_link")
+                if not (isinstance(data.get(key), str) and data[key])
+            ]
     if "pipeline_tag" in data:
         errors += _one_of("pipeline_tag", data["pipeline_tag"], hubrules.PIPELINE_TAGS)
     if "language" in data:
@@ -221,15 +210,22 @@ def validate(content: str) -> tuple[list[str], list[str]]:
             errors += _strings(key, data[key], single_ok=key != "tags")
     if "base_model" in data:
         errors += _base_models(data["base_model"])
+    if "base_model_relation" in data:
+        errors += _one_of(
+            "base_model_relation", data["base_model_relation"], hubrules.BASE_MODEL_RELATIONS
+        )
+        if "base_model" not in data:
+            errors.append('"base_model_relation" needs "base_model" (the model it derives from)')
     for key in ("library_name", "license_name", "license_link", "thumbnail", "new_version"):
         if key in data and not isinstance(data[key], str):
             errors.append(f'"{key}" must be a string')
     library = data.get("library_name")
-    if isinstance(library, str) and not hubrules.is_tag(library):
-        errors.append(f'"library_name" is not a valid library name: {library!r}')
-    for key in ("model-index", "widget"):
-        if key in data and not isinstance(data[key], list):
-            errors.append(f'"{key}" must be an array')
+    if isinstance(library, str):
+        errors += _one_of("library_name", library, hubrules.LIBRARIES)
+    if "model-index" in data:
+        errors += modelindex.problems(data["model-index"])
+    if "widget" in data and not isinstance(data["widget"], list):
+        errors.append('"widget" must be an array')
     return errors, []
 
 

@@ -28,6 +28,7 @@ ROUTES = (
     "commit",
     "create_repo",
     "validate_yaml",
+    "tags_by_type",
     "list_commits",
     "list_discussions",
     "create_discussion",

@@ -17,6 +17,7 @@ from pipeline.localhub import (
     api_paths,
     api_refs,
     api_repos,
+    api_tags,
 )
 from pipeline.localhub.views import Context
 from pipeline.localhub.wire import Request, Response
@@ -31,6 +32,7 @@ _TABLE: list[tuple[tuple[str, ...], dict[str, tuple[str, Handler]]]] = [
     (("api", "models"), {"GET": ("list_models", api_repos.list_models)}),
     (("api", "repos", "create"), {"POST": ("create_repo", api_repos.create_repo)}),
     (("api", "validate-yaml"), {"POST": ("validate_yaml", api_repos.validate_yaml)}),
+    (("api", "models-tags-by-type"), {"GET": ("tags_by_type", api_tags.tags_by_type)}),
     (("api", "models", ONE, ONE), {"GET": ("model_info", api_repos.model_info)}),
     (("api", "models", ONE, ONE, "revision", ONE), {"GET": ("model_info", api_repos.model_info)}),
     (("api", "models", ONE, ONE, "preupload", ONE), {"POST": ("preupload", api_files.preupload)}),

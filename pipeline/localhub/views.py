@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.localhub import cardcheck, problems
+from pipeline.localhub import cardcheck, derived, problems
 from pipeline.localhub.auth import Tokens
 from pipeline.localhub.store import Commit, Discussion, FileEntry, Repo, Store
 from pipeline.localhub.wire import Request
@@ -108,7 +108,7 @@ def model_json(ctx: Context, repo: Repo, commit_oid: str, *, blobs: bool = False
     card = cardcheck.card_data(ctx.store.blob(readme.oid)) if readme else None
     siblings = [_sibling(f) if blobs else {"rfilename": f.path} for f in files]
     data = repo_json(ctx, repo, commit_oid)
-    data["tags"] = cardcheck.tags(card or {})
+    data["tags"] = derived.tags(card or {})
     data["siblings"] = siblings
     data["usedStorage"] = sum(f.size for f in files)
     for key in ("pipeline_tag", "library_name"):

@@ -122,6 +122,16 @@ def _pipeline_tag(value: object) -> str:
     return value
 
 
+def _library_name(value: object) -> str:
+    if not isinstance(value, str) or value not in hubrules.LIBRARIES:
+        near = difflib.get_close_matches(str(value)[:100], sorted(hubrules.LIBRARIES), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ValueError(
+            f"expected a Hub library id such as 'transformers', got {shown(value)}{hint}"
+        )
+    return value
+
+
 def _tag(value: object) -> str:
     if not isinstance(value, str) or not hubrules.is_tag(value):
         raise ValueError(
@@ -254,6 +264,7 @@ RepoPart = Annotated[str, BeforeValidator(_repo_part)]
 Language = Annotated[str, BeforeValidator(_language)]
 License = Annotated[str, BeforeValidator(_license)]
 PipelineTag = Annotated[str, BeforeValidator(_pipeline_tag)]
+LibraryName = Annotated[str, BeforeValidator(_library_name)]
 Tag = Annotated[str, BeforeValidator(_tag)]
 Url = Annotated[str, BeforeValidator(_url)]
 LinkName = Annotated[str, BeforeValidator(_link_name)]

@@ -24,6 +24,7 @@ from pipeline.manifest._fields import (
     SIZE_FORM,
     GgufFile,
     Language,
+    LibraryName,
     License,
     LinkName,
     LlamaVersion,
@@ -67,7 +68,7 @@ class _Overridable(_Strict):
     tags: list[Tag] | None = Field(default=None, max_length=MAX_LIST)
     extra_tags: list[Tag] | None = Field(default=None, max_length=MAX_LIST)
     pipeline_tag: PipelineTag | None = None
-    library_name: Tag | None = None
+    library_name: LibraryName | None = None
     knowledge_cutoff: Text | None = None
     developer: Text | None = None
     author: Text | None = None

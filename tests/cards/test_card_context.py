@@ -89,6 +89,7 @@ CANDIDATES: tuple[Any, ...] = (
     "other.md.j2",
     "notes/other.md",
     "summarization",
+    "peft",  # a library id
     "apache-2.0",
     "meta-llama/Llama-3.1-8B",
     True,

@@ -153,6 +153,24 @@ def test_tags_and_library_name_must_be_tokens() -> None:
     assert paths(problems) == ["library_name", "tags[1]"]  # `yes` is a string in YAML 1.2
 
 
+@pytest.mark.parametrize("library", ["made-up-lib", "Transformers"])
+def test_library_name_must_be_one_the_hub_lists(library: str) -> None:
+    content = GOOD.replace("library_name: transformers", f"library_name: {library}")
+    problems = check_metadata("c.md", content, expected={})
+    assert [(p.key_path, p.line, p.message) for p in problems] == [
+        ("library_name", 11, f"found {library!r}; expected a Hub library id")
+    ]
+    assert problems[0].hint == (
+        "did you mean 'transformers'?" if library == "Transformers" else None
+    )
+
+
+def test_a_license_of_the_hubs_table_passes() -> None:
+    for license_id in ("grok2-community", "openmdw-1.0", "openmdw-1.1"):
+        content = GOOD.replace("license: llama3.1", f"license: {license_id}")
+        assert check_metadata("c.md", content, expected={}) == []
+
+
 def test_expected_tags_must_all_be_read_as_strings() -> None:
     content = GOOD.replace("- llama", "- yes")
     problems = check(content, tags=("norwegian", "yes"))

@@ -233,3 +233,20 @@ def test_without_a_terminal_each_repo_is_named_once_in_the_table_and_once_in_the
     ]
     results = [line.split() for line in first.out.splitlines() if line.startswith("  published ")]
     assert [words[1] for words in results] == list(REPOS)
+
+
+def test_released_cards_are_found_by_the_tags_the_hub_derives(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+
+    def found(tag: str) -> list[str]:
+        return sorted(m.id for m in project.api.list_models(filter=tag))
+
+    assert found("base_model:meta-llama/Llama-3.1-8B") == ["NbAiLab/nb-llama-3.1-8B"]
+    assert found("base_model:NbAiLab/nb-llama-3.1-8B") == ["NbAiLab/nb-llama-3.1-8B-sft"]
+    gguf = "NbAiLab/nb-llama-3.2-1B-Q4_K_M-GGUF"
+    assert found("base_model:quantized:NbAiLab/nb-llama-3.2-1B") == [gguf]
+    assert found("license:llama3.2") == sorted(["NbAiLab/nb-llama-3.2-1B", gguf])
+    tags = project.api.model_info(gguf).tags or []
+    assert "base_model:NbAiLab/nb-llama-3.2-1B" in tags
+    assert "base_model:quantized:NbAiLab/nb-llama-3.2-1B" in tags
+    assert {"license:llama3.2", "text-generation", "nb"} <= set(tags)

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pipeline" / "localhub"
-# The shared rules and errors sit below the local Hub; everything else of pipeline/ is above it.
-BELOW = {"pipeline.errors", "pipeline.hubrules"}
+# The shared rules (and the snapshot of the Hub's lists they read) and errors sit below the
+# local Hub; everything else of pipeline/ is above it.
+BELOW = {"pipeline.errors", "pipeline.hubrules", "pipeline.hubsnapshot"}
 
 
 def imported(path: Path) -> set[str]:
