@@ -22,6 +22,7 @@ from rich.console import Console
 from pipeline import __version__
 from pipeline.cli._args import (
     Parser,
+    add_checks,
     add_client,
     add_create_pr,
     add_hub,
@@ -46,6 +47,7 @@ from pipeline.cli.options import (
     ServeOptions,
     SyncOptions,
     ValidateOptions,
+    checks_of,
     hub_of,
     policies_of,
     publish_of,
@@ -185,11 +187,18 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
         "of `nb-release preview`, written to --out FILE instead of a plan when --out is given",
     )
     add_reports(parser, summary_default=False)
+    add_checks(parser, publishes=False)
 
 
 def _plan_options(args: argparse.Namespace) -> PlanOptions:
     return PlanOptions(
-        sources_of(args), selection_of(args), hub_of(args), reports_of(args), args.out, args.format
+        sources_of(args),
+        selection_of(args),
+        hub_of(args),
+        reports_of(args),
+        args.out,
+        args.format,
+        checks_of(args),
     )
 
 
@@ -215,11 +224,17 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
     add_client(parser, publishes=True)
     add_create_pr(parser)
     add_policies(parser, adopt_default="overwrite")
+    add_checks(parser, publishes=True)
 
 
 def _apply_options(args: argparse.Namespace) -> ApplyOptions:
     return ApplyOptions(
-        args.plan_file, sources_of(args), hub_of(args), policies_of(args), publish_of(args)
+        args.plan_file,
+        sources_of(args),
+        hub_of(args),
+        policies_of(args),
+        publish_of(args),
+        checks_of(args),
     )
 
 
@@ -232,6 +247,7 @@ def _release_arguments(parser: argparse.ArgumentParser) -> None:
     add_client(parser, publishes=True)
     parser.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
     add_create_pr(parser)
+    add_checks(parser, publishes=True)
 
 
 def _release_options(args: argparse.Namespace) -> ReleaseOptions:
@@ -243,6 +259,7 @@ def _release_options(args: argparse.Namespace) -> ReleaseOptions:
         reports_of(args),
         publish_of(args),
         args.yes,
+        checks_of(args),
     )
 
 
@@ -258,6 +275,7 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="plan and report only; publish nothing (exit status as a real run would end)",
     )
+    add_checks(parser, publishes=True)
 
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
@@ -269,6 +287,7 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         reports_of(args),
         PublishOptions(create_pr=False, jobs=args.jobs),  # sync never opens pull requests
         args.dry_run,
+        checks_of(args),
     )
 
 

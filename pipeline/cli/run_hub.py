@@ -14,6 +14,7 @@ from rich.console import Console
 
 from pipeline.cli._plumbing import (
     append_step_summary,
+    check_writes,
     make_plan,
     new_cache,
     open_target,
@@ -125,6 +126,7 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
                 "nb-release's; its author is not this token's user: treated as drift",
                 markup=False,
             )
+        check_writes(hub, plan, decisions, options.checks)
         return publish_decided(plan, hub, decisions, options.publish, console, doubtful)
 
 
@@ -174,6 +176,16 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         # Refuses the whole plan, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
+        asked = (
+            []
+            if options.yes
+            else [
+                e.repo_id
+                for e in (*plan.drifted, *plan.adopted)
+                if (policies.on_drift if e.state != "adopt" else policies.on_adopt) is None
+            ]
+        )
+        check_writes(hub, plan, decisions, options.checks, asked)
         if not options.yes:
             if not sys.stdin.isatty():
                 console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
@@ -199,6 +211,7 @@ def sync_command(options: SyncOptions, console: Console) -> int:
         console.print(f"Target: {hub.target.display}", markup=False)
         # Refuses the whole run, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
+        check_writes(hub, plan, decisions, options.checks)
         left = _left(plan, decisions)
         if options.dry_run:
             writing = any(writes(decisions[e.repo_id]) for e in plan.changes)

@@ -16,7 +16,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,11 +38,13 @@ from pipeline.hub import _client_internals as client_internals
 from pipeline.hub import _committing as committing
 from pipeline.hub import _pulls as pulls
 from pipeline.hub import _reads as hubreads
+from pipeline.hub import _validating as validating
 from pipeline.hub._calls import HubCalls, QuotaError
 from pipeline.hub._commitcache import CommitCache
 from pipeline.hub._committing import CommitResult, CommitStatus
 from pipeline.hub._gather import gather
 from pipeline.hub._retry import DEFAULT_MAX_WAIT, RetryPolicy, after_response, before_request
+from pipeline.hub._validating import Refusal
 from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
@@ -57,6 +59,7 @@ __all__ = [
     "CommitStatus",
     "Hub",
     "QuotaError",
+    "Refusal",
     "Target",
     "check_hub_url",
     "is_loopback",
@@ -204,6 +207,17 @@ class Hub:
     def list_heads(self, namespace: str) -> dict[str, str]:
         """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
         return hubreads.list_heads(self.calls, namespace)
+
+    def validate_cards(self, contents: Mapping[str, str]) -> dict[str, list[Refusal]]:
+        """The Hub's validate-yaml verdict on each card (repo id: README text), asked
+        concurrently (bounded); the repos it refuses, each with its errors."""
+        repo_ids = list(contents)
+        verdicts = gather(
+            lambda repo_id: validating.validate_card(self.calls, repo_id, contents[repo_id]),
+            repo_ids,
+            self.concurrency,
+        )
+        return {repo: found for repo, found in zip(repo_ids, verdicts, strict=True) if found}
 
     def whoami(self) -> str:
         """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""
