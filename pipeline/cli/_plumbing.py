@@ -14,6 +14,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from rich.console import Console
+
 from pipeline.atomic import write_text_atomically
 from pipeline.cli._args import UsageError
 from pipeline.cli.options import CheckOptions, HubOptions, ReportOptions
@@ -27,7 +29,7 @@ from pipeline.manifest.sources import Sources
 from pipeline.ownership import Decision, writes
 from pipeline.plan.hubcheck import check_on_hub
 from pipeline.plan.model import Plan
-from pipeline.plan.planning import build_plan
+from pipeline.plan.planning import build_plan, verify_published
 from pipeline.plan.report import Decided, render_json, render_markdown
 
 
@@ -87,6 +89,31 @@ def check_writes(
         return
     entries = [e for e in plan.changes if writes(decisions[e.repo_id]) or e.repo_id in asked]
     check_on_hub(hub, entries)
+
+
+def verify_step(
+    hub: Hub,
+    sources: Sources,
+    selection: Selection,
+    console: Console,
+    *,
+    only: Collection[str] | None = None,
+    reports: ReportOptions | None = None,
+    title: str = "nb-release verify",
+) -> bool:
+    """Read back what the Hub parsed of the cards and compare with the render (plan/verify.py);
+    the report on `console`, in --report-json / --report-md when given, and in the CI job
+    summary. True when the Hub reads every card as meant."""
+    from pipeline.plan import verify_report  # only for the commands that verify
+
+    found = verify_published(hub, sources, selection, only)
+    verify_report.render_text(found, console)
+    if reports is not None and reports.json_file is not None:
+        write_text_atomically(reports.json_file, verify_report.render_json(found))
+    if reports is not None and reports.md_file is not None:
+        write_text_atomically(reports.md_file, verify_report.render_markdown(found, title))
+    append_step_summary(verify_report.render_markdown(found, title))
+    return found.ok
 
 
 def plan_status(plan: Plan, decided: Decided) -> int:

@@ -47,6 +47,7 @@ from pipeline.cli.options import (
     ServeOptions,
     SyncOptions,
     ValidateOptions,
+    VerifyOptions,
     checks_of,
     hub_of,
     policies_of,
@@ -291,6 +292,15 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
     )
 
 
+def _verify_arguments(parser: argparse.ArgumentParser) -> None:
+    _reading_arguments(parser)
+    add_reports(parser, summary_default=False)
+
+
+def _verify_options(args: argparse.Namespace) -> VerifyOptions:
+    return VerifyOptions(sources_of(args), selection_of(args), hub_of(args), reports_of(args))
+
+
 def _history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "repos",
@@ -437,6 +447,18 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
         arguments=_sync_arguments,
         options=_sync_options,
         handler="pipeline.cli.run_hub:sync_command",
+    ),
+    Command(
+        "verify",
+        help="read back what the Hub parsed of every card and compare it with the manifest",
+        description="Read back, with one listing per namespace, what the Hub parsed of every "
+        "card (license, language, base_model and its relation, pipeline_tag, library_name, "
+        "tags, datasets, model-index) and compare it with the rendered front matter, also as "
+        "a YAML 1.1 reader reads the card. Writes nothing. Exit status 0 every card is read "
+        "as meant, 5 a mismatch (each named by repo and key), 1 error.",
+        arguments=_verify_arguments,
+        options=_verify_options,
+        handler="pipeline.cli.run_verify:verify_command",
     ),
     Command(
         "history",

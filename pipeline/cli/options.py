@@ -126,6 +126,14 @@ class SyncOptions:
 
 
 @dataclass(frozen=True)
+class VerifyOptions:
+    sources: Sources
+    selection: Selection
+    hub: HubOptions
+    reports: ReportOptions
+
+
+@dataclass(frozen=True)
 class HistoryOptions:
     repos: tuple[str, ...]  # empty: every selected repo of the manifest; a bare name is refused
     sources: Sources

@@ -48,7 +48,7 @@ from pipeline.hub._validating import Refusal
 from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import CommitRecord, LiveCard
+from pipeline.records import CommitRecord, ListedModel, LiveCard
 
 # The names the rest of pipeline/ imports from here, whichever module defines them.
 __all__ = [
@@ -218,6 +218,10 @@ class Hub:
             self.concurrency,
         )
         return {repo: found for repo, found in zip(repo_ids, verdicts, strict=True) if found}
+
+    def list_parsed(self, namespace: str) -> dict[str, ListedModel]:
+        """What the Hub parsed of every card of a namespace, from one listing (hubreads)."""
+        return hubreads.list_parsed(self.calls, namespace)
 
     def whoami(self) -> str:
         """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""
