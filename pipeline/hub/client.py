@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_TIMEOUT",
     "LOCAL",
+    "PARSED_FIELDS",
     "CommitResult",
     "CommitStatus",
     "Hub",
@@ -68,6 +69,7 @@ __all__ = [
 ]
 
 README = hubreads.README
+PARSED_FIELDS = tuple(hubreads.PARSED)  # what `verify` asks the listing for (bench/bench.py)
 DEFAULT_CONCURRENCY = 8
 
 # The origins of the embedded local Hubs of this process: loopback servers nb-release started,
