@@ -5,18 +5,19 @@ the 8B base entry. Every scenario and every baseline is a subprocess, measured i
 wall time, CPU, peak RSS (wait4 of that child), requests by route (the Hub's /_admin/counters).
 
 Scenarios (nb-release): validate (no Hub), cold plan (empty caches), warm no-change plan, warm plan
-after a manifest edit that changes no card, publishing every card (`release --yes`), publishing
-under a commit quota (only if `hub serve --quota` exists). Baselines: the sequential
-`ModelCard.load` loop and an 8-thread version of it (plans), a `ModelCard.push_to_hub` loop
-(publishing). The floor: a bare `python -c "import huggingface_hub"` plus listing pages x
-latency (what any client pays to read the listing) and, measured, the bare listing: a script
-that imports HfApi and lists every repo's head sha (`list_models(author=..., expand=["sha"])`),
-the least any huggingface_hub program does to learn the heads. The targets table at the end
-checks each scale target (request counts, speed against the loops and the floor, CPU per card,
-memory).
+after a manifest edit that changes no card, verify (what the Hub parsed of every card, read back
+with one listing; against the bare listing with the same expand fields), publishing every card
+(`release --yes`), publishing under a commit quota (only if `hub serve --quota` exists). Baselines:
+the sequential `ModelCard.load` loop and an 8-thread version of it (plans), a
+`ModelCard.push_to_hub` loop (publishing). The floor: a bare `python -c "import huggingface_hub"`
+plus listing pages x latency (what any client pays to read the listing) and, measured, the bare
+listing: a script that imports HfApi and lists every repo's head sha (`list_models(author=...,
+expand=["sha"])`), the least any huggingface_hub program does to learn the heads. The targets table
+at the end checks each scale target (request counts, speed against the loops and the floor, CPU per
+card, memory).
 
 Usage: python bench/bench.py [--sizes 16,500] [--big] [--latency-ms 50] [--repeats 1]
-       [--quota-max-wait 5]
+       [--quota-max-wait 5] [--only-verify]
 """
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ def baseline_main(args: argparse.Namespace) -> int:
             m.id: m.sha for m in HfApi(token=token).list_models(author=namespace, expand=["sha"])
         }
         print(json.dumps({"heads": len(heads)}))
+        return 0
+    if args.baseline == "list-parsed":
+        # The same listing `nb-release verify` asks for: every repo with what the Hub parsed.
+        from huggingface_hub import HfApi
+
+        namespace = next(iter(cards)).split("/")[0]
+        expand = work["expand"]
+        models = list(HfApi(token=token).list_models(author=namespace, expand=expand))
+        print(json.dumps({"models": len(models)}))
         return 0
     if args.baseline == "push":
         for repo_id, content in cards.items():
@@ -218,6 +228,7 @@ def bench_size(
     repeats: int,
     quota_max_wait: float = 5.0,
     quota_only: bool = False,
+    verify_only: bool = False,
 ) -> dict[str, Any]:
     folder = tmp / f"n{n}"
     env = clean_env(folder)
@@ -254,6 +265,25 @@ def bench_size(
         runs = [measure(label, argv, project, env_, hub_) for _ in range(repeats)]
         return sorted(runs, key=lambda m: m.wall_s)[len(runs) // 2]
 
+    if verify_only:
+        with HubProcess(folder / "hub", env) as hub:
+            client = api(hub)
+            for repo in repos:
+                client.create_repo(repo)
+            hub_args = ["--hub", hub.url, "--hub-root", str(hub.root)]
+            warm_env = clean_env(folder / "warm")
+            # In sync with the manifest, unmeasured and at no latency; its cache is verify's.
+            seed = subprocess.run(
+                [*CLI, "release", "--yes", "--no-verify", *hub_args],
+                cwd=project,
+                env=warm_env,
+                capture_output=True,
+            )
+            if seed.returncode != 0:
+                results["notes"].append(f"seeding release exited {seed.returncode}")
+            hub.set_faults(latency_ms=latency)
+            verify_rows(n, folder, project, hub, warm_env, best, add)
+        return results
     if not quota_only:
         # floor: importing the client, plus one listing page per 1,000 repos at the latency
         imp = best("import huggingface_hub", [PYTHON, "-c", "import huggingface_hub"], env, None)
@@ -299,6 +329,7 @@ def bench_size(
                 "warm plan after a manifest edit", [*CLI, "plan", *hub_args], warm_env, hub
             )
             add("nb-release", edited)
+            verify_rows(n, folder, project, hub, warm_env, best, add)
 
             # baselines for plans
             work = folder / "work.json"
@@ -409,6 +440,51 @@ def bench_size(
             "publishing under a commit quota: skipped, `nb-release hub serve` has no --quota yet"
         )
     return results
+
+
+def verify_rows(
+    n: int,
+    folder: Path,
+    project: Path,
+    hub: HubProcess,
+    warm_env: dict[str, str],
+    best: Any,
+    add: Any,
+) -> None:
+    """`nb-release verify` (a warm cache: no card read) and, in the same run, the bare listing
+    with the same expand fields, which is the least any huggingface_hub program does to learn
+    what the Hub parsed of every card."""
+    from pipeline.hub.client import PARSED_FIELDS
+
+    hub_args = ["--hub", hub.url, "--hub-root", str(hub.root)]
+    verify = best("verify", [*CLI, "verify", *hub_args], warm_env, hub)
+    add("nb-release", verify, right_answer=verify.status == 0, reported_changed=verify.status)
+    work = folder / "work-verify.json"
+    work.write_text(
+        json.dumps(
+            {
+                "endpoint": hub.url,
+                "token": hub.token,
+                "cards": {f"{_namespace(project)}/x": ""},
+                "expand": list(PARSED_FIELDS),
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {**clean_env(folder / "list-parsed"), "HF_ENDPOINT": hub.url}
+    listing = best(
+        "bare listing (HfApi.list_models, verify's expand)",
+        [PYTHON, str(BASELINE), "--baseline", "list-parsed", "--work", str(work)],
+        env,
+        hub,
+    )
+    models = _json_line(listing.output).get("models")
+    add("floor-listing", listing, right_answer=models == n, reported_changed=models)
+
+
+def _namespace(project: Path) -> str:
+    found = re.search(r'^namespace = "([^"]+)"', (project / "models.toml").read_text(), re.M)
+    return found.group(1) if found else "NbAiLab"
 
 
 def _json_line(output: str) -> dict[str, Any]:
@@ -536,6 +612,24 @@ def targets(sizes: list[dict[str, Any]], jobs: int) -> str:
                         f"{ratio:.2f}x",
                         ratio <= 2,
                     )
+        verify = by.get("verify")
+        parsed = by.get("bare listing (HfApi.list_models, verify's expand)")
+        if verify is not None:
+            most = math.ceil(n / 1000) + 1
+            row(
+                n,
+                f"verify: at most {most} requests",
+                str(verify["requests"]),
+                verify["requests"] <= most,
+            )
+            if parsed is not None:
+                ratio = verify["wall_s"] / parsed["wall_s"]
+                row(
+                    n,
+                    "verify vs the bare listing with the same expand (within 2x)",
+                    f"{ratio:.2f}x ({verify['wall_s']:.2f} s against {parsed['wall_s']:.2f} s)",
+                    ratio <= 2,
+                )
         if cold is not None and seq is not None and n >= 500:
             ratio = seq["wall_s"] / cold["wall_s"]
             row(
@@ -618,11 +712,18 @@ def main(argv: list[str] | None = None) -> int:
         help="--max-wait of the releases under a commit quota (shorter than its 30 s window)",
     )
     parser.add_argument("--product", type=Path, default=None, help="measure another checkout")
-    parser.add_argument("--baseline", choices=("load", "push", "list"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--baseline", choices=("load", "push", "list", "list-parsed"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument(
         "--only-quota", action="store_true", help="run only the commit-quota scenario"
+    )
+    parser.add_argument(
+        "--only-verify",
+        action="store_true",
+        help="run only `nb-release verify` and the bare listing with its expand fields",
     )
     parser.add_argument(
         "--table-from", type=Path, default=None, help="print the tables of a results JSON file"
@@ -653,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
                     max(1, args.repeats),
                     args.quota_max_wait,
                     quota_only=args.only_quota,
+                    verify_only=args.only_verify,
                 )
             )
     markdown = table(results) + "\n\nTargets:\n\n" + targets(results, DEFAULT_JOBS)

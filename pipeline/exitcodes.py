@@ -6,5 +6,7 @@ EXIT_PENDING = 2  # changes pending: plan, release not confirmed, sync --dry-run
 # partly done: some repos stale or failed, or a quota stopped the publishing; a re-run converges
 EXIT_PARTIAL = 3
 EXIT_DRIFT = 4  # drift or adoption found and left as the policy says
+# verify (and the verify step of apply, release, sync): the Hub reads a card otherwise than meant
+EXIT_MISMATCH = 5
 EXIT_USAGE = 64  # a command line argparse refuses (EX_USAGE)
 EXIT_INTERRUPTED = 130  # Ctrl-C

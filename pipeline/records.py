@@ -6,6 +6,7 @@ Frozen dataclasses only: no I/O, no huggingface_hub import, so every pure stage 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,15 @@ class OpenPull:
 
     number: int
     url: str  # its page on the Hub
+
+
+@dataclass(frozen=True)
+class ListedModel:
+    """One repo as the Hub's listing shows what it parsed of its card (`nb-release verify`)."""
+
+    repo_id: str
+    sha: str | None
+    card_data: dict[str, Any] | None  # the Hub's `cardData`, as huggingface_hub returns it
+    tags: tuple[str, ...]  # the Hub's tags: the card's and those it derives
+    pipeline_tag: str | None
+    library_name: str | None

@@ -111,3 +111,30 @@ def test_the_local_oid_of_a_regular_file_is_its_git_blob_id(remote: bytes, alrea
     operation._remote_oid = _blob_id(remote)
     assert operation._local_oid == _blob_id(b"hi\n")
     assert client_internals.already_on_hub(operation) is already
+
+
+# --- 4. HfApi._validate_yaml ---------------------------------------------------------------------
+
+
+def test_create_commit_asks_validate_yaml_through_the_instances_method() -> None:
+    source = inspect.getsource(HfApi.create_commit)
+    assert "self._validate_yaml(content, repo_type=repo_type, token=token)" in source
+    params = list(inspect.signature(HfApi._validate_yaml).parameters)
+    assert params[:2] == ["self", "content"]
+
+
+def test_skip_revalidation_asks_only_about_cards_not_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(
+        HfApi, "_validate_yaml", lambda self, content, **kwargs: asked.append(content)
+    )
+    api = HfApi(endpoint=HUB, token=False)
+    client_internals.skip_revalidation(api, {"accepted card"}.__contains__)
+    api._validate_yaml("accepted card", repo_type="model", token=None)
+    api._validate_yaml("another card", repo_type="model", token=None)
+    assert asked == ["another card"]
+    # Other instances keep the client's own check.
+    HfApi(endpoint=HUB, token=False)._validate_yaml("accepted card", repo_type="model")
+    assert asked == ["another card", "accepted card"]

@@ -149,6 +149,24 @@ def jobs(text: str) -> int:
     return int(text)
 
 
+def add_checks(parser: argparse.ArgumentParser, publishes: bool) -> None:
+    """The target Hub as the judge: its validate-yaml before any write, and (when publishing)
+    a read-back of what it parsed after."""
+    parser.add_argument(
+        "--no-hub-validation",
+        action="store_true",
+        help="do not ask the target Hub's validate-yaml about each card to be written before "
+        "the first write (nb-release's own checks still run)",
+    )
+    if publishes:
+        parser.add_argument(
+            "--no-verify",
+            action="store_true",
+            help="do not read back, after publishing, what the Hub parsed of each card and "
+            "compare it with the rendered front matter",
+        )
+
+
 def add_create_pr(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--create-pr",

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from rich.console import Console
+
 from pipeline.atomic import write_text_atomically
 from pipeline.cli._args import UsageError
-from pipeline.cli.options import HubOptions, ReportOptions
+from pipeline.cli.options import CheckOptions, HubOptions, ReportOptions
 from pipeline.cli.terminal import progress, stderr_console
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_PENDING
@@ -24,8 +26,10 @@ from pipeline.hub.cache import Cache
 from pipeline.hub.client import Hub, open_hub
 from pipeline.manifest.selection import Selection, named
 from pipeline.manifest.sources import Sources
+from pipeline.ownership import Decision, writes
+from pipeline.plan.hubcheck import check_on_hub
 from pipeline.plan.model import Plan
-from pipeline.plan.planning import build_plan
+from pipeline.plan.planning import build_plan, verify_published
 from pipeline.plan.report import Decided, render_json, render_markdown
 
 
@@ -69,6 +73,47 @@ def make_plan(
             start(to_read, cached)
 
         return build_plan(sources, selection, hub, label, advance, started, confirm=confirm)
+
+
+def check_writes(
+    hub: Hub,
+    plan: Plan,
+    decisions: Mapping[str, Decision],
+    checks: CheckOptions,
+    asked: Collection[str] = (),
+) -> None:
+    """Before any write: the target Hub's validate-yaml on every card the run would write (its
+    decision writes, or it is in `asked`: the terminal may still choose to write it); a refusal
+    raises, listing every one (plan/hubcheck.py). Nothing with --no-hub-validation."""
+    if not checks.on_hub:
+        return
+    entries = [e for e in plan.changes if writes(decisions[e.repo_id]) or e.repo_id in asked]
+    check_on_hub(hub, entries)
+
+
+def verify_step(
+    hub: Hub,
+    sources: Sources,
+    selection: Selection,
+    console: Console,
+    *,
+    only: Collection[str] | None = None,
+    reports: ReportOptions | None = None,
+    title: str = "nb-release verify",
+) -> bool:
+    """Read back what the Hub parsed of the cards and compare with the render (plan/verify.py);
+    the report on `console`, in --report-json / --report-md when given, and in the CI job
+    summary. True when the Hub reads every card as meant."""
+    from pipeline.plan import verify_report  # only for the commands that verify
+
+    found = verify_published(hub, sources, selection, only)
+    verify_report.render_text(found, console)
+    if reports is not None and reports.json_file is not None:
+        write_text_atomically(reports.json_file, verify_report.render_json(found))
+    if reports is not None and reports.md_file is not None:
+        write_text_atomically(reports.md_file, verify_report.render_markdown(found, title))
+    append_step_summary(verify_report.render_markdown(found, title))
+    return found.ok
 
 
 def plan_status(plan: Plan, decided: Decided) -> int:

@@ -22,6 +22,7 @@ from rich.console import Console
 from pipeline import __version__, hubsnapshot
 from pipeline.cli._args import (
     Parser,
+    add_checks,
     add_client,
     add_create_pr,
     add_hub,
@@ -47,6 +48,8 @@ from pipeline.cli.options import (
     ServeOptions,
     SyncOptions,
     ValidateOptions,
+    VerifyOptions,
+    checks_of,
     hub_of,
     policies_of,
     publish_of,
@@ -186,11 +189,18 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
         "of `nb-release preview`, written to --out FILE instead of a plan when --out is given",
     )
     add_reports(parser, summary_default=False)
+    add_checks(parser, publishes=False)
 
 
 def _plan_options(args: argparse.Namespace) -> PlanOptions:
     return PlanOptions(
-        sources_of(args), selection_of(args), hub_of(args), reports_of(args), args.out, args.format
+        sources_of(args),
+        selection_of(args),
+        hub_of(args),
+        reports_of(args),
+        args.out,
+        args.format,
+        checks_of(args),
     )
 
 
@@ -216,11 +226,17 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
     add_client(parser, publishes=True)
     add_create_pr(parser)
     add_policies(parser, adopt_default="overwrite")
+    add_checks(parser, publishes=True)
 
 
 def _apply_options(args: argparse.Namespace) -> ApplyOptions:
     return ApplyOptions(
-        args.plan_file, sources_of(args), hub_of(args), policies_of(args), publish_of(args)
+        args.plan_file,
+        sources_of(args),
+        hub_of(args),
+        policies_of(args),
+        publish_of(args),
+        checks_of(args),
     )
 
 
@@ -233,6 +249,7 @@ def _release_arguments(parser: argparse.ArgumentParser) -> None:
     add_client(parser, publishes=True)
     parser.add_argument("--yes", "-y", action="store_true", help="publish without asking (for CI)")
     add_create_pr(parser)
+    add_checks(parser, publishes=True)
 
 
 def _release_options(args: argparse.Namespace) -> ReleaseOptions:
@@ -244,6 +261,7 @@ def _release_options(args: argparse.Namespace) -> ReleaseOptions:
         reports_of(args),
         publish_of(args),
         args.yes,
+        checks_of(args),
     )
 
 
@@ -259,6 +277,7 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="plan and report only; publish nothing (exit status as a real run would end)",
     )
+    add_checks(parser, publishes=True)
 
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
@@ -270,7 +289,17 @@ def _sync_options(args: argparse.Namespace) -> SyncOptions:
         reports_of(args),
         PublishOptions(create_pr=False, jobs=args.jobs),  # sync never opens pull requests
         args.dry_run,
+        checks_of(args),
     )
+
+
+def _verify_arguments(parser: argparse.ArgumentParser) -> None:
+    _reading_arguments(parser)
+    add_reports(parser, summary_default=False)
+
+
+def _verify_options(args: argparse.Namespace) -> VerifyOptions:
+    return VerifyOptions(sources_of(args), selection_of(args), hub_of(args), reports_of(args))
 
 
 def _history_arguments(parser: argparse.ArgumentParser) -> None:
@@ -436,6 +465,18 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
         arguments=_sync_arguments,
         options=_sync_options,
         handler="pipeline.cli.run_hub:sync_command",
+    ),
+    Command(
+        "verify",
+        help="read back what the Hub parsed of every card and compare it with the manifest",
+        description="Read back, with one listing per namespace, what the Hub parsed of every "
+        "card (license, language, base_model and its relation, pipeline_tag, library_name, "
+        "tags, datasets, model-index) and compare it with the rendered front matter, also as "
+        "a YAML 1.1 reader reads the card. Writes nothing. Exit status 0 every card is read "
+        "as meant, 5 a mismatch (each named by repo and key), 1 error.",
+        arguments=_verify_arguments,
+        options=_verify_options,
+        handler="pipeline.cli.run_verify:verify_command",
     ),
     Command(
         "history",

@@ -51,6 +51,14 @@ class PublishOptions:
 
 
 @dataclass(frozen=True)
+class CheckOptions:
+    """The target Hub as the judge (README, "Validated by the Hub, verified after")."""
+
+    on_hub: bool  # ask validate-yaml about every card to be written (not --no-hub-validation)
+    verify: bool  # read back what the Hub parsed after publishing (not --no-verify)
+
+
+@dataclass(frozen=True)
 class ValidateOptions:
     sources: Sources
     selection: Selection
@@ -72,6 +80,7 @@ class PlanOptions:
     reports: ReportOptions
     out: Path | None
     format: Format
+    checks: CheckOptions
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ class ApplyOptions:
     hub: HubOptions
     policies: PolicyOptions
     publish: PublishOptions
+    checks: CheckOptions
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class ReleaseOptions:
     reports: ReportOptions
     publish: PublishOptions
     yes: bool
+    checks: CheckOptions
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,15 @@ class SyncOptions:
     reports: ReportOptions
     publish: PublishOptions
     dry_run: bool
+    checks: CheckOptions
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    sources: Sources
+    selection: Selection
+    hub: HubOptions
+    reports: ReportOptions
 
 
 @dataclass(frozen=True)
@@ -186,6 +206,12 @@ def reports_of(args: argparse.Namespace) -> ReportOptions:
 
 def policies_of(args: argparse.Namespace) -> PolicyOptions:
     return PolicyOptions(args.on_drift, args.on_adopt)
+
+
+def checks_of(args: argparse.Namespace) -> CheckOptions:
+    return CheckOptions(
+        on_hub=not args.no_hub_validation, verify=not getattr(args, "no_verify", True)
+    )
 
 
 def publish_of(args: argparse.Namespace) -> PublishOptions:

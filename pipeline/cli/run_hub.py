@@ -14,9 +14,11 @@ from rich.console import Console
 
 from pipeline.cli._plumbing import (
     append_step_summary,
+    check_writes,
     make_plan,
     new_cache,
     open_target,
+    verify_step,
     write_reports,
 )
 from pipeline.cli.options import ApplyOptions, PublishOptions, ReleaseOptions, SyncOptions
@@ -25,12 +27,15 @@ from pipeline.english import agrees, plural
 from pipeline.exitcodes import (
     EXIT_DRIFT,
     EXIT_INTERRUPTED,
+    EXIT_MISMATCH,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_PENDING,
 )
 from pipeline.hub.client import Hub
+from pipeline.manifest.selection import Selection
 from pipeline.ownership import (
+    ERROR_ACTIONS,
     POLICIES,
     Decision,
     Policies,
@@ -63,8 +68,10 @@ def publish_decided(
     publish: PublishOptions,
     console: Console,
     doubtful: Sequence[PlanEntry] = (),
-) -> int:
-    """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0."""
+) -> tuple[int, frozenset[str]]:
+    """Publish per decision; exit 3 if partly done, 4 if drift or adoption was left, else 0;
+    and the repos whose card on main is not meant to be the render (left as the policy says,
+    proposed, stale, failed), which the verify step leaves out."""
     writing = [e for e in plan.changes if writes(decisions[e.repo_id])]
     with progress(stderr_console(), "Publishing") as (start, advance):
         start(len(writing), 0)
@@ -79,7 +86,7 @@ def publish_decided(
     for line in overwritten_lines(plan, published):
         console.print(line, markup=False)
     if result.applied.interrupted:
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED, frozenset()
     done = result.decisions  # a merge that conflicted went to nb-release's pull request
     left = [e for e in (*plan.drifted, *plan.adopted, *doubtful) if leaves(done[e.repo_id])]
     for line in left_lines(left, done):
@@ -92,9 +99,41 @@ def publish_decided(
         f"{plural(len(left), 'drifted or adopted card')} left as the policy says, "
         f"{counts['stale']} stale, {counts['failed']} failed.**\n"
     )
+    # Not the render on main: left alone, proposed (or already proposed), not written, or a
+    # merge that keeps a hand edit.
+    off_main = ("proposed", "stale", "failed", "already") if publish.create_pr else ("proposed",)
+    unsettled = frozenset(
+        {e.repo_id for e in left}
+        | {r.repo_id for r in applied.with_status(*off_main, "stale", "failed")}
+        | {repo_id for repo_id, decision in done.items() if decision == "merge"}
+    )
     if not result.complete:
-        return EXIT_PARTIAL
-    return EXIT_DRIFT if left else EXIT_OK
+        return EXIT_PARTIAL, unsettled
+    return (EXIT_DRIFT if left else EXIT_OK), unsettled
+
+
+def then_verify(
+    status: int,
+    unsettled: frozenset[str],
+    hub: Hub,
+    plan: Plan,
+    options: ApplyOptions | ReleaseOptions | SyncOptions,
+    console: Console,
+    selection: Selection,
+    title: str,
+) -> int:
+    """The verify step after publishing (not with --no-verify, nor after an interrupt): what the
+    Hub parsed of each card that is meant to be the render. A mismatch makes the status 5 where
+    the run would otherwise end 0 or 4; a partial run (3) keeps its status."""
+    if not options.checks.verify or status == EXIT_INTERRUPTED:
+        return status
+    only = [
+        e.repo_id
+        for e in plan.entries
+        if e.repo_id not in unsettled and e.action not in ERROR_ACTIONS
+    ]
+    ok = verify_step(hub, options.sources, selection, console, only=only, title=title)
+    return EXIT_MISMATCH if not ok and status in (EXIT_OK, EXIT_DRIFT) else status
 
 
 # --- the commands -------------------------------------------------------------------------------
@@ -129,7 +168,13 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
                 "nb-release's; its author is not this token's user: treated as drift",
                 markup=False,
             )
-        return publish_decided(plan, hub, decisions, options.publish, console, doubtful)
+        check_writes(hub, plan, decisions, options.checks)
+        status, unsettled = publish_decided(
+            plan, hub, decisions, options.publish, console, doubtful
+        )
+        return then_verify(
+            status, unsettled, hub, plan, options, console, Selection(), "nb-release apply"
+        )
 
 
 ASKS = 3  # answers the drift prompt takes before it skips the card
@@ -177,10 +222,29 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             if options.yes:
                 for line in closed_lines(close_pulls(plan, hub)):
                     console.print(line, markup=False)
-            return EXIT_OK
+            return then_verify(
+                EXIT_OK,
+                frozenset(),
+                hub,
+                plan,
+                options,
+                console,
+                options.selection,
+                "nb-release release",
+            )
         render_text(plan, console, summary=options.reports.summary, full_report=full)
         # Refuses the whole plan, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
+        asked = (
+            []
+            if options.yes
+            else [
+                e.repo_id
+                for e in (*plan.drifted, *plan.adopted)
+                if (policies.on_drift if e.state != "adopt" else policies.on_adopt) is None
+            ]
+        )
+        check_writes(hub, plan, decisions, options.checks, asked)
         if not options.yes:
             if not sys.stdin.isatty():
                 console.print("Not publishing: no terminal to confirm on. Pass --yes to publish.")
@@ -193,7 +257,10 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             if not confirmed(console, f"Publish {cards} to {hub.target.display}? [y/N] "):
                 console.print("Nothing published.")
                 return EXIT_PENDING
-        return publish_decided(plan, hub, decisions, options.publish, console)
+        status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
+        return then_verify(
+            status, unsettled, hub, plan, options, console, options.selection, "nb-release release"
+        )
 
 
 def sync_command(options: SyncOptions, console: Console) -> int:
@@ -206,6 +273,7 @@ def sync_command(options: SyncOptions, console: Console) -> int:
         console.print(f"Target: {hub.target.display}", markup=False)
         # Refuses the whole run, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
+        check_writes(hub, plan, decisions, options.checks)
         left = _left(plan, decisions)
         if options.dry_run:
             # A merge that would conflict is proposed instead: the real run would leave it.
@@ -220,7 +288,10 @@ def sync_command(options: SyncOptions, console: Console) -> int:
             writing = any(writes(carried[e.repo_id]) for e in plan.changes)
             console.print("Dry run: nothing published.", markup=False)
             return EXIT_DRIFT if left else EXIT_PENDING if writing else EXIT_OK
-        return publish_decided(plan, hub, decisions, options.publish, console)
+        status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
+        return then_verify(
+            status, unsettled, hub, plan, options, console, options.selection, "nb-release sync"
+        )
 
 
 def _left(plan: Plan, decisions: Mapping[str, Decision]) -> bool:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from pipeline.cli._plumbing import make_plan, new_cache, open_target, plan_status, write_reports
+from pipeline.cli._plumbing import (
+    check_writes,
+    make_plan,
+    new_cache,
+    open_target,
+    plan_status,
+    write_reports,
+)
 from pipeline.cli.options import PlanOptions, PreviewOptions
 from pipeline.cli.terminal import stderr_console
 from pipeline.english import plural
@@ -36,6 +43,7 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         )
         # What `sync` would do with each repo: the nightly run a plan previews.
         decided = decided_by(plan)
+        check_writes(hub, plan, decided.decisions, options.checks)
         page = _preview_page(plan, hub, decided) if options.format == "html" else None
     if sum(cached):
         # A plan trusts the listing's heads (one request per 1,000 repos); sync and release

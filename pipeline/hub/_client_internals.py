@@ -23,6 +23,12 @@ of pipeline/ may import a private name of huggingface_hub (a test greps for one)
    whose remote oid equals its local one ("Skipping upload ... has not changed" in hf_api.py)
    and, when nothing is left, returns the head's commit info without committing. Comparing the
    two is the only way to tell "the card was already there" from a new commit.
+4. `HfApi._validate_yaml`: `create_commit` asks the Hub's validate-yaml about every README.md
+   it commits, before the upload. nb-release asks the same endpoint about every card before
+   its first write (hub/_validating.py), so the client's second ask of the same bytes would
+   cost a request per card for an answer already had. `skip_revalidation` wraps the method on
+   one HfApi instance: a card the run has had accepted is not asked about again; any other
+   content is. The Hub still checks the metadata of every commit it takes.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx2
-from huggingface_hub import CommitOperationAdd
+from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.utils import _pagination, http_backoff
 from huggingface_hub.utils._http import hf_request_event_hook
 
@@ -65,6 +71,18 @@ def wrap_listing_pages(check: PageCheck, one_attempt: Callable[[], bool]) -> Non
 def listing_pages_wrapped() -> bool:
     """The client's listing pages go through `wrap_listing_pages`' wrapper."""
     return _WRAPPER is not None and _pagination.http_backoff is _WRAPPER
+
+
+def skip_revalidation(api: HfApi, accepted: Callable[[str], bool]) -> None:
+    """Make `api.create_commit` skip its validate-yaml request for a README.md whose content
+    `accepted` (the Hub accepted these exact bytes earlier in the run); ask for any other."""
+    ask = api._validate_yaml
+
+    def validate(content: str, *args: Any, **kwargs: Any) -> None:
+        if not accepted(content):
+            ask(content, *args, **kwargs)
+
+    api._validate_yaml = validate  # type: ignore[method-assign]
 
 
 def already_on_hub(operation: CommitOperationAdd) -> bool:

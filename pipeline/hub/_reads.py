@@ -8,6 +8,8 @@ sha makes safe to keep.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 from huggingface_hub import hf_hub_url
 from huggingface_hub.errors import (
@@ -23,7 +25,7 @@ from pipeline.hub import _answers as answers
 from pipeline.hub._calls import HubCalls, header_of
 from pipeline.hub._commitcache import SHA
 from pipeline.hub._retry import RateLimited
-from pipeline.records import CommitRecord, LiveCard
+from pipeline.records import CommitRecord, ListedModel, LiveCard
 from pipeline.safetext import printable
 
 README = "README.md"
@@ -171,6 +173,39 @@ def list_heads(calls: HubCalls, namespace: str) -> dict[str, str]:
         f"listing the repos of {namespace}",
     )
     return {repo_id: sha for repo_id, sha in models if sha}
+
+
+# What `nb-release verify` asks the listing for: what the Hub parsed of each card.
+PARSED = ["sha", "cardData", "tags", "pipeline_tag", "library_name"]
+
+
+def list_parsed(calls: HubCalls, namespace: str) -> dict[str, ListedModel]:
+    """What the Hub parsed of the card of every repo of a namespace: one listing (1,000 repos a
+    page) with `expand` naming the parsed fields."""
+    models = calls.ask(
+        lambda: [
+            ListedModel(
+                repo_id=answers.as_str(m.id, "repo id"),
+                sha=answers.optional_str(m.sha, "sha"),
+                card_data=_card_data(m.card_data),
+                tags=tuple(answers.as_str(t, "tag") for t in (m.tags or ())),
+                pipeline_tag=answers.optional_str(m.pipeline_tag, "pipeline tag"),
+                library_name=answers.optional_str(m.library_name, "library name"),
+            )
+            for m in calls.api.list_models(author=namespace, expand=PARSED)  # type: ignore[arg-type]
+        ],
+        f"listing what the Hub parsed of the cards of {namespace}",
+    )
+    return {model.repo_id: model for model in models}
+
+
+def _card_data(data: object) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    as_dict = data.to_dict()  # type: ignore[attr-defined]  # ModelCardData, untyped upstream
+    if not isinstance(as_dict, dict):
+        raise answers.WrongShape("a cardData that is not a mapping")
+    return as_dict
 
 
 def user_name(calls: HubCalls) -> str:

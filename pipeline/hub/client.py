@@ -16,7 +16,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,26 +38,30 @@ from pipeline.hub import _client_internals as client_internals
 from pipeline.hub import _committing as committing
 from pipeline.hub import _pulls as pulls
 from pipeline.hub import _reads as hubreads
+from pipeline.hub import _validating as validating
 from pipeline.hub._calls import HubCalls, QuotaError
 from pipeline.hub._commitcache import CommitCache
 from pipeline.hub._committing import CommitResult, CommitStatus
 from pipeline.hub._gather import gather
 from pipeline.hub._retry import DEFAULT_MAX_WAIT, RetryPolicy, after_response, before_request
+from pipeline.hub._validating import Refusal
 from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.hubsnapshot import Snapshot
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import CommitRecord, LiveCard, OpenPull
+from pipeline.records import CommitRecord, ListedModel, LiveCard, OpenPull
 
 # The names the rest of pipeline/ imports from here, whichever module defines them.
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_TIMEOUT",
     "LOCAL",
+    "PARSED_FIELDS",
     "CommitResult",
     "CommitStatus",
     "Hub",
     "QuotaError",
+    "Refusal",
     "Target",
     "check_hub_url",
     "is_loopback",
@@ -66,6 +70,7 @@ __all__ = [
 ]
 
 README = hubreads.README
+PARSED_FIELDS = tuple(hubreads.PARSED)  # what `verify` asks the listing for (bench/bench.py)
 DEFAULT_CONCURRENCY = 8
 
 # The origins of the embedded local Hubs of this process: loopback servers nb-release started,
@@ -143,6 +148,10 @@ class Hub:
         if target.token:
             answers.TOKEN_ORIGINS.setdefault(target.token, set()).add(answers.origin(target.url))
         self.api = HfApi(endpoint=target.url, token=target.token or False)
+        # The cards the Hub's validate-yaml accepted in this run (validate_cards): their commits
+        # need not ask it again (client_internals.skip_revalidation).
+        self._accepted: set[str] = set()
+        client_internals.skip_revalidation(self.api, self._accepted.__contains__)
         self.calls = HubCalls(target, self.policy, self.api)
         # The client logs each retry on stderr; nb-release reports outcomes itself.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
@@ -209,6 +218,23 @@ class Hub:
     def tag_lists(self, date: str) -> Snapshot:
         """The Hub's lists (licenses, tasks, libraries), read now, as a snapshot of `date`."""
         return hubreads.tag_lists(self.calls, date)
+
+    def validate_cards(self, contents: Mapping[str, str]) -> dict[str, list[Refusal]]:
+        """The Hub's validate-yaml verdict on each card (repo id: README text), asked
+        concurrently (bounded); the repos it refuses, each with its errors."""
+        repo_ids = list(contents)
+        verdicts = gather(
+            lambda repo_id: validating.validate_card(self.calls, repo_id, contents[repo_id]),
+            repo_ids,
+            self.concurrency,
+        )
+        refused = {repo: found for repo, found in zip(repo_ids, verdicts, strict=True) if found}
+        self._accepted.update(contents[repo] for repo in repo_ids if repo not in refused)
+        return refused
+
+    def list_parsed(self, namespace: str) -> dict[str, ListedModel]:
+        """What the Hub parsed of every card of a namespace, from one listing (hubreads)."""
+        return hubreads.list_parsed(self.calls, namespace)
 
     def whoami(self) -> str:
         """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""

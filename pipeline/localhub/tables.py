@@ -364,7 +364,13 @@ def events(db: sqlite3.Connection, pk: int, num: int) -> list[Event]:
 
 def _event(row: tuple[str, str, str, str, str]) -> Event:
     event_id, kind, author, created_at, data = row
-    known: EventKind = kind if kind in ("comment", "title-change") else "status-change"
+    known: EventKind = (
+        "comment"
+        if kind == "comment"
+        else "title-change"
+        if kind == "title-change"
+        else "status-change"
+    )
     return Event(event_id, known, author, created_at, json.loads(data))
 
 

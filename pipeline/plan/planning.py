@@ -6,7 +6,7 @@ No printing: callers pass progress callbacks and get a Plan back; publish.py app
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from pipeline.records import LiveCard, RenderedCard
 
 if TYPE_CHECKING:
     from pipeline.manifest.model import Manifest
+    from pipeline.plan.verify import Verification
 
 Progress = Callable[[str], None]
 # (to read from the Hub, taken from the cache): called once, before the first read
@@ -49,6 +50,37 @@ def _render(
     if cache is not None:
         cache.put_rendered(files.fingerprint, selection, cards)
     return cards
+
+
+def rendered_cards(
+    files: SourceFiles, selection: Selection, cache: Cache | None
+) -> list[RenderedCard]:
+    """The selected cards, from the cache when these exact bytes (and this nb-release) were
+    validated and rendered before: a warm run of thousands of repos need not validate the
+    manifest again; else validated and rendered now."""
+    cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
+    if cached is not None:
+        return cached
+    from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
+
+    manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
+    return _render(files, manifest, selection, cache)
+
+
+def verify_published(
+    hub: Hub, sources: Sources, selection: Selection, only: Collection[str] | None = None
+) -> Verification:
+    """What the Hub parsed of every selected card (or those of `only`) against the render."""
+    from pipeline.plan.verify import verify_cards  # the YAML readers: only when verifying
+
+    files = read_sources(sources.manifest, sources.cards)
+    cards = rendered_cards(files, selection, hub.cache)
+    if only is not None:
+        cards = [card for card in cards if card.repo_id in only]
+    cache = hub.cache
+    endpoint = hub.target.cache_key
+    same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
+    return verify_cards(hub, cards, same)
 
 
 def read_live(
@@ -133,16 +165,7 @@ def build_plan(
     them."""
     cache = hub.cache
     files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
-    cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
-    if cached is not None:
-        # These exact bytes (and this nb-release) were validated and rendered before: a warm
-        # plan of thousands of repos need not validate the manifest again.
-        cards = cached
-    else:
-        from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
-
-        manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
-        cards = _render(files, manifest, selection, cache)
+    cards = rendered_cards(files, selection, cache)
     if hub.target.local and hub.fresh:
         # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
         # none has a card, so the first release shows `create` for each (never on a real Hub).

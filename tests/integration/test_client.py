@@ -159,8 +159,12 @@ def test_parallel_publishing_uses_at_most_three_requests_per_card(project: Proje
     project.hub.counters.reset()
     assert project.run("apply", str(plan_file), "--jobs", "4").status == 0
     counts = project.hub.counters.snapshot()
-    per_card = sum(n for (route, _), n in counts.items() if route != "whoami")
+    # The Hub's validate-yaml, before any write; the upload check; the commit. The client does
+    # not ask validate-yaml again about a card the run had accepted.
+    per_card = sum(n for (route, _), n in counts.items() if route not in ("whoami", "list_models"))
     assert per_card <= 3 * len(REPOS), counts
+    assert project.hub.counters.get("validate_yaml") == len(REPOS), counts
+    assert project.hub.counters.get("list_models") == 1, counts  # the verify step, per namespace
     assert project.hub.counters.get("resolve") == 0  # no re-read
 
 
