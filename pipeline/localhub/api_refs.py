@@ -72,13 +72,21 @@ def list_refs(ctx: Context, request: Request, namespace: str, name: str) -> Resp
 def create_branch(
     ctx: Context, request: Request, namespace: str, name: str, branch: str
 ) -> Response:
-    """`POST .../branch/{branch}` with an optional `{"startingPoint": revision}` (default main)."""
-    request.require_user()
+    """`POST .../branch/{branch}` with an optional `{"startingPoint": revision}` (default main),
+    or `{"emptyBranch": true}` (huggingface.js createBranch's `empty`): a branch of its own
+    history, at a first commit with no files."""
+    user = request.require_user()
     repo = visible_repo(ctx, request, namespace, name)
-    start = _body(request).get("startingPoint", DEFAULT_BRANCH)
+    body = _body(request)
+    start = body.get("startingPoint", DEFAULT_BRANCH)
     if not isinstance(start, str) or not start:
         raise problems.bad_request('"startingPoint" must be a revision (a branch, tag or commit)')
-    ctx.store.create_ref(repo, _checked(branch, "branch"), start, what="Branch")
+    empty = body.get("emptyBranch", False)
+    if not isinstance(empty, bool):
+        raise problems.bad_request('"emptyBranch" must be true or false')
+    ctx.store.create_ref(
+        repo, _checked(branch, "branch"), start, what="Branch", empty_by=user if empty else None
+    )
     return json_response({})
 
 

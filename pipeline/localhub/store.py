@@ -325,14 +325,21 @@ class Store:
 
     # -- refs and repo administration ----------------------------------------------------------
 
-    def create_ref(self, repo: Repo, ref: str, start: str, *, what: str) -> str:
+    def create_ref(
+        self, repo: Repo, ref: str, start: str, *, what: str, empty_by: str | None = None
+    ) -> str:
         """A new branch (`ref` its name) or tag (`refs/tags/<tag>`) at the commit `start` names;
-        409 when the ref exists, 404 when `start` names nothing. The commit it points at."""
+        409 when the ref exists, 404 when `start` names nothing. The commit it points at.
+        `empty_by`: a branch with none of the repo's history, at a first commit of no files made
+        by that user (the Hub's `emptyBranch`; `start` is then ignored)."""
         with self._write() as db:
             if tables.ref_target(db, repo.pk, ref) is not None:
                 name = ref.removeprefix(tables.TAG_PREFIX)
                 raise problems.HubProblem(409, f"{what} '{name}' already exists")
-            oid = tables.resolve(db, repo.pk, start) or tables.raise_unknown(start)
+            if empty_by is not None:
+                oid = tables.insert_commit(db, repo.pk, None, {}, "Initial commit", "", empty_by)
+            else:
+                oid = tables.resolve(db, repo.pk, start) or tables.raise_unknown(start)
             db.execute(
                 "INSERT INTO refs (repo, name, commit_oid) VALUES (?, ?, ?)", (repo.pk, ref, oid)
             )

@@ -48,8 +48,12 @@ def sha256(data: bytes) -> str:
 
 
 def _clean_env() -> dict[str, str]:
-    """The environment without any Hugging Face setting of the machine's user."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+    """The environment without any Hugging Face setting of the machine's user, and with Xet off:
+    huggingface_hub uploads a large file through Xet whenever hf_xet is installed, and the
+    local Hub speaks only the LFS protocol, as the README says (huggingface.js falls back to
+    LFS by itself)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+    return env | {"HF_HUB_DISABLE_XET": "1"}
 
 
 def _node_tools() -> tuple[str, str]:
@@ -132,7 +136,13 @@ def run_js(node: str, hub: LocalHub, ops: Sequence[JsOp]) -> dict[str, Any]:
         env=_clean_env(),
     )
     assert done.returncode == 0, f"run.mjs failed (status {done.returncode}):\n{done.stderr}"
-    results: dict[str, Any] = json.loads(done.stdout)
+    try:
+        results: dict[str, Any] = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(
+            f"run.mjs printed no JSON results (status 0):\nstdout: {done.stdout[:2000]!r}\n"
+            f"stderr: {done.stderr[:2000]}"
+        ) from None
     return results
 
 

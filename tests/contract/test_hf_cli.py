@@ -267,7 +267,7 @@ def test_repos_settings_private_and_gated(hf: HfCli, hub: LocalHub) -> None:
     hf.ok("repos", "settings", repo, "--private")
     assert hf.json("models", "info", repo)["private"] is True
     assert hf.run("models", "info", repo, token=False).returncode != 0
-    hf.ok("repos", "settings", repo, "--no-private")
+    hf.ok("repos", "settings", repo, "--public")
     assert hf.json("models", "info", repo)["private"] is False
     hf.ok("repos", "settings", repo, "--gated", "auto")
     assert hf.json("models", "info", repo)["gated"] == "auto"

@@ -6,11 +6,17 @@
 // failed call does not stop the next. In args, {"$text": "..."} becomes a Blob and
 // {"$file": "/abs/path"} a file: URL (read from disk by the client).
 //
-// Prints one JSON object: {LABEL: {"ok": true, "value": ...} | {"ok": false, "error": {...}}}.
+// Prints one JSON object on stdout (the client's own log lines go to stderr): {LABEL: {"ok": true, "value": ...} | {"ok": false, "error": {...}}}.
 // Async generators are collected into arrays, Blobs into {size, sha256, text}, Dates into ISO text.
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import * as hub from "@huggingface/hub";
+
+// The client logs progress ("Downloading ... to ...", console.debug): every console method that
+// writes to stdout is sent to stderr, so stdout holds the results alone.
+for (const method of ["log", "info", "debug"]) {
+  console[method] = (...args) => console.error(...args);
+}
 
 const TEXT_LIMIT = 64 * 1024; // a downloaded Blob's text is returned up to this size
 
