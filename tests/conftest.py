@@ -15,6 +15,7 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 from collections.abc import Generator, Iterator  # after the settings above
 from pathlib import Path
 
+import huggingface_hub.constants
 import pytest
 
 from tests import processes
@@ -48,6 +49,13 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
 def pytest_configure(config: pytest.Config) -> None:
     # An orphan of a test's process becomes this process's child, where _no_process_left sees it.
     processes.adopt_orphans()
+
+
+@pytest.fixture(autouse=True)
+def _no_xet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local Hub speaks the LFS protocol, not Xet, as the README says: huggingface_hub's own
+    uploads in tests (weights beside a card) go through LFS, as with HF_HUB_DISABLE_XET=1."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import huggingface_hub.constants
 import pytest
 from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url
 from huggingface_hub.hf_api import RepoFile
@@ -29,19 +28,8 @@ from pipeline.localhub.objects import GITATTRIBUTES
 from pipeline.localhub.store import blob_oid
 from tests.localhub.localhub_support import send
 
-# huggingface_hub's single-part LFS PUT passes its file as httpx's `data=`, which httpx warns
-# about; the warning is the client's own, so it is let through here rather than made an error.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Use 'content=<...>' to upload raw bytes/text content.:DeprecationWarning"
-)
-
 REPO = "NbAiLab/nb-llama-gguf"
 MIB = 1024 * 1024
-
-
-@pytest.fixture(autouse=True)
-def _no_xet(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
 
 
 def _preupload(hub: LocalHub, files: list[dict[str, Any]], **extra: Any) -> dict[str, str]:
