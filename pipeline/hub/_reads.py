@@ -240,7 +240,13 @@ def own_pr(calls: HubCalls, repo_id: str, user: str, title: str) -> tuple[int, s
 def tag_lists(calls: HubCalls, date: str) -> hubsnapshot.Snapshot:
     """The Hub's lists (licenses, tasks, libraries) from its `GET /api/models-tags-by-type`, as
     a snapshot read on `date`; an answer that is not the lists expected is a HubError."""
-    source = f"{calls.target.url}/api/models-tags-by-type"
+    # The embedded local Hub's URL (its port) dies with the run: it is named by its store.
+    endpoint = "/api/models-tags-by-type"
+    source = (
+        f"{endpoint} of the local Hub in {calls.target.local_root}/"
+        if calls.target.local_root
+        else f"{calls.target.url}{endpoint}"
+    )
     return calls.ask(
         lambda: hubsnapshot.from_tags_by_type(calls.api.get_model_tags(), source, date),
         "reading the Hub's tag lists",
