@@ -36,6 +36,7 @@ from pipeline.cli._args import (
 from pipeline.cli.options import (
     ApplyOptions,
     CacheClearOptions,
+    DoctorOptions,
     HistoryOptions,
     KeepOptions,
     PlanOptions,
@@ -376,6 +377,23 @@ def _rules_update_options(args: argparse.Namespace) -> RulesUpdateOptions:
     return RulesUpdateOptions(hub_of(args), args.out)
 
 
+def _doctor_arguments(parser: argparse.ArgumentParser) -> None:
+    add_source(parser)
+    add_hub(parser)
+    add_client(parser, publishes=False)
+    parser.add_argument(
+        "--workflows",
+        type=Path,
+        default=Path(".github/workflows"),
+        metavar="DIR",
+        help="the folder of the GitHub workflows (default: .github/workflows)",
+    )
+
+
+def _doctor_options(args: argparse.Namespace) -> DoctorOptions:
+    return DoctorOptions(sources_of(args), hub_of(args), args.workflows)
+
+
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
     pass
 
@@ -510,6 +528,18 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
         arguments=_keep_arguments,
         options=_keep_options,
         handler="pipeline.cli.run_keep:keep_command",
+    ),
+    Command(
+        "doctor",
+        help="check the set-up: workflows, manifest, target, token and its write access",
+        description="Check that this checkout is ready to release, one line per check, each "
+        "failure saying what to fix: the GitHub workflows and the environment they read "
+        "HF_TOKEN from, the manifest, the target Hub answers, a token is found and valid, and "
+        "it may write to every repo of the manifest (the Hub's whoami). Never prints the "
+        "token. Exit status 0 ready, 1 something to fix.",
+        arguments=_doctor_arguments,
+        options=_doctor_options,
+        handler="pipeline.cli.run_doctor:doctor_command",
     ),
     Group(
         "cache",

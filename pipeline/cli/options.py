@@ -167,6 +167,13 @@ class RulesUpdateOptions:
 
 
 @dataclass(frozen=True)
+class DoctorOptions:
+    sources: Sources
+    hub: HubOptions
+    workflows: Path  # the folder of the GitHub workflows
+
+
+@dataclass(frozen=True)
 class CacheClearOptions:
     pass
 

@@ -45,6 +45,7 @@ from pipeline.hub._committing import CommitResult, CommitStatus
 from pipeline.hub._gather import gather
 from pipeline.hub._retry import DEFAULT_MAX_WAIT, RetryPolicy, after_response, before_request
 from pipeline.hub._validating import Refusal
+from pipeline.hub.access import TokenAccess, token_access
 from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.hubsnapshot import Snapshot
@@ -247,6 +248,19 @@ class Hub:
                     )
                 self._user = hubreads.user_name(self.calls)
             return self._user
+
+    def token_access(self) -> TokenAccess:
+        """What the token may do (whoami-v2: its role, organisations and scopes)."""
+        if not self.target.token:
+            raise AuthError(
+                f"no token for {self.target.display}",
+                hint="set HF_TOKEN, or log in with `hf auth login`",
+            )
+        answer = self.calls.ask(lambda: self.api.whoami(), "checking the token")
+        access = token_access(answer if isinstance(answer, dict) else {})
+        with self._user_lock:
+            self._user = self._user or access.user
+        return access
 
     @property
     def known_user(self) -> str | None:

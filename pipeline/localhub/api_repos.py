@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline import hubrules
 from pipeline.localhub import cardcheck, problems
+from pipeline.localhub.auth import Access
 from pipeline.localhub.problems import HubProblem
 from pipeline.localhub.store import Repo
 from pipeline.localhub.views import (
@@ -32,6 +33,25 @@ from pipeline.localhub.wire import (
 MAX_COMMITS_PAGE = 1000
 
 
+def _access_token(access: Access | None) -> dict[str, Any]:
+    """whoami-v2's `auth.accessToken`: the role, and a fine-grained token's scopes."""
+    role = access.role if access else "write"
+    answer: dict[str, Any] = {"displayName": "local-hub", "role": role}
+    if access is not None and role == "fineGrained":
+        answer["fineGrained"] = {
+            "canReadGatedRepos": False,
+            "global": [],
+            "scoped": [
+                {
+                    "entity": {"type": scope.entity_type, "name": scope.name},
+                    "permissions": list(scope.permissions),
+                }
+                for scope in access.scopes
+            ],
+        }
+    return answer
+
+
 def whoami(ctx: Context, request: Request) -> Response:
     if request.user is None:
         raise problems.unauthorized("Invalid username or password.")
@@ -50,7 +70,7 @@ def whoami(ctx: Context, request: Request) -> Response:
             "orgs": orgs,
             "auth": {
                 "type": "access_token",
-                "accessToken": {"displayName": "local-hub", "role": "write"},
+                "accessToken": _access_token(request.access),
             },
         }
     )

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlencode
 
 from pipeline.errors import PipelineError
 from pipeline.localhub import problems, routes
+from pipeline.localhub.auth import Access
 from pipeline.localhub.faults import LISTING_ROUTES, Counters, FaultConfig, FaultPlan
 from pipeline.localhub.lfs import CHUNK, MAX_LFS_OBJECT
 from pipeline.localhub.problems import HubProblem
@@ -280,6 +281,7 @@ class HubHandler(BaseHTTPRequestHandler):
     ) -> Request:
         body = self._body() if stream is None else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
+        access = self._access(headers.get("authorization"))
         return Request(
             method=method,
             raw_path=raw_path,
@@ -287,11 +289,12 @@ class HubHandler(BaseHTTPRequestHandler):
             query=tuple(parse_qsl(query, keep_blank_values=True)),
             headers=headers,
             body=body,
-            user=self._user(headers.get("authorization")),
+            user=access.user if access else None,
             # One of the server's own URLs, never the Host header as sent: a client must not be
             # able to make the Hub hand out links to another host.
             base_url=self.server.url_for(headers.get("host")),
             body_stream=None if stream is None else stream.chunks(),
+            access=access,
         )
 
     def _body_stream(self) -> _BodyStream:
@@ -329,15 +332,15 @@ class HubHandler(BaseHTTPRequestHandler):
             raise ConnectionError("the client closed the connection mid-body")
         return body
 
-    def _user(self, authorization: str | None) -> str | None:
+    def _access(self, authorization: str | None) -> Access | None:
         if authorization is None:
             return None
         found = _BEARER.match(authorization)
-        user = self.server.ctx.tokens.user(found.group(1)) if found else None
-        if user is None:
+        access = self.server.ctx.tokens.access(found.group(1)) if found else None
+        if access is None:
             # As the Hub: a bad token is refused even where no token is needed.
             raise problems.unauthorized()
-        return user
+        return access
 
     def _inject(self, route: str) -> bool:
         """Sleep the configured latency; answer with an injected fault if one is drawn."""

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from pipeline.localhub import problems
+from pipeline.localhub.auth import Access
 from pipeline.localhub.problems import HubProblem
 
 T = TypeVar("T")
@@ -77,6 +78,7 @@ class Request:
     # The body, unread, in chunks: for the one route that takes large bodies (an LFS upload),
     # whose `body` is then empty.
     body_stream: Iterator[bytes] | None = None
+    access: Access | None = None  # the token's role and scopes (whoami-v2); None without a token
 
     def param(self, name: str) -> str | None:
         values = self.params(name)
@@ -105,6 +107,9 @@ class Request:
         """The writer's user name; every write needs a valid token, as on the Hub."""
         if self.user is None:
             raise problems.unauthorized("You must be authenticated to do this (no token sent)")
+        if self.access is not None and self.access.read_only:
+            # As the Hub: a read token is refused every write.
+            raise HubProblem(403, "You don't have the rights to do this: the token is read-only")
         return self.user
 
 

@@ -123,14 +123,15 @@ class Runner:
         for name in ("Makefile", "pyproject.toml"):
             shutil.copy2(ROOT / name, self.folder / name)
         shutil.copytree(ROOT / ".github", self.folder / ".github")
+        shutil.copytree(ROOT / "requirements", self.folder / "requirements")
         bin_dir = tmp_path / "runner-bin"
         bin_dir.mkdir()
         make = shutil.which("make")
         assert make is not None
-        # The project's own venv; -o: never re-install it from here.
+        # The project's own venv; -o: never re-install it (nor its runtime part) from here.
         self._script(
             bin_dir / "make",
-            f'#!/bin/sh\nexec {make} VENV={VENV} -o {VENV}/.installed "$@"\n',
+            f'#!/bin/sh\nexec {make} VENV={VENV} -o {VENV}/.installed -o {VENV}/.runtime "$@"\n',
         )
         self._script(bin_dir / "gh", FAKE_GH)
         # The project is a clone of a repository (a bare one here), as actions/checkout leaves it.

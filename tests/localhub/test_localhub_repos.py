@@ -152,3 +152,49 @@ def test_the_token_file_is_private_and_tokens_can_be_added(hub: LocalHub) -> Non
     with hub.token_file.open("a", encoding="utf-8") as handle:
         handle.write("hf_local_second alice\n")
     assert HfApi(endpoint=hub.url, token="hf_local_second").whoami()["name"] == "alice"
+
+
+def test_a_read_token_says_so_in_whoami_and_is_refused_every_write(hub: LocalHub) -> None:
+    hub.seed("NbAiLab/nb-llama", {})
+    with hub.token_file.open("a", encoding="utf-8") as handle:
+        handle.write("hf_local_reader bob read\n")
+    reader = HfApi(endpoint=hub.url, token="hf_local_reader")
+    assert reader.whoami()["auth"]["accessToken"]["role"] == "read"
+    assert reader.model_info("NbAiLab/nb-llama").id == "NbAiLab/nb-llama"
+    with pytest.raises(HfHubHTTPError) as caught:
+        reader.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id="NbAiLab/nb-llama")
+    assert caught.value.response.status_code == 403
+
+
+def test_a_fine_grained_token_answers_its_scopes(hub: LocalHub) -> None:
+    with hub.token_file.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "hf_local_fine carol fineGrained org:NbAiLab model:other/x=repo.content.read\n"
+        )
+    token = HfApi(endpoint=hub.url, token="hf_local_fine").whoami()["auth"]["accessToken"]
+    assert token["role"] == "fineGrained"
+    assert token["fineGrained"]["scoped"] == [
+        {
+            "entity": {"type": "org", "name": "NbAiLab"},
+            "permissions": ["repo.content.read", "repo.write"],
+        },
+        {"entity": {"type": "model", "name": "other/x"}, "permissions": ["repo.content.read"]},
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "hf_local_x bob admin",
+        "hf_local_x bob read org:NbAiLab",
+        "hf_local_x bob fineGrained team:x",
+    ],
+)
+def test_a_token_line_with_an_unknown_role_or_scope_is_refused(hub: LocalHub, line: str) -> None:
+    from pipeline.errors import PipelineError
+    from pipeline.localhub.auth import Tokens
+
+    path = hub.root / "other-tokens"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"other-tokens:1: expected 'TOKEN USERNAME \[ROLE"):
+        Tokens(path)
