@@ -109,3 +109,43 @@ def test_import_writes_every_llama_repo_and_plan_adopts_them(
     again = project.run("import", "NbAiLab")
     assert again.status == 0
     assert manifest.read_text(encoding="utf-8") == text  # already there: left as they are
+
+
+def _plan_requests(project: Project) -> tuple[dict[tuple[str, str], int], dict[str, object]]:
+    project.hub.counters.reset()
+    run = project.run("plan", "--format", "json")
+    assert run.status in (0, 2), run.err
+    return project.hub.counters.snapshot(), json.loads(run.out)
+
+
+def test_plan_lists_the_family_repos_the_manifest_lacks_without_a_request_of_its_own(
+    project: Project,
+) -> None:
+    shipped = SHIPPED.read_text(encoding="utf-8")
+    manifest = project.folder / "models.toml"
+    for name in _entries(shipped):
+        project.api.create_repo(f"NbAiLab/{name}", exist_ok=True)
+    project.api.create_repo("NbAiLab/nb-llama-4-1B")  # the family's, not in the manifest
+    project.api.create_repo("NbAiLab/nb-bert-base")  # the namespace's, not the family's
+    undeclared = shipped.replace("\nmanage = {", "\n# manage = {", 1)
+    assert undeclared != shipped
+    manifest.write_text(undeclared, encoding="utf-8")
+    _plan_requests(project)  # the cache warm, as in a nightly run
+    without, plain = _plan_requests(project)
+    assert plain["unmanaged"] is None
+
+    manifest.write_text(shipped, encoding="utf-8")
+    with_scope, report = _plan_requests(project)
+    assert with_scope == without  # the listing read_live makes anyway: no request of its own
+    assert report["unmanaged"]["repos"] == ["NbAiLab/nb-llama-4-1B"]
+    text = project.run("plan")
+    assert (
+        "unmanaged: NbAiLab/nb-llama-4-1B matches NbAiLab/{nb-llama-*, nb-notram-llama-*} and "
+        "is not in the manifest"
+    ) in " ".join(text.out.split())
+    assert project.writes() == 0
+
+    selected = project.run("plan", "--only", "nb-llama-3.1-8B")
+    assert "unmanaged: not checked for NbAiLab/{nb-llama-*, nb-notram-llama-*}" in " ".join(
+        selected.out.split()
+    )
