@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from huggingface_hub import CommitOperationAdd
 
@@ -111,7 +112,7 @@ def test_import_writes_every_llama_repo_and_plan_adopts_them(
     assert manifest.read_text(encoding="utf-8") == text  # already there: left as they are
 
 
-def _plan_requests(project: Project) -> tuple[dict[tuple[str, str], int], dict[str, object]]:
+def _plan_requests(project: Project) -> tuple[dict[tuple[str, str], int], dict[str, Any]]:
     project.hub.counters.reset()
     run = project.run("plan", "--format", "json")
     assert run.status in (0, 2), run.err
