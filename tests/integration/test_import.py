@@ -144,9 +144,31 @@ def test_plan_lists_the_family_repos_the_manifest_lacks_without_a_request_of_its
         "unmanaged: NbAiLab/nb-llama-4-1B matches NbAiLab/{nb-llama-*, nb-notram-llama-*} and "
         "is not in the manifest"
     ) in " ".join(text.out.split())
+    markdown = project.run("plan", "--format", "markdown").out
+    assert "unmanaged: NbAiLab/nb-llama-4-1B matches" in markdown
+    page = project.run("plan", "--format", "html").out
+    assert "unmanaged: NbAiLab/nb-llama-4-1B matches" in page
+    sync = project.run("sync", "--dry-run")
+    assert "unmanaged: NbAiLab/nb-llama-4-1B matches" in " ".join(sync.out.split())
     assert project.writes() == 0
 
     selected = project.run("plan", "--only", "nb-llama-3.1-8B")
     assert "unmanaged: not checked for NbAiLab/{nb-llama-*, nb-notram-llama-*}" in " ".join(
         selected.out.split()
     )
+
+
+def test_import_only_takes_the_repos_a_glob_names(project: Project, tmp_path: Path) -> None:
+    _seed(project, tmp_path)
+    manifest = project.folder / "models.toml"
+    manifest.write_text(_without_models(SHIPPED.read_text(encoding="utf-8")), encoding="utf-8")
+    run = project.run("import", "NbAiLab", "--only", "*-gguf")
+    assert run.status == 0, run.err
+    assert sorted(_entries(manifest.read_text(encoding="utf-8"))) == sorted(
+        name for name in _entries(SHIPPED.read_text(encoding="utf-8")) if name.endswith("GGUF")
+    )
+    before = manifest.read_text(encoding="utf-8")
+    none = project.run("import", "NbAiLab", "--only", "nb-mistral-*")
+    assert none.status == 1
+    assert "error: no repo of NbAiLab matches nb-mistral-*" in none.err
+    assert manifest.read_text(encoding="utf-8") == before
