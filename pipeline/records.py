@@ -64,3 +64,4 @@ class ListedModel:
     tags: tuple[str, ...]  # the Hub's tags: the card's and those it derives
     pipeline_tag: str | None
     library_name: str | None
+    siblings: tuple[str, ...] = ()  # the repo's files, when the listing was asked for them

@@ -42,7 +42,7 @@ def _registered() -> dict[str, Command[Any]]:
 
 def test_the_parser_has_exactly_the_commands_of_the_table() -> None:
     assert _parsed_names(build_parser()) == set(_registered())
-    assert len(_registered()) == 15
+    assert len(_registered()) == 16
 
 
 @pytest.mark.parametrize("name", sorted(_registered()))

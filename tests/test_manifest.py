@@ -282,3 +282,42 @@ def test_by_repo_id_ignores_case(tmp_path: Path) -> None:
     sft = manifest.variants[1]
     assert manifest.by_repo_id("nbailab/NB-LLAMA-3.1-8B-SFT") is sft
     assert manifest.by_repo_id("NbAiLab/nope") is None
+
+
+def test_the_managed_scope_is_read_and_matches_names_ignoring_case(tmp_path: Path) -> None:
+    declared = FAMILY.replace(
+        'namespace = "NbAiLab"\n',
+        'namespace = "NbAiLab"\nmanage = { namespace = "NbAiLab", patterns = ["nb-llama-*"] }\n',
+        1,
+    )
+    scope = load_manifest(_write(tmp_path, declared)).manage
+    assert scope is not None
+    assert scope.matches("nbailab/NB-LLAMA-4-1B")
+    assert not scope.matches("NbAiLab/nb-bert-base")
+    assert not scope.matches("Other/nb-llama-4-1B")
+
+
+@pytest.mark.parametrize(
+    ("manage", "message"),
+    [
+        (
+            '{ namespace = "NbAiLab", patterns = ["NbAiLab/nb-llama-*"] }',
+            "defaults.manage.patterns[0]: expected a glob on repo names",
+        ),
+        ('{ namespace = "NbAiLab" }', "defaults.manage.patterns: "),
+        (
+            '{ namespace = "NbAiLab", patterns = ["a"], pattern = "b" }',
+            "defaults.manage.pattern: unknown key 'pattern'",
+        ),
+    ],
+)
+def test_a_wrong_managed_scope_is_a_located_error(
+    tmp_path: Path, manage: str, message: str
+) -> None:
+    declared = FAMILY.replace(
+        'namespace = "NbAiLab"\n', f'namespace = "NbAiLab"\nmanage = {manage}\n', 1
+    )
+    problems = _problems(_write(tmp_path, declared))
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'models.toml'}:3:")
+    assert message in problems[0]

@@ -143,6 +143,14 @@ def repo_id(text: str) -> str:
     return text
 
 
+def namespace(text: str) -> str:
+    """A Hub namespace (a user or an organisation), checked by the manifest's rule."""
+    problem = repo_part_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def jobs(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 64, got {text!r}")

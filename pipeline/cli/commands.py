@@ -31,6 +31,7 @@ from pipeline.cli._args import (
     add_reports,
     add_selection,
     add_source,
+    namespace,
     repo_id,
 )
 from pipeline.cli.options import (
@@ -38,6 +39,7 @@ from pipeline.cli.options import (
     CacheClearOptions,
     DoctorOptions,
     HistoryOptions,
+    ImportOptions,
     KeepOptions,
     PlanOptions,
     PreviewOptions,
@@ -360,6 +362,24 @@ def _keep_options(args: argparse.Namespace) -> KeepOptions:
     return KeepOptions(tuple(args.repos), args.drop, sources_of(args), hub_of(args))
 
 
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("namespace", type=namespace, metavar="NAMESPACE", help="a Hub namespace")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="import only the repos whose id or name matches GLOB (repeatable)",
+    )
+    add_manifest(parser)
+    add_hub(parser)
+    add_client(parser, publishes=False)
+
+
+def _import_options(args: argparse.Namespace) -> ImportOptions:
+    return ImportOptions(args.namespace, tuple(args.only), args.manifest, hub_of(args))
+
+
 def _rules_update_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
@@ -540,6 +560,19 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
         arguments=_doctor_arguments,
         options=_doctor_options,
         handler="pipeline.cli.run_doctor:doctor_command",
+    ),
+    Command(
+        "import",
+        help="write [[models]] entries for the repos of a namespace into the manifest",
+        description="Read the repos of NAMESPACE from one listing (what the Hub parsed of each "
+        "card, and its files) and append a [[models]] entry for each Llama repo the manifest "
+        "lacks, with every value that can be derived (kind, Llama version, size, base model, "
+        "languages, license, quantization and GGUF file); comments and layout are kept. What "
+        "cannot be derived is left out and named per repo. Repos already in the manifest are "
+        "left as they are. Exit status 0 done, 1 error (nothing written).",
+        arguments=_import_arguments,
+        options=_import_options,
+        handler="pipeline.cli.run_import:import_command",
     ),
     Group(
         "cache",

@@ -161,6 +161,14 @@ class KeepOptions:
 
 
 @dataclass(frozen=True)
+class ImportOptions:
+    namespace: str  # the Hub namespace whose repos are imported
+    only: tuple[str, ...]  # globs on the repo names (none: every repo of the namespace)
+    manifest: Path  # the models.toml the entries are written into
+    hub: HubOptions
+
+
+@dataclass(frozen=True)
 class RulesUpdateOptions:
     hub: HubOptions
     out: Path  # where the snapshot is written (default: the checked-in one)

@@ -179,9 +179,10 @@ def list_heads(calls: HubCalls, namespace: str) -> dict[str, str]:
 PARSED = ["sha", "cardData", "tags", "pipeline_tag", "library_name"]
 
 
-def list_parsed(calls: HubCalls, namespace: str) -> dict[str, ListedModel]:
+def list_parsed(calls: HubCalls, namespace: str, files: bool = False) -> dict[str, ListedModel]:
     """What the Hub parsed of the card of every repo of a namespace: one listing (1,000 repos a
-    page) with `expand` naming the parsed fields."""
+    page) with `expand` naming the parsed fields; with `files`, each repo's files too."""
+    expand = [*PARSED, "siblings"] if files else PARSED
     models = calls.ask(
         lambda: [
             ListedModel(
@@ -191,8 +192,11 @@ def list_parsed(calls: HubCalls, namespace: str) -> dict[str, ListedModel]:
                 tags=tuple(answers.as_str(t, "tag") for t in (m.tags or ())),
                 pipeline_tag=answers.optional_str(m.pipeline_tag, "pipeline tag"),
                 library_name=answers.optional_str(m.library_name, "library name"),
+                siblings=tuple(
+                    answers.as_str(s.rfilename, "file name") for s in (m.siblings or ())
+                ),
             )
-            for m in calls.api.list_models(author=namespace, expand=PARSED)  # type: ignore[arg-type]
+            for m in calls.api.list_models(author=namespace, expand=expand)  # type: ignore[arg-type]
         ],
         f"listing what the Hub parsed of the cards of {namespace}",
     )

@@ -233,9 +233,10 @@ class Hub:
         self._accepted.update(contents[repo] for repo in repo_ids if repo not in refused)
         return refused
 
-    def list_parsed(self, namespace: str) -> dict[str, ListedModel]:
-        """What the Hub parsed of every card of a namespace, from one listing (hubreads)."""
-        return hubreads.list_parsed(self.calls, namespace)
+    def list_parsed(self, namespace: str, files: bool = False) -> dict[str, ListedModel]:
+        """What the Hub parsed of every card of a namespace (with `files`, each repo's files
+        too), from one listing (hubreads)."""
+        return hubreads.list_parsed(self.calls, namespace, files)
 
     def whoami(self) -> str:
         """The user the token belongs to, asked once per run (the Hub limits whoami strictly)."""

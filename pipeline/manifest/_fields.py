@@ -260,7 +260,23 @@ def _data_file(value: object) -> str:
 
 LlamaVersion = Annotated[str, BeforeValidator(_llama_version)]
 RepoId = Annotated[str, BeforeValidator(_repo_id)]
+# A glob on repo names (`nb-llama-*`): the characters of a Hub name and the glob's own.
+_NAME_GLOB = re.compile(r"[A-Za-z0-9._*?\[\]!-]{1,96}")
+
+
+def _name_glob(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {shown(value)}")
+    if not _NAME_GLOB.fullmatch(value):
+        raise ValueError(
+            f"expected a glob on repo names such as \"nb-llama-*\" (letters, digits, '-', "
+            f"'_', '.', and '*', '?', '[...]'; no '/'), got {shown(value)}"
+        )
+    return value
+
+
 RepoPart = Annotated[str, BeforeValidator(_repo_part)]
+NameGlob = Annotated[str, BeforeValidator(_name_glob)]
 Language = Annotated[str, BeforeValidator(_language)]
 License = Annotated[str, BeforeValidator(_license)]
 PipelineTag = Annotated[str, BeforeValidator(_pipeline_tag)]

@@ -28,6 +28,7 @@ from pipeline.manifest._fields import (
     License,
     LinkName,
     LlamaVersion,
+    NameGlob,
     PipelineTag,
     Quantization,
     RepoId,
@@ -41,6 +42,7 @@ from pipeline.manifest._fields import (
 )
 from pipeline.manifest._file import parse_manifest, read_manifest_bytes
 from pipeline.manifest._places import Locator, key_path
+from pipeline.manifest.scope import ManagedScope
 from pipeline.ownership import POLICIES, Policy
 
 # Tags and languages a level may list: a card shows them all in its front matter and on the
@@ -78,9 +80,17 @@ class _Overridable(_Strict):
     on_adopt: Policy | None = None
 
 
+class _Manage(_Strict):
+    """The repos the family means to manage: a namespace and globs on the repo names."""
+
+    namespace: RepoPart
+    patterns: list[NameGlob] = Field(min_length=1, max_length=MAX_LIST)
+
+
 class _Defaults(_Overridable):
     licenses: dict[LlamaVersion, License] = Field(default_factory=dict)
     links: dict[LinkName, Url] = Field(default_factory=dict)
+    manage: _Manage | None = None
 
 
 class _KindDefaults(_Overridable):
@@ -151,6 +161,7 @@ class Manifest:
     path: Path
     variants: tuple[Variant, ...]
     links: Mapping[str, str]
+    manage: ManagedScope | None = None
 
     def by_repo_id(self, repo_id: str) -> Variant | None:
         """The variant of that repo id, ignoring case as the Hub does."""
@@ -176,6 +187,8 @@ def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
     head = loc[0]
     if head == "defaults" and len(loc) == 1:
         return _Defaults
+    if head == "defaults" and len(loc) == 2 and loc[1] == "manage":
+        return _Manage
     if head == "kinds" and len(loc) == 2:
         return _KindDefaults
     if head == "models" and len(loc) == 2:
@@ -418,7 +431,16 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     resolved = _inherit_from_parents(
         resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
     )
-    return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
+    return Manifest(
+        path=path,
+        variants=tuple(resolved),
+        links=dict(defaults.links),
+        manage=_scope(defaults.manage),
+    )
+
+
+def _scope(manage: _Manage | None) -> ManagedScope | None:
+    return None if manage is None else ManagedScope(manage.namespace, tuple(manage.patterns))
 
 
 def _resolve(

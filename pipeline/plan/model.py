@@ -63,6 +63,16 @@ class PlanEntry:
 
 
 @dataclass(frozen=True)
+class Unmanaged:
+    """The repos the family declares it manages (`[defaults] manage`) that the manifest lacks:
+    advice, never an error or a write. `repos` is None when this run made no listing of the
+    namespace to check against (a listing is read only when it saves reads)."""
+
+    scope: str  # "NbAiLab/{nb-llama-*}"
+    repos: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class Plan:
     schema_version: int
     tool_version: str
@@ -70,6 +80,7 @@ class Plan:
     hub: str
     fingerprint: str
     entries: tuple[PlanEntry, ...]
+    unmanaged: Unmanaged | None = None  # None: the family declares no `manage`
 
     @property
     def changes(self) -> tuple[PlanEntry, ...]:

@@ -7,6 +7,7 @@ No printing: callers pass progress callbacks and get a Plan back; publish.py app
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -15,11 +16,12 @@ from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
 from pipeline.hub.client import Hub
+from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE, Policy, resolve_policy
 from pipeline.plan.history import read_ownership
-from pipeline.plan.model import Plan, make_plan
+from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.records import LiveCard, RenderedCard
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ def read_live(
     on_start: Start | None = None,
     same: Mapping[str, str] | None = None,
     confirm: bool = False,
+    listings: dict[str, dict[str, str]] | None = None,
 ) -> list[LiveCard]:
     """The live card of every repo, in order: from the Hub's cache when the listing shows its head
     sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
@@ -101,7 +104,8 @@ def read_live(
     drift and publish); a plan trusts the listing (one request per 1,000 repos) and says so.
 
     `on_start` hears how many are read and how many came from the cache; `on_read` hears of
-    each repo read from the Hub (a cache hit is no progress worth a line of its own)."""
+    each repo read from the Hub (a cache hit is no progress worth a line of its own);
+    `listings` receives each namespace's listing (repo id: head sha), when one was made."""
     cache = hub.cache
     repo_ids = [card.repo_id for card in cards]
     by_namespace: dict[str, int] = {}
@@ -112,7 +116,10 @@ def read_live(
     if cache is not None and not hub.fresh:
         for namespace, count in by_namespace.items():
             if count >= 2:  # a listing page costs what one read costs
-                heads.update(hub.list_heads(namespace))
+                listed = hub.list_heads(namespace)
+                heads.update(listed)
+                if listings is not None:
+                    listings[namespace] = listed
     known: dict[str, LiveCard] = {}
     endpoint = hub.target.cache_key
     same = same or {}
@@ -173,7 +180,8 @@ def build_plan(
             hub.create_repo(card.repo_id)
     endpoint = hub.target.cache_key
     same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
-    live = read_live(hub, cards, on_read, on_start, same, confirm)
+    listings: dict[str, dict[str, str]] = {}
+    live = read_live(hub, cards, on_read, on_start, same, confirm, listings)
     if cache is not None:
         now_same = _same_heads(cards, live)
         if now_same != same:
@@ -193,7 +201,7 @@ def build_plan(
         )
         for card in cards
     }
-    return make_plan(
+    plan = make_plan(
         diffs,
         cards,
         live,
@@ -205,6 +213,27 @@ def build_plan(
         policies=policies,
         pulls=pulls,
     )
+    scope = managed_scope(files.manifest_path, files.manifest_bytes)
+    if scope is None:
+        return plan
+    return replace(plan, unmanaged=unmanaged_repos(scope, selection, cards, listings))
+
+
+def unmanaged_repos(
+    scope: ManagedScope,
+    selection: Selection,
+    cards: Sequence[RenderedCard],
+    listings: Mapping[str, Mapping[str, str]],
+) -> Unmanaged:
+    """The repos of the family's scope that the manifest lacks, from the listing read_live
+    already made (never a request of its own); not checked without one, or under a selection
+    (the cards then are not the whole manifest)."""
+    listed = listings.get(scope.namespace)
+    if listed is None or selection.only or selection.exclude:
+        return Unmanaged(scope.describe(), None)
+    known = {card.repo_id.casefold() for card in cards}
+    missing = sorted(r for r in listed if scope.matches(r) and r.casefold() not in known)
+    return Unmanaged(scope.describe(), tuple(missing))
 
 
 def _may_have_pulls(diffs: Sequence[CardDiff], kept: Mapping[str, str]) -> list[str]:

@@ -18,7 +18,13 @@ from pipeline.card import html as html_card
 from pipeline.english import agrees
 from pipeline.ownership import POLICY_STATES
 from pipeline.plan.model import Plan, PlanEntry
-from pipeline.plan.report import Decided, decided_by, metadata_summary, shown_state
+from pipeline.plan.report import (
+    Decided,
+    decided_by,
+    metadata_summary,
+    shown_state,
+    unmanaged_lines,
+)
 
 # No script, no network: styles inline, images only as data: (the renderer makes none).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
@@ -148,6 +154,9 @@ def render_page(
         '<span class="blk added">added</span><span class="blk removed">removed</span></p>'
     )
     sections = "".join(_card_section(e, live.get(e.repo_id), decided) for e in changes)
+    advice = "".join(
+        f'<p class="unmanaged">{html.escape(line)}</p>' for line in unmanaged_lines(plan)
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -157,7 +166,7 @@ def render_page(
         f"<style>{CSS}</style></head><body>"
         "<header><h1>nb-release preview</h1>"
         f'<p class="summary">{html.escape(summary)}</p></header>'
-        f'<section id="plan"><h2>Plan</h2>{_plan_table(plan, decided)}{legend}</section>'
+        f'<section id="plan"><h2>Plan</h2>{_plan_table(plan, decided)}{legend}{advice}</section>'
         f"{sections}</body></html>\n"
     )
 

@@ -37,7 +37,7 @@ from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
-REPORT_SCHEMA_VERSION = 4
+REPORT_SCHEMA_VERSION = 5
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
 # What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
@@ -176,6 +176,24 @@ def summary_line(plan: Plan) -> str:
     if errors:
         parts.append(plural(errors, "error"))
     return "Plan: " + ", ".join(parts) + "."
+
+
+def unmanaged_lines(plan: Plan) -> list[str]:
+    """Advice, never an error: each repo of the family's `manage` scope the manifest lacks, or
+    that this run could not check (no listing was read: no Hub request is spent on it)."""
+    found = plan.unmanaged
+    if found is None:
+        return []
+    if found.repos is None:
+        return [
+            f"unmanaged: not checked for {found.scope} (this run read no listing of the "
+            "namespace: a selection, --no-cache, a new local Hub, or a single repo)"
+        ]
+    return [
+        f"unmanaged: {repo} matches {found.scope} and is not in the manifest "
+        "(add it to models.toml, or run `nb-release import`)"
+        for repo in found.repos
+    ]
 
 
 def shown_state(entry: PlanEntry) -> str:
@@ -340,6 +358,8 @@ def render_text(
         console.print(Text(f"  hint: {hint}"), soft_wrap=True)
     console.print()
     console.print(Text(summary_line(plan), style="bold"), soft_wrap=True)
+    for line in unmanaged_lines(plan):
+        console.print(Text(printable(line), style="yellow"), soft_wrap=True)
     if summary:
         # Who changed what stays in the summary: it is what a person acts on.
         for entry in (*plan.drifted, *plan.adopted):
@@ -467,6 +487,7 @@ def render_markdown(
         hint = _MISSING_HINT.format(_code("allow_create = true"), _code("models.toml"))
         tail += [f"> **Error:** {_code(entry.repo_id)} {_MISSING}.  ", f"> Hint: {hint}.", ""]
     tail.append(f"**{summary_line(plan)}**")
+    tail += [f"> {_cell(line)}  " for line in unmanaged_lines(plan)]
     blocks = [] if summary else [_markdown_entry(entry) for entry in plan.changes]
     where = full_report or (_WHERE_DIFFS if summary else _WHERE_ALL)
 
@@ -593,6 +614,14 @@ def render_json(plan: Plan, decided: Decided | None = None) -> str:
             "text": summary_line(plan),
         },
         "entries": [_json_entry(entry, decided.of(entry)) for entry in plan.entries],
+        "unmanaged": None
+        if plan.unmanaged is None
+        else {
+            "scope": plan.unmanaged.scope,
+            "checked": plan.unmanaged.repos is not None,
+            "repos": list(plan.unmanaged.repos or ()),
+            "lines": unmanaged_lines(plan),
+        },
     }
     return dumps_json(document)
 
