@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from pipeline.compliance import LEVELS, RULE_NAMES, Level, RuleName
 from pipeline.errors import ManifestError, Problem
 from pipeline.manifest._family import MAX_HINTS, Member, family_problems
 from pipeline.manifest._fields import (
@@ -106,6 +107,8 @@ class _File(_Strict):
     # Each entry is validated on its own (see load_manifest), so that one bad variant does
     # not hide the family checks of the others.
     models: list[dict[str, Any]] = Field(min_length=1)
+    # The level of each compliance rule named here (pipeline/compliance.py has the table).
+    rules: dict[RuleName, Level] = Field(default_factory=dict)
 
 
 # --- the result (plain, frozen) ---------------------------------------------------------------
@@ -151,6 +154,7 @@ class Manifest:
     path: Path
     variants: tuple[Variant, ...]
     links: Mapping[str, str]
+    rules: Mapping[str, Level] = field(default_factory=dict)  # [rules]: a level per rule name
 
     def by_repo_id(self, repo_id: str) -> Variant | None:
         """The variant of that repo id, ignoring case as the Hub does."""
@@ -231,6 +235,12 @@ def _problems_from_validation(
             message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
         elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["kinds"]:
             message = f"expected a kind: one of {', '.join(KINDS)}, got {shown(loc[-1])}"
+        elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["rules"]:
+            message = f"unknown rule {shown(loc[-1])}"
+            near = difflib.get_close_matches(str(loc[-1]), RULE_NAMES, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}?" if near else "rules: " + ", ".join(RULE_NAMES)
+        elif kind == "literal_error" and loc[:1] == ["rules"]:
+            message = f"expected one of {', '.join(LEVELS)}, got {shown(item.get('input'))}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
         elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
@@ -249,6 +259,7 @@ _TABLES: dict[tuple[int | str, ...], str] = {
     ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
     ("defaults", "licenses"): "a table [defaults.licenses]",
     ("defaults", "links"): "a table [defaults.links]",
+    ("rules",): "a table [rules] of rule levels",
 }
 
 
@@ -418,7 +429,26 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     resolved = _inherit_from_parents(
         resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
     )
-    return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
+    rules = {str(name): level for name, level in shape.rules.items()}
+    return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links), rules=rules)
+
+
+def rule_settings(path: Path, source: bytes) -> tuple[dict[str, Level], dict[str, int | None]]:
+    """The `[rules]` levels of manifest bytes already validated (a plan whose renders came from
+    the cache does not validate the whole manifest again), and the line of each variant by name
+    (where a rule's failure is located)."""
+    data, locator = parse_manifest(str(path), source)
+    models = data.get("models", [])
+    lines = {
+        entry["name"]: locator.find(f"models[{index}]")[0]
+        for index, entry in enumerate(models)
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    }
+    levels = _RULE_LEVELS.validate_python(data.get("rules", {}))
+    return {str(k): v for k, v in levels.items()}, lines
+
+
+_RULE_LEVELS: TypeAdapter[dict[RuleName, Level]] = TypeAdapter(dict[RuleName, Level])
 
 
 def _resolve(

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.atomic import write_text_atomically as write_text_atomically  # re-exported
 from pipeline.card.diff import CardDiff
+from pipeline.compliance import Finding
 from pipeline.ownership import (
     ACTIONS,
     DRIFT_STATES,
@@ -70,6 +71,8 @@ class Plan:
     hub: str
     fingerprint: str
     entries: tuple[PlanEntry, ...]
+    # What the compliance rules found (advisory only: a mandatory failure stops the plan).
+    findings: tuple[Finding, ...] = ()
 
     @property
     def changes(self) -> tuple[PlanEntry, ...]:
