@@ -296,6 +296,15 @@ _MISSING_HINT = "create the repo on the Hub, or set {} for it in {}"
 # --- text -----------------------------------------------------------------------------------
 
 
+def rule_lines(plan: Plan) -> list[str]:
+    """The compliance rules' section: each advisory finding, one line (none: no section)."""
+    if not plan.findings:
+        return []
+    rules = sorted({f.rule for f in plan.findings})
+    head = f"Compliance rules (advisory, not blocking): {', '.join(rules)}"
+    return [head, *(f"  {f.repo_id}: {f.rule}: {f.message}" for f in plan.findings)]
+
+
 def render_text(
     plan: Plan, console: Console, *, summary: bool = False, full_report: str | None = None
 ) -> None:
@@ -340,6 +349,8 @@ def render_text(
         console.print(Text(f"  hint: {hint}"), soft_wrap=True)
     console.print()
     console.print(Text(summary_line(plan), style="bold"), soft_wrap=True)
+    for line in rule_lines(plan):  # advisory findings: reported, never blocking
+        console.print(Text(line), soft_wrap=True)
     if summary:
         # Who changed what stays in the summary: it is what a person acts on.
         for entry in (*plan.drifted, *plan.adopted):
@@ -467,6 +478,9 @@ def render_markdown(
         hint = _MISSING_HINT.format(_code("allow_create = true"), _code("models.toml"))
         tail += [f"> **Error:** {_code(entry.repo_id)} {_MISSING}.  ", f"> Hint: {hint}.", ""]
     tail.append(f"**{summary_line(plan)}**")
+    if plan.findings:
+        tail += ["", "Compliance rules (advisory, not blocking):", ""]
+        tail += [f"- {_code(f.repo_id)}: {f.rule}: {f.message}" for f in plan.findings]
     blocks = [] if summary else [_markdown_entry(entry) for entry in plan.changes]
     where = full_report or (_WHERE_DIFFS if summary else _WHERE_ALL)
 
@@ -593,6 +607,10 @@ def render_json(plan: Plan, decided: Decided | None = None) -> str:
             "text": summary_line(plan),
         },
         "entries": [_json_entry(entry, decided.of(entry)) for entry in plan.entries],
+        "rules": [
+            {"repo_id": f.repo_id, "rule": f.rule, "level": f.level, "message": f.message}
+            for f in plan.findings
+        ],
     }
     return dumps_json(document)
 
