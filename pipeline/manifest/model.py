@@ -433,24 +433,6 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links), rules=rules)
 
 
-def rule_settings(path: Path, source: bytes) -> tuple[dict[str, Level], dict[str, int | None]]:
-    """The `[rules]` levels of manifest bytes already validated (a plan whose renders came from
-    the cache does not validate the whole manifest again), and the line of each variant by name
-    (where a rule's failure is located)."""
-    data, locator = parse_manifest(str(path), source)
-    models = data.get("models", [])
-    lines = {
-        entry["name"]: locator.find(f"models[{index}]")[0]
-        for index, entry in enumerate(models)
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
-    }
-    levels = _RULE_LEVELS.validate_python(data.get("rules", {}))
-    return {str(k): v for k, v in levels.items()}, lines
-
-
-_RULE_LEVELS: TypeAdapter[dict[RuleName, Level]] = TypeAdapter(dict[RuleName, Level])
-
-
 def _resolve(
     index: int,
     raw: _RawVariant,

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.compliance import NOTICE, Finding, RepoFacts, check_repos
 from pipeline.english import agrees, plural
 from pipeline.errors import ComplianceError, Problem
-from pipeline.manifest.model import rule_settings
+from pipeline.manifest.sources import rule_settings
 from pipeline.records import RenderedCard
 
 
