@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.card.diff import CardDiff, JsonValue, MetadataChange
+from pipeline.compliance import Finding
 from pipeline.english import plural
 from pipeline.ownership import (
     ACTIONS,
@@ -297,12 +298,19 @@ _MISSING_HINT = "create the repo on the Hub, or set {} for it in {}"
 
 
 def rule_lines(plan: Plan) -> list[str]:
-    """The compliance rules' section: each advisory finding, one line (none: no section)."""
+    """The compliance rules' section: per rule it fails, its repos by name and what it says
+    (the first repo's words); none when every rule passes. The Markdown and JSON reports list
+    every finding."""
     if not plan.findings:
         return []
-    rules = sorted({f.rule for f in plan.findings})
-    head = f"Compliance rules (advisory, not blocking): {', '.join(rules)}"
-    return [head, *(f"  {f.repo_id}: {f.rule}: {f.message}" for f in plan.findings)]
+    lines = ["Compliance rules (advisory, not blocking):"]
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in plan.findings:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    for rule, found in by_rule.items():
+        names = ", ".join(f.repo_id.split("/")[-1] for f in found)
+        lines += [f"  {rule}: {plural(len(found), 'repo')}: {names}", f"    {found[0].message}"]
+    return lines
 
 
 def render_text(
