@@ -81,6 +81,10 @@ class CardError(ProblemsError):
     """A rendered card's front matter or metadata is not what the Hub expects."""
 
 
+class ComplianceError(ProblemsError):
+    """A repo fails a mandatory licence compliance rule: nothing is written."""
+
+
 class HubError(PipelineError):
     """The Hub (local or remote) refused or failed a request."""
 

@@ -43,7 +43,13 @@ def _command(case: Path) -> list[str]:
     return [command] + (["--out", "build/cards"] if command == "render" else [])
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def _marked(case: Path) -> object:
+    """A case whose command reads a Hub (the embedded local Hub) is an integration test."""
+    reads_hub = _command(case)[0] in ("plan", "preview", "release", "sync")
+    return pytest.param(case, marks=[pytest.mark.integration] if reads_hub else [])
+
+
+@pytest.mark.parametrize("case", [_marked(c) for c in CASES], ids=[c.name for c in CASES])
 def test_bad_input_case(
     case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

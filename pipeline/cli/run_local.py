@@ -11,6 +11,7 @@ from pipeline.english import agrees, plural
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK
 from pipeline.hub.cache import Cache
 from pipeline.manifest.sources import load_sources
+from pipeline.plan.rulecheck import run_rules
 
 
 def _cards(count: int) -> str:
@@ -25,6 +26,7 @@ def _gone(count: int) -> str:
 def validate(options: ValidateOptions, console: Console) -> int:
     files, manifest = load_sources(options.sources.manifest, options.sources.cards)
     cards = render.render_all(manifest, files, options.selection)
+    run_rules(files.manifest_path, files.manifest_bytes, cards, None)  # the card's rules
     variants = len(manifest.variants)
     console.print(
         f"{options.sources.manifest}: valid. {_cards(len(cards))} rendered and checked "

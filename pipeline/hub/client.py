@@ -212,8 +212,9 @@ class Hub:
         the card without downloading it."""
         return hubreads.readme_blob_id(self.calls, repo_id, revision)
 
-    def list_heads(self, namespace: str) -> dict[str, str]:
-        """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
+    def list_heads(self, namespace: str) -> dict[str, tuple[str | None, frozenset[str]]]:
+        """The head sha and file paths of every repo of a namespace: one listing (1,000 repos a
+        page)."""
         return hubreads.list_heads(self.calls, namespace)
 
     def tag_lists(self, date: str) -> Snapshot:

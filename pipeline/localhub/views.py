@@ -125,6 +125,10 @@ def listed_json(
     """`repo` as the listing shows it with these keys; whole only when a key needs its files."""
     if REPO_KEYS.issuperset(keys):
         return only(repo_json(ctx, repo, commit_oid, dated="lastModified" in keys), keys)
+    if REPO_KEYS.union(["siblings"]).issuperset(keys):  # the file names: no card parsed
+        data = repo_json(ctx, repo, commit_oid, dated="lastModified" in keys)
+        data["siblings"] = [{"rfilename": f.path} for f in ctx.store.files(commit_oid)]
+        return only(data, keys)
     return only(model_json(ctx, repo, commit_oid), keys)
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from pipeline.compliance import LEVELS, RULE_NAMES, Level, RuleName
 from pipeline.errors import ManifestError, Problem
 from pipeline.manifest._family import MAX_HINTS, Member, family_problems
 from pipeline.manifest._fields import (
@@ -116,6 +117,8 @@ class _File(_Strict):
     # Each entry is validated on its own (see load_manifest), so that one bad variant does
     # not hide the family checks of the others.
     models: list[dict[str, Any]] = Field(min_length=1)
+    # The level of each compliance rule named here (pipeline/compliance.py has the table).
+    rules: dict[RuleName, Level] = Field(default_factory=dict)
 
 
 # --- the result (plain, frozen) ---------------------------------------------------------------
@@ -162,6 +165,7 @@ class Manifest:
     variants: tuple[Variant, ...]
     links: Mapping[str, str]
     manage: ManagedScope | None = None
+    rules: Mapping[str, Level] = field(default_factory=dict)  # [rules]: a level per rule name
 
     def by_repo_id(self, repo_id: str) -> Variant | None:
         """The variant of that repo id, ignoring case as the Hub does."""
@@ -244,6 +248,12 @@ def _problems_from_validation(
             message = f"expected one of {', '.join(KINDS)}, got {shown(item.get('input'))}"
         elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["kinds"]:
             message = f"expected a kind: one of {', '.join(KINDS)}, got {shown(loc[-1])}"
+        elif kind == "literal_error" and "[key]" in item["loc"] and loc[:1] == ["rules"]:
+            message = f"unknown rule {shown(loc[-1])}"
+            near = difflib.get_close_matches(str(loc[-1]), RULE_NAMES, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}?" if near else "rules: " + ", ".join(RULE_NAMES)
+        elif kind == "literal_error" and loc[:1] == ["rules"]:
+            message = f"expected one of {', '.join(LEVELS)}, got {shown(item.get('input'))}"
         elif kind.endswith("_type") and tuple(loc) in _TABLES:
             message = f"expected {_TABLES[tuple(loc)]}, got {_describe(item.get('input'))}"
         elif kind == "literal_error" and loc and loc[-1] in ("on_drift", "on_adopt"):
@@ -262,6 +272,7 @@ _TABLES: dict[tuple[int | str, ...], str] = {
     ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
     ("defaults", "licenses"): "a table [defaults.licenses]",
     ("defaults", "links"): "a table [defaults.links]",
+    ("rules",): "a table [rules] of rule levels",
 }
 
 
@@ -431,11 +442,13 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     resolved = _inherit_from_parents(
         resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
     )
+    rules = {str(name): level for name, level in shape.rules.items()}
     return Manifest(
         path=path,
         variants=tuple(resolved),
         links=dict(defaults.links),
         manage=_scope(defaults.manage),
+        rules=rules,
     )
 
 

@@ -16,11 +16,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from pipeline.compliance import LEVELS, RULE_NAMES, Level
 from pipeline.errors import PipelineError, Problem, TemplateError
 from pipeline.localfiles import UnreadableFile, read_regular_file
-from pipeline.manifest._file import read_manifest_bytes
+from pipeline.manifest._file import parse_manifest, read_manifest_bytes
 
 if TYPE_CHECKING:  # a warm plan from cached renders never loads the manifest's models
     from pipeline.manifest.model import Manifest
@@ -157,3 +158,23 @@ def load_sources(manifest_path: Path, cards_dir: Path) -> tuple[SourceFiles, Man
 
     files = read_sources(manifest_path, cards_dir)
     return files, load_manifest_bytes(manifest_path, files.manifest_bytes)
+
+
+def rule_settings(path: Path, source: bytes) -> tuple[dict[str, Level], dict[str, int | None]]:
+    """The `[rules]` levels of manifest bytes already validated (load_manifest_bytes checks
+    them; a plan whose renders came from the cache neither validates the manifest again nor
+    loads pydantic), and the line of each variant by name (where a rule's failure is located)."""
+    data, locator = parse_manifest(str(path), source)
+    models = data.get("models", [])
+    lines = {
+        entry["name"]: locator.find(f"models[{index}]")[0]
+        for index, entry in enumerate(models if isinstance(models, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    }
+    rules = data.get("rules", {})
+    levels = {
+        str(name): cast(Level, level)
+        for name, level in (rules.items() if isinstance(rules, dict) else ())
+        if name in RULE_NAMES and level in LEVELS
+    }
+    return levels, lines

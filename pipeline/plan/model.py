@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.atomic import write_text_atomically as write_text_atomically  # re-exported
 from pipeline.card.diff import CardDiff
+from pipeline.compliance import Finding
 from pipeline.ownership import (
     ACTIONS,
     DRIFT_STATES,
@@ -81,6 +82,8 @@ class Plan:
     fingerprint: str
     entries: tuple[PlanEntry, ...]
     unmanaged: Unmanaged | None = None  # None: the family declares no `manage`
+    # What the compliance rules found (advisory only: a mandatory failure stops the plan).
+    findings: tuple[Finding, ...] = ()
 
     @property
     def changes(self) -> tuple[PlanEntry, ...]:

@@ -22,6 +22,7 @@ from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE, Policy, resolve_policy
 from pipeline.plan.history import read_ownership
 from pipeline.plan.model import Plan, Unmanaged, make_plan
+from pipeline.plan.rulecheck import run_rules
 from pipeline.records import LiveCard, RenderedCard
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def read_live(
     on_start: Start | None = None,
     same: Mapping[str, str] | None = None,
     confirm: bool = False,
-    listings: dict[str, dict[str, str]] | None = None,
+    listed: Mapping[str, str] | None = None,
 ) -> list[LiveCard]:
     """The live card of every repo, in order: from the Hub's cache when the listing shows its head
     sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
@@ -112,14 +113,11 @@ def read_live(
     for repo_id in repo_ids:
         namespace = repo_id.split("/")[0]
         by_namespace[namespace] = by_namespace.get(namespace, 0) + 1
-    heads: dict[str, str] = {}
-    if cache is not None and not hub.fresh:
+    heads: dict[str, str] = dict(listed or {})
+    if cache is not None and not hub.fresh and listed is None:
         for namespace, count in by_namespace.items():
             if count >= 2:  # a listing page costs what one read costs
-                listed = hub.list_heads(namespace)
-                heads.update(listed)
-                if listings is not None:
-                    listings[namespace] = listed
+                heads.update(_listing(hub, [namespace])[0])
     known: dict[str, LiveCard] = {}
     endpoint = hub.target.cache_key
     same = same or {}
@@ -148,6 +146,20 @@ def read_live(
         if cache is not None and live.exists and live.head_sha and live.content is not None:
             cache.put_readme(endpoint, live.repo_id, live.head_sha, live.content)
     return [known[r] for r in repo_ids]
+
+
+def _listing(
+    hub: Hub, namespaces: Sequence[str]
+) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """The head sha and the file paths of every repo of these namespaces: one listing each."""
+    heads: dict[str, str] = {}
+    files: dict[str, frozenset[str]] = {}
+    for namespace in namespaces:
+        for repo_id, (sha, paths) in hub.list_heads(namespace).items():
+            files[repo_id] = paths
+            if sha:
+                heads[repo_id] = sha
+    return heads, files
 
 
 def _same_heads(cards: Sequence[RenderedCard], live: Sequence[LiveCard]) -> dict[str, str]:
@@ -180,8 +192,11 @@ def build_plan(
             hub.create_repo(card.repo_id)
     endpoint = hub.target.cache_key
     same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
-    listings: dict[str, dict[str, str]] = {}
-    live = read_live(hub, cards, on_read, on_start, same, confirm, listings)
+    # The one listing per namespace: the heads read_live needs, the file names the rules read.
+    heads, listed_files = _listing(hub, sorted({card.repo_id.split("/")[0] for card in cards}))
+    findings = run_rules(files.manifest_path, files.manifest_bytes, cards, listed_files)
+    listed = heads if cache is not None and not hub.fresh else {}
+    live = read_live(hub, cards, on_read, on_start, same, confirm, listed)
     if cache is not None:
         now_same = _same_heads(cards, live)
         if now_same != same:
@@ -213,9 +228,14 @@ def build_plan(
         policies=policies,
         pulls=pulls,
     )
+    plan = replace(plan, findings=findings)
     scope = managed_scope(files.manifest_path, files.manifest_bytes)
     if scope is None:
         return plan
+    listings = {
+        namespace: {r: heads.get(r, "") for r in listed_files if r.split("/")[0] == namespace}
+        for namespace in {r.split("/")[0] for r in listed_files}
+    }
     return replace(plan, unmanaged=unmanaged_repos(scope, selection, cards, listings))
 
 
@@ -225,7 +245,7 @@ def unmanaged_repos(
     cards: Sequence[RenderedCard],
     listings: Mapping[str, Mapping[str, str]],
 ) -> Unmanaged:
-    """The repos of the family's scope that the manifest lacks, from the listing read_live
+    """The repos of the family's scope that the manifest lacks, from the listing the plan
     already made (never a request of its own); not checked without one, or under a selection
     (the cards then are not the whole manifest)."""
     listed = listings.get(scope.namespace)

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.card.diff import CardDiff, JsonValue, MetadataChange
+from pipeline.compliance import Finding
 from pipeline.english import plural
 from pipeline.ownership import (
     ACTIONS,
@@ -37,7 +38,7 @@ from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
-REPORT_SCHEMA_VERSION = 5
+REPORT_SCHEMA_VERSION = 6
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
 # What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
@@ -314,6 +315,22 @@ _MISSING_HINT = "create the repo on the Hub, or set {} for it in {}"
 # --- text -----------------------------------------------------------------------------------
 
 
+def rule_lines(plan: Plan) -> list[str]:
+    """The compliance rules' section: per rule it fails, its repos by name and what it says
+    (the first repo's words); none when every rule passes. The Markdown and JSON reports list
+    every finding."""
+    if not plan.findings:
+        return []
+    lines = ["Compliance rules (advisory, not blocking):"]
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in plan.findings:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    for rule, found in by_rule.items():
+        names = ", ".join(f.repo_id.split("/")[-1] for f in found)
+        lines += [f"  {rule}: {plural(len(found), 'repo')}: {names}", f"    {found[0].message}"]
+    return lines
+
+
 def render_text(
     plan: Plan, console: Console, *, summary: bool = False, full_report: str | None = None
 ) -> None:
@@ -360,6 +377,8 @@ def render_text(
     console.print(Text(summary_line(plan), style="bold"), soft_wrap=True)
     for line in unmanaged_lines(plan):
         console.print(Text(printable(line), style="yellow"), soft_wrap=True)
+    for line in rule_lines(plan):  # advisory findings: reported, never blocking
+        console.print(Text(line), soft_wrap=True)
     if summary:
         # Who changed what stays in the summary: it is what a person acts on.
         for entry in (*plan.drifted, *plan.adopted):
@@ -488,6 +507,9 @@ def render_markdown(
         tail += [f"> **Error:** {_code(entry.repo_id)} {_MISSING}.  ", f"> Hint: {hint}.", ""]
     tail.append(f"**{summary_line(plan)}**")
     tail += [f"> {_cell(line)}  " for line in unmanaged_lines(plan)]
+    if plan.findings:
+        tail += ["", "Compliance rules (advisory, not blocking):", ""]
+        tail += [f"- {_code(f.repo_id)}: {f.rule}: {f.message}" for f in plan.findings]
     blocks = [] if summary else [_markdown_entry(entry) for entry in plan.changes]
     where = full_report or (_WHERE_DIFFS if summary else _WHERE_ALL)
 
@@ -622,6 +644,10 @@ def render_json(plan: Plan, decided: Decided | None = None) -> str:
             "repos": list(plan.unmanaged.repos or ()),
             "lines": unmanaged_lines(plan),
         },
+        "rules": [
+            {"repo_id": f.repo_id, "rule": f.rule, "level": f.level, "message": f.message}
+            for f in plan.findings
+        ],
     }
     return dumps_json(document)
 

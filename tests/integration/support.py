@@ -30,6 +30,12 @@ tags = ["norwegian", "multilingual", "text-generation"]
 "3.1" = "llama3.1"
 "3.2" = "llama3.2"
 
+# What the project's cards and repos do not carry yet: reported, not blocking.
+[rules]
+built-with-llama = "advisory"
+notice-file = "advisory"
+license-file = "advisory"
+
 [kinds.gguf]
 extra_tags = ["llama-cpp", "gguf", "quantization"]
 

@@ -1,0 +1,78 @@
+"""The compliance rules (pipeline/compliance.py) run over the repos of a run, before any write.
+
+The facts come from what the run has already: the rendered cards, the NOTICE each repo will
+hold, and the file names of the namespace listing (`siblings`, one request per 1,000 repos, the
+listing the plan makes anyway): no request per repo. A mandatory rule a repo fails stops the run
+with one located error (exit 1); advisory findings go to every report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pipeline.compliance import NOTICE, Finding, RepoFacts, check_repos
+from pipeline.english import agrees, plural
+from pipeline.errors import ComplianceError, Problem
+from pipeline.manifest.sources import rule_settings
+from pipeline.records import RenderedCard
+
+
+def run_rules(
+    manifest_path: Path,
+    manifest_bytes: bytes,
+    cards: Sequence[RenderedCard],
+    files: Mapping[str, frozenset[str]] | None,
+    notices: Mapping[str, str] | None = None,
+) -> tuple[Finding, ...]:
+    """Every finding of the rules over these cards; raise ComplianceError when one blocks.
+
+    `files`: each repo's file paths as the listing shows them (None: not read, as in
+    `validate`, and the rules on files are not checked); a repo the listing lacks has none yet.
+    `notices`: the NOTICE text nb-release publishes in each repo (managed files); a repo
+    without one has no NOTICE nb-release can vouch for."""
+    levels, lines = rule_settings(manifest_path, manifest_bytes)
+    notices = notices or {}
+    facts = [
+        RepoFacts(
+            repo_id=card.repo_id,
+            card=card.content,
+            notice=notices.get(card.repo_id),
+            files=None
+            if files is None
+            else files.get(card.repo_id, frozenset())
+            | ({NOTICE} if card.repo_id in notices else frozenset()),
+        )
+        for card in cards
+    ]
+    findings = tuple(check_repos(facts, levels))
+    blocking = [f for f in findings if f.blocks]
+    if blocking:
+        variants = {card.repo_id: card.variant for card in cards}
+        problems = [
+            Problem(
+                str(manifest_path),
+                f"{f.repo_id}: rule {f.rule} (mandatory): {f.message}",
+                lines.get(variants[f.repo_id]),
+                None,
+            )
+            for f in blocking
+        ]
+        repos = len({f.repo_id for f in blocking})
+        error = ComplianceError(
+            f"{plural(repos, 'repo')} {agrees(repos, 'fails', 'fail')} a mandatory compliance "
+            "rule; nothing is published",
+            problems,
+        )
+        rules = sorted({f.rule for f in blocking})
+        error.hint = (
+            "fix the card, NOTICE or files, or set the rule's level in models.toml: "
+            + ", ".join(f'[rules] {rule} = "advisory"' for rule in rules)
+        )
+        raise error
+    return findings
+
+
+def finding_lines(findings: Sequence[Finding]) -> list[str]:
+    """The findings of a run as report lines, one per repo and rule."""
+    return [f"{f.repo_id}: {f.rule} ({f.level}): {f.message}" for f in findings]
