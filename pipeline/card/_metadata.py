@@ -156,6 +156,14 @@ class _Checker:
             self.choice("library_name", data["library_name"], LIBRARIES, "a Hub library id")
         if "tags" in data:
             self.tags(data["tags"])
+        if "model-index" in data:
+            self.model_index(data["model-index"])
+
+    def model_index(self, value: Any) -> None:
+        """The Hub's form of `model-index` (hub-docs' model card spec): a non-empty list of
+        {name, results: [{task: {type}, dataset: {type, name}, metrics: [{type, value}]}]}."""
+        for path, problem in _model_index_problems(value, "model-index", _INDEX_FORM):
+            self.add(path, problem, "see https://huggingface.co/docs/hub/model-cards")
 
     def license(self, data: Mapping[str, Any]) -> None:
         self.choice("license", data["license"], LICENSES, "a Hub license id")
@@ -259,6 +267,65 @@ class _Checker:
                     f"it reads {_show(read)}",
                     "quote the value (frontmatter.canonicalize does)",
                 )
+
+
+# A form: a dict of key -> (required, form); a one-item list: a non-empty list of that form;
+# "text": a string; "number": a number (not a boolean).
+_INDEX_FORM: Any = [
+    {
+        "name": (True, "text"),
+        "results": (
+            True,
+            [
+                {
+                    "task": (True, {"type": (True, "text"), "name": (False, "text")}),
+                    "dataset": (
+                        True,
+                        {
+                            "type": (True, "text"),
+                            "name": (True, "text"),
+                            "config": (False, "text"),
+                            "split": (False, "text"),
+                        },
+                    ),
+                    "metrics": (
+                        True,
+                        [
+                            {
+                                "type": (True, "text"),
+                                "value": (True, "number"),
+                                "name": (False, "text"),
+                            }
+                        ],
+                    ),
+                    "source": (False, {"url": (True, "text"), "name": (False, "text")}),
+                }
+            ],
+        ),
+    }
+]
+
+
+def _model_index_problems(value: Any, path: str, form: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(form, list):
+        if not isinstance(value, list) or not value:
+            yield path, f"found {_show(value)}; expected a non-empty list"
+            return
+        for index, item in enumerate(value):
+            yield from _model_index_problems(item, f"{path}[{index}]", form[0])
+    elif isinstance(form, dict):
+        if not isinstance(value, dict):
+            yield path, f"found {_show(value)}; expected a mapping"
+            return
+        for key, (required, inner) in form.items():
+            if key in value:
+                yield from _model_index_problems(value[key], f"{path}.{key}", inner)
+            elif required:
+                yield f"{path}.{key}", f"missing; the Hub's model-index needs `{key}` here"
+    elif form == "text" and not (isinstance(value, str) and value):
+        yield path, f"found {_show(value)}; expected a non-empty string"
+    elif form == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        yield path, f"found {_show(value)}; expected a number"
 
 
 def _differences(found: Any, want: Any, path: str) -> Iterator[tuple[str, Any, Any]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -220,6 +221,9 @@ def make_environment(cards_dir: Path, files: Mapping[str, bytes] | None = None) 
         auto_reload=False,
     )
     env.filters["yaml_string"] = yaml_string
+    env.filters["yaml_flow"] = yaml_flow
+    env.filters["bibtex"] = bibtex
+    env.filters["bibtex_key"] = bibtex_key
     env.globals["data_file"] = loader.data_file
     return env
 
@@ -231,6 +235,34 @@ def yaml_string(value: object) -> str:
     canonicalisation then drops the quotes that are not needed.
     """
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def yaml_flow(value: object) -> str:
+    """A front-matter value (a list or mapping, such as `model-index`) as one line of YAML flow
+    style: JSON, which YAML 1.1 and 1.2 read alike; the canonicalisation lays it out in blocks."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+_BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+}
+
+
+def bibtex(value: object) -> str:
+    """Text as a BibTeX field value: its special characters escaped."""
+    return "".join(_BIBTEX_SPECIAL.get(char, char) for char in str(value))
+
+
+def bibtex_key(value: object) -> str:
+    """A BibTeX entry key made of `value`: letters, digits and `-`, `.`, `:` only."""
+    return re.sub(r"[^A-Za-z0-9.:-]", "-", str(value))
 
 
 def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from pipeline import hubrules
+from pipeline import hubrules, quanttypes
 from pipeline.atomic import cannot_write, make_folders, write_bytes_atomically
 from pipeline.card import _metadata as metadata
 from pipeline.card import edits as kept_edits
@@ -37,6 +37,7 @@ from pipeline.card._templating import (
 )
 from pipeline.errors import CardError, OutputError, Problem, TemplateError
 from pipeline.manifest.model import Manifest, Variant
+from pipeline.manifest.results import Result, model_index, read_results
 from pipeline.manifest.selection import (
     Selection as Selection,  # re-exported: callers import it here
 )
@@ -52,8 +53,12 @@ def _llama_slug(version: str) -> str:
     return "llama" + version.replace(".", "_")
 
 
-def context_for(manifest: Manifest, variant: Variant) -> dict[str, Any]:
-    """The template context; names of the seed template are kept (model_name, version, ...)."""
+def context_for(
+    manifest: Manifest, variant: Variant, results: tuple[Result, ...] = ()
+) -> dict[str, Any]:
+    """The template context; names of the seed template are kept (model_name, version, ...).
+
+    `results` are the variant's evaluation results (cards/results/<name>.toml)."""
     parent = (
         manifest.by_repo_id(variant.base_model) if variant.base_model_variant is not None else None
     )
@@ -76,6 +81,16 @@ def context_for(manifest: Manifest, variant: Variant) -> dict[str, Any]:
         "language_names": {code: hubrules.language_name(code) for code in variant.languages},
         "links": dict(manifest.links),
         "hub_url": HUB_URL,
+        # Its quantization as llama.cpp's table describes it (quanttypes), or None.
+        "quant": quanttypes.quant_type(variant.quantization) if variant.quantization else None,
+        # The quantised (gguf) variants of the manifest made from this one, in manifest order.
+        "quantized_versions": [
+            v
+            for v in manifest.variants
+            if v.kind == "gguf" and v.base_model.lower() == variant.repo_id.lower()
+        ],
+        "results": results,
+        "model_index": model_index(variant.repo_id.split("/", 1)[1], results) if results else [],
     }
 
 
@@ -256,7 +271,7 @@ def _data_file_problem(exc: DataFileNotFound, variant: Variant, files: _Files) -
     )
 
 
-def _expected_metadata(variant: Variant) -> dict[str, object]:
+def _expected_metadata(variant: Variant, context: Mapping[str, Any]) -> dict[str, object]:
     expected: dict[str, object] = {
         "license": variant.license,
         "language": list(variant.languages),
@@ -266,6 +281,10 @@ def _expected_metadata(variant: Variant) -> dict[str, object]:
     }
     if variant.library_name:
         expected["library_name"] = variant.library_name
+    if variant.datasets:
+        expected["datasets"] = list(variant.datasets)
+    if context["model_index"]:
+        expected["model-index"] = context["model_index"]
     return expected
 
 
@@ -290,12 +309,13 @@ def render_all(
     data = kept_edits.templates_only(data)  # an edit file is never a template nor a data file
     env = make_environment(cards_dir, data)
     files = _Files(manifest.path, cards_dir, sorted(data))
+    results = read_results(cards_dir, data, [v.name for v in manifest.variants])
     template_problems: list[tuple[Problem, str]] = []
     card_problems: list[Problem] = []
     edit_problems: list[Problem] = []
     rendered: list[RenderedCard] = []
     for variant in select(manifest, selection):
-        context = context_for(manifest, variant)
+        context = context_for(manifest, variant, results.get(variant.name, ()))
         try:
             text = render_bounded(env.get_template(variant.template), context)
         except Exception as exc:  # whatever a template raises is a problem of that template
@@ -323,7 +343,7 @@ def render_all(
                 card_problems.extend(_from_edit(p, edit) for p in exc.problems)
                 continue
         problems = metadata.check_metadata(
-            card, content, expected=_expected_metadata(variant), reading=reading
+            card, content, expected=_expected_metadata(variant, context), reading=reading
         )
         size = len(content.encode("utf-8"))
         if size > MAX_CARD_BYTES:

@@ -15,7 +15,7 @@ from typing import Annotated, TypeGuard
 
 from pydantic import BeforeValidator
 
-from pipeline import hubrules
+from pipeline import hubrules, quanttypes
 
 _VERSION_FORM = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})?")
 SIZE_FORM = re.compile(r"([0-9]+(?:\.[0-9]+)?)([MB])")
@@ -235,6 +235,48 @@ def _quantization(value: object) -> str:
             "expected a llama.cpp quantisation type such as 'Q4_K_M' or 'Q8_0' (capital "
             f"letters and digits joined by '_'), got {shown(value)}"
         )
+    if quanttypes.quant_type(value) is None:
+        near = difflib.get_close_matches(value, sorted(quanttypes.TYPES), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise ValueError(
+            f"{shown(value)} is not one of llama.cpp's quantization types "
+            f"({quanttypes.SOURCE}){hint}"
+        )
+    return value
+
+
+_DATA_SIZE = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,3})? (?:MB|GB|TB)")
+
+
+def _data_size(value: object) -> str:
+    if not isinstance(value, str) or not _DATA_SIZE.fullmatch(value):
+        raise ValueError(
+            f"expected a size such as '4.9 GB' (a number, a space, and MB, GB or TB), "
+            f"got {shown(value)}"
+        )
+    return value
+
+
+def _dataset_id(value: object) -> str:
+    if not isinstance(value, str) or "/" not in value:
+        raise ValueError(
+            f"expected a Hub dataset id 'owner/name' such as 'uonlp/CulturaX', got {shown(value)}"
+        )
+    problem = hubrules.repo_id_problem(value)
+    if problem:
+        raise ValueError(f"{shown(value)} is not a Hub dataset id: {problem}")
+    return value
+
+
+def _year(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
+        raise ValueError(f"expected a year such as 2024 (a TOML integer), got {shown(value)}")
+    return value
+
+
+def _step(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 10**9:
+        raise ValueError(f"expected a training step such as 1200, got {shown(value)}")
     return value
 
 
@@ -288,5 +330,9 @@ Size = Annotated[str, BeforeValidator(_size)]
 Text = Annotated[str, BeforeValidator(_text)]
 GgufFile = Annotated[str, BeforeValidator(_gguf_file)]
 Quantization = Annotated[str, BeforeValidator(_quantization)]
+DataSize = Annotated[str, BeforeValidator(_data_size)]
+DatasetId = Annotated[str, BeforeValidator(_dataset_id)]
+Year = Annotated[int, BeforeValidator(_year)]
+Step = Annotated[int, BeforeValidator(_step)]
 TemplateName = Annotated[str, BeforeValidator(_template)]
 DataFile = Annotated[str, BeforeValidator(_data_file)]

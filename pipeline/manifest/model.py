@@ -23,6 +23,8 @@ from pipeline.errors import ManifestError, Problem
 from pipeline.manifest._family import MAX_HINTS, Member, family_problems
 from pipeline.manifest._fields import (
     SIZE_FORM,
+    DatasetId,
+    DataSize,
     GgufFile,
     Language,
     LibraryName,
@@ -35,16 +37,19 @@ from pipeline.manifest._fields import (
     RepoId,
     RepoPart,
     Size,
+    Step,
     Tag,
     TemplateName,
     Text,
     Url,
+    Year,
     shown,
 )
 from pipeline.manifest._file import parse_manifest, read_manifest_bytes
 from pipeline.manifest._places import Locator, key_path
 from pipeline.manifest.scope import ManagedScope
 from pipeline.ownership import POLICIES, Policy
+from pipeline.quanttypes import suffix_type
 
 # Tags and languages a level may list: a card shows them all in its front matter and on the
 # Hub's page; thousands are a generated or hostile file (10,000 tags took minutes to render).
@@ -75,6 +80,8 @@ class _Overridable(_Strict):
     knowledge_cutoff: Text | None = None
     developer: Text | None = None
     author: Text | None = None
+    datasets: list[DatasetId] | None = Field(default=None, max_length=MAX_LIST)
+    year: Year | None = None
     template: TemplateName | None = None
     allow_create: bool | None = None
     on_drift: Policy | None = None
@@ -109,6 +116,9 @@ class _RawVariant(_Overridable):
     license: License | None = None
     quantization: Quantization | None = None
     gguf_file: GgufFile | None = None
+    file_size: DataSize | None = None
+    memory_needed: DataSize | None = None
+    checkpoint_step: Step | None = None
 
 
 class _File(_Strict):
@@ -153,6 +163,11 @@ class Variant:
     line: int | None  # the line of its [[models]] header in models.toml
     on_drift: Policy | None = None  # None: the command decides
     on_adopt: Policy | None = None
+    datasets: tuple[str, ...] = ()  # Hub dataset ids of the data the card names
+    year: int | None = None  # the year of its citation
+    file_size: str | None = None  # "4.9 GB": the GGUF file's size, where known
+    memory_needed: str | None = None  # the memory it needs to run, where known
+    checkpoint_step: int | None = None  # the training step of the checkpoint quantised
 
     @property
     def namespace(self) -> str:
@@ -530,6 +545,32 @@ def _resolve(
                 "the Hub's card metadata wants at least one tag; set tags in [defaults]",
             )
         )
+    declared = suffix_type(raw.name)
+    if raw.quantization is not None and declared not in (None, raw.quantization):
+        line, column = locator.find(f"{where}.quantization")
+        problems.append(
+            Problem(
+                file,
+                f"quantization {raw.quantization!r} contradicts the repo name {raw.name!r}, "
+                f"which says it holds {declared}",
+                line,
+                column,
+                f"{where}.quantization",
+                "the repo name's -<TYPE>-GGUF suffix and quantization must name the same type",
+            )
+        )
+    if raw.checkpoint_step is not None and f"_{raw.checkpoint_step}" not in (raw.gguf_file or ""):
+        line, column = locator.find(f"{where}.checkpoint_step")
+        problems.append(
+            Problem(
+                file,
+                f"checkpoint_step {raw.checkpoint_step} is not in the file name {raw.gguf_file!r}",
+                line,
+                column,
+                f"{where}.checkpoint_step",
+                "checkpoint_step explains a `_<step>` in gguf_file; set it only for such a file",
+            )
+        )
     namespace = need("namespace")
     languages = need("languages")
     pipeline_tag = need("pipeline_tag")
@@ -565,6 +606,11 @@ def _resolve(
         line=locator.find(where)[0],
         on_drift=_pick("on_drift", *layers),
         on_adopt=_pick("on_adopt", *layers),
+        datasets=tuple(_pick("datasets", *layers) or ()),
+        year=_pick("year", *layers),
+        file_size=raw.file_size,
+        memory_needed=raw.memory_needed,
+        checkpoint_step=raw.checkpoint_step,
     )
 
 
@@ -632,6 +678,27 @@ def _member_of(variant: Variant) -> Member:
     )
 
 
+# The one inheritance rule: a variant whose base_model is a variant of the manifest (its parent)
+# takes each of these facts from its parent unless the variant itself or its [kinds.<kind>] table
+# sets it; the parent's value stands in the place of [defaults]. A quantisation or a fine-tune is
+# the same model, trained on the same data, under the same license. Not inherited: what names or
+# describes the repo itself (name, namespace, display_name, size, parameters, template,
+# library_name, quantization, gguf_file, file_size, memory_needed, checkpoint_step) and how it is
+# published (allow_create, on_drift, on_adopt). `tags` are the parent's tags, then the child's
+# extra_tags; `license` is the parent's when the child has its Llama version (a gguf child must).
+INHERITED: tuple[str, ...] = (
+    "languages",
+    "tags",
+    "pipeline_tag",
+    "knowledge_cutoff",
+    "developer",
+    "author",
+    "license",
+    "datasets",
+    "year",
+)
+
+
 def _inherit_from_parents(
     variants: list[Variant],
     parents: dict[int, int],
@@ -639,20 +706,36 @@ def _inherit_from_parents(
     kinds: Mapping[str, _KindDefaults],
     defaults: _Defaults,
 ) -> list[Variant]:
-    """A gguf variant speaks its parent's languages (a quantisation is the same model): unless
-    the variant or [kinds.gguf] sets them, it takes its parent's `languages`, and its parent's
-    `tags` before its own extra_tags, so a quantisation of a NoTraM model does not list Swedish
-    and Danish."""
+    """Each child with the facts of INHERITED its parent has, parents first (a chain such as
+    base -> sft -> gguf passes a fact down every step)."""
     out = list(variants)
-    for index, parent in parents.items():
-        child, source = variants[index], variants[parent]
-        if child.kind != "gguf" or source.kind == "gguf":
-            continue
-        layers = (raws[index], kinds.get(child.kind))
-        if _pick("languages", *layers) is None:
-            out[index] = replace(out[index], languages=source.languages)
-        if _pick("tags", *layers) is None:
-            inherited = _pick("tags", raws[parent], kinds.get(source.kind), defaults) or ()
-            extra = [t for layer in (defaults, *layers) if layer for t in layer.extra_tags or ()]
-            out[index] = replace(out[index], tags=tuple(dict.fromkeys([*inherited, *extra])))
+    done: set[int] = set()
+
+    def settle(index: int) -> None:
+        if index in done:
+            return
+        done.add(index)
+        parent = parents.get(index)
+        if parent is None:
+            return
+        settle(parent)
+        raw, source = raws[index], out[parent]
+        layers = (raw, kinds.get(raw.kind))
+        changes: dict[str, Any] = {}
+        for key in INHERITED:
+            if key == "tags":
+                own = _pick("tags", *layers)
+                extra = [
+                    t for layer in (defaults, *layers) if layer for t in layer.extra_tags or ()
+                ]
+                changes["tags"] = tuple(dict.fromkeys([*(own or source.tags), *extra]))
+            elif key == "license":
+                if raw.license is None and raw.llama_version == source.llama_version:
+                    changes["license"] = source.license
+            elif _pick(key, *layers) is None:
+                changes[key] = getattr(source, key)
+        out[index] = replace(out[index], **changes)
+
+    for index in range(len(out)):
+        settle(index)
     return out

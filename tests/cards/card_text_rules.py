@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.card import frontmatter
+from pipeline.quanttypes import quant_type, suffix_type
 
 # The languages a card's prose can name, longest names first so that "Norwegian Bokmål" is not
 # also read as the generic "Norwegian".
@@ -236,4 +237,218 @@ def pretraining_pointers_outside_the_family(cards: Iterable[Card], namespace: st
                     owner = target.removeprefix("https://huggingface.co/").split("/")[0]
                     if owner not in (namespace, "datasets", "collections"):
                         out.append(f"{card.repo_id}: {line.strip()!r} points to {target}")
+    return out
+
+
+# --- sentences true of their card ----------------------------------------------------------------
+
+_CHAT_KINDS = ("instruct", "notram")
+_BUILD_BIN = "./build/bin/"
+
+
+def _is_chat(card: Card, by_id: Mapping[str, Card]) -> bool:
+    """An instruct or NoTraM model, or a quantisation of one."""
+    if card.kind == "gguf":
+        parent = by_id.get(card.base_model)
+        return parent is not None and parent.kind in _CHAT_KINDS
+    return card.kind in _CHAT_KINDS
+
+
+def base_claims_tasks(cards: Iterable[Card]) -> list[str]:
+    """A base model is not instruction-tuned: question-answering is named only as what
+    fine-tuning may make of it."""
+    return [
+        f"{card.repo_id}: a base card says {sentence!r}"
+        for card in cards
+        if card.kind == "base"
+        for sentence in sentences(prose(card.body))
+        if re.search(r"question-answering", sentence, re.I) and "fine-tun" not in sentence.lower()
+    ]
+
+
+def quantized_versions_untrue(cards: Sequence[Card]) -> list[str]:
+    """A full-size card links each of its own GGUF variants, or says that none exists; no card
+    promises quantized models in general."""
+    out: list[str] = []
+    for card in cards:
+        if card.kind == "gguf":
+            continue
+        if re.search(r"quantized models with close to the same accuracy", card.body):
+            out.append(f"{card.repo_id}: promises quantized models in general")
+        own = [c.repo_id for c in cards if c.kind == "gguf" and c.base_model == card.repo_id]
+        for repo_id in own:
+            if f"](https://huggingface.co/{repo_id})" not in card.body:
+                out.append(f"{card.repo_id}: does not link its GGUF variant {repo_id}")
+        if not own and "No quantized (GGUF) version of this model exists" not in card.body:
+            out.append(f"{card.repo_id}: has no GGUF variant and does not say so")
+    return out
+
+
+def instruct_recommends_instruct(cards: Iterable[Card]) -> list[str]:
+    """The reader of an instruction-tuned model is not told to use the instruction-tuned
+    models."""
+    return [
+        f"{card.repo_id}: an instruction-tuned card says {sentence!r}"
+        for card in cards
+        if card.kind in _CHAT_KINDS
+        for sentence in sentences(prose(card.body))
+        if re.search(r"recommend using the instruction-tuned models", sentence)
+    ]
+
+
+def instruct_points_to_base_pretraining(cards: Iterable[Card]) -> list[str]:
+    """A model built on Meta's instruct model names the NB-Llama pre-training data only to say
+    that it is not part of its training."""
+    return [
+        f"{card.repo_id}: a card built on {card.base_model} says {sentence!r}"
+        for card in cards
+        if card.kind in _CHAT_KINDS and not card.base_model.startswith("NbAiLab/")
+        for sentence in sentences(prose(card.body))
+        if re.search(r"pre-?training data", sentence, re.I) and not _NEGATION.search(sentence)
+    ]
+
+
+def chat_tags_inconsistent(cards: Sequence[Card]) -> list[str]:
+    """A chat model (instruct, NoTraM, and their quantisations) carries `conversational`; a
+    base or sft model does not."""
+    by_id = {card.repo_id: card for card in cards}
+    out: list[str] = []
+    for card in cards:
+        found = card.data.get("tags")
+        tags = [str(t) for t in found] if isinstance(found, list) else []
+        chat = _is_chat(card, by_id)
+        if chat and "conversational" not in tags:
+            out.append(f"{card.repo_id}: a chat model without the tag 'conversational'")
+        if not chat and "conversational" in tags:
+            out.append(f"{card.repo_id}: not a chat model, but tagged 'conversational'")
+    return out
+
+
+def details_promised_not_given(cards: Iterable[Card]) -> list[str]:
+    """ "Additional details are provided below" only where the Training Data section lists data."""
+    out: list[str] = []
+    for card in cards:
+        if "provided below" not in card.body:
+            continue
+        training = dict(sections(card.body)).get("Training Data", "")
+        if not re.search(r"^- ", training, re.M):
+            out.append(f"{card.repo_id}: promises details below, and its Training Data lists none")
+    return out
+
+
+def notram_unexplained(cards: Iterable[Card]) -> list[str]:
+    return [
+        f"{card.repo_id}: names NoTraM without saying what it stands for"
+        for card in cards
+        if "NoTraM" in card.body and "Norwegian Transformer Model" not in card.body
+    ]
+
+
+def sft_template_unnamed(cards: Iterable[Card]) -> list[str]:
+    """An sft card that says the model understands a chat template says which one."""
+    return [
+        f"{card.repo_id}: mentions a chat template without naming it"
+        for card in cards
+        if card.kind == "sft"
+        and "chat template" in card.body
+        and "apply_chat_template" not in card.body
+    ]
+
+
+def gguf_usage_does_not_run(cards: Sequence[Card]) -> list[str]:
+    """The GGUF commands run as written after the build shown (binaries in build/bin), Ollama is
+    shown, a completion model is not offered a chat interface, and a step suffix is explained."""
+    out: list[str] = []
+    for card in cards:
+        if card.kind != "gguf":
+            continue
+        code = "\n".join(code_blocks(card.body))
+        if "cmake --build build" in code:
+            for line in code.splitlines():
+                if re.match(r"\s*llama-(cli|server)\b", line):
+                    out.append(f"{card.repo_id}: {line.strip()!r} is not in build/bin")
+        quant = suffix_type(card.repo_id.split("/")[1])
+        if f"ollama run hf.co/{card.repo_id}:{quant}" not in code:
+            out.append(f"{card.repo_id}: no `ollama run hf.co/{card.repo_id}:{quant}`")
+        said = prose(card.body)
+        if "not a chat model" in said and "chat interface" in said:
+            out.append(f"{card.repo_id}: not a chat model, but offered a chat interface")
+        for step in re.findall(r"`[^`]*_(\d+)-[^`]*\.gguf`", card.body):
+            if f"training step {step}" not in said:
+                out.append(f"{card.repo_id}: the file name's _{step} is not explained")
+    return out
+
+
+def quantization_described_otherwise(cards: Iterable[Card]) -> list[str]:
+    """A GGUF card's bits per weight are llama.cpp's figure for its own quantization."""
+    out: list[str] = []
+    for card in cards:
+        if card.kind != "gguf":
+            continue
+        declared = suffix_type(card.repo_id.split("/")[1])
+        quant = quant_type(declared) if declared else None
+        said = re.findall(r"about ([0-9.]+) bits", card.body)
+        if quant is None or not said:
+            out.append(f"{card.repo_id}: says nothing of its bits per weight from the table")
+            continue
+        for bits in said:
+            if float(bits) != round(quant.bits_per_weight, 1):
+                out.append(f"{card.repo_id}: says {bits} bits; {declared} has {quant}")
+    return out
+
+
+_DATASET_LINK = re.compile(r"\]\(https://huggingface\.co/datasets/([^)\s]+)\)")
+
+
+def datasets_disagree(cards: Iterable[Card]) -> list[str]:
+    """Every id of `datasets:` is linked in the body, and every dataset linked as an item of the
+    training data is in `datasets:`."""
+    out: list[str] = []
+    for card in cards:
+        listed = [str(d) for d in card.data.get("datasets") or []]  # type: ignore[attr-defined]
+        linked = set(_DATASET_LINK.findall(card.body))
+        for dataset in listed:
+            if dataset not in linked:
+                out.append(f"{card.repo_id}: datasets lists {dataset} but the card never links it")
+        items = [line for line in card.body.splitlines() if re.match(r"\s*- \[", line)]
+        for dataset in _DATASET_LINK.findall("\n".join(items)):
+            if dataset not in listed:
+                out.append(f"{card.repo_id}: names the dataset {dataset}, not in `datasets:`")
+    return out
+
+
+def citation_missing(cards: Iterable[Card]) -> list[str]:
+    """A BibTeX entry with the author and the year."""
+    out: list[str] = []
+    for card in cards:
+        blocks = [b for b in code_blocks(card.body) if b.startswith("```bibtex")]
+        if (
+            not blocks
+            or not re.search(r"author\s*=", blocks[0])
+            or not re.search(r"year\s*=\s*\{\d{4}\}", blocks[0])
+        ):
+            out.append(f"{card.repo_id}: no BibTeX citation with author and year")
+    return out
+
+
+def results_disagree(cards: Iterable[Card]) -> list[str]:
+    """The results table and `model-index` carry the same numbers, in the same order."""
+    out: list[str] = []
+    for card in cards:
+        index = card.data.get("model-index") or []
+        meant = [
+            float(metric["value"])
+            for entry in index  # type: ignore[attr-defined]
+            for result in entry["results"]
+            for metric in result["metrics"]
+        ]
+        table = dict(sections(card.body)).get("Evaluation Results")
+        shown: list[float] = []
+        if table is not None:
+            for row in table.splitlines():
+                cells = [c.strip() for c in row.strip().strip("|").split("|")]
+                if len(cells) == 8 and re.fullmatch(r"-?[0-9.]+", cells[5]):
+                    shown.append(float(cells[5]))
+        if meant != shown:
+            out.append(f"{card.repo_id}: model-index says {meant}, the table {shown}")
     return out

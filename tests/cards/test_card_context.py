@@ -68,7 +68,7 @@ BASE: dict[str, Any] = {
             "size": "8B",
             "base_model": "NbAiLab/p",
             "quantization": "Q4_K_M",
-            "gguf_file": "g.gguf",
+            "gguf_file": "g_1200.gguf",
         },
     ],
 }
@@ -92,8 +92,12 @@ CANDIDATES: tuple[Any, ...] = (
     "peft",  # a library id
     "apache-2.0",
     "meta-llama/Llama-3.1-8B",
+    "4.9 GB",
+    2025,
+    1200,
     True,
     ["en"],
+    ["owner/data"],
     {"3.1": "llama3.1", "3.9": "apache-2.0"},
     {"home": "https://example.org/other"},
 )
@@ -113,6 +117,8 @@ KEYS = [
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, str):
         return json.dumps(value)  # a JSON string of these values is a TOML basic string
     if isinstance(value, list):

@@ -61,8 +61,8 @@ def _gguf(tmp_path: Path, gguf_table: str = "", gguf_own: str = "") -> tuple[Var
 def test_a_gguf_variant_takes_its_parents_languages_and_tags(tmp_path: Path) -> None:
     parent, child = _gguf(tmp_path)
     assert child.languages == parent.languages == ("no", "nb", "nn", "en")
-    # the parent's tags, not its kind's extra tags (notram), then the gguf's own extra tags
-    assert child.tags == ("norwegian", "family", "gguf")
+    # the parent's tags, its kind's extra tags (notram) included, then the gguf's own extra tags
+    assert child.tags == ("norwegian", "family", "notram", "gguf")
 
 
 def test_the_manifest_may_say_otherwise_in_the_variant_or_its_kind(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_the_manifest_may_say_otherwise_in_the_variant_or_its_kind(tmp_path: Pat
     assert child.tags == ("mine", "family", "gguf")
     _, child = _gguf(tmp_path, gguf_table='languages = ["nb"]')
     assert child.languages == ("nb",)
-    assert child.tags == ("norwegian", "family", "gguf")
+    assert child.tags == ("norwegian", "family", "notram", "gguf")
 
 
 def test_the_shipped_gguf_cards_speak_their_parents_languages() -> None:

@@ -14,13 +14,26 @@ from pipeline.manifest.model import Manifest, load_manifest
 from tests.cards.card_context import CARDS
 from tests.cards.card_text_rules import (
     Card,
+    base_claims_tasks,
     chat_in_completion_models,
+    chat_tags_inconsistent,
+    citation_missing,
+    datasets_disagree,
+    details_promised_not_given,
     gguf_languages_differ_from_parent,
     gguf_not_filed_as_quantization,
+    gguf_usage_does_not_run,
+    instruct_points_to_base_pretraining,
+    instruct_recommends_instruct,
     languages_disagree,
+    notram_unexplained,
     preference_claims_in_completion_models,
     pretraining_pointers_outside_the_family,
+    quantization_described_otherwise,
+    quantized_versions_untrue,
     repeated_sentences,
+    results_disagree,
+    sft_template_unnamed,
     unused_links,
 )
 
@@ -55,6 +68,23 @@ RULES: dict[str, Callable[[], list[str]]] = {
     "pre-training data pointed at outside the family": lambda: (
         pretraining_pointers_outside_the_family(SHIPPED, "NbAiLab")
     ),
+    "a base card claims tasks it is not tuned for": lambda: base_claims_tasks(SHIPPED),
+    "a full-size card untrue of its GGUF variants": lambda: quantized_versions_untrue(SHIPPED),
+    "an instruct card recommends instruct models": lambda: instruct_recommends_instruct(SHIPPED),
+    "an instruct card points to the base models' pre-training": lambda: (
+        instruct_points_to_base_pretraining(SHIPPED)
+    ),
+    "chat tags inconsistent across kinds": lambda: chat_tags_inconsistent(SHIPPED),
+    "details promised below and not given": lambda: details_promised_not_given(SHIPPED),
+    "NoTraM named but not explained": lambda: notram_unexplained(SHIPPED),
+    "an sft card's chat template unnamed": lambda: sft_template_unnamed(SHIPPED),
+    "GGUF usage that does not run as written": lambda: gguf_usage_does_not_run(SHIPPED),
+    "a quantization described otherwise than the table": lambda: quantization_described_otherwise(
+        SHIPPED
+    ),
+    "datasets and the data the card names disagree": lambda: datasets_disagree(SHIPPED),
+    "no BibTeX citation": lambda: citation_missing(SHIPPED),
+    "model-index and the results table disagree": lambda: results_disagree(SHIPPED),
 }
 
 
