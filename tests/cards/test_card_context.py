@@ -107,10 +107,18 @@ PLACES: dict[str, tuple[tuple[str | int, ...], ...]] = {
     "kinds": (("kinds", "sft"), ("kinds", "gguf")),
     "defaults": (("defaults",),),
 }
+# Keys about the family, not about a card: they never reach a template, by design.
+NOT_CARD_FACTS = {
+    ("defaults", "manage"),  # the repos the family means to manage (the unmanaged-repos report)
+}
 KEYS = [
-    *(("models", key) for key in _RawVariant.model_fields),
-    *(("kinds", key) for key in _KindDefaults.model_fields),
-    *(("defaults", key) for key in _Defaults.model_fields),
+    key
+    for key in (
+        *(("models", key) for key in _RawVariant.model_fields),
+        *(("kinds", key) for key in _KindDefaults.model_fields),
+        *(("defaults", key) for key in _Defaults.model_fields),
+    )
+    if key not in NOT_CARD_FACTS
 ]
 
 
