@@ -19,6 +19,17 @@ from typing import Any, Literal, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from pipeline.errors import ManifestError, Problem
+from pipeline.manifest._collections import (
+    COLLECTION_MODELS,
+    raw_collections,
+    resolve_collections,
+)
+from pipeline.manifest._collections import (
+    CollectionItemSpec as CollectionItemSpec,
+)
+from pipeline.manifest._collections import (
+    CollectionSpec as CollectionSpec,
+)
 from pipeline.manifest._family import MAX_HINTS, Member, family_problems
 from pipeline.manifest._fields import (
     SIZE_FORM,
@@ -106,6 +117,7 @@ class _File(_Strict):
     # Each entry is validated on its own (see load_manifest), so that one bad variant does
     # not hide the family checks of the others.
     models: list[dict[str, Any]] = Field(min_length=1)
+    collections: list[dict[str, Any]] = Field(default_factory=list)
 
 
 # --- the result (plain, frozen) ---------------------------------------------------------------
@@ -151,6 +163,7 @@ class Manifest:
     path: Path
     variants: tuple[Variant, ...]
     links: Mapping[str, str]
+    collections: tuple[CollectionSpec, ...] = ()
 
     def by_repo_id(self, repo_id: str) -> Variant | None:
         """The variant of that repo id, ignoring case as the Hub does."""
@@ -180,6 +193,10 @@ def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
         return _KindDefaults
     if head == "models" and len(loc) == 2:
         return _RawVariant
+    if head == "collections" and len(loc) == 2:
+        return COLLECTION_MODELS[0]
+    if head == "collections" and len(loc) == 4:
+        return COLLECTION_MODELS[1]
     return None
 
 
@@ -249,6 +266,7 @@ _TABLES: dict[tuple[int | str, ...], str] = {
     ("kinds",): "a table [kinds] of tables such as [kinds.gguf]",
     ("defaults", "licenses"): "a table [defaults.licenses]",
     ("defaults", "links"): "a table [defaults.links]",
+    ("collections",): "an array of tables [[collections]]",
 }
 
 
@@ -408,6 +426,16 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     ]
     found, parents = family_problems(members, file, locator)
     problems.extend(found)
+    raw_sets = raw_collections(
+        shape.collections, file, locator, problems, _problems_from_validation
+    )
+    # A variant's name with its repo id (empty when the entry is broken: reported above).
+    names = {
+        name.lower(): member.repo_id or ""
+        for entry, member in zip(shape.models, members, strict=True)
+        if (name := _readable(entry, "name")) is not None
+    }
+    collections = resolve_collections(raw_sets, names, file, locator, problems)
     if problems:
         raise ManifestError("the manifest is invalid", problems)
     # No problem: every entry validated, so positions in `members` are indexes into `variants`.
@@ -418,7 +446,9 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     resolved = _inherit_from_parents(
         resolved, parents, [raws[i] for i in sorted(raws)], kinds, defaults
     )
-    return Manifest(path=path, variants=tuple(resolved), links=dict(defaults.links))
+    return Manifest(
+        path=path, variants=tuple(resolved), links=dict(defaults.links), collections=collections
+    )
 
 
 def _resolve(
