@@ -64,3 +64,22 @@ class ListedModel:
     tags: tuple[str, ...]  # the Hub's tags: the card's and those it derives
     pipeline_tag: str | None
     library_name: str | None
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """A model in a collection on the Hub: its id in the collection, repo id and note."""
+
+    object_id: str
+    repo_id: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class LiveCollection:
+    """A collection as the Hub holds it, items in order."""
+
+    slug: str
+    title: str
+    description: str | None
+    items: tuple[LiveItem, ...]

@@ -22,6 +22,7 @@ from pipeline.cli._plumbing import (
     write_reports,
 )
 from pipeline.cli.options import ApplyOptions, PublishOptions, ReleaseOptions, SyncOptions
+from pipeline.cli.run_collections import collection_step, combined
 from pipeline.cli.terminal import ask, confirmed, progress, stderr_console
 from pipeline.english import agrees, plural
 from pipeline.exitcodes import (
@@ -222,8 +223,9 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             if options.yes:
                 for line in closed_lines(close_pulls(plan, hub)):
                     console.print(line, markup=False)
+            kept = collection_step(options.sources, hub, policies.on_drift, "skip", console)
             return then_verify(
-                EXIT_OK,
+                kept,
                 frozenset(),
                 hub,
                 plan,
@@ -258,6 +260,9 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 console.print("Nothing published.")
                 return EXIT_PENDING
         status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
+        if status in (EXIT_OK, EXIT_DRIFT):
+            kept = collection_step(options.sources, hub, policies.on_drift, "skip", console)
+            status = combined(status, kept)
         return then_verify(
             status, unsettled, hub, plan, options, console, options.selection, "nb-release release"
         )
@@ -289,6 +294,9 @@ def sync_command(options: SyncOptions, console: Console) -> int:
             console.print("Dry run: nothing published.", markup=False)
             return EXIT_DRIFT if left else EXIT_PENDING if writing else EXIT_OK
         status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
+        if status in (EXIT_OK, EXIT_DRIFT):
+            kept = collection_step(options.sources, hub, policies.on_drift, "skip", console)
+            status = combined(status, kept)
         return then_verify(
             status, unsettled, hub, plan, options, console, options.selection, "nb-release sync"
         )

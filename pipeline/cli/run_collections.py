@@ -1,0 +1,40 @@
+"""The collections step of release and sync: after the cards, the manifest's collections made so
+(plan/collection_apply.py), drift left unless the policy is overwrite."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from pipeline.exitcodes import EXIT_DRIFT, EXIT_OK
+from pipeline.hub.client import Hub
+from pipeline.manifest.model import load_manifest
+from pipeline.manifest.sources import Sources
+from pipeline.ownership import Policy
+from pipeline.plan.collection_apply import (
+    apply_collections,
+    outcome_lines,
+    plan_collections,
+    report_lines,
+)
+
+
+def collection_step(
+    sources: Sources, hub: Hub, on_drift: Policy | None, default: Policy, console: Console
+) -> int:
+    """Exit 4 when a drifted collection was left, else 0."""
+    manifest = load_manifest(sources.manifest)
+    if not manifest.collections:
+        return EXIT_OK
+    diffs = plan_collections(manifest, hub)
+    for line in report_lines([d for d in diffs if d.state != "unchanged"]):
+        console.print(line, markup=False)
+    policy = on_drift or default
+    outcomes = apply_collections(hub, diffs, policy)
+    for line in outcome_lines(outcomes, policy):
+        console.print(line, markup=False)
+    return EXIT_DRIFT if any(o.left for o in outcomes) else EXIT_OK
+
+
+def combined(status: int, collections: int) -> int:
+    """The cards' status, or 4 when only a collection's drift was left."""
+    return collections if status == EXIT_OK else status
