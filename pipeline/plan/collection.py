@@ -25,12 +25,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pipeline.manifest.model import CollectionSpec
 from pipeline.records import LiveCollection
 
-CollectionState = Literal["create", "update", "unchanged", "drift"]
+if TYPE_CHECKING:  # the manifest's models load pydantic: a plan from cached renders does not
+    from pipeline.manifest.model import CollectionSpec
+
+CollectionState = Literal["create", "pending", "unchanged", "drift"]
 ChangeKind = Literal["create", "add", "remove", "move", "note", "title", "description"]
 
 
@@ -121,5 +123,5 @@ def diff_collection(
     if not changes and live_digest(live) == wanted_digest(spec):
         return CollectionDiff(spec, live, "unchanged", ())
     ours = last_written is not None and live_digest(live) == last_written
-    state: CollectionState = "update" if ours or _only_added_at_end(spec, live) else "drift"
+    state: CollectionState = "pending" if ours or _only_added_at_end(spec, live) else "drift"
     return CollectionDiff(spec, live, state, changes)

@@ -8,14 +8,19 @@ leaves a collection that the next run finishes.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.hub.client import Hub
-from pipeline.manifest.model import CollectionSpec, Manifest
+from pipeline.manifest.sources import Sources
 from pipeline.ownership import Policy
 from pipeline.plan.collection import CollectionDiff, diff_collection, wanted_digest
 from pipeline.records import LiveItem
+
+if TYPE_CHECKING:  # the manifest's models load pydantic: a plan from cached renders does not
+    from pipeline.manifest.model import CollectionSpec, Manifest
 
 _KIND = "collection"
 
@@ -34,6 +39,20 @@ def _last_written(hub: Hub, spec: CollectionSpec) -> str | None:
 def _record(hub: Hub, spec: CollectionSpec) -> None:
     if hub.cache is not None:
         hub.cache.put(_KIND, _key(hub, spec), wanted_digest(spec).encode())
+
+
+def planned_collections(sources: Sources, hub: Hub) -> tuple[CollectionDiff, ...]:
+    """The manifest's collections against the Hub; nothing read (not even the manifest's models,
+    for a plan from cached renders) when the manifest has no `[[collections]]`."""
+    try:
+        document = tomllib.loads(sources.manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = {"collections": True}  # load_manifest reports it, located
+    if not document.get("collections"):
+        return ()
+    from pipeline.manifest.model import load_manifest
+
+    return plan_collections(load_manifest(sources.manifest), hub)
 
 
 def plan_collections(manifest: Manifest, hub: Hub) -> tuple[CollectionDiff, ...]:
@@ -110,17 +129,6 @@ def apply_collections(
         _record(hub, diff.spec)
         outcomes.append(CollectionOutcome(diff, writes, False))
     return tuple(outcomes)
-
-
-def report_lines(diffs: Sequence[CollectionDiff]) -> list[str]:
-    """The collections' section of the text report."""
-    if not diffs:
-        return []
-    lines = ["Collections:"]
-    for diff in diffs:
-        lines.append(f"  {diff.label}: {diff.state}")
-        lines.extend(f"    {c.kind} {c.what} {c.detail}".rstrip() for c in diff.changes)
-    return lines
 
 
 def outcome_lines(outcomes: Sequence[CollectionOutcome], on_drift: Policy) -> list[str]:
