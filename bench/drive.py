@@ -348,3 +348,46 @@ def workdir(prefix: str, keep: bool = False) -> Iterator[Path]:
     finally:
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- collections ----------------------------------------------------------------------------------
+
+# The local Hub's routes that write a collection (pipeline/localhub/routes.py).
+COLLECTION_WRITES = (
+    "create_collection",
+    "update_collection_metadata",
+    "add_collection_item",
+    "update_collection_item",
+    "delete_collection_item",
+)
+
+
+def wanted_collections(project: Path) -> list[tuple[str, str, list[str]]]:
+    """(owner, title, repo ids in order) of each `[[collections]]` of the project's manifest."""
+    from pipeline.manifest.model import load_manifest
+
+    manifest = load_manifest(project / "models.toml")
+    return [(c.owner, c.title, [i.repo_id for i in c.items]) for c in manifest.collections]
+
+
+def collection_writes(hub: HubProcess) -> int:
+    requests = hub.counters()["requests"]
+    return sum(sum(requests.get(route, {}).values()) for route in COLLECTION_WRITES)
+
+
+def collections_check(hub: HubProcess, project: Path) -> dict[str, int]:
+    """What the Hub holds of the manifest's collections: how many are as the manifest says
+    (items and their order), extra collections of the same owner and title, duplicate items."""
+    client = api(hub)
+    result = {"wanted": 0, "equal": 0, "duplicate_collections": 0, "duplicate_items": 0}
+    for owner, title, repo_ids in wanted_collections(project):
+        result["wanted"] += 1
+        found = [c for c in client.list_collections(owner=owner) if c.title == title]
+        result["duplicate_collections"] += max(0, len(found) - 1)
+        if not found:
+            continue
+        items = client.get_collection(found[0].slug).items
+        live = [i.item_id for i in sorted(items, key=lambda i: i.position)]
+        result["duplicate_items"] += len(live) - len({r.lower() for r in live})
+        result["equal"] += [r.lower() for r in live] == [r.lower() for r in repo_ids]
+    return result

@@ -21,12 +21,14 @@ class Settings:
     # --max-wait of a `release` whose Hub is killed under it: how long it retries a dead Hub
     # before it gives up (None: nb-release's default, 60 s). Its exit status is not judged.
     dead_hub_wait: float | None = None
+    # SIGKILLs of `release` while it writes the collection, after its commits
+    collection_kills: int = 1
 
 
 def settings(quick: bool, jobs: int) -> Settings:
     if quick:
         return Settings(True, 1, 3, 2, 1, 1, 10, 300, jobs, 120, dead_hub_wait=2)
-    return Settings(False, 20, 20, 20, 10, 3, None, 2000, jobs, 300)
+    return Settings(False, 20, 20, 20, 10, 3, None, 2000, jobs, 300, collection_kills=6)
 
 
 @dataclass

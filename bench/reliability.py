@@ -39,6 +39,8 @@ from bench.drive import (
     HubProcess,
     api,
     clean_env,
+    collection_writes,
+    collections_check,
     duplicates,
     live_cards,
     make_project,
@@ -123,6 +125,7 @@ def faults(tmp: Path, s: Settings) -> Section:
                 "faults": hub.counters()["faults"],
                 "requests": hub.counters()["total"],
                 "tracebacks": tracebacks,
+                "collections": collections_check(hub, project),
             }
 
     with ThreadPoolExecutor(max_workers=s.jobs) as pool:
@@ -153,7 +156,22 @@ def faults(tmp: Path, s: Settings) -> Section:
     section.row("runs ending in a traceback", tb, "0", tb == 0)
     bad_exit = sum(r["exit1_after_writes"] for r in results)
     section.row("runs exiting 1 after a commit landed", bad_exit, "0", bad_exit == 0)
+    _collection_rows(section, "", [r["collections"] for r in results])
     return section
+
+
+def _collection_rows(section: Section, label: str, checks: list[dict[str, int]]) -> None:
+    """The rows of the manifest's collections after the runs (drive.collections_check)."""
+    equal = sum(c["equal"] for c in checks)
+    wanted = sum(c["wanted"] for c in checks)
+    section.row(
+        f"{label}final collections equal to the manifest (items, order)",
+        f"{equal}/{wanted}",
+        "all",
+        equal == wanted,
+    )
+    dup = sum(c["duplicate_items"] + c["duplicate_collections"] for c in checks)
+    section.row(f"{label}duplicate collection items or collections", dup, "0", dup == 0)
 
 
 # --- kills ----------------------------------------------------------------------------------------
@@ -283,11 +301,58 @@ def kills(tmp: Path, s: Settings) -> Section:
         finally:
             hub.stop()
 
+    def collection_kill(point: int) -> dict[str, Any]:
+        # After every commit, while the collection is written: kill once the k-th collection
+        # write (its creation, then an item added per variant) has reached the Hub.
+        k = 1 + (point * (total_writes + 1)) // max(1, s.collection_kills)
+        with HubProcess(tmp / f"kill-collection-{point}", env) as hub:
+            _create_repos(hub, repos)
+            hub.set_faults(latency_ms=latency)
+            hub.reset_counters()
+            argv = ["release", "--yes", "--hub", hub.url, "--hub-root", str(hub.root)]
+            proc = start_cli(argv, project, env, tmp / f"kill-collection-{point}.log")
+            deadline = time.monotonic() + s.timeout
+            killed_at = None
+            while time.monotonic() < deadline and proc.poll() is None:
+                writes = collection_writes(hub)
+                if writes >= k:
+                    proc.kill()
+                    killed_at = writes
+                    break
+                time.sleep(0.005)
+            proc.wait()
+            commits_before = _commit_writes(hub)
+            hub.set_faults()
+            statuses = _converge(project, hub, env, s)
+            live = live_cards(hub, repos)
+            return {
+                "point": point,
+                "kill_after_collection_write": k,
+                "killed": killed_at is not None,
+                "commits_before_kill": commits_before,
+                "reruns": len(statuses) if statuses[-1] == 0 else None,
+                "statuses": statuses,
+                "duplicates": duplicates(hub, repos),
+                "cards_equal_render": sum(live[r] == expected[r] for r in repos),
+                "integrity": _integrity(hub.root) + _readable(hub, repos),
+                "collections": collections_check(hub, project),
+            }
+
     with ThreadPoolExecutor(max_workers=s.jobs) as pool:
         releases = list(pool.map(release_kill, range(s.release_kills)))
         hubs = list(pool.map(hub_kill, range(s.hub_kills)))
-    section.detail = {"release_kills": releases, "hub_kills": hubs, "latency_ms": latency}
-    for label, results in (("SIGKILL of `release`", releases), ("SIGKILL of the local Hub", hubs)):
+        collection = list(pool.map(collection_kill, range(s.collection_kills)))
+    section.detail = {
+        "release_kills": releases,
+        "hub_kills": hubs,
+        "collection_kills": collection,
+        "latency_ms": latency,
+    }
+    for label, results in (
+        ("SIGKILL of `release`", releases),
+        ("SIGKILL of the local Hub", hubs),
+        ("SIGKILL of `release` between its commits and the collection", collection),
+    ):
         reruns = [r["reruns"] for r in results]
         done = [r for r in reruns if r is not None]
         section.row(f"{label}: kill points", len(results))
@@ -310,6 +375,9 @@ def kills(tmp: Path, s: Settings) -> Section:
         )
         broken = sum(len(r["integrity"]) for r in results)
         section.row(f"{label}: store integrity problems", broken, "0", broken == 0)
+    _collection_rows(
+        section, "SIGKILL of `release` at the collection: ", [r["collections"] for r in collection]
+    )
     return section
 
 

@@ -65,3 +65,22 @@ class ListedModel:
     pipeline_tag: str | None
     library_name: str | None
     siblings: tuple[str, ...] = ()  # the repo's files, when the listing was asked for them
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """A model in a collection on the Hub: its id in the collection, repo id and note."""
+
+    object_id: str
+    repo_id: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class LiveCollection:
+    """A collection as the Hub holds it, items in order."""
+
+    slug: str
+    title: str
+    description: str | None
+    items: tuple[LiveItem, ...]

@@ -39,10 +39,15 @@ SECTIONS = (
 def _faults(detail: dict[str, Any]) -> None:
     assert len(detail["seeds"]) == 1
     assert all(s["repos"] == 16 for s in detail["seeds"])
+    assert all(s["collections"]["wanted"] == 1 for s in detail["seeds"])
 
 
 def _kills(detail: dict[str, Any]) -> None:
     assert all(k["killed"] for k in detail["release_kills"])
+    # One SIGKILL after the commits, while the collection is written; the re-run makes it.
+    (collection,) = detail["collection_kills"]
+    assert collection["killed"] and collection["commits_before_kill"] == 16
+    assert collection["collections"]["equal"] == 1
 
 
 def _races(detail: dict[str, Any]) -> None:

@@ -79,7 +79,8 @@ def test_multi_line_strings_hold_no_headers(locator: Locator) -> None:
 
 def test_an_unknown_path_falls_back_to_its_nearest_known_parent(locator: Locator) -> None:
     assert locator.find("models[0].missing") == (18, 1)
-    assert locator.find("defaults.tags[1]") == (7, 1)
+    assert locator.find("defaults.tags[1]") == (9, 3)  # an element: its own line
+    assert locator.find("defaults.tags[2]") == (7, 1)  # none: the array's
     assert locator.find("nowhere.at.all") == (None, None)
 
 
@@ -145,3 +146,54 @@ def test_keys_are_written_as_toml_writes_them() -> None:
     assert key_path(['say "hi"']) == '"say \\"hi\\""'
     text = '[t]\n"a\\nb" = 1\n'
     assert Locator(text).find(key_path(["t", "a\nb"])) == (2, 1)
+
+
+INLINE = """\
+[[collections]]
+owner = "NbAiLab"
+title = "T"
+items = [
+  { variant = "a" },  # a comment, { not a table }
+  { variant = "b", note = "x, y ] }" },
+  { repo = "x/y", note = '''two
+lines''' },
+  0,
+]
+other = [1, [2, 3], {k = {deep = 1}}]
+
+[[collections]]
+title = "U"
+items = [{ variant = "c", "quoted key" = 1 }]
+
+[[collections]]
+title = "V"
+[[collections.items]]
+variant = "d"
+[[collections.items]]
+variant = "e"
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "place"),
+    [
+        ("collections[0].items", (4, 1)),
+        ("collections[0].items[0]", (5, 3)),
+        ("collections[0].items[0].variant", (5, 5)),
+        ("collections[0].items[1]", (6, 3)),
+        ("collections[0].items[1].note", (6, 20)),
+        ("collections[0].items[2].repo", (7, 5)),
+        ("collections[0].items[2].note", (7, 19)),
+        ("collections[0].items[3]", (9, 3)),
+        ("collections[0].items[4]", (4, 1)),  # no such item: its array
+        ("collections[0].other[1][1]", (11, 17)),
+        ("collections[0].other[2].k.deep", (11, 27)),
+        ("collections[1].items[0].variant", (15, 12)),
+        ('collections[1].items[0]."quoted key"', (15, 27)),
+        ("collections[2].items[0]", (19, 1)),
+        ("collections[2].items[1].variant", (22, 1)),
+    ],
+)
+def test_find_in_arrays_and_inline_tables(path: str, place: tuple[int, int]) -> None:
+    tomllib.loads(INLINE)
+    assert Locator(INLINE).find(path) == place

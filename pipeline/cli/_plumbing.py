@@ -27,6 +27,7 @@ from pipeline.hub.client import Hub, open_hub
 from pipeline.manifest.selection import Selection, named
 from pipeline.manifest.sources import Sources
 from pipeline.ownership import Decision, writes
+from pipeline.plan.collection_report import NO_COLLECTIONS, Collections
 from pipeline.plan.hubcheck import check_on_hub
 from pipeline.plan.model import Plan
 from pipeline.plan.planning import build_plan, verify_published
@@ -125,21 +126,30 @@ def plan_status(plan: Plan, decided: Decided) -> int:
 
 
 def write_reports(
-    plan: Plan, reports: ReportOptions, title: str, decided: Decided | None = None
+    plan: Plan,
+    reports: ReportOptions,
+    title: str,
+    decided: Decided | None = None,
+    collections: Collections = NO_COLLECTIONS,
 ) -> str | None:
     """--report-json, --report-md and $GITHUB_STEP_SUMMARY; returns where the full report is.
     `decided`: what the run does with each repo (by default what `sync` would do)."""
     where: str | None = None
     if reports.json_file is not None:
-        write_text_atomically(reports.json_file, render_json(plan, decided))
+        write_text_atomically(reports.json_file, render_json(plan, decided, collections))
     if reports.md_file is not None:
         write_text_atomically(
-            reports.md_file, render_markdown(plan, limit=sys.maxsize, title=title)
+            reports.md_file,
+            render_markdown(plan, limit=sys.maxsize, title=title, collections=collections),
         )
         where = str(reports.md_file)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         artifact = where and f"{where} (in the run's artifacts, if uploaded)"
-        append_step_summary(render_markdown(plan, full_report=artifact or None, title=title))
+        append_step_summary(
+            render_markdown(
+                plan, full_report=artifact or None, title=title, collections=collections
+            )
+        )
     return where
 
 

@@ -22,6 +22,7 @@ from pipeline.cli._plumbing import (
     write_reports,
 )
 from pipeline.cli.options import ApplyOptions, PublishOptions, ReleaseOptions, SyncOptions
+from pipeline.cli.run_collections import collection_step, combined
 from pipeline.cli.terminal import ask, confirmed, progress, stderr_console
 from pipeline.english import agrees, plural
 from pipeline.exitcodes import (
@@ -47,6 +48,8 @@ from pipeline.ownership import (
     resolve_policy,
     writes,
 )
+from pipeline.plan.collection_apply import planned_collections
+from pipeline.plan.collection_report import Collections, dry_run_status
 from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.plan.outcome import apply_lines, closed_lines, left_lines
 from pipeline.plan.planfile import read_plan
@@ -145,10 +148,11 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
     check_plan(plan, options.hub.label, source)
     cache = new_cache(options.hub)
     check_integrity(plan, options.sources, source, cache)
-    if not plan.has_changes:
-        console.print(f"{source}: nothing to publish.")
-        return EXIT_OK
     policies = options.policies
+    if not plan.has_changes:
+        console.print(f"{source}: no card to publish.")
+        with open_target(options.hub, cache) as hub:
+            return collection_step(options.sources, hub, policies.on_drift, "skip", console)
     decisions = decide_all(
         plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
     )
@@ -172,6 +176,9 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
         status, unsettled = publish_decided(
             plan, hub, decisions, options.publish, console, doubtful
         )
+        if status in (EXIT_OK, EXIT_DRIFT):
+            kept = collection_step(options.sources, hub, policies.on_drift, "skip", console)
+            status = combined(status, kept)
         return then_verify(
             status, unsettled, hub, plan, options, console, Selection(), "nb-release apply"
         )
@@ -209,8 +216,9 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
         )
         # Before any answer at the terminal: the report says what `release --yes` would do.
+        collections = Collections(planned_collections(options.sources, hub), policies.on_drift)
         full = write_reports(
-            plan, options.reports, "nb-release release", Decided("release", decisions)
+            plan, options.reports, "nb-release release", Decided("release", decisions), collections
         )
         if not plan.has_changes and not plan.errors:
             count = len(plan.entries)
@@ -222,8 +230,9 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             if options.yes:
                 for line in closed_lines(close_pulls(plan, hub)):
                     console.print(line, markup=False)
+            kept = collection_step(options.sources, hub, policies.on_drift, "skip", console)
             return then_verify(
-                EXIT_OK,
+                kept,
                 frozenset(),
                 hub,
                 plan,
@@ -232,7 +241,13 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 options.selection,
                 "nb-release release",
             )
-        render_text(plan, console, summary=options.reports.summary, full_report=full)
+        render_text(
+            plan,
+            console,
+            summary=options.reports.summary,
+            full_report=full,
+            collections=collections,
+        )
         # Refuses the whole plan, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
         asked = (
@@ -258,6 +273,11 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 console.print("Nothing published.")
                 return EXIT_PENDING
         status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
+        if status in (EXIT_OK, EXIT_DRIFT):
+            kept = collection_step(
+                options.sources, hub, policies.on_drift, "skip", console, shown=True
+            )
+            status = combined(status, kept)
         return then_verify(
             status, unsettled, hub, plan, options, console, options.selection, "nb-release release"
         )
@@ -268,13 +288,21 @@ def sync_command(options: SyncOptions, console: Console) -> int:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
         policies = options.policies
         decisions = decide_all(plan, policies.on_drift, policies.on_adopt, Policies("skip", "skip"))
-        full = write_reports(plan, options.reports, "nb-release sync", Decided("sync", decisions))
-        render_text(plan, console, summary=options.reports.summary, full_report=full)
+        collections = Collections(planned_collections(options.sources, hub), policies.on_drift)
+        full = write_reports(
+            plan, options.reports, "nb-release sync", Decided("sync", decisions), collections
+        )
+        render_text(
+            plan,
+            console,
+            summary=options.reports.summary,
+            full_report=full,
+            collections=collections,
+        )
         console.print(f"Target: {hub.target.display}", markup=False)
         # Refuses the whole run, before any write, if a repo is missing.
         check_plan(plan, options.hub.label, str(options.sources.manifest))
         check_writes(hub, plan, decisions, options.checks)
-        left = _left(plan, decisions)
         if options.dry_run:
             # A merge that would conflict is proposed instead: the real run would leave it.
             carried, unmerged = merges_as_carried_out(plan, hub, decisions)
@@ -284,11 +312,17 @@ def sync_command(options: SyncOptions, console: Console) -> int:
                     "nb-release's pull request and leaves main as it is",
                     markup=False,
                 )
-            left = _left(plan, carried)
             writing = any(writes(carried[e.repo_id]) for e in plan.changes)
             console.print("Dry run: nothing published.", markup=False)
-            return EXIT_DRIFT if left else EXIT_PENDING if writing else EXIT_OK
+            return dry_run_status(
+                _left(plan, carried), writing, collections.diffs, policies.on_drift
+            )
         status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
+        if status in (EXIT_OK, EXIT_DRIFT):
+            kept = collection_step(
+                options.sources, hub, policies.on_drift, "skip", console, shown=True
+            )
+            status = combined(status, kept)
         return then_verify(
             status, unsettled, hub, plan, options, console, options.selection, "nb-release sync"
         )

@@ -22,6 +22,8 @@ from pipeline.cli.terminal import stderr_console
 from pipeline.english import plural
 from pipeline.exitcodes import EXIT_OK
 from pipeline.hub.client import Hub
+from pipeline.plan.collection_apply import planned_collections
+from pipeline.plan.collection_report import Collections, planned_status
 from pipeline.plan.model import Plan
 from pipeline.plan.report import (
     Decided,
@@ -44,7 +46,8 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         # What `sync` would do with each repo: the nightly run a plan previews.
         decided = decided_by(plan)
         check_writes(hub, plan, decided.decisions, options.checks)
-        page = _preview_page(plan, hub, decided) if options.format == "html" else None
+        collections = Collections(planned_collections(options.sources, hub))
+        page = _preview_page(plan, hub, decided, collections) if options.format == "html" else None
     if sum(cached):
         # A plan trusts the listing's heads (one request per 1,000 repos); sync and release
         # confirm each (planning.read_live).
@@ -59,7 +62,7 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         from pipeline.plan.planfile import write_plan  # pydantic: only when a plan file is saved
 
         write_plan(plan, options.out)
-    full = write_reports(plan, options.reports, "nb-release plan", decided)
+    full = write_reports(plan, options.reports, "nb-release plan", decided, collections)
     summary = options.reports.summary
     if page is not None:
         # --format html: the review page, to --out FILE if given (then no plan file is saved)
@@ -70,11 +73,12 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         else:
             console.out(page, end="")
     elif options.format == "json":
-        console.out(render_json(plan, decided), end="")
+        console.out(render_json(plan, decided, collections), end="")
     elif options.format == "markdown":
-        console.out(render_markdown(plan, summary=summary, full_report=full), end="")
+        markdown = render_markdown(plan, summary=summary, full_report=full, collections=collections)
+        console.out(markdown, end="")
     else:
-        render_text(plan, console, summary=summary, full_report=full)
+        render_text(plan, console, summary=summary, full_report=full, collections=collections)
         for line in decision_lines(plan, decided):
             console.print(line, markup=False)
         console.print(f"Target: {hub.target.display}")
@@ -82,20 +86,21 @@ def plan_command(options: PlanOptions, console: Console) -> int:
             console.print(
                 f"Plan saved to {options.out}; publish it with `nb-release apply {options.out}`."
             )
-    return plan_status(plan, decided)
+    return planned_status(plan_status(plan, decided), collections.diffs, None)
 
 
-def _preview_page(plan: Plan, hub: Hub, decided: Decided) -> str:
+def _preview_page(plan: Plan, hub: Hub, decided: Decided, collections: Collections) -> str:
     from pipeline.plan import preview  # markdown-it and the YAML libraries: only for the page
 
     live = preview.live_contents(plan, lambda repo, rev: hub.read_card(repo, rev).content)
-    return preview.render_page(plan, live, hub.target.display, decided)
+    return preview.render_page(plan, live, hub.target.display, decided, collections)
 
 
 def preview_command(options: PreviewOptions, console: Console) -> int:
     with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub)
-        page = _preview_page(plan, hub, decided_by(plan))
+        collections = Collections(planned_collections(options.sources, hub))
+        page = _preview_page(plan, hub, decided_by(plan), collections)
     from pipeline.plan.preview import write_page
 
     path = write_page(page, options.out / "index.html")

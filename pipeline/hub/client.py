@@ -35,6 +35,7 @@ from pipeline.defaults import DEFAULT_TIMEOUT
 from pipeline.errors import AuthError, HubError
 from pipeline.hub import _answers as answers
 from pipeline.hub import _client_internals as client_internals
+from pipeline.hub import _collections as collections
 from pipeline.hub import _committing as committing
 from pipeline.hub import _pulls as pulls
 from pipeline.hub import _reads as hubreads
@@ -50,7 +51,7 @@ from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.hubsnapshot import Snapshot
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import CommitRecord, ListedModel, LiveCard, OpenPull
+from pipeline.records import CommitRecord, ListedModel, LiveCard, LiveCollection, OpenPull
 
 # The names the rest of pipeline/ imports from here, whichever module defines them.
 __all__ = [
@@ -274,7 +275,32 @@ class Hub:
         when no author can be verified)."""
         return self.whoami() if self.target.token else None
 
+    def find_collection(self, owner: str, title: str) -> LiveCollection | None:
+        """The owner's collection of that title, whole, or None (_collections.find)."""
+        return collections.find(self.calls, owner, title)
+
+    def read_collection(self, slug: str) -> LiveCollection:
+        return collections.read(self.calls, slug)
+
     # --- writes -------------------------------------------------------------------------------
+
+    def create_collection(self, owner: str, title: str, description: str | None) -> str:
+        """The new collection's slug (or the slug of the one of that title, already made)."""
+        return collections.create(self.calls, owner, title, description)
+
+    def add_collection_item(self, slug: str, repo_id: str, note: str | None) -> None:
+        collections.add_item(self.calls, slug, repo_id, note)
+
+    def update_collection_item(
+        self, slug: str, object_id: str, *, note: str | None = None, position: int | None = None
+    ) -> None:
+        collections.update_item(self.calls, slug, object_id, note=note, position=position)
+
+    def delete_collection_item(self, slug: str, object_id: str) -> None:
+        collections.delete_item(self.calls, slug, object_id)
+
+    def update_collection_metadata(self, slug: str, title: str, description: str | None) -> None:
+        collections.update_metadata(self.calls, slug, title, description)
 
     def create_repo(self, repo_id: str) -> None:
         # exist_ok: a retry after a lost answer finds the repo made by the first attempt.

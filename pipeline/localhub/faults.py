@@ -53,6 +53,15 @@ ROUTES = (
     "lfs_batch",
     "lfs_upload",
     "lfs_download",
+    # collections
+    "create_collection",
+    "list_collections",
+    "get_collection",
+    "update_collection_metadata",
+    "delete_collection",
+    "add_collection_item",
+    "update_collection_item",
+    "delete_collection_item",
     "unknown",
 )
 WRITE_ROUTES = frozenset(
@@ -73,6 +82,13 @@ WRITE_ROUTES = frozenset(
         "move_repo",
         "delete_repo",
         "lfs_upload",
+        # collections
+        "create_collection",
+        "update_collection_metadata",
+        "delete_collection",
+        "add_collection_item",
+        "update_collection_item",
+        "delete_collection_item",
     }
 )
 # The routes whose answers are pages that link to the next one (a `Link: <...>; rel="next"`).

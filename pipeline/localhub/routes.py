@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pipeline.localhub import (
     api_admin,
+    api_collections,
     api_discussions,
     api_files,
     api_lfs,
@@ -94,6 +95,33 @@ _TABLE: list[tuple[tuple[str, ...], dict[str, tuple[str, Handler]]]] = [
         {"POST": ("merge_pull_request", api_discussions.merge)},
     ),
     ((ONE, ONE, "resolve", ONE, REST), {"GET": ("resolve", api_files.resolve)}),
+    # -- collections (api_collections)
+    (
+        ("api", "collections"),
+        {
+            "GET": ("list_collections", api_collections.list_all),
+            "POST": ("create_collection", api_collections.create),
+        },
+    ),
+    (
+        ("api", "collections", ONE, ONE),
+        {
+            "GET": ("get_collection", api_collections.get),
+            "PATCH": ("update_collection_metadata", api_collections.update_metadata),
+            "DELETE": ("delete_collection", api_collections.delete),
+        },
+    ),
+    (
+        ("api", "collections", ONE, ONE, "items"),
+        {"POST": ("add_collection_item", api_collections.add_item)},
+    ),
+    (
+        ("api", "collections", ONE, ONE, "items", ONE),
+        {
+            "PATCH": ("update_collection_item", api_collections.update_item),
+            "DELETE": ("delete_collection_item", api_collections.delete_item),
+        },
+    ),
     # -- files beyond resolve: raw, paths-info, and LFS (batch API, signed upload/download links)
     ((ONE, ONE, "raw", ONE, REST), {"GET": ("raw", api_files.raw)}),
     (

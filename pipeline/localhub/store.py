@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from pipeline.localhub import problems, tables
+from pipeline.localhub import collection_tables, problems, tables
 from pipeline.localhub.lfs import LfsObjects
 from pipeline.localhub.objects import (
     COMMIT_OID,
@@ -80,7 +80,7 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._write() as db:
             # One statement at a time: executescript() would COMMIT the open transaction first.
-            for statement in tables.SCHEMA.split(";"):
+            for statement in (tables.SCHEMA + collection_tables.SCHEMA).split(";"):
                 if statement.strip():
                     db.execute(statement)
 
@@ -105,6 +105,14 @@ class Store:
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._txn("BEGIN IMMEDIATE")
+
+    # -- collections: collection_tables.py runs its statements in one of these -----------------
+
+    def read_collections(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._read()
+
+    def write_collections(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._write()
 
     # -- repos ---------------------------------------------------------------------------------
 

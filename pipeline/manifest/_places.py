@@ -9,10 +9,12 @@ tomllib counts them.
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from pipeline.keypaths import format_key as format_key  # re-exported
 from pipeline.keypaths import key_path as key_path  # re-exported
@@ -125,6 +127,96 @@ def _split_dotted(name: str) -> list[str]:
     return [_unquote(p) for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name) if p.strip()]
 
 
+_INLINE_KEY = re.compile(rf"({_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*)[ \t]*=")
+_SCALAR_END = re.compile(r"[,\]}\s#]")
+
+
+def _string_end(text: str, index: int) -> int:
+    """The index just past the string that starts at `index` (the text's end if it never ends)."""
+    quote = text[index]
+    if text.startswith(quote * 3, index):
+        end = index + 3
+        while True:
+            found = text.find(quote * 3, end)
+            if found < 0:
+                return len(text)
+            if quote == '"' and _escaped(text, found):
+                end = found + 1
+                continue
+            # Up to two quotes right before the closing three belong to the string.
+            while text.startswith(quote * 4, found) and found < len(text):
+                found += 1
+            return found + 3
+    end = index + 1
+    while end < len(text) and text[end] != quote and text[end] != "\n":
+        end += 2 if quote == '"' and text[end] == "\\" else 1
+    return end + 1
+
+
+def _escaped(text: str, index: int) -> bool:
+    slashes = 0
+    while index - slashes - 1 >= 0 and text[index - slashes - 1] == "\\":
+        slashes += 1
+    return slashes % 2 == 1
+
+
+def inline_places(text: str, start: int, path: str) -> list[tuple[str, int]]:
+    """(key path, offset) of each array element and inline table key inside the value that
+    starts at `start` (of key path `path`): `items[3]`, `items[3].note`. Iterative, so a deeply
+    nested value cannot exhaust Python's stack; it stops where the value ends."""
+    found: list[tuple[str, int]] = []
+    frames: list[list[Any]] = []  # [bracket, path, index of the next element, fresh]
+    value: str | None = path  # a value starts at the next token
+    index, size = start, len(text)
+    while index < size:
+        char = text[index]
+        if char in " \t\r\n":
+            index += 1
+            continue
+        if char == "#":
+            newline = text.find("\n", index)
+            index = size if newline < 0 else newline
+            continue
+        if value is None and frames and frames[-1][3] and char not in "]}":
+            frame = frames[-1]
+            frame[3] = False
+            if frame[0] == "[":
+                value = f"{frame[1]}[{frame[2]}]"
+                found.append((value, index))
+            else:
+                key = _INLINE_KEY.match(text, index)
+                if key is None:
+                    return found  # broken TOML: tomllib reports it
+                names = [format_key(n) for n in _split_dotted(key.group(1))]
+                value = ".".join([frame[1], *names])
+                found.append((value, index))
+                index = key.end()
+                continue
+        if value is not None:
+            if char in "[{":
+                frames.append([char, value, 0, True])
+                index += 1
+            elif char in "\"'":
+                index = _string_end(text, index)
+            else:
+                end = _SCALAR_END.search(text, index)
+                index = size if end is None else end.start()
+            value = None
+            if not frames:
+                return found
+            continue
+        if char == ",":
+            if frames:
+                frames[-1][2] += 1
+                frames[-1][3] = True
+        elif char in "]}":
+            frames.pop()
+            if not frames:
+                return found
+        index += 1
+    return found
+
+
 class Locator:
     """Maps key paths such as `models[3].base_model` to (line, column) in the TOML text."""
 
@@ -137,6 +229,9 @@ class Locator:
         prefix_parts = 0
         line_parts = 0  # the key depth of the last structural line (a multi-line array's owner)
         lines = lex(text)
+        starts = [0]
+        for line in lines[:-1]:
+            starts.append(starts[-1] + len(line.text) + 1)
         # The last line that holds anything: where a missing table would go.
         self.last_line = max((n.number for n in lines if n.text.strip()), default=1)
         for line in lines:
@@ -148,7 +243,9 @@ class Locator:
             if header and not _KEY.match(line.text):
                 parts = [format_key(p) for p in _split_dotted(header.group(2))]
                 if header.group(1) == "[[":
-                    table = ".".join(parts)
+                    # `[[collections.items]]`: an element of the last collection's items.
+                    parent = self._with_indexes(parts[:-1], counts)
+                    table = f"{parent}.{parts[-1]}" if parent else parts[-1]
                     index = counts.get(table, 0)
                     counts[table] = index + 1
                     prefix = f"{table}[{index}]"
@@ -164,9 +261,19 @@ class Locator:
                 names = [format_key(n) for n in _split_dotted(key.group(1))]
                 path = ".".join([prefix, *names]) if prefix else ".".join(names)
                 self.places.setdefault(path, (line.number, indent))
+                rest = line.text[key.end() :].lstrip(" \t")
+                if rest[:1] in ("[", "{"):  # an array or inline table: each element's place
+                    offset = starts[line.number - 1] + len(line.text) - len(rest)
+                    for inner, at in inline_places(text, offset, path):
+                        self.places.setdefault(inner, self._place(starts, at))
                 line_parts = prefix_parts + len(names)
                 column = line.depth_column if line.depth else indent
                 self._nesting.append((line_parts + line.depth, line.number, column))
+
+    @staticmethod
+    def _place(starts: list[int], offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     @staticmethod
     def _with_indexes(parts: list[str], counts: dict[str, int]) -> str:

@@ -20,6 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from pipeline.compliance import LEVELS, RULE_NAMES, Level, RuleName
 from pipeline.errors import ManifestError, Problem
+from pipeline.manifest._collections import (
+    COLLECTION_MODELS,
+    raw_collections,
+    resolve_collections,
+)
+from pipeline.manifest._collections import (
+    CollectionItemSpec as CollectionItemSpec,
+)
+from pipeline.manifest._collections import (
+    CollectionSpec as CollectionSpec,
+)
 from pipeline.manifest._family import MAX_HINTS, Member, family_problems
 from pipeline.manifest._fields import (
     SIZE_FORM,
@@ -129,6 +140,7 @@ class _File(_Strict):
     models: list[dict[str, Any]] = Field(min_length=1)
     # The level of each compliance rule named here (pipeline/compliance.py has the table).
     rules: dict[RuleName, Level] = Field(default_factory=dict)
+    collections: list[dict[str, Any]] = Field(default_factory=list)
 
 
 # --- the result (plain, frozen) ---------------------------------------------------------------
@@ -181,6 +193,7 @@ class Manifest:
     links: Mapping[str, str]
     manage: ManagedScope | None = None
     rules: Mapping[str, Level] = field(default_factory=dict)  # [rules]: a level per rule name
+    collections: tuple[CollectionSpec, ...] = ()
 
     def by_repo_id(self, repo_id: str) -> Variant | None:
         """The variant of that repo id, ignoring case as the Hub does."""
@@ -212,6 +225,10 @@ def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
         return _KindDefaults
     if head == "models" and len(loc) == 2:
         return _RawVariant
+    if head == "collections" and len(loc) == 2:
+        return COLLECTION_MODELS[0]
+    if head == "collections" and len(loc) == 4:
+        return COLLECTION_MODELS[1]
     return None
 
 
@@ -288,6 +305,7 @@ _TABLES: dict[tuple[int | str, ...], str] = {
     ("defaults", "licenses"): "a table [defaults.licenses]",
     ("defaults", "links"): "a table [defaults.links]",
     ("rules",): "a table [rules] of rule levels",
+    ("collections",): "an array of tables [[collections]]",
 }
 
 
@@ -447,6 +465,16 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     ]
     found, parents = family_problems(members, file, locator)
     problems.extend(found)
+    raw_sets = raw_collections(
+        shape.collections, file, locator, problems, _problems_from_validation
+    )
+    # A variant's name with its repo id (empty when the entry is broken: reported above).
+    names = {
+        name.lower(): member.repo_id or ""
+        for entry, member in zip(shape.models, members, strict=True)
+        if (name := _readable(entry, "name")) is not None
+    }
+    collections = resolve_collections(raw_sets, names, file, locator, problems)
     if problems:
         raise ManifestError("the manifest is invalid", problems)
     # No problem: every entry validated, so positions in `members` are indexes into `variants`.
@@ -464,6 +492,7 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         links=dict(defaults.links),
         manage=_scope(defaults.manage),
         rules=rules,
+        collections=collections,
     )
 
 

@@ -17,6 +17,7 @@ from pipeline.atomic import make_folders, write_text_atomically
 from pipeline.card import html as html_card
 from pipeline.english import agrees
 from pipeline.ownership import POLICY_STATES
+from pipeline.plan.collection_report import NO_COLLECTIONS, Collections, html_section
 from pipeline.plan.model import Plan, PlanEntry
 from pipeline.plan.report import (
     Decided,
@@ -133,7 +134,11 @@ def _card_section(entry: PlanEntry, live: str | None, decided: Decided) -> str:
 
 
 def render_page(
-    plan: Plan, live: Mapping[str, str | None], target: str, decided: Decided | None = None
+    plan: Plan,
+    live: Mapping[str, str | None],
+    target: str,
+    decided: Decided | None = None,
+    collections: Collections = NO_COLLECTIONS,
 ) -> str:
     """The whole page; `live` holds the live README.md of each changed repo (None: none);
     `decided` what a run does with each (by default: what `nb-release sync` would do)."""
@@ -167,6 +172,7 @@ def render_page(
         "<header><h1>nb-release preview</h1>"
         f'<p class="summary">{html.escape(summary)}</p></header>'
         f'<section id="plan"><h2>Plan</h2>{_plan_table(plan, decided)}{legend}{advice}</section>'
+        f"{html_section(collections.diffs)}"  # the collections: collection_report.py
         f"{sections}</body></html>\n"
     )
 

@@ -34,11 +34,18 @@ from pipeline.ownership import (
     State,
     writes,
 )
+from pipeline.plan.collection_report import (
+    NO_COLLECTIONS,
+    Collections,
+    json_collections,
+    markdown_lines,
+    text_lines,
+)
 from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
-REPORT_SCHEMA_VERSION = 6
+REPORT_SCHEMA_VERSION = 7
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
 # What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
@@ -332,7 +339,12 @@ def rule_lines(plan: Plan) -> list[str]:
 
 
 def render_text(
-    plan: Plan, console: Console, *, summary: bool = False, full_report: str | None = None
+    plan: Plan,
+    console: Console,
+    *,
+    summary: bool = False,
+    full_report: str | None = None,
+    collections: Collections = NO_COLLECTIONS,
 ) -> None:
     """The plan for a terminal: summary table, each changed card's diff, the closing line.
 
@@ -374,6 +386,8 @@ def render_text(
         hint = _MISSING_HINT.format("allow_create = true", "models.toml")
         console.print(Text(f"  hint: {hint}"), soft_wrap=True)
     console.print()
+    for line in text_lines(collections.diffs):  # the collections: collection_report.py
+        console.print(Text(line), soft_wrap=True)
     console.print(Text(summary_line(plan), style="bold"), soft_wrap=True)
     for line in unmanaged_lines(plan):
         console.print(Text(printable(line), style="yellow"), soft_wrap=True)
@@ -482,6 +496,7 @@ def render_markdown(
     limit: int = MARKDOWN_FIT,
     full_report: str | None = None,
     title: str = "nb-release plan",
+    collections: Collections = NO_COLLECTIONS,
 ) -> str:
     """The plan as GitHub-flavoured Markdown, for a PR comment or a CI job summary.
 
@@ -501,6 +516,7 @@ def render_markdown(
         cells = [_code(entry.repo_id), shown_state(entry), _lines_cell(entry), meta]
         head.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     head.append("")
+    head += markdown_lines(collections.diffs)  # the collections: collection_report.py
     tail: list[str] = []
     for entry in plan.errors:
         hint = _MISSING_HINT.format(_code("allow_create = true"), _code("models.toml"))
@@ -606,7 +622,9 @@ def _cell(text: str) -> str:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def render_json(plan: Plan, decided: Decided | None = None) -> str:
+def render_json(
+    plan: Plan, decided: Decided | None = None, collections: Collections = NO_COLLECTIONS
+) -> str:
     """The versioned plan report (docs/plan-schema.md): summary counts and per-repo changes,
     with what `decided` (by default: what `sync` would do) does with each repo.
 
@@ -648,6 +666,7 @@ def render_json(plan: Plan, decided: Decided | None = None) -> str:
             {"repo_id": f.repo_id, "rule": f.rule, "level": f.level, "message": f.message}
             for f in plan.findings
         ],
+        "collections": json_collections(collections),
     }
     return dumps_json(document)
 

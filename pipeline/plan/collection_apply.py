@@ -1,0 +1,147 @@
+"""The collections of the manifest, read from the Hub, diffed (collection.py) and made so.
+
+The digest of the state nb-release last wrote is kept in the local cache, per target and
+collection (collection.py says why there and what happens without it). Making a collection so is
+one request per difference, each safe to retry (hub/_collections.py); a run stopped half way
+leaves a collection that the next run finishes.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pipeline.hub.client import Hub
+from pipeline.manifest.sources import Sources
+from pipeline.ownership import Policy
+from pipeline.plan.collection import CollectionDiff, diff_collection, wanted_digest
+from pipeline.records import LiveItem
+
+if TYPE_CHECKING:  # the manifest's models load pydantic: a plan from cached renders does not
+    from pipeline.manifest.model import CollectionSpec, Manifest
+
+_KIND = "collection"
+
+
+def _key(hub: Hub, spec: CollectionSpec) -> str:
+    return f"{hub.target.cache_key}\n{spec.owner.lower()}\n{spec.title}"
+
+
+def _last_written(hub: Hub, spec: CollectionSpec) -> str | None:
+    if hub.cache is None:
+        return None
+    found = hub.cache.get(_KIND, _key(hub, spec))
+    return found.decode() if found else None
+
+
+def _record(hub: Hub, spec: CollectionSpec) -> None:
+    if hub.cache is not None:
+        hub.cache.put(_KIND, _key(hub, spec), wanted_digest(spec).encode())
+
+
+def planned_collections(sources: Sources, hub: Hub) -> tuple[CollectionDiff, ...]:
+    """The manifest's collections against the Hub; nothing read (not even the manifest's models,
+    for a plan from cached renders) when the manifest has no `[[collections]]`."""
+    try:
+        document = tomllib.loads(sources.manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = {"collections": True}  # load_manifest reports it, located
+    if not document.get("collections"):
+        return ()
+    from pipeline.manifest.model import load_manifest
+
+    return plan_collections(load_manifest(sources.manifest), hub)
+
+
+def plan_collections(manifest: Manifest, hub: Hub) -> tuple[CollectionDiff, ...]:
+    """Each collection of the manifest against the Hub (one listing and one read each)."""
+    diffs = []
+    for spec in manifest.collections:
+        live = hub.find_collection(spec.owner, spec.title)
+        diff = diff_collection(spec, live, _last_written(hub, spec))
+        if diff.state == "unchanged":
+            _record(hub, spec)  # the Hub holds the render: a later hand edit is drift
+        diffs.append(diff)
+    return tuple(diffs)
+
+
+@dataclass(frozen=True)
+class CollectionOutcome:
+    diff: CollectionDiff
+    writes: int
+    left: bool  # drift left as the policy says
+
+
+def _apply(hub: Hub, diff: CollectionDiff) -> int:
+    spec, live = diff.spec, diff.live
+    writes = 0
+    if live is None:
+        slug = hub.create_collection(spec.owner, spec.title, spec.description)
+        writes += 1
+        live = hub.read_collection(slug)
+    slug = live.slug
+    if live.title != spec.title or (live.description or None) != (spec.description or None):
+        hub.update_collection_metadata(slug, spec.title, spec.description)
+        writes += 1
+    wanted = {i.repo_id.lower(): i for i in spec.items}
+    for item in live.items:
+        if item.repo_id.lower() not in wanted:
+            hub.delete_collection_item(slug, item.object_id)
+            writes += 1
+    have = {i.repo_id.lower() for i in live.items}
+    for want in spec.items:
+        if want.repo_id.lower() not in have:
+            hub.add_collection_item(slug, want.repo_id, want.note)
+            writes += 1
+    current = list(hub.read_collection(slug).items) if writes else list(live.items)
+    current = [i for i in current if i.repo_id.lower() in wanted]
+    for position, want in enumerate(spec.items):
+        index = next(n for n, i in enumerate(current) if i.repo_id.lower() == want.repo_id.lower())
+        item = current[index]
+        note_differs = (item.note or None) != (want.note or None)
+        moved = index != position
+        if note_differs or moved:
+            hub.update_collection_item(
+                slug,
+                item.object_id,
+                note=(want.note or "") if note_differs else None,
+                position=position if moved else None,
+            )
+            writes += 1
+            current.pop(index)
+            current.insert(position, LiveItem(item.object_id, item.repo_id, want.note))
+    return writes
+
+
+def apply_collections(
+    hub: Hub, diffs: Sequence[CollectionDiff], on_drift: Policy
+) -> tuple[CollectionOutcome, ...]:
+    """Make each collection so; drift only under `overwrite` (a collection has no pull request
+    and no merge on the Hub: `pr` and `merge` leave it as `skip` does, and say so)."""
+    outcomes = []
+    for diff in diffs:
+        if diff.state == "unchanged" or (diff.state == "drift" and on_drift != "overwrite"):
+            outcomes.append(CollectionOutcome(diff, 0, diff.state == "drift"))
+            continue
+        writes = _apply(hub, diff)
+        _record(hub, diff.spec)
+        outcomes.append(CollectionOutcome(diff, writes, False))
+    return tuple(outcomes)
+
+
+def outcome_lines(outcomes: Sequence[CollectionOutcome], on_drift: Policy) -> list[str]:
+    lines = []
+    for outcome in outcomes:
+        label = outcome.diff.label
+        if outcome.left:
+            why = (
+                f"--on-drift {on_drift} has no Hub equivalent for a collection: left as skip"
+                if on_drift in ("pr", "merge")
+                else "left as the policy says (skip)"
+            )
+            lines.append(f"  drift {label}: edited on the Hub since nb-release wrote it; {why}")
+        elif outcome.writes:
+            lines.append(f"  collection {label}: {outcome.writes} changes made")
+    return lines
