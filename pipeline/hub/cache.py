@@ -37,7 +37,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.ownership import POLICIES
-from pipeline.records import CommitRecord, RenderedCard
+from pipeline.records import CommitRecord, ManagedFile, RenderedCard
 
 _LAYOUT = "v1"
 _MAGIC = b"nb-release-cache 1\n"
@@ -189,8 +189,13 @@ class Cache:
         if payload is None:
             return None
         try:
-            cards = [RenderedCard(**item) for item in json.loads(payload)]
-        except (ValueError, TypeError):
+            cards = [
+                RenderedCard(
+                    **{**item, "files": tuple(ManagedFile(**f) for f in item.get("files", ()))}
+                )
+                for item in json.loads(payload)
+            ]
+        except (ValueError, TypeError, AttributeError):
             return None
         allowed = (None, *POLICIES)
         if any(c.on_drift not in allowed or c.on_adopt not in allowed for c in cards):

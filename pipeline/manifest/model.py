@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from pipeline.errors import ManifestError, Problem
 from pipeline.manifest._family import MAX_HINTS, Member, family_problems
@@ -29,7 +29,9 @@ from pipeline.manifest._fields import (
     LinkName,
     LlamaVersion,
     PipelineTag,
+    ProjectFile,
     Quantization,
+    RepoFile,
     RepoId,
     RepoPart,
     Size,
@@ -60,6 +62,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+# The files a repo holds besides its card: a `[files]` table maps each path to its source.
+MAX_FILES = 20
+
+
+class _FileSource(_Strict):
+    """`{ template = "NOTICE.j2" }` (rendered as a card is) or `{ copy = "LICENSE" }` (a project
+    file, byte for byte)."""
+
+    template: TemplateName | None = None
+    copy_: ProjectFile | None = Field(default=None, alias="copy")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _FileSource:
+        if (self.template is None) == (self.copy_ is None):
+            raise ValueError(
+                "expected exactly one of `template` (a file under cards/) or `copy` (a project "
+                'file), as in { template = "NOTICE.j2" }'
+            )
+        return self
+
+
 class _Overridable(_Strict):
     """Keys that a variant, a `[kinds.X]` table and `[defaults]` may all set."""
 
@@ -76,6 +99,7 @@ class _Overridable(_Strict):
     allow_create: bool | None = None
     on_drift: Policy | None = None
     on_adopt: Policy | None = None
+    files: dict[RepoFile, _FileSource] | None = Field(default=None, max_length=MAX_FILES)
 
 
 class _Defaults(_Overridable):
@@ -112,6 +136,16 @@ class _File(_Strict):
 
 
 @dataclass(frozen=True)
+class CompanionFile:
+    """A file nb-release keeps in a repo besides README.md: its path there, and its source:
+    a template under cards/ or a project file (relative to the manifest's folder)."""
+
+    path: str
+    template: str | None = None
+    copy: str | None = None
+
+
+@dataclass(frozen=True)
 class Variant:
     """One model repo, with every default resolved."""
 
@@ -140,6 +174,7 @@ class Variant:
     line: int | None  # the line of its [[models]] header in models.toml
     on_drift: Policy | None = None  # None: the command decides
     on_adopt: Policy | None = None
+    files: tuple[CompanionFile, ...] = ()  # in path order
 
     @property
     def namespace(self) -> str:
@@ -530,6 +565,19 @@ def _resolve(
         line=locator.find(where)[0],
         on_drift=_pick("on_drift", *layers),
         on_adopt=_pick("on_adopt", *layers),
+        files=_companions(layers),
+    )
+
+
+def _companions(layers: Sequence[_Overridable | None]) -> tuple[CompanionFile, ...]:
+    """The files of every layer, the variant's over its kind's over [defaults], path by path."""
+    merged: dict[str, _FileSource] = {}
+    for layer in reversed(layers):
+        if layer is not None and layer.files:
+            merged.update(layer.files)
+    return tuple(
+        CompanionFile(path, source.template, source.copy_)
+        for path, source in sorted(merged.items())
     )
 
 
