@@ -214,13 +214,15 @@ def edit_diff(published: str, live: str, published_id: str) -> tuple[str, int, i
     return unified(published, live, f"nb-release, {published_id[:12]}", "live")
 
 
-def unified(old: str, new: str, old_label: str, new_label: str) -> tuple[str, int, int]:
+def unified(
+    old: str, new: str, old_label: str, new_label: str, path: str = README
+) -> tuple[str, int, int]:
     """A whole-card unified diff with labelled sides, and the lines added and removed."""
     a = normalize_newlines(old).splitlines(keepends=True)
     b = normalize_newlines(new).splitlines(keepends=True)
     lines = list(
         difflib.unified_diff(
-            a, b, fromfile=f"a/{README} ({old_label})", tofile=f"b/{README} ({new_label})"
+            a, b, fromfile=f"a/{path} ({old_label})", tofile=f"b/{path} ({new_label})"
         )
     )
     added = sum(1 for line in lines[2:] if line.startswith("+"))

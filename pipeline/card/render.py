@@ -339,7 +339,9 @@ def render_all(
                 problems if edit is None else [_from_edit(p, edit) for p in problems]
             )
             continue
-        companions, problems = render_companions(manifest, variant, env, context, copies, str(cards_dir))
+        companions, problems = render_companions(
+            manifest, variant, env, context, copies, str(cards_dir)
+        )
         if problems:
             card_problems.extend(problems)
             continue

@@ -49,7 +49,7 @@ from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.hubsnapshot import Snapshot
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import CommitRecord, ListedModel, LiveCard, OpenPull
+from pipeline.records import CommitRecord, ListedModel, LiveCard, ManagedFile, OpenPull
 
 # The names the rest of pipeline/ imports from here, whichever module defines them.
 __all__ = [
@@ -171,6 +171,27 @@ class Hub:
             repo_id, revision, lambda: hubreads.read_readme(self.calls, repo_id, revision)
         )
 
+    def read_file(self, repo_id: str, path: str, revision: str = "main") -> LiveCard:
+        """A managed file (README.md or a companion) and the head, as read_card reads README.md:
+        the LiveCard's content is that file's (None: the repo has no such file there)."""
+        if path == README:
+            return self.read_card(repo_id, revision)
+        return self.commits.read_file(
+            repo_id,
+            path,
+            revision,
+            lambda: hubreads.read_readme(self.calls, repo_id, revision, path),
+        )
+
+    def read_files(self, wanted: Sequence[tuple[str, str, str]]) -> list[str | None]:
+        """Each (repo id, path, commit sha)'s content, concurrently (bounded), in order; a file
+        at a commit is read once and kept in the cache."""
+        return gather(
+            lambda item: self.read_file(item[0], item[1], item[2]).content,
+            wanted,
+            self.concurrency,
+        )
+
     def read_cards(
         self, repo_ids: Sequence[str], on_done: Callable[[str], None] | None = None
     ) -> list[LiveCard]:
@@ -206,10 +227,10 @@ class Hub:
             repo_id, revision, lambda: hubreads.list_commits(self.calls, repo_id, revision)
         )
 
-    def readme_blob_id(self, repo_id: str, revision: str) -> str | None:
+    def readme_blob_id(self, repo_id: str, revision: str, path: str = README) -> str | None:
         """The blob id of README.md at `revision` (None without one): tells which commits touched
         the card without downloading it."""
-        return hubreads.readme_blob_id(self.calls, repo_id, revision)
+        return hubreads.readme_blob_id(self.calls, repo_id, revision, path)
 
     def list_heads(self, namespace: str) -> dict[str, str]:
         """The head sha of every repo of a namespace, from the listing (1,000 repos a page)."""
@@ -304,8 +325,10 @@ class Hub:
         description: str,
         revision: str | None = None,
         create_pr: bool = False,
+        files: Sequence[ManagedFile] = (),
     ) -> CommitResult:
-        """Commit README.md exactly once, on `parent` (committing.commit_card says how)."""
+        """Commit README.md and its companion `files` exactly once, in one commit, on `parent`
+        (committing.commit_card says how)."""
         return committing.commit_card(
             self,
             repo_id,
@@ -315,6 +338,7 @@ class Hub:
             description=description,
             revision=revision,
             create_pr=create_pr,
+            files=files,
         )
 
 

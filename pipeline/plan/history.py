@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pipeline import ownership
 from pipeline.card.diff import CardDiff
 from pipeline.hub.client import Hub
+from pipeline.newlines import normalize_newlines
 from pipeline.ownership import Ownership
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
 
@@ -100,6 +101,64 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard, kept: str | None) -> tupl
         drift = ownership.only_card_commits(found.drift, touched)
         found = Ownership(found.state, found.published, drift, drift.commits)
     return card.repo_id, found
+
+
+def read_file_ownership(
+    hub: Hub, cards: Sequence[RenderedCard], live: Sequence[LiveCard]
+) -> dict[tuple[str, str], Ownership]:
+    """The Ownership of every companion file that the repo holds and that differs from its
+    render, by (repo id, path): the repo's commits (the listing is cached at the head sha, so
+    a card read for the same repo costs none again) and the file at nb-release's last release."""
+    todo = [
+        (card, state, f.path)
+        for card, state in zip(cards, live, strict=True)
+        for f in card.files
+        if state.head_sha is not None
+        and (found := state.file(f.path)) is not None
+        and normalize_newlines(found) != normalize_newlines(f.content or "")
+    ]
+    out: dict[tuple[str, str], Ownership] = {}
+    for card, state, path in todo:
+        out[(card.repo_id, path)] = _one_file(hub, card, state, path)
+    return out
+
+
+def _one_file(hub: Hub, card: RenderedCard, live: LiveCard, path: str) -> Ownership:
+    rendered = card.file(path) or ""
+    current = live.file(path) or ""
+    assert live.head_sha is not None  # read_file_ownership: the repo has a head
+    own = hub.own_commit(card.repo_id, live.head_sha)
+    if own is not None and ownership.is_release(own):
+        return ownership.decide_update(
+            rendered=rendered, live=current, commits=[own], published_content=current
+        )
+    commits = hub.list_commits(card.repo_id, live.head_sha)
+
+    def trusted(commit: CommitRecord) -> bool:
+        if not ownership.is_release(commit):
+            return False
+        if hub.own_commit(card.repo_id, commit.commit_id) is not None or not hub.target.token:
+            return True
+        return ownership.trusted_release(commit, hub.publisher(), recorded=False)
+
+    index = ownership.last_release(commits, trusted)
+    published: str | None = None
+    if index is not None:
+        if index == 0 or commits[index].commit_id == live.head_sha:
+            published = current
+        else:
+            published = hub.read_file(card.repo_id, path, commits[index].commit_id).content
+    if index is not None and published is None:
+        # nb-release's last release had no such file (it came with a later manifest): what
+        # the repo holds now is someone else's, as a hand edit of a card would be.
+        published = ""
+    return ownership.decide_update(
+        rendered=rendered,
+        live=current,
+        commits=commits,
+        published_content=published,
+        trusted=trusted,
+    )
 
 
 # --- `nb-release history` ---------------------------------------------------------------------
