@@ -36,7 +36,7 @@ from pipeline.ownership import (
 from pipeline.plan.files import FileEntry, file_entry, repo_action, repo_owner
 from pipeline.records import LiveCard, ManagedFile, OpenPull, RenderedCard
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PLAN_KIND: Final = "nb-release.plan"
 # The actions on a repo that exists: the entry names the head commit its diff was made against.
 HEAD_ACTIONS: frozenset[Action] = frozenset({"create", "update", "unchanged"})

@@ -37,7 +37,7 @@ from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
-REPORT_SCHEMA_VERSION = 4
+REPORT_SCHEMA_VERSION = 5
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
 # What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
@@ -622,6 +622,17 @@ def _json_entry(entry: PlanEntry, decision: Decision) -> dict[str, Any]:
         "live_metadata_error": diff.live_metadata_error,
         "metadata_changes": [change_to_json(c) for c in diff.metadata_changes],
         "body_diff": diff.body_diff,
+        "files": [
+            {
+                "path": f.path,
+                "action": f.action,
+                "state": f.state,
+                "lines_added": f.lines_added,
+                "lines_removed": f.lines_removed,
+                "diff": f.diff,
+            }
+            for f in entry.files
+        ],
     }
 
 
