@@ -166,32 +166,36 @@ def _one_file(hub: Hub, card: RenderedCard, live: LiveCard, path: str) -> Owners
 
 @dataclass(frozen=True)
 class CardHistory:
-    """The commits among a repo's newest `limit` that changed README.md, newest first."""
+    """The commits among a repo's newest `limit` that changed README.md (or `path`), newest
+    first."""
 
     repo_id: str
     exists: bool
     commits: tuple[CommitRecord, ...]
     older: int  # commits past the window, not examined
+    path: str = "README.md"
 
 
-def card_history(hub: Hub, repo_id: str, limit: int) -> CardHistory:
+def card_history(hub: Hub, repo_id: str, limit: int, path: str = "README.md") -> CardHistory:
     """One listing of the commits, then one top-folder listing per commit in the window (and one
     past it) to tell which commits changed README.md."""
     if not hub.read_card(repo_id).exists:
         return CardHistory(repo_id, False, (), 0)
     commits = hub.list_commits(repo_id)
     window = commits[: limit + 1]
-    blobs = [hub.readme_blob_id(repo_id, c.commit_id) for c in window]
+    blobs = [hub.readme_blob_id(repo_id, c.commit_id, path) for c in window]
     changed = tuple(
         commit
         for index, commit in enumerate(commits[:limit])
         if blobs[index] != (blobs[index + 1] if index + 1 < len(blobs) else None)
     )
-    return CardHistory(repo_id, True, changed, max(0, len(commits) - limit))
+    return CardHistory(repo_id, True, changed, max(0, len(commits) - limit), path)
 
 
-def card_histories(hub: Hub, repo_ids: Sequence[str], limit: int) -> list[CardHistory]:
+def card_histories(
+    hub: Hub, repo_ids: Sequence[str], limit: int, path: str = "README.md"
+) -> list[CardHistory]:
     """card_history for each repo, concurrently (bounded), in the order given."""
     workers = min(hub.concurrency, max(1, len(repo_ids)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda repo_id: card_history(hub, repo_id, limit), repo_ids))
+        return list(pool.map(lambda repo_id: card_history(hub, repo_id, limit, path), repo_ids))
