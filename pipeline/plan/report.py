@@ -33,6 +33,7 @@ from pipeline.ownership import (
     State,
     writes,
 )
+from pipeline.plan.files import FileEntry
 from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
@@ -411,6 +412,19 @@ def _text_entry(entry: PlanEntry, console: Console) -> None:
         if diff.metadata_changes or diff.live_metadata_error or diff.reformat_only:
             console.print()
         _text_diff(diff.body_diff, console)
+    for file in _changed_files(entry):
+        console.print(Text(_file_line(file), style="bold"), soft_wrap=True)
+        _text_diff(file.diff, console)
+
+
+def _changed_files(entry: PlanEntry) -> list[FileEntry]:
+    """The companion files of an entry that differ from their render."""
+    return [f for f in entry.files if f.action != "unchanged" and f.diff]
+
+
+def _file_line(file: FileEntry) -> str:
+    counts = f"+{file.lines_added} -{file.lines_removed}"
+    return f"{printable(file.path)}: {file.action}, {file.state} ({counts})"
 
 
 def _text_diff(text: str, console: Console) -> None:
@@ -537,6 +551,10 @@ def _markdown_entry(entry: PlanEntry) -> list[str]:
         body = printable_lines(diff.body_diff)
         fence = _fence(body)
         out += [fence + "diff", body.rstrip("\n"), fence, ""]
+    for file in _changed_files(entry):
+        text = printable_lines(file.diff)
+        fence = _fence(text)
+        out += [_code(_file_line(file)), "", fence + "diff", text.rstrip("\n"), fence, ""]
     out += ["</details>", ""]
     return out
 

@@ -111,3 +111,14 @@ def test_history_and_restore_take_a_file(project: Project) -> None:
     assert restore.status == 0, restore.out + restore.err
     assert _notice(project) == NOTICE_31
     assert edited != NOTICE_31
+
+
+def test_the_reports_show_a_companion_files_diff(project: Project) -> None:
+    assert project.run("release", "--yes").status == 0
+    _with_notice(project)
+    text = project.run("plan")
+    assert text.status == 2, text.out + text.err
+    assert "NOTICE: create, create (+1 -0)" in text.out
+    assert "+Llama 3.1 is licensed under the Llama 3.1 Community License" in text.out
+    markdown = project.run("plan", "--format", "markdown")
+    assert "`NOTICE: create, create (+1 -0)`" in markdown.out
