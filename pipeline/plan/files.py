@@ -93,6 +93,9 @@ def repo_owner(
         return card_owner
     owners = [o for o in [card_owner, *(f.owner for f in files)] if o is not None]
     owners = [o for o in owners if o.state in UPDATE_STATES]
+    if not owners:
+        # No history read for any of them (a companion the repo lacks): the action's state.
+        return None if card_owner is None else Ownership("pending")
     states = {o.state for o in owners}
     moved = bool(states & {"pending", "proposed", "drift+pending"}) or any(
         f.action == "create" for f in files

@@ -166,7 +166,9 @@ def make_plan(
                 action=action,
                 head_sha=state.head_sha if state.exists else None,
                 content=card.content if action in WRITE_ACTIONS else None,
-                diff=diff,
+                # The card's diff, under the repo's action (an unchanged card in a repo whose
+                # companion changes is written again as it is, in the same commit).
+                diff=diff if diff.action == action else replace(diff, action=action),
                 owner=owner,
                 on_drift=(policies or {}).get(card.repo_id, (None, None))[0],
                 on_adopt=(policies or {}).get(card.repo_id, (None, None))[1],
