@@ -4,6 +4,7 @@ the card in one commit per repo, its hand edit is drift, and history and restore
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, hf_hub_download
 
@@ -122,3 +123,30 @@ def test_the_reports_show_a_companion_files_diff(project: Project) -> None:
     assert "+Llama 3.1 is licensed under the Llama 3.1 Community License" in text.out
     markdown = project.run("plan", "--format", "markdown")
     assert "`NOTICE: create, create (+1 -0)`" in markdown.out
+
+
+def test_a_warm_no_change_plan_with_companions_costs_the_listing_only(project: Project) -> None:
+    _with_notice(project)
+    assert project.run("release", "--yes").status == 0
+    project.hub.counters.reset()
+    assert project.run("plan").status == 0  # the cache knows every head: the listing only
+    assert project.hub.counters.total() == 1, project.hub.counters.snapshot()
+    project.hub.counters.reset()
+    assert project.run("plan", "--no-cache").status == 0
+    # Without the cache: every card and every NOTICE is read, one request each.
+    assert project.hub.counters.get("resolve") == 2 * len(REPOS)
+
+
+def test_apply_publishes_a_saved_plans_companions(project: Project, tmp_path: Path) -> None:
+    assert project.run("release", "--yes").status == 0
+    _with_notice(project)
+    plan_file = tmp_path / "plan.json"
+    assert project.run("plan", "--out", str(plan_file)).status == 2
+    saved = json.loads(plan_file.read_text())
+    entry = next(e for e in saved["entries"] if e["repo_id"] == EDITED)
+    assert entry["files"][0]["content"] == NOTICE_31
+    project.hub.counters.reset()
+    applied = project.run("apply", str(plan_file))
+    assert applied.status == 0, applied.out + applied.err
+    assert project.hub.counters.get("commit") == len(REPOS)
+    assert _notice(project) == NOTICE_31
