@@ -150,3 +150,12 @@ def test_apply_publishes_a_saved_plans_companions(project: Project, tmp_path: Pa
     assert applied.status == 0, applied.out + applied.err
     assert project.hub.counters.get("commit") == len(REPOS)
     assert _notice(project) == NOTICE_31
+
+
+def test_the_review_page_shows_a_companion_files_diff(project: Project, tmp_path: Path) -> None:
+    assert project.run("release", "--yes").status == 0
+    _with_notice(project)
+    assert project.run("preview", "--out", str(tmp_path / "page")).status == 0
+    page = (tmp_path / "page" / "index.html").read_text()
+    assert "NOTICE <span" in page
+    assert "+Llama 3.1 is licensed under the Llama 3.1 Community License" in page
