@@ -130,7 +130,7 @@ def _one_file(hub: Hub, card: RenderedCard, live: LiveCard, path: str) -> Owners
     own = hub.own_commit(card.repo_id, live.head_sha)
     if own is not None and ownership.is_release(own):
         return ownership.decide_update(
-            rendered=rendered, live=current, commits=[own], published_content=current
+            rendered=rendered, live=current, commits=[own], published_content=current, path=path
         )
     commits = hub.list_commits(card.repo_id, live.head_sha)
 
@@ -158,6 +158,7 @@ def _one_file(hub: Hub, card: RenderedCard, live: LiveCard, path: str) -> Owners
         commits=commits,
         published_content=published,
         trusted=trusted,
+        path=path,
     )
 
 

@@ -82,6 +82,8 @@ def test_a_hand_edit_of_notice_is_drift_left_by_sync_and_restored_by_overwrite(
     entry = next(e for e in plan["entries"] if e["repo_id"] == EDITED)
     assert entry["state"] == "drift"
     assert [(f["path"], f["state"]) for f in entry["files"]] == [("NOTICE", "drift")]
+    assert entry["drift"]["edit_diff"].startswith("--- a/NOTICE (nb-release, ")
+    assert "+Thanks to the NB AI-Lab." in entry["drift"]["edit_diff"]
 
     project.hub.counters.reset()
     sync = project.run("sync")
