@@ -17,7 +17,7 @@ from pipeline.cli.terminal import confirmed
 from pipeline.english import plural
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
-from pipeline.hub.client import Hub
+from pipeline.hub.client import Hub, read_file
 from pipeline.manifest.model import load_manifest
 from pipeline.manifest.selection import select
 from pipeline.ownership import (
@@ -109,10 +109,10 @@ def restore_command(options: RestoreOptions, console: Console) -> int:
         target = found[0]
         path = options.file
         what = "the card" if path == README else printable(path)
-        old = hub.read_file(repo, path, target.commit_id).content
+        old = read_file(hub, repo, path, target.commit_id).content
         if old is None:
             raise PipelineError(f"{repo}: there is no {printable(path)} at {target.commit_id[:12]}")
-        current = hub.read_file(repo, path, live.head_sha).content if live.head_sha else None
+        current = read_file(hub, repo, path, live.head_sha).content if live.head_sha else None
         current = live.content if path == README else current
         if current == old:
             console.print(

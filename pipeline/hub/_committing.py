@@ -23,7 +23,7 @@ from pipeline.errors import HubError
 from pipeline.hub import _client_internals as client_internals
 from pipeline.hub._calls import HubCalls, QuotaError, redact, status_of
 from pipeline.hub._commitcache import SHA, CommitCache
-from pipeline.hub._reads import README
+from pipeline.hub._reads import README, read_readme
 from pipeline.hub._retry import RateLimited
 from pipeline.records import LiveCard, ManagedFile
 from pipeline.safetext import printable
@@ -54,7 +54,6 @@ class CommitSide(Protocol):
     @property
     def known_user(self) -> str | None: ...
     def read_card(self, repo_id: str, revision: str = "main") -> LiveCard: ...
-    def read_file(self, repo_id: str, path: str, revision: str = "main") -> LiveCard: ...
     def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None: ...
 
 
@@ -238,10 +237,13 @@ def _holds(hub: CommitSide, commit: _Commit, live: LiveCard) -> bool:
     """The companion files of `commit` are on the Hub at the head `live` was read at."""
     if not commit.files or live.head_sha is None:
         return True
-    return all(
-        hub.read_file(commit.repo_id, f.path, live.head_sha).content == f.content
-        for f in commit.files
-    )
+    sha, repo_id = live.head_sha, commit.repo_id
+
+    def at_head(path: str) -> str | None:
+        read = lambda: read_readme(hub.calls, repo_id, sha, path)  # noqa: E731 - one use
+        return hub.commits.read_file(repo_id, path, sha, read).content
+
+    return all(at_head(f.path) == f.content for f in commit.files)
 
 
 def _read_back(hub: CommitSide, commit: _Commit, why: str) -> CommitResult:

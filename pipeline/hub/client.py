@@ -171,27 +171,6 @@ class Hub:
             repo_id, revision, lambda: hubreads.read_readme(self.calls, repo_id, revision)
         )
 
-    def read_file(self, repo_id: str, path: str, revision: str = "main") -> LiveCard:
-        """A managed file (README.md or a companion) and the head, as read_card reads README.md:
-        the LiveCard's content is that file's (None: the repo has no such file there)."""
-        if path == README:
-            return self.read_card(repo_id, revision)
-        return self.commits.read_file(
-            repo_id,
-            path,
-            revision,
-            lambda: hubreads.read_readme(self.calls, repo_id, revision, path),
-        )
-
-    def read_files(self, wanted: Sequence[tuple[str, str, str]]) -> list[str | None]:
-        """Each (repo id, path, commit sha)'s content, concurrently (bounded), in order; a file
-        at a commit is read once and kept in the cache."""
-        return gather(
-            lambda item: self.read_file(item[0], item[1], item[2]).content,
-            wanted,
-            self.concurrency,
-        )
-
     def read_cards(
         self, repo_ids: Sequence[str], on_done: Callable[[str], None] | None = None
     ) -> list[LiveCard]:
@@ -327,8 +306,7 @@ class Hub:
         create_pr: bool = False,
         files: Sequence[ManagedFile] = (),
     ) -> CommitResult:
-        """Commit README.md and its companion `files` exactly once, in one commit, on `parent`
-        (committing.commit_card says how)."""
+        """Commit README.md and `files` exactly once, on `parent` (committing.commit_card)."""
         return committing.commit_card(
             self,
             repo_id,
@@ -407,3 +385,20 @@ def open_hub(
     ):
         token = Tokens(local_root / TOKENS_NAME).first()
     yield connect(Target(url=resolved.rstrip("/"), token=token))
+
+
+def read_file(hub: Hub, repo_id: str, path: str, revision: str = "main") -> LiveCard:
+    """A managed file (README.md or a companion) and the head, as Hub.read_card reads README.md:
+    the LiveCard's content is that file's (None: the repo has no such file there). At a commit
+    sha, from the cache when it has it."""
+    if path == README:
+        return hub.read_card(repo_id, revision)
+    return hub.commits.read_file(
+        repo_id, path, revision, lambda: hubreads.read_readme(hub.calls, repo_id, revision, path)
+    )
+
+
+def read_files(hub: Hub, wanted: Sequence[tuple[str, str, str]]) -> list[str | None]:
+    """Each (repo id, path, commit sha)'s content, concurrently (bounded), in order; a file at a
+    commit is read once and kept in the cache."""
+    return gather(lambda item: read_file(hub, *item).content, wanted, hub.concurrency)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline import ownership
 from pipeline.card.diff import CardDiff
-from pipeline.hub.client import Hub
+from pipeline.hub.client import Hub, read_file
 from pipeline.newlines import normalize_newlines
 from pipeline.ownership import Ownership
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
@@ -147,7 +147,7 @@ def _one_file(hub: Hub, card: RenderedCard, live: LiveCard, path: str) -> Owners
         if index == 0 or commits[index].commit_id == live.head_sha:
             published = current
         else:
-            published = hub.read_file(card.repo_id, path, commits[index].commit_id).content
+            published = read_file(hub, card.repo_id, path, commits[index].commit_id).content
     if index is not None and published is None:
         # nb-release's last release had no such file (it came with a later manifest): what
         # the repo holds now is someone else's, as a hand edit of a card would be.

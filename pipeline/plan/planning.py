@@ -15,7 +15,7 @@ from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
-from pipeline.hub.client import Hub
+from pipeline.hub.client import Hub, read_files
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE, Policy, resolve_policy
@@ -158,7 +158,7 @@ def _with_companions(
         if state.files or not card.files or state.head_sha is None:
             continue
         wanted += [(card.repo_id, f.path, state.head_sha) for f in card.files]
-    found = dict(zip(wanted, hub.read_files(wanted), strict=True)) if wanted else {}
+    found = dict(zip(wanted, read_files(hub, wanted), strict=True)) if wanted else {}
     out: list[LiveCard] = []
     for card, state in zip(cards, live, strict=True):
         if not state.files and card.files:
