@@ -174,8 +174,10 @@ def decide_update(
     published_content: str | None,
     trusted: Trust = is_release,
     kept: str | None = None,
+    path: str = README,
 ) -> Ownership:
-    """The state of a repo whose live card differs from the rendered one.
+    """The state of a repo whose live card (or companion file `path`) differs from the rendered
+    one.
 
     `commits` is the branch history, newest first; `published_content` the README at the newest
     release commit `trusted` accepts (None if there is none, or it had no README). `kept` is the
@@ -193,7 +195,7 @@ def decide_update(
     if kept is not None and _same(kept, live):
         # The hand edit was taken into the project (`nb-release keep`): the render carries it.
         return Ownership(state="pending", published=published)
-    edit, added, removed = edit_diff(published_content or "", live, published.commit_id)
+    edit, added, removed = edit_diff(published_content or "", live, published.commit_id, path)
     state: State = "drift" if _same(rendered, published_content or "") else "drift+pending"
     drift = Drift(commits=since, edit_diff=edit, lines_added=added, lines_removed=removed)
     return Ownership(state=state, published=published, drift=drift, replaced=since)
@@ -209,18 +211,22 @@ def _same(a: str, b: str) -> bool:
     return normalize_newlines(a) == normalize_newlines(b)
 
 
-def edit_diff(published: str, live: str, published_id: str) -> tuple[str, int, int]:
+def edit_diff(
+    published: str, live: str, published_id: str, path: str = README
+) -> tuple[str, int, int]:
     """The other party's edit as a unified diff (nb-release's last publish -> live), +/- counts."""
-    return unified(published, live, f"nb-release, {published_id[:12]}", "live")
+    return unified(published, live, f"nb-release, {published_id[:12]}", "live", path)
 
 
-def unified(old: str, new: str, old_label: str, new_label: str) -> tuple[str, int, int]:
+def unified(
+    old: str, new: str, old_label: str, new_label: str, path: str = README
+) -> tuple[str, int, int]:
     """A whole-card unified diff with labelled sides, and the lines added and removed."""
     a = normalize_newlines(old).splitlines(keepends=True)
     b = normalize_newlines(new).splitlines(keepends=True)
     lines = list(
         difflib.unified_diff(
-            a, b, fromfile=f"a/{README} ({old_label})", tofile=f"b/{README} ({new_label})"
+            a, b, fromfile=f"a/{path} ({old_label})", tofile=f"b/{path} ({new_label})"
         )
     )
     added = sum(1 for line in lines[2:] if line.startswith("+"))

@@ -10,6 +10,16 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ManagedFile:
+    """A file nb-release keeps in a repo besides README.md (a companion such as NOTICE): its
+    path in the repo and its text (UTF-8; a copied file is kept byte for byte), or None where
+    the repo has no such file."""
+
+    path: str
+    content: str | None
+
+
+@dataclass(frozen=True)
 class RenderedCard:
     """One card as rendered from the manifest and templates."""
 
@@ -23,6 +33,13 @@ class RenderedCard:
     # card so a plan from cached renders needs no manifest validation; cache.py checks the words.
     on_drift: str | None = None
     on_adopt: str | None = None
+    files: tuple[ManagedFile, ...] = ()  # the companion files, in path order
+
+    def file(self, path: str) -> str | None:
+        """The rendered content of a managed path: README.md is the card."""
+        if path == "README.md":
+            return self.content
+        return next((f.content for f in self.files if f.path == path), None)
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,12 @@ class LiveCard:
     exists: bool  # the repo exists
     head_sha: str | None  # the head commit of main (None if the repo does not exist)
     content: str | None  # README.md at head_sha, decoded as UTF-8 (None if there is no README.md)
+    files: tuple[ManagedFile, ...] = ()  # each companion file at head_sha (content None: absent)
+
+    def file(self, path: str) -> str | None:
+        if path == "README.md":
+            return self.content
+        return next((f.content for f in self.files if f.path == path), None)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from pipeline.card._templating import (
 from pipeline.card._templating import (
     yaml_string as yaml_string,  # re-exported: templates' tests use it
 )
+from pipeline.card.companions import render_companions
 from pipeline.errors import CardError, OutputError, Problem, TemplateError
 from pipeline.manifest.model import Manifest, Variant
 from pipeline.manifest.results import Result, model_index, read_results
@@ -42,7 +43,7 @@ from pipeline.manifest.selection import (
     Selection as Selection,  # re-exported: callers import it here
 )
 from pipeline.manifest.selection import select as select
-from pipeline.manifest.sources import SourceFiles, read_sources, read_templates
+from pipeline.manifest.sources import SourceFiles, read_copies, read_sources, read_templates
 from pipeline.records import RenderedCard
 
 HUB_URL = "https://huggingface.co"
@@ -304,6 +305,11 @@ def render_all(
     """
     cards_dir = cards if isinstance(cards, Path) else cards.cards_dir
     data = read_templates(cards) if isinstance(cards, Path) else cards.templates
+    copies = (
+        read_copies(manifest.path, manifest.path.read_bytes())
+        if isinstance(cards, Path)
+        else cards.copies
+    )
     known = [variant.repo_id for variant in manifest.variants]
     edits = kept_edits.read_edits(cards_dir, data, known) if apply_edits else {}
     data = kept_edits.templates_only(data)  # an edit file is never a template nor a data file
@@ -353,6 +359,12 @@ def render_all(
                 problems if edit is None else [_from_edit(p, edit) for p in problems]
             )
             continue
+        companions, problems = render_companions(
+            manifest, variant, env, context, copies, str(cards_dir)
+        )
+        if problems:
+            card_problems.extend(problems)
+            continue
         rendered.append(
             RenderedCard(
                 repo_id=variant.repo_id,
@@ -362,6 +374,7 @@ def render_all(
                 allow_create=variant.allow_create,
                 on_drift=variant.on_drift,
                 on_adopt=variant.on_adopt,
+                files=tuple(companions),
             )
         )
     if template_problems:

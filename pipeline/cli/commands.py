@@ -305,6 +305,24 @@ def _verify_options(args: argparse.Namespace) -> VerifyOptions:
     return VerifyOptions(sources_of(args), selection_of(args), hub_of(args), reports_of(args))
 
 
+def _repo_file(value: str) -> str:
+    """A path in a repo (`--file`): relative, inside the repo."""
+    if not value or value.startswith("/") or ".." in value.split("/") or "\\" in value:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a path in the repo, such as NOTICE")
+    return value
+
+
+def _add_file(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument(
+        "--file",
+        type=_repo_file,
+        default="README.md",
+        metavar="PATH",
+        help=f"the file to {verb}: README.md (the default) or a file the manifest's `files` "
+        "declares, such as NOTICE",
+    )
+
+
 def _history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "repos",
@@ -321,11 +339,12 @@ def _history_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="look at the newest N commits of each repo (default: 20)",
     )
+    _add_file(parser, "show the history of")
 
 
 def _history_options(args: argparse.Namespace) -> HistoryOptions:
     return HistoryOptions(
-        tuple(args.repos), sources_of(args), selection_of(args), hub_of(args), args.limit
+        tuple(args.repos), sources_of(args), selection_of(args), hub_of(args), args.limit, args.file
     )
 
 
@@ -335,6 +354,7 @@ def _restore_arguments(parser: argparse.ArgumentParser) -> None:
         "--to", required=True, metavar="COMMIT", help="the commit id (or a unique prefix of it)"
     )
     parser.add_argument("--yes", "-y", action="store_true", help="publish without asking")
+    _add_file(parser, "restore")
     add_hub(parser)
     add_client(parser, publishes=False)
     add_manifest(parser)
@@ -342,7 +362,13 @@ def _restore_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _restore_options(args: argparse.Namespace) -> RestoreOptions:
     return RestoreOptions(
-        args.repo, args.manifest, args.to, args.yes, hub_of(args), PublishOptions(False, 1)
+        args.repo,
+        args.manifest,
+        args.to,
+        args.yes,
+        hub_of(args),
+        PublishOptions(False, 1),
+        args.file,
     )
 
 

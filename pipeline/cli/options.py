@@ -140,6 +140,7 @@ class HistoryOptions:
     selection: Selection
     hub: HubOptions
     limit: int
+    file: str = "README.md"  # the managed file whose history is shown
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ class RestoreOptions:
     yes: bool
     hub: HubOptions
     publish: PublishOptions
+    file: str = "README.md"  # the managed file restored
 
 
 @dataclass(frozen=True)

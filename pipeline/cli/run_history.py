@@ -17,12 +17,18 @@ from pipeline.cli.terminal import confirmed
 from pipeline.english import plural
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
-from pipeline.hub.client import Hub
+from pipeline.hub.client import Hub, read_file
 from pipeline.manifest.model import load_manifest
 from pipeline.manifest.selection import select
-from pipeline.ownership import TRAILER_RESTORED, fingerprint_of, trusted_release, unified
+from pipeline.ownership import (
+    README,
+    TRAILER_RESTORED,
+    fingerprint_of,
+    trusted_release,
+    unified,
+)
 from pipeline.plan.history import card_histories
-from pipeline.records import CommitRecord
+from pipeline.records import CommitRecord, ManagedFile
 from pipeline.safetext import printable, printable_lines
 
 
@@ -38,7 +44,7 @@ def history_command(options: HistoryOptions, console: Console) -> int:
         repos = [v.repo_id for v in select(manifest, options.selection)]
     limit = options.limit
     with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
-        histories = card_histories(hub, repos, limit)
+        histories = card_histories(hub, repos, limit, options.file)
         unknown = [h.repo_id for h in histories if not h.exists and h.repo_id in options.repos]
         if unknown:
             # A repo named on the command line must exist (a typo is not an empty history);
@@ -61,7 +67,7 @@ def history_command(options: HistoryOptions, console: Console) -> int:
                 )
             if not history.commits:
                 newest = "the newest commit" if limit == 1 else f"the newest {limit} commits"
-                console.print(f"  README.md unchanged in {newest}", markup=False)
+                console.print(f"  {printable(options.file)} unchanged in {newest}", markup=False)
             if history.older:
                 older = plural(history.older, "older commit")
                 console.print(f"  ({older} not examined; see --limit)", markup=False)
@@ -101,21 +107,25 @@ def restore_command(options: RestoreOptions, console: Console) -> int:
                 hint=f"`nb-release history {repo}` lists the card's commits",
             )
         target = found[0]
-        old = hub.read_card(repo, target.commit_id).content
+        path = options.file
+        what = "the card" if path == README else printable(path)
+        old = read_file(hub, repo, path, target.commit_id).content
         if old is None:
-            raise PipelineError(f"{repo}: there is no README.md at {target.commit_id[:12]}")
-        if live.content == old:
+            raise PipelineError(f"{repo}: there is no {printable(path)} at {target.commit_id[:12]}")
+        current = read_file(hub, repo, path, live.head_sha).content if live.head_sha else None
+        current = live.content if path == README else current
+        if current == old:
             console.print(
-                f"{repo}: the card is already as it was at {target.commit_id[:12]}.",
+                f"{repo}: {what} is already as it was at {target.commit_id[:12]}.",
                 markup=False,
             )
             return EXIT_OK
         diff, added, removed = unified(
-            live.content or "", old, "live", f"at {target.commit_id[:12]}"
+            current or "", old, "live", f"at {target.commit_id[:12]}", path
         )
         who = printable(f"{', '.join(target.authors) or '?'}: {target.title}")
         console.print(
-            f"{repo}: restore the card of {printable(target.commit_id[:12])} "
+            f"{repo}: restore {what} of {printable(target.commit_id[:12])} "
             f"({who}), +{added} -{removed}",
             markup=False,
         )
@@ -129,12 +139,18 @@ def restore_command(options: RestoreOptions, console: Console) -> int:
                 console.print("Nothing published.")
                 return EXIT_PENDING
         hub.whoami()
+        # A companion is restored in a commit that keeps the card as it is on the head.
+        card, files = (old, ()) if path == README else (live.content, (ManagedFile(path, old),))
+        if card is None:
+            raise PipelineError(f"{repo}: the repo has no README.md; restore the card first")
         result = hub.commit_card(
             repo,
-            old,
+            card,
             parent=live.head_sha,
-            title=f"Restore model card from {target.commit_id[:12]}",
-            description=f"Restores README.md as it was at {target.commit_id} "
+            files=files,
+            title=f"Restore {'model card' if path == README else path} from "
+            f"{target.commit_id[:12]}",
+            description=f"Restores {path} as it was at {target.commit_id} "
             f"({target.title}, by {', '.join(target.authors) or '?'}).\n\n"
             f"{TRAILER_RESTORED}: {target.commit_id}",
         )

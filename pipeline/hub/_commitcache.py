@@ -10,12 +10,12 @@ whose card it is without listing the repo's commits. No request here: the reads 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline.hub.cache import Cache
-from pipeline.records import CommitRecord, LiveCard
+from pipeline.records import CommitRecord, LiveCard, ManagedFile
 
 SHA = re.compile(r"[0-9a-f]{40}")  # a full commit id, as the Hub names commits
 
@@ -43,6 +43,21 @@ class CommitCache:
         card = read()
         if cache is not None and card.exists and card.head_sha == revision:
             cache.put_readme(self.hub_key, repo_id, revision, card.content)
+        return card
+
+    def read_file(
+        self, repo_id: str, path: str, revision: str, read: Callable[[], LiveCard]
+    ) -> LiveCard:
+        """A managed file at `revision` (the LiveCard's content is that file's): at a commit
+        sha, from the cache when it has it; else `read()`, kept when read at that commit."""
+        cache = self._pinned(revision)
+        if cache is not None:
+            found, content = cache.file(self.hub_key, repo_id, revision, path)
+            if found:
+                return LiveCard(repo_id=repo_id, exists=True, head_sha=revision, content=content)
+        card = read()
+        if cache is not None and card.exists and card.head_sha == revision:
+            cache.put_file(self.hub_key, repo_id, revision, path, card.content)
         return card
 
     def list_commits(
@@ -75,12 +90,15 @@ class CommitCache:
         title: str,
         description: str,
         user: str | None,
+        files: Sequence[ManagedFile] = (),
     ) -> None:
         """A commit nb-release made, named by the Hub: README.md at `sha` is exactly `content`
         (commits are immutable), and, when `own` (it landed on main), it is nb-release's."""
         if self.cache is None:
             return
         self.cache.put_readme(self.hub_key, repo_id, sha, content)
+        for file in files:
+            self.cache.put_file(self.hub_key, repo_id, sha, file.path, file.content)
         if own:
             record = CommitRecord(
                 commit_id=sha,

@@ -11,6 +11,7 @@ card back; only a commit the Hub named is cached as nb-release's own.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
@@ -22,9 +23,9 @@ from pipeline.errors import HubError
 from pipeline.hub import _client_internals as client_internals
 from pipeline.hub._calls import HubCalls, QuotaError, redact, status_of
 from pipeline.hub._commitcache import SHA, CommitCache
-from pipeline.hub._reads import README
+from pipeline.hub._reads import README, read_readme
 from pipeline.hub._retry import RateLimited
-from pipeline.records import LiveCard
+from pipeline.records import LiveCard, ManagedFile
 from pipeline.safetext import printable
 
 # What one publish did: landed on main, opened or updated a pull request, found the card already
@@ -67,6 +68,7 @@ class _Commit:
     create_pr: bool
     title: str
     landed: CommitStatus  # "published" on main, else "proposed"
+    files: tuple[ManagedFile, ...] = ()  # the companion files written with the card
 
 
 class _BadAnswer(Exception):
@@ -83,6 +85,7 @@ def commit_card(
     description: str,
     revision: str | None = None,
     create_pr: bool = False,
+    files: Sequence[ManagedFile] = (),
 ) -> CommitResult:
     """Commit README.md, exactly once (see the module's docstring). Without a parent, nothing
     is committed over an existing card. A commit quota that will not reset within --max-wait
@@ -97,6 +100,7 @@ def commit_card(
         create_pr,
         title,
         "proposed" if create_pr or revision else "published",
+        tuple(files),
     )
     if parent is None and not create_pr:
         refused = _without_parent(hub, repo_id, commit.branch)
@@ -105,10 +109,14 @@ def commit_card(
 
     def attempt() -> CommitResult:
         operation = CommitOperationAdd(path_in_repo=README, path_or_fileobj=data)
+        operations = [operation] + [
+            CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=(f.content or "").encode())
+            for f in commit.files
+        ]
         try:
             info = calls.api.create_commit(
                 repo_id,
-                operations=[operation],
+                operations=operations,
                 commit_message=title,
                 commit_description=description,
                 parent_commit=parent,
@@ -119,7 +127,7 @@ def commit_card(
             if isinstance(exc, HfHubHTTPError) or not _bad_answer(exc):
                 raise
             raise _BadAnswer("the Hub's answer to the commit is not JSON") from None
-        if client_internals.already_on_hub(operation):
+        if all(client_internals.already_on_hub(o) for o in operations):
             # The client found README.md already holds these bytes and made no commit:
             # another run (or an earlier apply of this plan) wrote the same card.
             return CommitResult(repo_id, "already", message="already up to date")
@@ -142,6 +150,7 @@ def commit_card(
             title=title,
             description=description,
             user=hub.known_user,
+            files=commit.files,
         )
         return CommitResult(repo_id, commit.landed, commit_url=info.commit_url, pr_url=info.pr_url)
 
@@ -163,7 +172,7 @@ def commit_card(
                 live = hub.read_card(repo_id, commit.branch)
             except HubError as error:
                 return CommitResult(repo_id, "failed", message=error.message)
-            if live.content == content:
+            if live.content == content and _holds(hub, commit, live):
                 return CommitResult(repo_id, "already", message="already up to date")
             return _stale(repo_id, commit.branch, live)
         return CommitResult(repo_id, "failed", message=calls.error(exc, doing).message)
@@ -212,6 +221,9 @@ def _landed(hub: CommitSide, commit: _Commit, why: str) -> CommitResult | None:
             return None
         return CommitResult(repo_id, "proposed", message=f"{why}; proposed in {own[1]}")
     live = hub.read_card(repo_id, commit.branch)
+    if live.content == commit.content and not _holds(hub, commit, live):
+        # The card is ours but a companion is not: nothing of this commit landed there.
+        return None if live.head_sha == commit.parent else _stale(repo_id, commit.branch, live)
     if live.content == commit.content and live.head_sha != commit.parent:
         return CommitResult(repo_id, commit.landed, message=f"{why}; the card there is ours")
     if live.content == commit.content:
@@ -219,6 +231,19 @@ def _landed(hub: CommitSide, commit: _Commit, why: str) -> CommitResult | None:
     if live.head_sha != commit.parent:
         return _stale(repo_id, commit.branch, live)
     return None
+
+
+def _holds(hub: CommitSide, commit: _Commit, live: LiveCard) -> bool:
+    """The companion files of `commit` are on the Hub at the head `live` was read at."""
+    if not commit.files or live.head_sha is None:
+        return True
+    sha, repo_id = live.head_sha, commit.repo_id
+
+    def at_head(path: str) -> str | None:
+        read = lambda: read_readme(hub.calls, repo_id, sha, path)  # noqa: E731 - one use
+        return hub.commits.read_file(repo_id, path, sha, read).content
+
+    return all(at_head(f.path) == f.content for f in commit.files)
 
 
 def _read_back(hub: CommitSide, commit: _Commit, why: str) -> CommitResult:

@@ -9,9 +9,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 
 
-def gather(fn: Callable[[str], _T], items: Sequence[str], workers: int) -> list[_T]:
+def gather(fn: Callable[[_I], _T], items: Sequence[_I], workers: int) -> list[_T]:
     """`fn` of every item on up to `workers` threads; results in the order of `items`.
 
     The threads are daemons and the caller waits on their results with a timeout, so Ctrl-C

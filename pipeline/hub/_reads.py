@@ -31,10 +31,11 @@ from pipeline.safetext import printable
 README = "README.md"
 
 
-def read_readme(calls: HubCalls, repo_id: str, revision: str) -> LiveCard:
-    """README.md and the head commit of one repo at `revision`, read fresh."""
+def read_readme(calls: HubCalls, repo_id: str, revision: str, path: str = README) -> LiveCard:
+    """README.md (or another file nb-release manages, `path`) and the head commit of one repo at
+    `revision`, read fresh: the LiveCard's content is that file's."""
     target = calls.target
-    url = hf_hub_url(repo_id, README, revision=revision, endpoint=target.url)
+    url = hf_hub_url(repo_id, path, revision=revision, endpoint=target.url)
     headers = build_hf_headers(token=target.token or False)
 
     def get() -> httpx2.Response:
@@ -62,13 +63,13 @@ def read_readme(calls: HubCalls, repo_id: str, revision: str) -> LiveCard:
         # A repo with no commit on main yet: it exists, without a README.
         return LiveCard(repo_id=repo_id, exists=True, head_sha=None, content=None)
     except EntryNotFoundError as exc:
-        head = header_of(exc, "X-Repo-Commit") or _pinned(calls, repo_id, revision)
+        head = header_of(exc, "X-Repo-Commit") or _pinned(calls, repo_id, revision, path)
         if isinstance(head, LiveCard):
             return head  # "no README" checked again at the head read another way
         return LiveCard(repo_id=repo_id, exists=True, head_sha=head, content=None)
     except (HfHubHTTPError, httpx2.HTTPError, RateLimited) as exc:
         raise calls.error(exc, f"reading {repo_id}") from None
-    head = response.headers.get("X-Repo-Commit") or _pinned(calls, repo_id, revision)
+    head = response.headers.get("X-Repo-Commit") or _pinned(calls, repo_id, revision, path)
     if isinstance(head, LiveCard):
         return head
     return LiveCard(
@@ -79,7 +80,7 @@ def read_readme(calls: HubCalls, repo_id: str, revision: str) -> LiveCard:
     )
 
 
-def _pinned(calls: HubCalls, repo_id: str, revision: str) -> str | LiveCard | None:
+def _pinned(calls: HubCalls, repo_id: str, revision: str, path: str) -> str | LiveCard | None:
     """An answer without X-Repo-Commit (a proxy or CDN may drop it): at a commit sha, that
     sha; at a branch, the card read again at the head the repo's info names, so the card and
     its head always agree (a head read after the README could name a later commit, and a
@@ -88,7 +89,7 @@ def _pinned(calls: HubCalls, repo_id: str, revision: str) -> str | LiveCard | No
         return revision
     sha = head_sha(calls, repo_id, revision)
     if sha is not None and SHA.fullmatch(sha):
-        return read_readme(calls, repo_id, sha)
+        return read_readme(calls, repo_id, sha, path)
     return None
 
 
@@ -144,21 +145,23 @@ def list_commits(calls: HubCalls, repo_id: str, revision: str) -> list[CommitRec
     )
 
 
-def readme_blob_id(calls: HubCalls, repo_id: str, revision: str) -> str | None:
-    """The blob id of README.md at `revision` (None without one): one listing of the repo's
-    top folder."""
+def readme_blob_id(calls: HubCalls, repo_id: str, revision: str, path: str = README) -> str | None:
+    """The blob id of README.md (or `path`) at `revision` (None without one): one listing of the
+    repo's top folder (and its subfolders for a path in one)."""
     entries = calls.ask(
         lambda: [
             (
                 answers.as_str(e.path, "path"),
                 answers.optional_str(getattr(e, "blob_id", None), "blob id"),
             )
-            for e in calls.api.list_repo_tree(repo_id, revision=revision)
+            for e in calls.api.list_repo_tree(
+                repo_id, revision=revision, path_in_repo=path.rpartition("/")[0] or None
+            )
         ],
         f"listing the files of {repo_id} at {printable(revision[:12])}",  # a Hub commit id
     )
-    for path, blob_id in entries:
-        if path == README:
+    for found, blob_id in entries:
+        if found == path:
             return blob_id
     return None
 

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.ownership import POLICIES
-from pipeline.records import CommitRecord, RenderedCard
+from pipeline.ownership import POLICIES, README
+from pipeline.records import CommitRecord, ManagedFile, RenderedCard
 
 _LAYOUT = "v1"
 _MAGIC = b"nb-release-cache 1\n"
@@ -132,6 +132,35 @@ class Cache:
         payload = json.dumps({"content": content}, ensure_ascii=False).encode("utf-8")
         self.put("readme", self._readme_key(endpoint, repo_id, sha), payload)
 
+    # --- another managed file at a commit (a companion such as NOTICE) ----------------------
+
+    @staticmethod
+    def _file_key(endpoint: str, repo_id: str, sha: str, path: str) -> str:
+        return json.dumps(["file", endpoint, repo_id, sha, path])
+
+    def file(self, endpoint: str, repo_id: str, sha: str, path: str) -> tuple[bool, str | None]:
+        """(found, content): content None means the commit has no such file."""
+        if path == README:
+            return self.readme(endpoint, repo_id, sha)
+        payload = self.get("file", self._file_key(endpoint, repo_id, sha, path))
+        try:
+            value = json.loads(payload) if payload is not None else None
+        except ValueError:
+            return False, None
+        content = value.get("content") if isinstance(value, dict) else None
+        if not isinstance(value, dict) or not (content is None or isinstance(content, str)):
+            return False, None
+        return True, content
+
+    def put_file(
+        self, endpoint: str, repo_id: str, sha: str, path: str, content: str | None
+    ) -> None:
+        if path == README:
+            self.put_readme(endpoint, repo_id, sha, content)
+            return
+        payload = json.dumps({"content": content}, ensure_ascii=False).encode("utf-8")
+        self.put("file", self._file_key(endpoint, repo_id, sha, path), payload)
+
     # --- the commit history below a commit ----------------------------------------------------
 
     @staticmethod
@@ -189,8 +218,13 @@ class Cache:
         if payload is None:
             return None
         try:
-            cards = [RenderedCard(**item) for item in json.loads(payload)]
-        except (ValueError, TypeError):
+            cards = [
+                RenderedCard(
+                    **{**item, "files": tuple(ManagedFile(**f) for f in item.get("files", ()))}
+                )
+                for item in json.loads(payload)
+            ]
+        except (ValueError, TypeError, AttributeError):
             return None
         allowed = (None, *POLICIES)
         if any(c.on_drift not in allowed or c.on_adopt not in allowed for c in cards):

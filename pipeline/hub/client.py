@@ -51,7 +51,14 @@ from pipeline.hub.cache import Cache
 from pipeline.hub.target import LOCAL, Target, check_hub_url, is_loopback, resolve_spec
 from pipeline.hubsnapshot import Snapshot
 from pipeline.localhub.auth import TOKENS_NAME, Tokens
-from pipeline.records import CommitRecord, ListedModel, LiveCard, LiveCollection, OpenPull
+from pipeline.records import (
+    CommitRecord,
+    ListedModel,
+    LiveCard,
+    LiveCollection,
+    ManagedFile,
+    OpenPull,
+)
 
 # The names the rest of pipeline/ imports from here, whichever module defines them.
 __all__ = [
@@ -208,10 +215,10 @@ class Hub:
             repo_id, revision, lambda: hubreads.list_commits(self.calls, repo_id, revision)
         )
 
-    def readme_blob_id(self, repo_id: str, revision: str) -> str | None:
+    def readme_blob_id(self, repo_id: str, revision: str, path: str = README) -> str | None:
         """The blob id of README.md at `revision` (None without one): tells which commits touched
         the card without downloading it."""
-        return hubreads.readme_blob_id(self.calls, repo_id, revision)
+        return hubreads.readme_blob_id(self.calls, repo_id, revision, path)
 
     def list_heads(self, namespace: str) -> dict[str, tuple[str | None, frozenset[str]]]:
         """The head sha and file paths of every repo of a namespace: one listing (1,000 repos a
@@ -346,8 +353,9 @@ class Hub:
         description: str,
         revision: str | None = None,
         create_pr: bool = False,
+        files: Sequence[ManagedFile] = (),
     ) -> CommitResult:
-        """Commit README.md exactly once, on `parent` (committing.commit_card says how)."""
+        """Commit README.md and `files` exactly once, on `parent` (committing.commit_card)."""
         return committing.commit_card(
             self,
             repo_id,
@@ -357,6 +365,7 @@ class Hub:
             description=description,
             revision=revision,
             create_pr=create_pr,
+            files=files,
         )
 
 
@@ -425,3 +434,20 @@ def open_hub(
     ):
         token = Tokens(local_root / TOKENS_NAME).first()
     yield connect(Target(url=resolved.rstrip("/"), token=token))
+
+
+def read_file(hub: Hub, repo_id: str, path: str, revision: str = "main") -> LiveCard:
+    """A managed file (README.md or a companion) and the head, as Hub.read_card reads README.md:
+    the LiveCard's content is that file's (None: the repo has no such file there). At a commit
+    sha, from the cache when it has it."""
+    if path == README:
+        return hub.read_card(repo_id, revision)
+    return hub.commits.read_file(
+        repo_id, path, revision, lambda: hubreads.read_readme(hub.calls, repo_id, revision, path)
+    )
+
+
+def read_files(hub: Hub, wanted: Sequence[tuple[str, str, str]]) -> list[str | None]:
+    """Each (repo id, path, commit sha)'s content, concurrently (bounded), in order; a file at a
+    commit is read once and kept in the cache."""
+    return gather(lambda item: read_file(hub, *item).content, wanted, hub.concurrency)

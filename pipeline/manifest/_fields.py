@@ -336,3 +336,51 @@ Year = Annotated[int, BeforeValidator(_year)]
 Step = Annotated[int, BeforeValidator(_step)]
 TemplateName = Annotated[str, BeforeValidator(_template)]
 DataFile = Annotated[str, BeforeValidator(_data_file)]
+
+
+# A file nb-release keeps in a repo besides its card: a plain relative path in the repo (letters,
+# digits, '.', '_', '-', '/'), never README.md (the card), never absolute, never `..` or `.git/`.
+_REPO_PART = r"[A-Za-z0-9_][A-Za-z0-9._-]{0,100}"
+_REPO_FILE = re.compile(_REPO_PART + r"(/" + _REPO_PART + r"){0,7}")
+
+
+def _repo_file(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a path in the repo such as 'NOTICE', got {shown(value)}")
+    if value.startswith("/"):
+        raise ValueError(f"{shown(value)} is absolute; a repo path is relative, such as 'NOTICE'")
+    if ".." in value.split("/"):
+        raise ValueError(f"{shown(value)} contains '..'; a repo path stays inside the repo")
+    if value.lower() == "readme.md":
+        raise ValueError(
+            "README.md is the card itself: it is rendered from the variant's `template`, "
+            "not declared under `files`"
+        )
+    if not _REPO_FILE.fullmatch(value) or value.split("/")[0] == ".git":
+        raise ValueError(
+            "expected a path in the repo of letters, digits, '.', '_', '-' and '/' "
+            f"(such as 'NOTICE' or 'docs/USE.md'), got {shown(value)}"
+        )
+    return value
+
+
+def _project_file(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected the path of a project file, got {shown(value)}")
+    control = control_character(value)
+    if control:
+        raise ValueError(f"expected the path of a project file, got {shown(value)} with {control}")
+    if value.startswith("/") or (len(value) > 1 and value[1] == ":"):
+        raise ValueError(
+            f"{shown(value)} is absolute; `copy` takes a path relative to the manifest's folder"
+        )
+    if ".." in value.replace("\\", "/").split("/"):
+        raise ValueError(
+            f"{shown(value)} leads outside the project; `copy` takes a path inside the "
+            "manifest's folder"
+        )
+    return value
+
+
+RepoFile = Annotated[str, BeforeValidator(_repo_file)]
+ProjectFile = Annotated[str, BeforeValidator(_project_file)]

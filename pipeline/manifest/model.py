@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from pipeline.compliance import LEVELS, RULE_NAMES, Level, RuleName
 from pipeline.errors import ManifestError, Problem
@@ -44,7 +44,9 @@ from pipeline.manifest._fields import (
     LlamaVersion,
     NameGlob,
     PipelineTag,
+    ProjectFile,
     Quantization,
+    RepoFile,
     RepoId,
     RepoPart,
     Size,
@@ -79,6 +81,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+# The files a repo holds besides its card: a `[files]` table maps each path to its source.
+MAX_FILES = 20
+
+
+class _FileSource(_Strict):
+    """`{ template = "NOTICE.j2" }` (rendered as a card is) or `{ copy = "LICENSE" }` (a project
+    file, byte for byte)."""
+
+    template: TemplateName | None = None
+    copy_: ProjectFile | None = Field(default=None, alias="copy")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _FileSource:
+        if (self.template is None) == (self.copy_ is None):
+            raise ValueError(
+                "expected exactly one of `template` (a file under cards/) or `copy` (a project "
+                'file), as in { template = "NOTICE.j2" }'
+            )
+        return self
+
+
 class _Overridable(_Strict):
     """Keys that a variant, a `[kinds.X]` table and `[defaults]` may all set."""
 
@@ -97,6 +120,7 @@ class _Overridable(_Strict):
     allow_create: bool | None = None
     on_drift: Policy | None = None
     on_adopt: Policy | None = None
+    files: dict[RepoFile, _FileSource] | None = Field(default=None, max_length=MAX_FILES)
 
 
 class _Manage(_Strict):
@@ -147,6 +171,16 @@ class _File(_Strict):
 
 
 @dataclass(frozen=True)
+class CompanionFile:
+    """A file nb-release keeps in a repo besides README.md: its path there, and its source:
+    a template under cards/ or a project file (relative to the manifest's folder)."""
+
+    path: str
+    template: str | None = None
+    copy: str | None = None
+
+
+@dataclass(frozen=True)
 class Variant:
     """One model repo, with every default resolved."""
 
@@ -180,6 +214,7 @@ class Variant:
     file_size: str | None = None  # "4.9 GB": the GGUF file's size, where known
     memory_needed: str | None = None  # the memory it needs to run, where known
     checkpoint_step: int | None = None  # the training step of the checkpoint quantised
+    files: tuple[CompanionFile, ...] = ()  # in path order
 
     @property
     def namespace(self) -> str:
@@ -640,6 +675,19 @@ def _resolve(
         file_size=raw.file_size,
         memory_needed=raw.memory_needed,
         checkpoint_step=raw.checkpoint_step,
+        files=_companions(layers),
+    )
+
+
+def _companions(layers: Sequence[_Overridable | None]) -> tuple[CompanionFile, ...]:
+    """The files of every layer, the variant's over its kind's over [defaults], path by path."""
+    merged: dict[str, _FileSource] = {}
+    for layer in reversed(layers):
+        if layer is not None and layer.files:
+            merged.update(layer.files)
+    return tuple(
+        CompanionFile(path, source.template, source.copy_)
+        for path, source in sorted(merged.items())
     )
 
 

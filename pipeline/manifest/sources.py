@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,9 @@ class SourceFiles:
     cards_dir: Path
     # Every file under cards_dir, templates and data files: path relative to it (posix) -> bytes.
     templates: Mapping[str, bytes] = field(repr=False)
+    # Every project file a `copy` of the manifest names and that could be read: its path as
+    # written there -> bytes (a file that cannot be read is reported by the render).
+    copies: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def fingerprint(self) -> str:
@@ -57,6 +61,7 @@ class SourceFiles:
         plan was made from."""
         digest = hashlib.sha256()
         files = [("models.toml", self.manifest_bytes), *sorted(self.templates.items())]
+        files += [(f"copy:{name}", data) for name, data in sorted(self.copies.items())]
         for name, data in files:
             digest.update(f"{name}\0{len(data)}\0".encode())
             digest.update(data)
@@ -149,7 +154,55 @@ def _read_template(path: Path, cards_dir: Path, root: Path) -> bytes:
 def read_sources(manifest_path: Path, cards_dir: Path) -> SourceFiles:
     """Read the manifest's bytes and every template's, once."""
     manifest_bytes = read_manifest_bytes(manifest_path)
-    return SourceFiles(manifest_path, manifest_bytes, cards_dir, read_templates(cards_dir))
+    return SourceFiles(
+        manifest_path,
+        manifest_bytes,
+        cards_dir,
+        read_templates(cards_dir),
+        read_copies(manifest_path, manifest_bytes),
+    )
+
+
+def copy_sources(manifest_bytes: bytes) -> list[str]:
+    """Every `copy = "..."` of the manifest's `files` tables, read without validating the
+    manifest (the fingerprint is made before it is): a file the manifest cannot be parsed into
+    names nothing."""
+    try:
+        data = tomllib.loads(manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return []
+    tables: list[object] = [data.get("defaults")]
+    kinds = data.get("kinds")
+    if isinstance(kinds, dict):
+        tables += list(kinds.values())
+    models = data.get("models")
+    if isinstance(models, list):
+        tables += models
+    found: list[str] = []
+    for table in tables:
+        files = table.get("files") if isinstance(table, dict) else None
+        for source in files.values() if isinstance(files, dict) else ():
+            copy = source.get("copy") if isinstance(source, dict) else None
+            if isinstance(copy, str):
+                found.append(copy)
+    return sorted(set(found))
+
+
+def read_copies(manifest_path: Path, manifest_bytes: bytes) -> dict[str, bytes]:
+    """The bytes of each project file the manifest copies into its repos, inside the project
+    only (the manifest's folder): a path that leads elsewhere, or cannot be read, is left out
+    and the manifest's check or the render says why."""
+    root = Path(os.path.realpath(manifest_path.parent))
+    out: dict[str, bytes] = {}
+    for name in copy_sources(manifest_bytes):
+        path = Path(os.path.realpath(root / name))
+        if Path(name).is_absolute() or not path.is_relative_to(root):
+            continue
+        try:
+            out[name] = read_regular_file(path, MAX_TEMPLATE_BYTES, "a copied file")
+        except UnreadableFile:
+            continue
+    return out
 
 
 def load_sources(manifest_path: Path, cards_dir: Path) -> tuple[SourceFiles, Manifest]:

@@ -32,6 +32,15 @@ def plan_problems(plan: Plan, rendered: Sequence[RenderedCard]) -> list[str]:
             problems.append(f"{where}: action 'create-repo', but the manifest does not allow it")
         if entry.action in WRITE_ACTIONS and entry.content != card.content:
             problems.append(f"{where}: content is not the card the manifest renders now")
+        # A companion file is written only where the manifest declares it, with its render.
+        declared = {f.path: f.content for f in card.files}
+        for file in entry.files:
+            if file.path not in declared:
+                problems.append(f"{where}: files: the manifest declares no file {file.path!r}")
+            elif file.content is not None and file.content != declared[file.path]:
+                problems.append(
+                    f"{where}: files: {file.path!r} is not the file the manifest renders now"
+                )
         for key, planned, manifest in (
             ("on_drift", entry.on_drift, card.on_drift),
             ("on_adopt", entry.on_adopt, card.on_adopt),

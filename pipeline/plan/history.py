@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from pipeline import ownership
 from pipeline.card.diff import CardDiff
-from pipeline.hub.client import Hub
+from pipeline.hub.client import Hub, read_file
+from pipeline.newlines import normalize_newlines
 from pipeline.ownership import Ownership
 from pipeline.records import CommitRecord, LiveCard, RenderedCard
 
@@ -102,37 +103,100 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard, kept: str | None) -> tupl
     return card.repo_id, found
 
 
+def read_file_ownership(
+    hub: Hub, cards: Sequence[RenderedCard], live: Sequence[LiveCard]
+) -> dict[tuple[str, str], Ownership]:
+    """The Ownership of every companion file that the repo holds and that differs from its
+    render, by (repo id, path): the repo's commits (the listing is cached at the head sha, so
+    a card read for the same repo costs none again) and the file at nb-release's last release."""
+    todo = [
+        (card, state, f.path)
+        for card, state in zip(cards, live, strict=True)
+        for f in card.files
+        if state.head_sha is not None
+        and (found := state.file(f.path)) is not None
+        and normalize_newlines(found) != normalize_newlines(f.content or "")
+    ]
+    out: dict[tuple[str, str], Ownership] = {}
+    for card, state, path in todo:
+        out[(card.repo_id, path)] = _one_file(hub, card, state, path)
+    return out
+
+
+def _one_file(hub: Hub, card: RenderedCard, live: LiveCard, path: str) -> Ownership:
+    rendered = card.file(path) or ""
+    current = live.file(path) or ""
+    assert live.head_sha is not None  # read_file_ownership: the repo has a head
+    own = hub.own_commit(card.repo_id, live.head_sha)
+    if own is not None and ownership.is_release(own):
+        return ownership.decide_update(
+            rendered=rendered, live=current, commits=[own], published_content=current, path=path
+        )
+    commits = hub.list_commits(card.repo_id, live.head_sha)
+
+    def trusted(commit: CommitRecord) -> bool:
+        if not ownership.is_release(commit):
+            return False
+        if hub.own_commit(card.repo_id, commit.commit_id) is not None or not hub.target.token:
+            return True
+        return ownership.trusted_release(commit, hub.publisher(), recorded=False)
+
+    index = ownership.last_release(commits, trusted)
+    published: str | None = None
+    if index is not None:
+        if index == 0 or commits[index].commit_id == live.head_sha:
+            published = current
+        else:
+            published = read_file(hub, card.repo_id, path, commits[index].commit_id).content
+    if index is not None and published is None:
+        # nb-release's last release had no such file (it came with a later manifest): what
+        # the repo holds now is someone else's, as a hand edit of a card would be.
+        published = ""
+    return ownership.decide_update(
+        rendered=rendered,
+        live=current,
+        commits=commits,
+        published_content=published,
+        trusted=trusted,
+        path=path,
+    )
+
+
 # --- `nb-release history` ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CardHistory:
-    """The commits among a repo's newest `limit` that changed README.md, newest first."""
+    """The commits among a repo's newest `limit` that changed README.md (or `path`), newest
+    first."""
 
     repo_id: str
     exists: bool
     commits: tuple[CommitRecord, ...]
     older: int  # commits past the window, not examined
+    path: str = "README.md"
 
 
-def card_history(hub: Hub, repo_id: str, limit: int) -> CardHistory:
+def card_history(hub: Hub, repo_id: str, limit: int, path: str = "README.md") -> CardHistory:
     """One listing of the commits, then one top-folder listing per commit in the window (and one
     past it) to tell which commits changed README.md."""
     if not hub.read_card(repo_id).exists:
         return CardHistory(repo_id, False, (), 0)
     commits = hub.list_commits(repo_id)
     window = commits[: limit + 1]
-    blobs = [hub.readme_blob_id(repo_id, c.commit_id) for c in window]
+    blobs = [hub.readme_blob_id(repo_id, c.commit_id, path) for c in window]
     changed = tuple(
         commit
         for index, commit in enumerate(commits[:limit])
         if blobs[index] != (blobs[index + 1] if index + 1 < len(blobs) else None)
     )
-    return CardHistory(repo_id, True, changed, max(0, len(commits) - limit))
+    return CardHistory(repo_id, True, changed, max(0, len(commits) - limit), path)
 
 
-def card_histories(hub: Hub, repo_ids: Sequence[str], limit: int) -> list[CardHistory]:
+def card_histories(
+    hub: Hub, repo_ids: Sequence[str], limit: int, path: str = "README.md"
+) -> list[CardHistory]:
     """card_history for each repo, concurrently (bounded), in the order given."""
     workers = min(hub.concurrency, max(1, len(repo_ids)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda repo_id: card_history(hub, repo_id, limit), repo_ids))
+        return list(pool.map(lambda repo_id: card_history(hub, repo_id, limit, path), repo_ids))

@@ -34,9 +34,10 @@ from pipeline.ownership import (
     resolve_policy,
     state_of_action,
 )
-from pipeline.records import LiveCard, OpenPull, RenderedCard
+from pipeline.plan.files import FileEntry, file_entry, repo_action, repo_owner
+from pipeline.records import LiveCard, ManagedFile, OpenPull, RenderedCard
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PLAN_KIND: Final = "nb-release.plan"
 # The actions on a repo that exists: the entry names the head commit its diff was made against.
 HEAD_ACTIONS: frozenset[Action] = frozenset({"create", "update", "unchanged"})
@@ -57,6 +58,12 @@ class PlanEntry:
     on_drift: Policy | None = None  # the manifest's policies for this repo, if it sets them
     on_adopt: Policy | None = None
     pull: OpenPull | None = None  # nb-release's own pull request on the repo, open for review
+    files: tuple[FileEntry, ...] = ()  # the repo's companion files (plan/files.py)
+
+    @property
+    def writes_files(self) -> tuple[ManagedFile, ...]:
+        """The companion files a write of this entry commits with the card."""
+        return tuple(ManagedFile(f.path, f.content) for f in self.files if f.content is not None)
 
     @property
     def state(self) -> State:
@@ -134,6 +141,7 @@ def make_plan(
     owners: Mapping[str, Ownership] | None = None,
     policies: Mapping[str, tuple[Policy | None, Policy | None]] | None = None,
     pulls: Mapping[str, OpenPull] | None = None,
+    file_owners: Mapping[tuple[str, str], Ownership] | None = None,
 ) -> Plan:
     """One entry per rendered card, in the order given; diffs and live cards are matched by repo.
 
@@ -150,7 +158,18 @@ def make_plan(
         state = live_by_repo.get(card.repo_id)
         if diff is None or state is None:
             raise ValueError(f"make_plan: no diff or live card for {card.repo_id!r}")
-        owner = (owners or {}).get(card.repo_id)
+        files = tuple(
+            file_entry(
+                f.path,
+                diff.action,
+                f.content or "",
+                state.file(f.path),
+                (file_owners or {}).get((card.repo_id, f.path)),
+            )
+            for f in card.files
+        )
+        action = repo_action(diff.action, files)
+        owner = repo_owner(action, (owners or {}).get(card.repo_id), files)
         pull = (pulls or {}).get(card.repo_id)
         if pull is not None and owner is not None and owner.state == "pending":
             owner = replace(owner, state="proposed")
@@ -158,14 +177,17 @@ def make_plan(
             PlanEntry(
                 repo_id=card.repo_id,
                 variant=card.variant,
-                action=diff.action,
+                action=action,
                 head_sha=state.head_sha if state.exists else None,
-                content=card.content if diff.action in WRITE_ACTIONS else None,
-                diff=diff,
+                content=card.content if action in WRITE_ACTIONS else None,
+                # The card's diff, under the repo's action (an unchanged card in a repo whose
+                # companion changes is written again as it is, in the same commit).
+                diff=diff if diff.action == action else replace(diff, action=action),
                 owner=owner,
                 on_drift=(policies or {}).get(card.repo_id, (None, None))[0],
                 on_adopt=(policies or {}).get(card.repo_id, (None, None))[1],
                 pull=pull,
+                files=files,
             )
         )
     if len(entries) != len(diff_by_repo) or len(entries) != len(live_by_repo):

@@ -39,6 +39,7 @@ from pipeline.ownership import (
     state_of_action,
     states_of_action,
 )
+from pipeline.plan.files import FileEntry
 from pipeline.plan.model import HEAD_ACTIONS, PLAN_KIND, SCHEMA_VERSION, Plan, PlanEntry
 from pipeline.records import CommitRecord, OpenPull
 
@@ -184,6 +185,27 @@ class _PullModel(_Model):
     url: str = _doc("its page on the Hub")
 
 
+class _FileModel(_Model):
+    """A file nb-release keeps in the repo besides README.md (the manifest's `files`)."""
+
+    path: str = _doc("its path in the repo, such as `NOTICE`")
+    action: Action = _doc(
+        "`create` (the repo lacks it), `update`, `unchanged`; `create-repo` and `missing-repo` "
+        "as the repo's"
+    )
+    state: State = _doc(
+        "as an entry's state, for this file alone; the entry's state is the most demanding of "
+        "its card's and its files' (a hand edit of one file is drift of the repo)"
+    )
+    content: str | None = _doc(
+        "the whole rendered or copied file to write, exactly for the actions that write; null "
+        "otherwise"
+    )
+    diff: str = _doc("unified diff, live -> rendered, `a/<path> (live)` / `b/<path> (rendered)`")
+    lines_added: int = _doc("lines added")
+    lines_removed: int = _doc("lines removed")
+
+
 class _EntryModel(_Model):
     """One managed repo, in manifest order."""
 
@@ -220,6 +242,10 @@ class _EntryModel(_Model):
         "or the project keeps a hand edit of it, and only with a token. Set for `proposed`",
         name="pull_request",
     )
+    files: list[_FileModel] = _doc(
+        "the repo's other managed files, in path order (empty when the manifest declares none); "
+        "one commit writes them with the card"
+    )
 
 
 class _PlanModel(_Model):
@@ -229,9 +255,8 @@ class _PlanModel(_Model):
         default=PLAN_KIND,  # a Plan has no kind: the file has one
         description='always `"nb-release.plan"`; a plan report or any other JSON is refused',
     )
-    schema_version: Literal[3] = _doc(
-        '`3`. Any other value (also `"3"`, `3.0`, or the `1` and `2` of older nb-release) is '
-        "refused"
+    schema_version: Literal[4] = _doc(
+        '`4`. Any other value (also `"4"`, `4.0`, or the `1` to `3` of older nb-release) is refused'
     )
     tool_version: str = _doc("the nb-release version that made the plan")
     created_at: str = _doc(
@@ -253,6 +278,7 @@ class _PlanModel(_Model):
 _MODELS: tuple[type[_Model], ...] = (
     _PlanModel,
     _EntryModel,
+    _FileModel,
     _DiffModel,
     _ChangeModel,
     _OwnerModel,
@@ -354,6 +380,12 @@ def _entry_problems(index: int, entry: _EntryModel) -> list[str]:
         problems.append(f"{where}.content: must be null for action {entry.action!r}")
     if entry.state not in states_of_action(entry.action):
         problems.append(f"{where}.state: {entry.state!r} does not fit action {entry.action!r}")
+    for number, file in enumerate(entry.files):
+        at = f"{where}.files[{number}]"
+        if (file.action in WRITE_ACTIONS) != (file.content is not None):
+            problems.append(f"{at}.content: must be set exactly when action {file.action!r} writes")
+        if file.state not in states_of_action(file.action):
+            problems.append(f"{at}.state: {file.state!r} does not fit action {file.action!r}")
     if entry.state == "proposed" and entry.pull is None:
         problems.append(f"{where}.pull_request: missing for state 'proposed'")
     needs_head = entry.action in HEAD_ACTIONS
@@ -388,6 +420,18 @@ def _entry_from_model(entry: _EntryModel) -> PlanEntry:
         on_drift=entry.on_drift,
         on_adopt=entry.on_adopt,
         pull=None if entry.pull is None else OpenPull(entry.pull.number, entry.pull.url),
+        files=tuple(
+            FileEntry(
+                f.path,
+                f.action,
+                f.content,
+                f.diff,
+                f.lines_added,
+                f.lines_removed,
+                None if f.state == state_of_action(f.action) else Ownership(f.state),
+            )
+            for f in entry.files
+        ),
     )
 
 

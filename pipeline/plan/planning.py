@@ -15,15 +15,15 @@ from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
-from pipeline.hub.client import Hub
+from pipeline.hub.client import Hub, read_files
 from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE, Policy, resolve_policy
-from pipeline.plan.history import read_ownership
+from pipeline.plan.history import read_file_ownership, read_ownership
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.records import LiveCard, ManagedFile, RenderedCard
 
 if TYPE_CHECKING:
     from pipeline.manifest.model import Manifest
@@ -127,7 +127,9 @@ def read_live(
         if cache is None or sha is None:
             continue
         if same.get(repo_id) == sha:
-            known[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=card.content)
+            known[repo_id] = LiveCard(
+                repo_id, exists=True, head_sha=sha, content=card.content, files=card.files
+            )
             continue
         found, content = cache.readme(endpoint, repo_id, sha)
         if found:
@@ -145,7 +147,32 @@ def read_live(
         # 404 with a head read a moment later (see Hub.read_card).
         if cache is not None and live.exists and live.head_sha and live.content is not None:
             cache.put_readme(endpoint, live.repo_id, live.head_sha, live.content)
-    return [known[r] for r in repo_ids]
+    return _with_companions(hub, cards, [known[r] for r in repo_ids])
+
+
+def _with_companions(
+    hub: Hub, cards: Sequence[RenderedCard], live: Sequence[LiveCard]
+) -> list[LiveCard]:
+    """Each live card with its companion files at the head it was read at: from the live card
+    when it came whole from the cache (same heads), else each file read at that commit (the
+    cache keeps a file at a sha, so a warm plan reads none). Only the paths the manifest
+    declares are read."""
+    wanted: list[tuple[str, str, str]] = []
+    for card, state in zip(cards, live, strict=True):
+        if state.files or not card.files or state.head_sha is None:
+            continue
+        wanted += [(card.repo_id, f.path, state.head_sha) for f in card.files]
+    found = dict(zip(wanted, read_files(hub, wanted), strict=True)) if wanted else {}
+    out: list[LiveCard] = []
+    for card, state in zip(cards, live, strict=True):
+        if not state.files and card.files:
+            files = tuple(
+                ManagedFile(f.path, found.get((card.repo_id, f.path, state.head_sha or "")))
+                for f in card.files
+            )
+            state = replace(state, files=files)
+        out.append(state)
+    return out
 
 
 def _listing(
@@ -166,7 +193,9 @@ def _same_heads(cards: Sequence[RenderedCard], live: Sequence[LiveCard]) -> dict
     return {
         card.repo_id: state.head_sha
         for card, state in zip(cards, live, strict=True)
-        if state.head_sha is not None and state.content == card.content
+        if state.head_sha is not None
+        and state.content == card.content
+        and state.files == card.files
     }
 
 
@@ -208,6 +237,7 @@ def build_plan(
         for repo_id, edit in read_edits(files.cards_dir, files.templates).items()
     }
     owners = read_ownership(hub, cards, live, diffs, kept)
+    file_owners = read_file_ownership(hub, cards, live)
     pulls = hub.find_open_pulls(_may_have_pulls(diffs, kept), PR_TITLE)
     policies: dict[str, tuple[Policy | None, Policy | None]] = {
         card.repo_id: (
@@ -227,6 +257,7 @@ def build_plan(
         owners=owners,
         policies=policies,
         pulls=pulls,
+        file_owners=file_owners,
     )
     plan = replace(plan, findings=findings)
     scope = managed_scope(files.manifest_path, files.manifest_bytes)

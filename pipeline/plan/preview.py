@@ -26,6 +26,7 @@ from pipeline.plan.report import (
     shown_state,
     unmanaged_lines,
 )
+from pipeline.safetext import printable_lines
 
 # No script, no network: styles inline, images only as data: (the renderer makes none).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
@@ -129,8 +130,20 @@ def _card_section(entry: PlanEntry, live: str | None, decided: Decided) -> str:
         f'<article class="side live"><h3>Live on the Hub</h3>{live_html}</article>'
         '<article class="side rendered"><h3>Rendered from the manifest</h3>'
         f"{html_card.card_html(new, new_marks, changed)}</article>"
-        "</div></section>"
+        f"</div>{_files_html(entry)}</section>"
     )
+
+
+def _files_html(entry: PlanEntry) -> str:
+    """Each companion file that changes (NOTICE): its action, state and diff, as text."""
+    parts = [
+        f'<div class="file"><h3>{html.escape(f.path)} '
+        f'<span class="action">({html.escape(f.action)}, {html.escape(f.state)})</span></h3>'
+        f"<pre>{html.escape(printable_lines(f.diff))}</pre></div>"
+        for f in entry.files
+        if f.action != "unchanged" and f.diff
+    ]
+    return "".join(parts)
 
 
 def render_page(

@@ -8,7 +8,7 @@ and get plain results back; planning.py makes the plan.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal, assert_never
@@ -40,7 +40,7 @@ from pipeline.ownership import (
 from pipeline.plan._integrity import plan_problems
 from pipeline.plan.model import Plan, PlanEntry, redact_url
 from pipeline.plan.planning import Progress, render_cards
-from pipeline.records import CommitRecord
+from pipeline.records import CommitRecord, ManagedFile
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,9 @@ def _apply_one(entry: PlanEntry, plan: Plan, hub: Hub, create_pr: bool) -> Commi
                 message="the repo was created, with a README.md, after the plan was made",
             )
         parent = live.head_sha
-    return _write(hub, entry.repo_id, entry.content, parent, title, description, create_pr)
+    return _write(
+        hub, entry.repo_id, entry.content, parent, title, description, create_pr, entry.writes_files
+    )
 
 
 def _write(
@@ -277,17 +279,24 @@ def _write(
     title: str,
     description: str,
     create_pr: bool,
+    files: Sequence[ManagedFile] = (),
 ) -> CommitResult:
-    """One commit of the card: to main on `parent`, or to nb-release's own pull request (opened
-    on `parent`, or updated on its own head)."""
+    """One commit of the card and its companion `files`: to main on `parent`, or to
+    nb-release's own pull request (opened on `parent`, or updated on its own head)."""
     if not create_pr:
         return hub.commit_card(
-            repo_id, content, parent=parent, title=title, description=description
+            repo_id, content, parent=parent, title=title, description=description, files=files
         )
     own = hub.find_own_pr(repo_id, PR_TITLE)
     if own is None:
         return hub.commit_card(
-            repo_id, content, parent=parent, title=PR_TITLE, description=description, create_pr=True
+            repo_id,
+            content,
+            parent=parent,
+            title=PR_TITLE,
+            description=description,
+            create_pr=True,
+            files=files,
         )
     number, ref = own
     url = hub.pr_url(repo_id, number)  # every result of a pull request names its page
@@ -301,6 +310,7 @@ def _write(
         title=title,
         description=description,
         revision=ref,
+        files=files,
     )
     return replace(result, pr_url=result.pr_url or url)
 

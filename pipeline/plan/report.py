@@ -41,11 +41,12 @@ from pipeline.plan.collection_report import (
     markdown_lines,
     text_lines,
 )
+from pipeline.plan.files import FileEntry
 from pipeline.plan.model import Plan, PlanEntry, decide_all
 from pipeline.records import CommitRecord
 from pipeline.safetext import printable, printable_lines
 
-REPORT_SCHEMA_VERSION = 7
+REPORT_SCHEMA_VERSION = 8
 # GitHub's limit for a comment or a job summary, in characters.
 MARKDOWN_LIMIT = 65_536
 # What render_markdown aims at by default: room left for a line a caller adds (the PR comment's
@@ -464,6 +465,19 @@ def _text_entry(entry: PlanEntry, console: Console) -> None:
         if diff.metadata_changes or diff.live_metadata_error or diff.reformat_only:
             console.print()
         _text_diff(diff.body_diff, console)
+    for file in _changed_files(entry):
+        console.print(Text(_file_line(file), style="bold"), soft_wrap=True)
+        _text_diff(file.diff, console)
+
+
+def _changed_files(entry: PlanEntry) -> list[FileEntry]:
+    """The companion files of an entry that differ from their render."""
+    return [f for f in entry.files if f.action != "unchanged" and f.diff]
+
+
+def _file_line(file: FileEntry) -> str:
+    counts = f"+{file.lines_added} -{file.lines_removed}"
+    return f"{printable(file.path)}: {file.action}, {file.state} ({counts})"
 
 
 def _text_diff(text: str, console: Console) -> None:
@@ -596,6 +610,10 @@ def _markdown_entry(entry: PlanEntry) -> list[str]:
         body = printable_lines(diff.body_diff)
         fence = _fence(body)
         out += [fence + "diff", body.rstrip("\n"), fence, ""]
+    for file in _changed_files(entry):
+        text = printable_lines(file.diff)
+        fence = _fence(text)
+        out += [_code(_file_line(file)), "", fence + "diff", text.rstrip("\n"), fence, ""]
     out += ["</details>", ""]
     return out
 
@@ -696,6 +714,17 @@ def _json_entry(entry: PlanEntry, decision: Decision) -> dict[str, Any]:
         "live_metadata_error": diff.live_metadata_error,
         "metadata_changes": [change_to_json(c) for c in diff.metadata_changes],
         "body_diff": diff.body_diff,
+        "files": [
+            {
+                "path": f.path,
+                "action": f.action,
+                "state": f.state,
+                "lines_added": f.lines_added,
+                "lines_removed": f.lines_removed,
+                "diff": f.diff,
+            }
+            for f in entry.files
+        ],
     }
 
 

@@ -23,28 +23,26 @@ def run_rules(
     manifest_bytes: bytes,
     cards: Sequence[RenderedCard],
     files: Mapping[str, frozenset[str]] | None,
-    notices: Mapping[str, str] | None = None,
 ) -> tuple[Finding, ...]:
     """Every finding of the rules over these cards; raise ComplianceError when one blocks.
 
     `files`: each repo's file paths as the listing shows them (None: not read, as in
     `validate`, and the rules on files are not checked); a repo the listing lacks has none yet.
-    `notices`: the NOTICE text nb-release publishes in each repo (managed files); a repo
-    without one has no NOTICE nb-release can vouch for."""
+    The files nb-release keeps in each repo (the card's companions: NOTICE, LICENSE) count as
+    there, with the text it publishes: the NOTICE rule reads that text."""
     levels, lines = rule_settings(manifest_path, manifest_bytes)
-    notices = notices or {}
-    facts = [
-        RepoFacts(
-            repo_id=card.repo_id,
-            card=card.content,
-            notice=notices.get(card.repo_id),
-            files=None
-            if files is None
-            else files.get(card.repo_id, frozenset())
-            | ({NOTICE} if card.repo_id in notices else frozenset()),
+    facts = []
+    for card in cards:
+        managed = {f.path: f.content for f in card.files if f.content is not None}
+        listed = None if files is None else files.get(card.repo_id, frozenset())
+        facts.append(
+            RepoFacts(
+                repo_id=card.repo_id,
+                card=card.content,
+                notice=managed.get(NOTICE),
+                files=None if listed is None else listed | frozenset(managed),
+            )
         )
-        for card in cards
-    ]
     findings = tuple(check_repos(facts, levels))
     blocking = [f for f in findings if f.blocks]
     if blocking:

@@ -100,6 +100,7 @@ CANDIDATES: tuple[Any, ...] = (
     ["owner/data"],
     {"3.1": "llama3.1", "3.9": "apache-2.0"},
     {"home": "https://example.org/other"},
+    {"NOTICE": {"template": "other.md.j2"}},  # the files a repo holds besides its card
 )
 # Where each level's key is set: a [[models]] entry, a [kinds.X] table, [defaults].
 PLACES: dict[str, tuple[tuple[str | int, ...], ...]] = {

@@ -40,7 +40,7 @@ def test_plan_shows_a_collection_to_create_and_exits_2_for_it_alone(project: Pro
     as_json = project.run("plan", "--format", "json")
     assert as_json.status == 2
     report = json.loads(as_json.out)
-    assert report["schema_version"] == 7
+    assert report["schema_version"] == 8
     (collection,) = report["collections"]
     assert collection["state"] == "create" and collection["writes"] is True
     assert [c["kind"] for c in collection["changes"]] == ["create", "add", "add", "add", "add"]

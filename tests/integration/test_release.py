@@ -213,7 +213,7 @@ def test_json_report_is_valid_json(project: Project) -> None:
     result = project.run("plan", "--format", "json")
     assert result.status == 2
     data = json.loads(result.out)
-    assert data["schema_version"] == 7
+    assert data["schema_version"] == 8
 
 
 def test_without_a_terminal_each_repo_is_named_once_in_the_table_and_once_in_the_results(

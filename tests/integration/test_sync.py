@@ -406,7 +406,7 @@ def test_apply_of_a_saved_plan_follows_the_policies(project: Project, tmp_path: 
     plan_file = tmp_path / "plan.json"
     assert project.run("plan", "--out", str(plan_file)).status == 2
     saved = json.loads(plan_file.read_text())
-    assert saved["schema_version"] == 3
+    assert saved["schema_version"] == 4
     assert [e["state"] for e in saved["entries"]] == ["unchanged", "drift", "pending", "unchanged"]
 
     result = project.run("apply", str(plan_file))

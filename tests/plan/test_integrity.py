@@ -11,7 +11,7 @@ import pytest
 from pipeline.card.diff import diff_card
 from pipeline.plan._integrity import plan_problems
 from pipeline.plan.model import Plan, make_plan
-from pipeline.records import LiveCard, RenderedCard
+from pipeline.records import LiveCard, ManagedFile, RenderedCard
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 CARD = RenderedCard("NbAiLab/a", "a", "base.md.j2", "# Card\n", on_drift="skip")
@@ -50,3 +50,19 @@ def test_a_policy_other_than_the_manifests_is_refused(
     edited = dataclasses.replace(plan.entries[0], **change)  # type: ignore[arg-type]
     problems = plan_problems(dataclasses.replace(plan, entries=(edited,)), [CARD])
     assert problems == [f"entries[0] (NbAiLab/a): {expected}"]
+
+
+def test_a_companion_file_other_than_the_render_or_undeclared_is_refused() -> None:
+    card = dataclasses.replace(CARD, files=(ManagedFile("NOTICE", "Llama 3.1 notice\n"),))
+    plan = plan_of(card)
+    assert plan_problems(plan, [card]) == []
+    entry = plan.entries[0]
+    forged = dataclasses.replace(entry.files[0], content="something else\n")
+    stray = dataclasses.replace(entry.files[0], path="LICENSE")
+    for files, expected in (
+        ((forged,), "files: 'NOTICE' is not the file the manifest renders now"),
+        ((entry.files[0], stray), "files: the manifest declares no file 'LICENSE'"),
+    ):
+        edited = dataclasses.replace(entry, files=files)
+        problems = plan_problems(dataclasses.replace(plan, entries=(edited,)), [card])
+        assert problems == [f"entries[0] (NbAiLab/a): {expected}"]

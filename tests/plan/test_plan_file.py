@@ -78,7 +78,7 @@ def drifted_plan() -> Plan:
 
 def test_make_plan_entries_in_manifest_order_with_content_only_for_writes() -> None:
     plan = sample_plan()
-    assert plan.schema_version == 3
+    assert plan.schema_version == 4
     assert plan.created_at == "2025-01-31T12:00:00Z"
     assert [(e.repo_id, e.action) for e in plan.entries] == [
         ("NbAiLab/a", "create"),
@@ -188,7 +188,7 @@ def test_plan_file_is_stable_sorted_lf_with_trailing_newline(tmp_path: Path) -> 
     assert list(data) == sorted(data)
     assert list(data["entries"][0]) == sorted(data["entries"][0])
     assert data["kind"] == "nb-release.plan"
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == 4
 
 
 def test_plan_file_bytes_are_the_golden_ones(tmp_path: Path, golden: Golden) -> None:
@@ -297,7 +297,7 @@ def test_wrong_kind(tmp_path: Path) -> None:
         read_plan(write_json(tmp_path / "plan.json", data))
 
 
-@pytest.mark.parametrize("version", [0, 1, 2, 4, "3", 3.0, True, None])
+@pytest.mark.parametrize("version", [0, 1, 2, 3, 5, "4", 4.0, True, None])
 def test_wrong_schema_version(tmp_path: Path, version: object) -> None:
     data = {**good_data(), "schema_version": version}
     with pytest.raises(PlanError, match=r"plan\.json: plan schema_version .* is not supported"):
@@ -466,7 +466,7 @@ def _entries(draw: st.DrawFn) -> tuple[PlanEntry, ...]:
 
 _plans = st.builds(
     Plan,
-    schema_version=st.just(3),
+    schema_version=st.just(4),
     tool_version=_text,
     created_at=_text,
     hub=_text,

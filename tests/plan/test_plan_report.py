@@ -152,7 +152,7 @@ def test_markdown_fence_is_longer_than_any_backtick_run() -> None:
 
 def test_json_report_is_versioned_and_counts() -> None:
     data = json.loads(render_json(golden_plan()))
-    assert data["schema_version"] == 7
+    assert data["schema_version"] == 8
     assert data["kind"] == "nb-release.plan-report"
     assert data["summary"] == {
         "create": 1,
