@@ -70,6 +70,10 @@ tags = ["norwegian", "text-generation"]
 [defaults.licenses]
 "3.1" = "llama3.1"
 
+[defaults.files]
+"NOTICE" = {{ template = "files/NOTICE.j2" }}
+"LICENSE" = {{ template = "files/LICENSE.j2" }}
+
 [[models]]
 name = "nb-llama-3.1-8B"
 kind = "base"

@@ -108,9 +108,10 @@ def _llama_name(facts: RepoFacts) -> str | None:
     name = facts.repo_id.split("/")[-1]
     if name.lower().startswith("llama"):
         return None
+    prefix = name.split("-")[0]
     return (
-        f'the model name {name!r} does not begin with "Llama", as the Llama licence asks of a '
-        "derivative's name (the family's names begin with 'nb-')"
+        'the model name does not begin with "Llama", as the Llama licence asks of a '
+        f"derivative's name (this one begins with '{prefix}-')"
     )
 
 

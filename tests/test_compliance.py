@@ -89,8 +89,8 @@ def test_the_family_name_is_reported_plainly() -> None:
     facts = RepoFacts("NbAiLab/nb-llama-3.1-8B", GOOD.card, GOOD.notice, GOOD.files)
     [finding] = check_repos([facts])
     assert (finding.rule, finding.level, finding.blocks) == ("llama-name", "advisory", False)
-    assert "'nb-llama-3.1-8B' does not begin with \"Llama\"" in finding.message
-    assert "the family's names begin with 'nb-'" in finding.message
+    assert 'the model name does not begin with "Llama"' in finding.message
+    assert "this one begins with 'nb-'" in finding.message
 
 
 def test_gguf_file_named_by_the_card() -> None:

@@ -79,3 +79,35 @@ def update_metadata(calls: HubCalls, slug: str, title: str, description: str | N
         lambda: calls.api.update_collection_metadata(slug, title=title, description=description),
         f"updating the title and description of the collection {slug}",
     )
+
+
+class Collections:
+    """A Hub's collections, as `Hub.collections`: each call under the Hub's one retry policy."""
+
+    def __init__(self, calls: HubCalls) -> None:
+        self._calls = calls
+
+    def find(self, owner: str, title: str) -> LiveCollection | None:
+        """The owner's collection of that title, whole, or None."""
+        return find(self._calls, owner, title)
+
+    def read(self, slug: str) -> LiveCollection:
+        return read(self._calls, slug)
+
+    def create(self, owner: str, title: str, description: str | None) -> str:
+        """The new collection's slug (or the slug of the one of that title, already made)."""
+        return create(self._calls, owner, title, description)
+
+    def add_item(self, slug: str, repo_id: str, note: str | None) -> None:
+        add_item(self._calls, slug, repo_id, note)
+
+    def update_item(
+        self, slug: str, object_id: str, *, note: str | None = None, position: int | None = None
+    ) -> None:
+        update_item(self._calls, slug, object_id, note=note, position=position)
+
+    def delete_item(self, slug: str, object_id: str) -> None:
+        delete_item(self._calls, slug, object_id)
+
+    def update_metadata(self, slug: str, title: str, description: str | None) -> None:
+        update_metadata(self._calls, slug, title, description)

@@ -55,7 +55,6 @@ from pipeline.records import (
     CommitRecord,
     ListedModel,
     LiveCard,
-    LiveCollection,
     ManagedFile,
     OpenPull,
 )
@@ -162,6 +161,7 @@ class Hub:
         self._accepted: set[str] = set()
         client_internals.skip_revalidation(self.api, self._accepted.__contains__)
         self.calls = HubCalls(target, self.policy, self.api)
+        self.collections = collections.Collections(self.calls)  # the Hub's collections API
         # The client logs each retry on stderr; nb-release reports outcomes itself.
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
         self._user: str | None = None
@@ -282,32 +282,7 @@ class Hub:
         when no author can be verified)."""
         return self.whoami() if self.target.token else None
 
-    def find_collection(self, owner: str, title: str) -> LiveCollection | None:
-        """The owner's collection of that title, whole, or None (_collections.find)."""
-        return collections.find(self.calls, owner, title)
-
-    def read_collection(self, slug: str) -> LiveCollection:
-        return collections.read(self.calls, slug)
-
     # --- writes -------------------------------------------------------------------------------
-
-    def create_collection(self, owner: str, title: str, description: str | None) -> str:
-        """The new collection's slug (or the slug of the one of that title, already made)."""
-        return collections.create(self.calls, owner, title, description)
-
-    def add_collection_item(self, slug: str, repo_id: str, note: str | None) -> None:
-        collections.add_item(self.calls, slug, repo_id, note)
-
-    def update_collection_item(
-        self, slug: str, object_id: str, *, note: str | None = None, position: int | None = None
-    ) -> None:
-        collections.update_item(self.calls, slug, object_id, note=note, position=position)
-
-    def delete_collection_item(self, slug: str, object_id: str) -> None:
-        collections.delete_item(self.calls, slug, object_id)
-
-    def update_collection_metadata(self, slug: str, title: str, description: str | None) -> None:
-        collections.update_metadata(self.calls, slug, title, description)
 
     def create_repo(self, repo_id: str) -> None:
         # exist_ok: a retry after a lost answer finds the repo made by the first attempt.
@@ -316,23 +291,6 @@ class Hub:
     def find_own_pr(self, repo_id: str, title: str) -> tuple[int, str] | None:
         """The number and ref of this user's open pull request with this title, if any."""
         return hubreads.own_pr(self.calls, repo_id, self.whoami(), title)
-
-    def find_open_pulls(self, repo_ids: Sequence[str], title: str) -> dict[str, OpenPull]:
-        """This user's open pull request with this title on each repo that has one, one listing
-        per repo, concurrently (bounded). Without a token there is no user to ask about: {}."""
-        if not self.target.token or not repo_ids:
-            return {}
-        user = self.whoami()
-        found = gather(
-            lambda repo_id: hubreads.own_pr(self.calls, repo_id, user, title),
-            repo_ids,
-            self.concurrency,
-        )
-        return {
-            repo_id: OpenPull(own[0], self.pr_url(repo_id, own[0]))
-            for repo_id, own in zip(repo_ids, found, strict=True)
-            if own is not None
-        }
 
     def pr_url(self, repo_id: str, number: int) -> str:
         """The Hub's page of pull request `number` of `repo_id`."""
@@ -445,6 +403,24 @@ def read_file(hub: Hub, repo_id: str, path: str, revision: str = "main") -> Live
     return hub.commits.read_file(
         repo_id, path, revision, lambda: hubreads.read_readme(hub.calls, repo_id, revision, path)
     )
+
+
+def find_open_pulls(hub: Hub, repo_ids: Sequence[str], title: str) -> dict[str, OpenPull]:
+    """The token user's open pull request with this title on each repo that has one, one
+    listing per repo, concurrently (bounded). Without a token there is no user to ask: {}."""
+    if not hub.target.token or not repo_ids:
+        return {}
+    user = hub.whoami()
+    found = gather(
+        lambda repo_id: hubreads.own_pr(hub.calls, repo_id, user, title),
+        repo_ids,
+        hub.concurrency,
+    )
+    return {
+        repo_id: OpenPull(own[0], hub.pr_url(repo_id, own[0]))
+        for repo_id, own in zip(repo_ids, found, strict=True)
+        if own is not None
+    }
 
 
 def read_files(hub: Hub, wanted: Sequence[tuple[str, str, str]]) -> list[str | None]:

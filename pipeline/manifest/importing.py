@@ -52,6 +52,17 @@ class Imported:
     skipped: tuple[Skipped, ...] = field(default=())
 
 
+_STEP = re.compile(r"checkpoint saved at training step (\d{1,9})\b")
+
+
+def _checkpoint_step(gguf_file: str, body: str | None) -> int | None:
+    """The training step a card says its file's `_<step>` names, when it says so."""
+    found = _STEP.search(body or "")
+    if found is None or f"_{found.group(1)}" not in gguf_file:
+        return None
+    return int(found.group(1))
+
+
 def _segments(name: str) -> list[str]:
     return name.split("-")
 
@@ -199,6 +210,13 @@ def derive(
                 missing.append("gguf_file")
             else:
                 values["gguf_file"] = gguf_file
+                step = _checkpoint_step(gguf_file, bodies.get(listed.repo_id))
+                if step is not None:
+                    values["checkpoint_step"] = step
+                elif re.search(r"_\d+", gguf_file):
+                    notes.append(
+                        "checkpoint_step (the card does not say what the file name's number is)"
+                    )
         entry = Entry(listed.repo_id, values, tuple(missing), tuple(notes))
         entries.append((KINDS.index(kind), position, entry))
     ordered = tuple(entry for _, _, entry in sorted(entries, key=lambda e: (e[0], e[1])))

@@ -59,7 +59,7 @@ def plan_collections(manifest: Manifest, hub: Hub) -> tuple[CollectionDiff, ...]
     """Each collection of the manifest against the Hub (one listing and one read each)."""
     diffs = []
     for spec in manifest.collections:
-        live = hub.find_collection(spec.owner, spec.title)
+        live = hub.collections.find(spec.owner, spec.title)
         diff = diff_collection(spec, live, _last_written(hub, spec))
         if diff.state == "unchanged":
             _record(hub, spec)  # the Hub holds the render: a later hand edit is drift
@@ -78,24 +78,24 @@ def _apply(hub: Hub, diff: CollectionDiff) -> int:
     spec, live = diff.spec, diff.live
     writes = 0
     if live is None:
-        slug = hub.create_collection(spec.owner, spec.title, spec.description)
+        slug = hub.collections.create(spec.owner, spec.title, spec.description)
         writes += 1
-        live = hub.read_collection(slug)
+        live = hub.collections.read(slug)
     slug = live.slug
     if live.title != spec.title or (live.description or None) != (spec.description or None):
-        hub.update_collection_metadata(slug, spec.title, spec.description)
+        hub.collections.update_metadata(slug, spec.title, spec.description)
         writes += 1
     wanted = {i.repo_id.lower(): i for i in spec.items}
     for item in live.items:
         if item.repo_id.lower() not in wanted:
-            hub.delete_collection_item(slug, item.object_id)
+            hub.collections.delete_item(slug, item.object_id)
             writes += 1
     have = {i.repo_id.lower() for i in live.items}
     for want in spec.items:
         if want.repo_id.lower() not in have:
-            hub.add_collection_item(slug, want.repo_id, want.note)
+            hub.collections.add_item(slug, want.repo_id, want.note)
             writes += 1
-    current = list(hub.read_collection(slug).items) if writes else list(live.items)
+    current = list(hub.collections.read(slug).items) if writes else list(live.items)
     current = [i for i in current if i.repo_id.lower() in wanted]
     for position, want in enumerate(spec.items):
         index = next(n for n, i in enumerate(current) if i.repo_id.lower() == want.repo_id.lower())
@@ -103,7 +103,7 @@ def _apply(hub: Hub, diff: CollectionDiff) -> int:
         note_differs = (item.note or None) != (want.note or None)
         moved = index != position
         if note_differs or moved:
-            hub.update_collection_item(
+            hub.collections.update_item(
                 slug,
                 item.object_id,
                 note=(want.note or "") if note_differs else None,

@@ -15,7 +15,7 @@ from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
-from pipeline.hub.client import Hub, read_files
+from pipeline.hub.client import Hub, find_open_pulls, read_files
 from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
@@ -238,7 +238,7 @@ def build_plan(
     }
     owners = read_ownership(hub, cards, live, diffs, kept)
     file_owners = read_file_ownership(hub, cards, live)
-    pulls = hub.find_open_pulls(_may_have_pulls(diffs, kept), PR_TITLE)
+    pulls = find_open_pulls(hub, _may_have_pulls(diffs, kept), PR_TITLE)
     policies: dict[str, tuple[Policy | None, Policy | None]] = {
         card.repo_id: (
             resolve_policy(card.on_drift, default="skip") if card.on_drift else None,

@@ -325,8 +325,8 @@ _MISSING_HINT = "create the repo on the Hub, or set {} for it in {}"
 
 def rule_lines(plan: Plan) -> list[str]:
     """The compliance rules' section: per rule it fails, its repos by name and what it says
-    (the first repo's words); none when every rule passes. The Markdown and JSON reports list
-    every finding."""
+    (once when it says the same of each; else repo by repo); none when every rule passes. The
+    Markdown and JSON reports list every finding."""
     if not plan.findings:
         return []
     lines = ["Compliance rules (advisory, not blocking):"]
@@ -335,7 +335,11 @@ def rule_lines(plan: Plan) -> list[str]:
         by_rule.setdefault(finding.rule, []).append(finding)
     for rule, found in by_rule.items():
         names = ", ".join(f.repo_id.split("/")[-1] for f in found)
-        lines += [f"  {rule}: {plural(len(found), 'repo')}: {names}", f"    {found[0].message}"]
+        lines.append(f"  {rule}: {plural(len(found), 'repo')}: {names}")
+        if len({f.message for f in found}) == 1:
+            lines.append(f"    {found[0].message}")
+        else:
+            lines += [f"    {f.repo_id.split('/')[-1]}: {f.message}" for f in found]
     return lines
 
 
