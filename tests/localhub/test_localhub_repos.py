@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import (
@@ -12,6 +14,12 @@ from huggingface_hub.errors import (
 
 from pipeline.localhub import LocalHub
 from tests.localhub.localhub_support import CARD, PAGE_SIZE
+
+# Tokens of their own: nb-release binds each token it has used to its Hub's origin for the rest
+# of the process (hub/_answers.guard_token), so a token another test used elsewhere would not
+# be sent here.
+READER = f"hf_local_reader_{secrets.token_hex(8)}"
+FINE = f"hf_local_fine_{secrets.token_hex(8)}"
 
 
 def test_create_repo_returns_its_url_and_starts_with_an_initial_commit(api: HfApi) -> None:
@@ -157,8 +165,8 @@ def test_the_token_file_is_private_and_tokens_can_be_added(hub: LocalHub) -> Non
 def test_a_read_token_says_so_in_whoami_and_is_refused_every_write(hub: LocalHub) -> None:
     hub.seed("NbAiLab/nb-llama", {})
     with hub.token_file.open("a", encoding="utf-8") as handle:
-        handle.write("hf_local_reader bob read\n")
-    reader = HfApi(endpoint=hub.url, token="hf_local_reader")
+        handle.write(f"{READER} bob read\n")
+    reader = HfApi(endpoint=hub.url, token=READER)
     assert reader.whoami()["auth"]["accessToken"]["role"] == "read"
     assert reader.model_info("NbAiLab/nb-llama").id == "NbAiLab/nb-llama"
     with pytest.raises(HfHubHTTPError) as caught:
@@ -168,10 +176,8 @@ def test_a_read_token_says_so_in_whoami_and_is_refused_every_write(hub: LocalHub
 
 def test_a_fine_grained_token_answers_its_scopes(hub: LocalHub) -> None:
     with hub.token_file.open("a", encoding="utf-8") as handle:
-        handle.write(
-            "hf_local_fine carol fineGrained org:NbAiLab model:other/x=repo.content.read\n"
-        )
-    token = HfApi(endpoint=hub.url, token="hf_local_fine").whoami()["auth"]["accessToken"]
+        handle.write(f"{FINE} carol fineGrained org:NbAiLab model:other/x=repo.content.read\n")
+    token = HfApi(endpoint=hub.url, token=FINE).whoami()["auth"]["accessToken"]
     assert token["role"] == "fineGrained"
     assert token["fineGrained"]["scoped"] == [
         {
