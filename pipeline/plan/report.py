@@ -481,7 +481,8 @@ def _changed_files(entry: PlanEntry) -> list[FileEntry]:
 
 def _file_line(file: FileEntry) -> str:
     counts = f"+{file.lines_added} -{file.lines_removed}"
-    return f"{printable(file.path)}: {file.action}, {file.state} ({counts})"
+    words = ", ".join(dict.fromkeys((file.action, file.state)))  # a new file's state is its action
+    return f"{printable(file.path)}: {words} ({counts})"
 
 
 def _text_diff(text: str, console: Console) -> None:
