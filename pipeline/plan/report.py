@@ -156,9 +156,14 @@ def overwritten_lines(plan: Plan, published: Collection[str]) -> list[str]:
         if len(commits) > 5:
             named += f"; and {plural(len(commits) - 5, 'older commit')}"
         lines.append(f"  replaced {what} on {entry.repo_id}: {named or 'no commit named'}")
-        lines.append(
-            f"  to bring it back: `nb-release restore {entry.repo_id} --to {entry.head_sha[:12]}`"
-        )
+        restore = f"nb-release restore {entry.repo_id} --to {entry.head_sha[:12]}"
+        # The card, when it changed; each companion someone else changed, by its path.
+        card_changed = bool(entry.diff.lines_added or entry.diff.lines_removed)
+        paths = [f.path for f in entry.files if f.state in POLICY_STATES]
+        commands = ([f"`{restore}`"] if card_changed or not paths else []) + [
+            f"`{restore} --file {printable(path)}`" for path in paths
+        ]
+        lines.append(f"  to bring it back: {' and '.join(commands)}")
     return lines
 
 

@@ -94,6 +94,10 @@ def test_a_hand_edit_of_notice_is_drift_left_by_sync_and_restored_by_overwrite(
     overwrite = project.run("sync", "--on-drift", "overwrite")
     assert overwrite.status == 0, overwrite.out + overwrite.err
     assert _notice(project) == NOTICE_31
+    # Only NOTICE was changed by hand: the way back names it, and not the card.
+    back = f"nb-release restore {EDITED} --to "
+    [line] = [x for x in overwrite.out.splitlines() if "to bring it back" in x]
+    assert back in line and line.endswith(" --file NOTICE`") and line.count("`") == 2
     assert project.run("sync").status == 0
 
 
@@ -121,10 +125,10 @@ def test_the_reports_show_a_companion_files_diff(project: Project) -> None:
     _with_notice(project)
     text = project.run("plan")
     assert text.status == 2, text.out + text.err
-    assert "NOTICE: create, create (+1 -0)" in text.out
+    assert "NOTICE: create (+1 -0)" in text.out
     assert "+Llama 3.1 is licensed under the Llama 3.1 Community License" in text.out
     markdown = project.run("plan", "--format", "markdown")
-    assert "`NOTICE: create, create (+1 -0)`" in markdown.out
+    assert "`NOTICE: create (+1 -0)`" in markdown.out
 
 
 def test_a_warm_no_change_plan_with_companions_costs_the_listing_only(project: Project) -> None:
