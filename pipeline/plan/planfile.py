@@ -144,7 +144,11 @@ class _CommitModel(_Model):
     """A commit of the repo's main branch."""
 
     commit_id: str = _doc("the commit id (40 hex characters)", name="id")
-    created_at: str = _doc("ISO 8601, UTC", name="date")
+    created_at: str = _doc(
+        "ISO 8601, UTC: the Hub's date; for nb-release's own commit read from the cache, this "
+        "machine's clock as the commit landed (the Hub's answer to a commit carries no date)",
+        name="date",
+    )
     authors: list[str] = _doc("the Hub user names")
     title: str = _doc("the first line of the message")
     message: str = _doc("the whole message (nb-release's trailers included)")
