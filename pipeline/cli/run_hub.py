@@ -139,6 +139,26 @@ def then_verify(
     return EXIT_MISMATCH if not ok and status in (EXIT_OK, EXIT_DRIFT) else status
 
 
+def finish(
+    status: int,
+    unsettled: frozenset[str],
+    hub: Hub,
+    plan: Plan,
+    options: ApplyOptions | ReleaseOptions | SyncOptions,
+    console: Console,
+    selection: Selection,
+    title: str,
+    *,
+    shown: bool = False,
+) -> int:
+    """After the cards: the collections (when the cards ended 0 or 4), then the verify step."""
+    if status in (EXIT_OK, EXIT_DRIFT):
+        on_drift = options.policies.on_drift
+        kept = collection_step(options.sources, hub, on_drift, "skip", console, shown=shown)
+        status = combined(status, kept)
+    return then_verify(status, unsettled, hub, plan, options, console, selection, title)
+
+
 # --- the commands -------------------------------------------------------------------------------
 
 
@@ -176,10 +196,7 @@ def apply_command(options: ApplyOptions, console: Console) -> int:
         status, unsettled = publish_decided(
             plan, hub, decisions, options.publish, console, doubtful
         )
-        if status in (EXIT_OK, EXIT_DRIFT):
-            kept = collection_step(options.sources, hub, policies.on_drift, "skip", console)
-            status = combined(status, kept)
-        return then_verify(
+        return finish(
             status, unsettled, hub, plan, options, console, Selection(), "nb-release apply"
         )
 
@@ -230,9 +247,8 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             if options.yes:
                 for line in closed_lines(close_pulls(plan, hub)):
                     console.print(line, markup=False)
-            kept = collection_step(options.sources, hub, policies.on_drift, "skip", console)
-            return then_verify(
-                kept,
+            return finish(
+                EXIT_OK,
                 frozenset(),
                 hub,
                 plan,
@@ -273,13 +289,16 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 console.print("Nothing published.")
                 return EXIT_PENDING
         status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
-        if status in (EXIT_OK, EXIT_DRIFT):
-            kept = collection_step(
-                options.sources, hub, policies.on_drift, "skip", console, shown=True
-            )
-            status = combined(status, kept)
-        return then_verify(
-            status, unsettled, hub, plan, options, console, options.selection, "nb-release release"
+        return finish(
+            status,
+            unsettled,
+            hub,
+            plan,
+            options,
+            console,
+            options.selection,
+            "nb-release release",
+            shown=True,
         )
 
 
@@ -318,13 +337,16 @@ def sync_command(options: SyncOptions, console: Console) -> int:
                 _left(plan, carried), writing, collections.diffs, policies.on_drift
             )
         status, unsettled = publish_decided(plan, hub, decisions, options.publish, console)
-        if status in (EXIT_OK, EXIT_DRIFT):
-            kept = collection_step(
-                options.sources, hub, policies.on_drift, "skip", console, shown=True
-            )
-            status = combined(status, kept)
-        return then_verify(
-            status, unsettled, hub, plan, options, console, options.selection, "nb-release sync"
+        return finish(
+            status,
+            unsettled,
+            hub,
+            plan,
+            options,
+            console,
+            options.selection,
+            "nb-release sync",
+            shown=True,
         )
 
 
