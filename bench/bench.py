@@ -557,6 +557,91 @@ def table(sizes: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# --- start-up: what a command costs before it does anything -------------------------------------
+
+# The start-up target: `validate` on the shipped manifest (16 variants) within this many times
+# `python -c pass`.
+STARTUP_LIMIT = 8.0
+
+
+def startup_rows(tmp: Path, repeats: int) -> list[dict[str, Any]]:
+    """`python -c pass` beside `nb-release --help`, `cache clear` and `validate` on the shipped
+    manifest and cards, run in turn (the order rotated each round, so a busy moment of the
+    machine falls on each alike); each row the median wall time of `repeats` runs."""
+    project = tmp / "startup"
+    project.mkdir()
+    shutil.copytree(drive.PRODUCT / "cards", project / "cards")
+    shutil.copy(drive.PRODUCT / "models.toml", project / "models.toml")
+    env = clean_env(project)
+    commands = {
+        "python -c pass": [PYTHON, "-c", "pass"],
+        "nb-release --help": [*CLI, "--help"],
+        "nb-release cache clear": [*CLI, "cache", "clear"],
+        "nb-release validate (shipped manifest)": [*CLI, "validate"],
+    }
+    walls: dict[str, list[float]] = {label: [] for label in commands}
+    statuses: dict[str, int] = {}
+    order = list(commands)
+    for round_ in range(repeats):
+        turn = order[round_ % len(order) :] + order[: round_ % len(order)]
+        for label in turn:
+            # A blocking wait, not measure()'s polling: its 10 ms steps are `python -c pass`.
+            start = time.perf_counter()
+            run = subprocess.run(
+                commands[label], cwd=project, env=env, capture_output=True, timeout=120
+            )
+            walls[label].append(time.perf_counter() - start)
+            statuses[label] = statuses.get(label) or run.returncode
+    floor = _median(walls["python -c pass"])
+    return [
+        {
+            "scenario": label,
+            "wall_s": round(_median(walls[label]), 4),
+            "runs": len(walls[label]),
+            "status": statuses[label],
+            "vs_python": round(_median(walls[label]) / floor, 1) if floor else None,
+        }
+        for label in commands
+    ]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if not ordered:
+        return 0.0
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def startup_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| command | wall ms (median) | runs | exit | vs `python -c pass` |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['scenario']} | {r['wall_s'] * 1000:.0f} | {r['runs']} | {r['status']} "
+            f"| {r['vs_python']}x |"
+        )
+    return "\n".join(lines)
+
+
+def startup_targets(rows: list[dict[str, Any]]) -> str:
+    by = {r["scenario"]: r for r in rows}
+    validate = by["nb-release validate (shipped manifest)"]
+    ratio = validate["vs_python"]
+    met = validate["status"] == 0 and ratio is not None and ratio <= STARTUP_LIMIT
+    return "\n".join(
+        [
+            "| N | target | measured | met |",
+            "| --- | --- | --- | --- |",
+            f"| 16 | `nb-release validate` on the shipped manifest within {STARTUP_LIMIT:.0f}x "
+            f"`python -c pass` | {ratio}x ({validate['wall_s'] * 1000:.0f} ms against "
+            f"{by['python -c pass']['wall_s'] * 1000:.0f} ms) | {'yes' if met else '**NO**'} |",
+        ]
+    )
+
+
 def targets(sizes: list[dict[str, Any]], jobs: int) -> str:
     """The scale targets, each checked against this run's figures."""
     lines = ["| N | target | measured | met |", "| --- | --- | --- | --- |"]
@@ -726,6 +811,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run only `nb-release verify` and the bare listing with its expand fields",
     )
     parser.add_argument(
+        "--only-startup",
+        action="store_true",
+        help="run only the start-up rows: --help, cache clear, validate against python -c pass",
+    )
+    parser.add_argument(
+        "--startup-repeats", type=int, default=15, help="runs of each start-up row (the median)"
+    )
+    parser.add_argument(
         "--table-from", type=Path, default=None, help="print the tables of a results JSON file"
     )
     args = parser.parse_args(argv)
@@ -735,6 +828,9 @@ def main(argv: list[str] | None = None) -> int:
         saved = json.loads(args.table_from.read_text(encoding="utf-8"))
         tables = table(saved["sizes"]) + "\n\nTargets:\n\n"
         print(tables + targets(saved["sizes"], DEFAULT_JOBS))
+        if saved.get("startup"):
+            print("\nStart-up:\n\n" + startup_table(saved["startup"]))
+            print("\n" + startup_targets(saved["startup"]))
         return 0
     if args.product is not None:
         drive.set_product(args.product)
@@ -745,7 +841,8 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     results = []
     with workdir("nb-bench-") as tmp:
-        for n in sizes:
+        startup = startup_rows(tmp, max(1, args.startup_repeats))
+        for n in [] if args.only_startup else sizes:
             results.append(
                 bench_size(
                     n,
@@ -757,13 +854,16 @@ def main(argv: list[str] | None = None) -> int:
                     verify_only=args.only_verify,
                 )
             )
-    markdown = table(results) + "\n\nTargets:\n\n" + targets(results, DEFAULT_JOBS)
+    markdown = "" if args.only_startup else table(results) + "\n\nTargets:\n\n"
+    markdown += "" if args.only_startup else targets(results, DEFAULT_JOBS) + "\n\n"
+    markdown += "Start-up:\n\n" + startup_table(startup)
+    markdown += "\n\n" + startup_targets(startup)
     print(markdown)
     print(
         f"\nlatency {args.latency_ms:.0f} ms, load average before {load[0]:.1f} / after "
         f"{os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, {time.perf_counter() - started:.0f} s"
     )
-    out = args.out or RESULTS / "bench.json"
+    out = args.out or RESULTS / ("startup.json" if args.only_startup else "bench.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps(
@@ -778,6 +878,7 @@ def main(argv: list[str] | None = None) -> int:
                 "load_average": [round(x, 2) for x in load],
                 "table": markdown,
                 "sizes": results,
+                "startup": startup,
             },
             indent=2,
         )

@@ -1,9 +1,25 @@
 """nb-release: keep every NB-Llama model card on the Hub true to one manifest."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    # Written at install time from the git tag (setuptools-scm, pyproject.toml).
-    __version__ = version("nb-release")
-except PackageNotFoundError:  # a source tree run without installing it
-    __version__ = "0.0.0+unknown"
+from functools import cache
+
+
+@cache
+def _installed_version() -> str:
+    # Written at install time from the git tag (setuptools-scm, pyproject.toml). Read on first
+    # use: importlib.metadata (and the email package it loads) costs a command such as `--help`
+    # or `cache clear`, which never names the version, a large share of its start-up.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nb-release")
+    except PackageNotFoundError:  # a source tree run without installing it
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str) -> str:
+    """`pipeline.__version__`, read from the installed package's metadata when first asked for."""
+    if name == "__version__":
+        return _installed_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

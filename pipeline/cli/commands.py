@@ -15,11 +15,9 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from rich.console import Console
-
-from pipeline import __version__, hubsnapshot
+from pipeline import hubsnapshot
 from pipeline.cli._args import (
     Parser,
     add_checks,
@@ -62,8 +60,11 @@ from pipeline.cli.options import (
 )
 from pipeline.localhub.cli import add_serve_arguments
 
+if TYPE_CHECKING:  # rich is loaded by the command that prints, not by `--help`
+    from rich.console import Console
+
 OptionsT = TypeVar("OptionsT")
-Handler = Callable[[OptionsT, Console], int]
+Handler = Callable[[OptionsT, "Console"], int]
 
 _CHOSEN = "nb_release_command"  # where the parsed command line keeps the Command it chose
 
@@ -118,6 +119,26 @@ def _add_commands(
         )
 
 
+class _ShowVersion(argparse.Action):
+    """`--version`: the installed version, read from the package's metadata only when asked
+    (reading it costs every other command's start-up)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from pipeline import __version__
+
+        print(f"nb-release {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command in COMMANDS; a usage error exits 64 (cli_args.Parser)."""
     parser = Parser(
@@ -125,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keep every NB-Llama model card on the Hugging Face Hub true to one "
         "manifest: validate, render, plan, apply.",
     )
-    parser.add_argument("--version", action="version", version=f"nb-release {__version__}")
+    parser.add_argument("--version", action=_ShowVersion, help="show the version and exit")
     _add_commands(parser, COMMANDS, "command")
     return parser
 
@@ -614,7 +635,7 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
                 description="Remove every entry of the cache.",
                 arguments=_no_arguments,
                 options=_cache_clear_options,
-                handler="pipeline.cli.run_local:cache_clear",
+                handler="pipeline.cli.run_cache:cache_clear",
             ),
         ),
     ),
@@ -650,7 +671,7 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
                 "the path of its token file, never a token.",
                 arguments=add_serve_arguments,  # the local Hub owns its options
                 options=_serve_options,
-                handler="pipeline.cli.run_local:serve",
+                handler="pipeline.cli.run_serve:serve",
             ),
         ),
     ),

@@ -14,14 +14,15 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from pipeline.cli.commands import build_parser, chosen
-from pipeline.cli.terminal import stderr_console, stdout_console
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_INTERRUPTED
 from pipeline.safetext import printable_lines
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class _ConsoleLog(logging.Handler):
@@ -54,6 +55,9 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # a usage error exits 64 (cli_args.Parser)
+    # rich only now: help and usage errors print through argparse, without it.
+    from pipeline.cli.terminal import stderr_console, stdout_console
+
     console = stdout_console()
     errors = stderr_console()
     _show_log(errors)

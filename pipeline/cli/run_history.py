@@ -18,7 +18,6 @@ from pipeline.english import plural
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PENDING
 from pipeline.hub.client import Hub, read_file
-from pipeline.manifest.model import load_manifest
 from pipeline.manifest.selection import select
 from pipeline.ownership import (
     README,
@@ -40,6 +39,8 @@ def history_command(options: HistoryOptions, console: Console) -> int:
     repos: list[str] = list(options.repos)
     refuse_bare_names(repos, options.sources.manifest)
     if not repos:
+        from pipeline.manifest.model import load_manifest  # pydantic: only for the manifest's repos
+
         manifest = load_manifest(options.sources.manifest)
         repos = [v.repo_id for v in select(manifest, options.selection)]
     limit = options.limit

@@ -1,15 +1,15 @@
-"""The commands that need no Hub client: validate, render, cache clear, and hub serve (which
-runs the local Hub's server). None of them imports the Hub client."""
+"""The commands that render without a Hub: validate and render. Neither imports the Hub
+client; `cache clear` and `hub serve` (run_cache.py, run_serve.py) load neither the renderer nor
+pydantic."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
 from pipeline.card import render
-from pipeline.cli.options import CacheClearOptions, RenderOptions, ServeOptions, ValidateOptions
+from pipeline.cli.options import RenderOptions, ValidateOptions
 from pipeline.english import agrees, plural
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK
-from pipeline.hub.cache import Cache
 from pipeline.manifest.sources import load_sources
 from pipeline.plan.rulecheck import run_rules
 
@@ -61,19 +61,4 @@ def render_cards(options: RenderOptions, console: Console) -> int:
     render.remove_stale(gone)
     removed = f"; removed {_gone(len(gone))} no longer in the manifest" if gone else ""
     console.print(f"Rendered {_cards(len(written))} to {options.out}/{removed}")
-    return EXIT_OK
-
-
-def cache_clear(options: CacheClearOptions, console: Console) -> int:
-    cache = Cache()
-    removed = cache.clear()
-    entries = plural(removed, "cache entry", "cache entries")
-    console.print(f"Removed {entries} from {cache.root}/", markup=False)
-    return EXIT_OK
-
-
-def serve(options: ServeOptions, console: Console) -> int:
-    from pipeline.localhub.cli import serve_from_args  # the server, only when serving
-
-    serve_from_args(options.args, lambda line: console.print(line, soft_wrap=True))
     return EXIT_OK

@@ -13,7 +13,6 @@ from typing import IO, TextIO, cast
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline.errors import OutputError
 
@@ -106,6 +105,8 @@ def progress(
 
         yield start_plain, advance_plain
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # a terminal's
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -11,7 +11,6 @@ import random
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from pipeline.errors import PipelineError
@@ -224,6 +223,10 @@ def _is_int(value: object) -> bool:
 def _is_http_date(value: str) -> bool:
     if not value.isprintable():
         return False  # a header value: no line breaks
+    # Here, not at the top: every command's parser imports this module (`hub serve`'s options),
+    # and the email package is a large share of `nb-release --help`'s start-up.
+    from email.utils import parsedate_to_datetime
+
     try:
         return parsedate_to_datetime(value).tzinfo is not None
     except (TypeError, ValueError, IndexError):

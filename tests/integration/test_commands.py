@@ -3,6 +3,9 @@ counts in their messages; and one Cache and one Hub per run."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +205,31 @@ def test_a_cold_plan_looks_its_render_up_once(
     assert len(looked_up) == 1
     assert project.run("plan").status == 2  # warm: taken from the cache, looked up once
     assert len(looked_up) == 2
+
+
+# --- what a command loads ---------------------------------------------------------------------
+
+
+def test_history_of_named_repos_loads_neither_pydantic_nor_the_renderer(project: Project) -> None:
+    """Repos named on the command line need no manifest: `history` then reads the Hub alone."""
+    assert project.run("release", "--yes").status == 0
+    heavy = ("pydantic", "jinja2", "ruamel.yaml", "pipeline.card.render")
+    script = (
+        "import sys\n"
+        "from pipeline.cli.main import main\n"
+        "status = main(sys.argv[1:])\n"
+        f"print('loaded:', sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    argv = ["history", REPOS[0], "--hub", project.hub.url, "--hub-root", str(project.hub.root)]
+    run = subprocess.run(
+        [sys.executable, "-c", script, *argv],
+        cwd=project.folder,
+        env={**os.environ, "HF_TOKEN": project.hub.token},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "nb-release" in run.stdout  # the release's commit, marked
+    assert "loaded: []" in run.stderr, run.stderr
