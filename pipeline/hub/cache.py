@@ -22,11 +22,12 @@ payload; an entry that does not match (corrupt, truncated, a hash collision) is 
 The cache lives in the user's cache directory: $NB_RELEASE_CACHE, else
 $XDG_CACHE_HOME/nb-release, else ~/.cache/nb-release.
 
-Its size is bounded: $NB_RELEASE_CACHE_MAX_MB megabytes (default 256: a warm plan of 5,000 repos
-needs about 60), counted as the bytes of its files. Least recently used entries leave first.
-A use is a write or a read; a read marks its entry by its modification time (the access time is
-unreliable: noatime and relatime mounts), at most once a minute per entry, so a warm plan does not
-rewrite metadata for every file it reads. After each put the run counts the cache (a scan of the
+Its size is bounded: $NB_RELEASE_CACHE_MAX_MB megabytes (default 256: a warm plan of 5,000 repos of
+the shipped family, a card, its NOTICE and LICENSE each, needs about 140: its render and the live
+files, about 28 KB a repo), counted as the bytes of its files. Least recently used entries leave
+first. A use is a write or a read; a read marks its entry by its modification time (the access time
+is unreliable: noatime and relatime mounts), at most once a minute per entry, so a warm plan does
+not rewrite metadata for every file it reads. After each put the run counts the cache (a scan of the
 folder at its first put, then its own writes added) and, once over the limit, scans again and
 removes the oldest files until the cache is under 90% of it (so the next puts need no scan).
 
