@@ -330,6 +330,7 @@ def bench_size(
             )
             add("nb-release", edited)
             verify_rows(n, folder, project, hub, warm_env, best, add)
+            results["cache"] = cache_growth(n, folder, project, hub_args, warm_env, hub)
 
             # baselines for plans
             work = folder / "work.json"
@@ -642,6 +643,39 @@ def startup_targets(rows: list[dict[str, Any]]) -> str:
     )
 
 
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def cache_growth(
+    n: int, folder: Path, project: Path, hub_args: list[str], warm_env: dict[str, str], hub: Any
+) -> dict[str, Any]:
+    """The local cache's size after 3 manifest edits that change every card (each a new render
+    entry), starting from a copy of the warm cache with a limit of 1.25x its size: without
+    eviction it would pass the limit; the limit holds. Unmeasured plans (sizes only)."""
+    warm = Path(warm_env["XDG_CACHE_HOME"]) / "nb-release"
+    start = _folder_bytes(warm)
+    limit_mb = max(1, math.ceil(1.25 * start / 2**20))
+    env = clean_env(folder / "bounded", NB_RELEASE_CACHE_MAX_MB=str(limit_mb))
+    shutil.copytree(warm, Path(env["XDG_CACHE_HOME"]) / "nb-release")
+    manifest = project / "models.toml"
+    before = manifest.read_text(encoding="utf-8")
+    after: list[int] = []
+    for month in ("August 2024", "September 2024", "October 2024"):
+        manifest.write_text(clone_manifest(n, month), encoding="utf-8")
+        measure(
+            "plan after a manifest edit (cache size)", [*CLI, "plan", *hub_args], project, env, hub
+        )
+        after.append(_folder_bytes(Path(env["XDG_CACHE_HOME"]) / "nb-release"))
+    manifest.write_text(before, encoding="utf-8")
+    print(
+        f"[bench] N={n} cache: {start} bytes warm, limit {limit_mb} MB, after edits {after}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return {"warm_bytes": start, "limit_mb": limit_mb, "after_edits_bytes": after}
+
+
 def targets(sizes: list[dict[str, Any]], jobs: int) -> str:
     """The scale targets, each checked against this run's figures."""
     lines = ["| N | target | measured | met |", "| --- | --- | --- | --- |"]
@@ -762,6 +796,17 @@ def targets(sizes: list[dict[str, Any]], jobs: int) -> str:
                 "peak memory of every command under 300 MB",
                 f"{worst['rss_mb']} MB ({worst['scenario']})",
                 worst["rss_mb"] < 300,
+            )
+        growth = size.get("cache")
+        if growth is not None:
+            limit = growth["limit_mb"] * 2**20
+            row(
+                n,
+                f"the local cache after 3 manifest edits under its limit ({growth['limit_mb']} MB, "
+                "1.25x the warm cache)",
+                ", ".join(f"{b / 2**20:.2f} MB" for b in growth["after_edits_bytes"])
+                + f" (warm: {growth['warm_bytes'] / 2**20:.2f} MB)",
+                all(b <= limit for b in growth["after_edits_bytes"]),
             )
         quota = next((r for r in size["rows"] if "runs_to_finish" in r), None)
         if quota is not None:

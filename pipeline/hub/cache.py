@@ -21,6 +21,22 @@ payload; an entry that does not match (corrupt, truncated, a hash collision) is 
 
 The cache lives in the user's cache directory: $NB_RELEASE_CACHE, else
 $XDG_CACHE_HOME/nb-release, else ~/.cache/nb-release.
+
+Its size is bounded: $NB_RELEASE_CACHE_MAX_MB megabytes (default 256: a warm plan of 5,000 repos of
+the shipped family, a card, its NOTICE and LICENSE each, needs about 140: its render and the live
+files, about 28 KB a repo), counted as the bytes of its files. Least recently used entries leave
+first. A use is a write or a read; a read marks its entry by its modification time (the access time
+is unreliable: noatime and relatime mounts), at most once a minute per entry, so a warm plan does
+not rewrite metadata for every file it reads. After each put the run counts the cache (a scan of the
+folder at its first put, then its own writes added) and, once over the limit, scans again and
+removes the oldest files until the cache is under 90% of it (so the next puts need no scan).
+
+Concurrent runs are safe: a removed entry is a miss for a reader (one that has it open keeps
+reading it), a put whose temp file was removed is skipped, and two runs removing the same file
+both go on. A run counts the others' entries at its scans, so the limit holds after each of its
+puts as far as it can see; runs overlapping in time may together exceed it by what they write
+between their scans, until the next scan. A writer killed mid-write leaves a temp file no reader
+takes (only a renamed file is an entry); it is counted and, as the oldest file, removed first.
 """
 
 from __future__ import annotations
@@ -31,16 +47,36 @@ import json
 import os
 import secrets
 import shutil
+import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.errors import PipelineError
 from pipeline.ownership import POLICIES, README
 from pipeline.records import CommitRecord, ManagedFile, RenderedCard
 
 _LAYOUT = "v1"
 _MAGIC = b"nb-release-cache 1\n"
+DEFAULT_MAX_MB = 256
+_MB = 1024 * 1024
+_TOUCH_AFTER = 60.0  # seconds: a read marks its entry as used at most this often
+_LOW_WATER = 0.9  # an eviction leaves the cache at this share of its limit
+
+
+def default_max_bytes() -> int:
+    """The size limit: $NB_RELEASE_CACHE_MAX_MB megabytes, else DEFAULT_MAX_MB."""
+    raw = os.environ.get("NB_RELEASE_CACHE_MAX_MB", "").strip()
+    if not raw:
+        return DEFAULT_MAX_MB * _MB
+    if not raw.isdigit() or int(raw) < 1:
+        raise PipelineError(
+            f"NB_RELEASE_CACHE_MAX_MB is {raw!r}: expected a whole number of megabytes, at least 1",
+            hint=f"unset it for the default ({DEFAULT_MAX_MB} MB)",
+        )
+    return int(raw) * _MB
 
 
 def default_root() -> Path:
@@ -59,18 +95,33 @@ def _digest(data: bytes) -> str:
 class Cache:
     """Content-addressed entries under `root`; every failure to read is a miss, never an error."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, max_bytes: int | None = None) -> None:
         self.root = root if root is not None else default_root()
+        self.max_bytes = max_bytes if max_bytes is not None else default_max_bytes()
+        self._used: int | None = None  # this run's count of the cache's bytes (None: not yet)
+        self._lock = threading.Lock()
 
     def _path(self, kind: str, key: str) -> Path:
         name = _digest(key.encode("utf-8"))
         return self.root / _LAYOUT / kind / name[:2] / name
 
     def get(self, kind: str, key: str) -> bytes | None:
+        path = self._path(kind, key)
         try:
-            raw = self._path(kind, key).read_bytes()
+            with open(path, "rb") as handle:
+                used = os.fstat(handle.fileno()).st_mtime
+                raw = handle.read()
         except OSError:
             return None
+        payload = self._valid(key, raw)
+        if payload is not None and time.time() - used > _TOUCH_AFTER:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used now: the last to leave
+        return payload
+
+    @staticmethod
+    def _valid(key: str, raw: bytes) -> bytes | None:
+        """The payload of an entry file, when it is whole and holds `key`."""
         if not raw.startswith(_MAGIC):
             return None
         header, sep, payload = raw[len(_MAGIC) :].partition(b"\n")
@@ -91,6 +142,8 @@ class Cache:
         path = self._path(kind, key)
         header = json.dumps({"key": key, "sha256": _digest(payload)}).encode("utf-8")
         data = _MAGIC + header + b"\n" + payload
+        if len(data) > self.max_bytes:
+            return  # it would push out everything else and still not fit
         temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,12 +153,55 @@ class Cache:
         except OSError:
             with contextlib.suppress(OSError):
                 temp.unlink()
+            return
+        self._count(path, len(data))
+
+    def _count(self, written: Path, size: int) -> None:
+        """Add a put to the run's count; over the limit, remove the least recently used files."""
+        with self._lock:
+            if self._used is None:
+                self._used = sum(size for _, size, _ in self._files())
+            else:
+                self._used += size  # a replaced entry is counted twice: never an undercount
+            if self._used > self.max_bytes:
+                self._used = self._evict(written)
+
+    def _files(self) -> list[tuple[float, int, Path]]:
+        """(last use, size, path) of every file of the cache, temp files included."""
+        found: list[tuple[float, int, Path]] = []
+        for folder, _, names in os.walk(self.root / _LAYOUT):
+            for name in names:
+                path = Path(folder, name)
+                with contextlib.suppress(OSError):  # removed by another run meanwhile
+                    stat = path.stat()
+                    found.append((stat.st_mtime, stat.st_size, path))
+        return found
+
+    def _evict(self, keep: Path) -> int:
+        """Remove the oldest files (never `keep`, the entry just written) until the cache is
+        under its low-water mark; the bytes left."""
+        files = sorted(self._files(), key=lambda item: item[0])
+        total = sum(size for _, size, _ in files)
+        if total <= self.max_bytes:
+            return total  # another run made room already
+        goal = int(self.max_bytes * _LOW_WATER)
+        for _, size, path in files:
+            if total <= goal:
+                break
+            if path == keep:
+                continue
+            with contextlib.suppress(OSError):
+                path.unlink()
+            total -= size  # gone, by this run or another
+        return total
 
     def clear(self) -> int:
         """Remove every entry; the number of entries removed."""
         folder = self.root / _LAYOUT
         count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
         shutil.rmtree(folder, ignore_errors=True)
+        with self._lock:
+            self._used = None
         return count
 
     # --- README.md at a commit --------------------------------------------------------------

@@ -384,14 +384,16 @@ def open_hub(
             hint="use --hub local, or --hub https://huggingface.co",
         )
     token = get_token()
-    if (
-        token is None
-        and local_root is not None
-        and is_loopback(resolved)
-        and (local_root / TOKENS_NAME).exists()
-    ):
-        token = Tokens(local_root / TOKENS_NAME).first()
-    yield connect(Target(url=resolved.rstrip("/"), token=token))
+    # A served local Hub (`hub serve --root DIR`) and its store (--hub-root DIR): the store is
+    # its identity for the cache (target.py), and its token file the token when none is set.
+    served = (
+        local_root
+        if local_root is not None and is_loopback(resolved) and (local_root / TOKENS_NAME).exists()
+        else None
+    )
+    if token is None and served is not None:
+        token = Tokens(served / TOKENS_NAME).first()
+    yield connect(Target(url=resolved.rstrip("/"), token=token, store=served))
 
 
 def read_file(hub: Hub, repo_id: str, path: str, revision: str = "main") -> LiveCard:

@@ -1,4 +1,25 @@
-"""Choosing the Hub to talk to: `--hub` and the environment, and the URL checks (no client here)."""
+"""Choosing the Hub to talk to: `--hub` and the environment, and the URL checks (no client here).
+
+The Hub's identity for the local cache (Target.cache_key) is what its data belongs to:
+
+- a real Hub: its URL;
+- the embedded local Hub: its store's folder (its URL is a new port every run);
+- a served local Hub (`nb-release hub serve --root DIR`) reached at a loopback URL with
+  `--hub-root DIR`: the same store's folder. Its port is whatever it was started on, so the URL
+  would make every warm plan cold after a restart (a read per repo instead of the listing); the
+  folder is the store itself, and the embedded Hub opened on it has the same key, since it is the
+  same data. nb-release already trusts `--hub-root` with a loopback URL as that Hub's store (it
+  reads its token file, made once per store); it is taken only when DIR holds a store (a token
+  file). Without `--hub-root`, a loopback URL is keyed by its URL, as any Hub.
+
+Why not an instance id the local Hub answers in a header: a plan reads the cache before its
+first request (the renders' known-same heads, a commit's README), so the key must be known
+before any answer; a header would cost a request of its own or reorder every cache read behind
+the listing. And a wrong key cannot change an answer that is keyed by a commit sha (README,
+files and history at a sha, nb-release's own commit, the heads known to hold the render): those
+hold on any Hub that has that commit. Only the collection record is not per commit, and it is
+kept per store.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +41,7 @@ class Target:
     url: str
     token: str | None = field(default=None, repr=False)
     local_root: Path | None = None  # set for the embedded local Hub (its URL dies with the run)
+    store: Path | None = None  # a served local Hub's store (--hub-root with a loopback URL)
 
     @property
     def local(self) -> bool:
@@ -27,9 +49,10 @@ class Target:
 
     @property
     def cache_key(self) -> str:
-        """The Hub's identity for the cache: the URL, or the embedded Hub's store (its URL
-        changes from run to run)."""
-        return f"local:{self.local_root.resolve()}" if self.local_root else self.url
+        """The Hub's identity for the cache: the URL, or the local Hub's store (its URL changes
+        whenever it is started again); see the module docstring."""
+        store = self.local_root or self.store
+        return f"local:{store.resolve()}" if store else self.url
 
     @property
     def display(self) -> str:

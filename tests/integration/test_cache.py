@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
 from pipeline.hub.cache import Cache
+from pipeline.localhub import LocalHub
 from tests.integration.support import REPOS, Project
 
 HAND_EDIT = "---\nlicense: mit\n---\nEdited by hand.\n"
@@ -217,3 +219,24 @@ def test_a_warm_plan_loads_neither_the_renderer_nor_pydantic(project: Project) -
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "loaded: []" in run.stderr, run.stderr
+
+
+def test_a_served_local_hub_restarted_on_another_port_keeps_the_cache_warm(
+    project: Project,
+) -> None:
+    assert project.run("release", "--yes").status == 0
+    _, before = _plan_json(project)  # warm
+    root, old_url = project.hub.root, project.hub.url
+    with socket.socket() as probe:  # a free port other than the running Hub's
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    project.hub.stop()
+    with LocalHub(root=root, port=port) as restarted:
+        moved = Project(project.folder, restarted, project.api, project.capsys)
+        assert restarted.url != old_url
+        restarted.counters.reset()
+        status, after = _plan_json(moved)
+        assert restarted.counters.total() == 1, restarted.counters.snapshot()  # the listing
+        assert status == 0
+        _, plain = _plan_json(moved, "--no-cache")
+    assert after == plain == {**before, "hub": after["hub"]}  # only the URL differs
