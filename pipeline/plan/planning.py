@@ -37,8 +37,8 @@ Start = Callable[[int, int], None]
 def render_cards(
     files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
 ) -> list[RenderedCard]:
-    """Render every selected card, or take them from the cache when the manifest, templates,
-    selection and nb-release are all unchanged (the render would be the same)."""
+    """Render every selected card, or take them from the cache: all of them when the manifest,
+    templates, selection and nb-release are all unchanged, else each card whose inputs are."""
     cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
     return cards if cards is not None else _render(files, manifest, selection, cache)
 
@@ -46,12 +46,13 @@ def render_cards(
 def _render(
     files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
 ) -> list[RenderedCard]:
-    """Render every selected card (the cache has not got them), and keep them in the cache."""
-    from pipeline.card.render import render_all  # only on a miss: jinja2, YAML
+    """Render every selected card whose inputs changed, taking the others from the cache
+    (card/incremental.py), and note the whole render's cards in the cache."""
+    from pipeline.card.render import render_incremental  # only on a miss: jinja2, YAML
 
-    cards = render_all(manifest, files, selection)
+    cards, keys = render_incremental(manifest, files, selection, cache)
     if cache is not None:
-        cache.put_rendered(files.fingerprint, selection, cards)
+        cache.put_rendered(files.fingerprint, selection, keys)
     return cards
 
 
