@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,6 +187,44 @@ def _high_water_kib(pid: int) -> int:
 # --- one size -------------------------------------------------------------------------------------
 
 
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def incremental_rows(
+    n: int,
+    project: Path,
+    env: dict[str, str],
+    hub_args: list[str],
+    hub: HubProcess,
+    best: Callable[[str, list[str], dict[str, str], HubProcess | None], Measure],
+    add: Callable[..., None],
+) -> None:
+    """A warm plan after a one-variant edit (one card re-rendered) and after a one-template
+    edit (the cards that load it), with the cache's growth; the files are put back after."""
+    manifest = project / "models.toml"
+    template = project / "cards/base.md.j2"
+    before, before_template = manifest.read_text(encoding="utf-8"), template.read_bytes()
+    cache = Path(env["XDG_CACHE_HOME"]) / "nb-release"
+    try:
+        one = clone_manifest(n).replace(
+            'name = "nb-llama-3.1-8B-c00000"\n',
+            'name = "nb-llama-3.1-8B-c00000"\nknowledge_cutoff = "June 2024"\n',
+        )
+        manifest.write_text(one, encoding="utf-8")
+        size = _folder_bytes(cache)
+        measured = best("plan after a one-variant edit", [*CLI, "plan", *hub_args], env, hub)
+        add("nb-release", measured, cache_growth_bytes=_folder_bytes(cache) - size)
+        # Bytes that change what every clone loads (each is a base card), not what it shows.
+        template.write_bytes(before_template + b"{# an edited template #}\n")
+        size = _folder_bytes(cache)
+        measured = best("plan after a one-template edit", [*CLI, "plan", *hub_args], env, hub)
+        add("nb-release", measured, cache_growth_bytes=_folder_bytes(cache) - size)
+    finally:
+        manifest.write_text(before, encoding="utf-8")
+        template.write_bytes(before_template)
+
+
 def clone_manifest(n: int, cutoff: str = "May 2024", comment: str = "") -> str:
     """The real [defaults] and licences, and N clones of the 8B base entry with unique names."""
     text = (drive.PRODUCT / "models.toml").read_text(encoding="utf-8")
@@ -329,6 +368,7 @@ def bench_size(
                 "warm plan after a manifest edit", [*CLI, "plan", *hub_args], warm_env, hub
             )
             add("nb-release", edited)
+            incremental_rows(n, project, warm_env, hub_args, hub, best, add)
             verify_rows(n, folder, project, hub, warm_env, best, add)
             results["cache"] = cache_growth(n, folder, project, hub_args, warm_env, hub)
 

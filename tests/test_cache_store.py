@@ -37,10 +37,28 @@ def test_readme_entries_round_trip_including_no_readme(tmp_path: Path) -> None:
 def test_rendered_entries_round_trip(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     cards = [RenderedCard("a/b", "b", "base.md.j2", "content\n", allow_create=True)]
-    cache.put_rendered("sha256:f", ("sel",), cards)
+    reads: dict[str, str | None] = {"base.md.j2": "1" * 64, "_gone.md.j2": None}
+    cache.put_card("card:k", cards[0], reads)
+    assert cache.card("card:k") == (cards[0], reads)
+    assert cache.card("card:other") is None
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"])
     assert cache.rendered("sha256:f", ("sel",)) == cards
     assert cache.rendered("sha256:g", ("sel",)) is None
     assert cache.rendered("sha256:f", ("other",)) is None
+
+
+def test_a_new_render_replaces_the_list_of_its_cards(tmp_path: Path) -> None:
+    """An edit adds the cards it re-rendered, not another list of the whole family: the
+    list of a selection's cards is one entry, and the fingerprint it was made from is in it."""
+    cache = Cache(tmp_path)
+    card = RenderedCard("a/b", "b", "base.md.j2", "content\n", allow_create=True)
+    cache.put_card("card:k", card, {})
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"])
+    before = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    cache.put_rendered("sha256:g", ("sel",), ["card:k"])
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == before
+    assert cache.rendered("sha256:f", ("sel",)) is None
+    assert cache.rendered("sha256:g", ("sel",)) == [card]
 
 
 def test_an_entry_under_another_key_is_not_taken(tmp_path: Path) -> None:

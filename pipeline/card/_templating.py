@@ -25,7 +25,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +163,29 @@ class CardEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self._safe: dict[tuple[type, str], bool] = {}
         self.steps = 0  # range steps of the card being rendered (render_bounded resets it)
+        # Every file under cards/ loaded since the caller last emptied it: templates extended,
+        # included or imported, data files read, and names asked for that do not exist (the
+        # key of an incremental render, card/incremental.py).
+        self.reads: set[str] = set()
         self.globals["range"] = self._range
+
+    def _load_template(
+        self, name: str, globals: MutableMapping[str, Any] | None
+    ) -> jinja2.Template:
+        # Every load passes here, from the environment's own template cache or not
+        # (get_template, select_template, and so `extends`, `include` and `import`), which a
+        # loader does not see once a template is compiled. Jinja2's private name, fenced here
+        # (tests/cards/test_incremental_render.py fails if it stops being called).
+        if isinstance(name, str):
+            self.reads.add(name)
+        return super()._load_template(name, globals)
+
+    def data_file(self, name: str) -> str:
+        """The template global `data_file`: MemoryLoader.data_file, the read noted."""
+        if isinstance(name, str):
+            self.reads.add(name)
+        assert isinstance(self.loader, MemoryLoader)
+        return self.loader.data_file(name)
 
     def _range(self, *args: int) -> _CountedRange:
         return _CountedRange(self, safe_range(*args))
@@ -224,7 +246,7 @@ def make_environment(cards_dir: Path, files: Mapping[str, bytes] | None = None) 
     env.filters["yaml_flow"] = yaml_flow
     env.filters["bibtex"] = bibtex
     env.filters["bibtex_key"] = bibtex_key
-    env.globals["data_file"] = loader.data_file
+    env.globals["data_file"] = env.data_file
     return env
 
 

@@ -36,6 +36,14 @@ from pipeline.card._templating import (
     yaml_string as yaml_string,  # re-exported: templates' tests use it
 )
 from pipeline.card.companions import render_companions
+from pipeline.card.incremental import (
+    CardStore,
+    card_key,
+    digests,
+    position_free,
+    reads_of,
+    still_valid,
+)
 from pipeline.errors import CardError, OutputError, Problem, TemplateError
 from pipeline.manifest.model import Manifest, Variant
 from pipeline.manifest.results import Result, model_index, read_results
@@ -54,15 +62,33 @@ def _llama_slug(version: str) -> str:
     return "llama" + version.replace(".", "_")
 
 
+def quantized_by_base(manifest: Manifest) -> dict[str, list[Variant]]:
+    """The quantised (gguf) variants of the manifest by the repo id they are made from (folded
+    as the Hub folds it), in manifest order: worked out once, not once per card."""
+    out: dict[str, list[Variant]] = {}
+    for v in manifest.variants:
+        if v.kind == "gguf":
+            out.setdefault(v.base_model.lower(), []).append(position_free(v))
+    return out
+
+
 def context_for(
-    manifest: Manifest, variant: Variant, results: tuple[Result, ...] = ()
+    manifest: Manifest,
+    variant: Variant,
+    results: tuple[Result, ...] = (),
+    quantized: Mapping[str, list[Variant]] | None = None,
 ) -> dict[str, Any]:
     """The template context; names of the seed template are kept (model_name, version, ...).
 
-    `results` are the variant's evaluation results (cards/results/<name>.toml)."""
+    `results` are the variant's evaluation results (cards/results/<name>.toml); `quantized` is
+    quantized_by_base(manifest), when the caller has it. The variants a card sees carry no
+    position in models.toml (incremental.position_free)."""
     parent = (
         manifest.by_repo_id(variant.base_model) if variant.base_model_variant is not None else None
     )
+    parent = position_free(parent) if parent is not None else None
+    quantized = quantized if quantized is not None else quantized_by_base(manifest)
+    variant = position_free(variant)
     base_model_name = (
         parent.display_name if parent is not None else variant.base_model.split("/", 1)[1]
     )
@@ -85,11 +111,7 @@ def context_for(
         # Its quantization as llama.cpp's table describes it (quanttypes), or None.
         "quant": quanttypes.quant_type(variant.quantization) if variant.quantization else None,
         # The quantised (gguf) variants of the manifest made from this one, in manifest order.
-        "quantized_versions": [
-            v
-            for v in manifest.variants
-            if v.kind == "gguf" and v.base_model.lower() == variant.repo_id.lower()
-        ],
+        "quantized_versions": list(quantized.get(variant.repo_id.lower(), ())),
         "results": results,
         "model_index": model_index(variant.repo_id.split("/", 1)[1], results) if results else [],
     }
@@ -303,6 +325,19 @@ def render_all(
     is merged into its card, unless `apply_edits` is false (`keep` needs the plain render); a
     conflict in any card stops the whole run.
     """
+    return render_incremental(manifest, cards, selection, apply_edits=apply_edits)[0]
+
+
+def render_incremental(
+    manifest: Manifest,
+    cards: Path | SourceFiles,
+    selection: Selection = Selection(),
+    store: CardStore | None = None,
+    *,
+    apply_edits: bool = True,
+) -> tuple[list[RenderedCard], list[str]]:
+    """render_all, taking from `store` each card whose inputs are unchanged (card/incremental.py)
+    and keeping there each card rendered now; the cards, and the key of each."""
     cards_dir = cards if isinstance(cards, Path) else cards.cards_dir
     data = read_templates(cards) if isinstance(cards, Path) else cards.templates
     copies = (
@@ -320,8 +355,29 @@ def render_all(
     card_problems: list[Problem] = []
     edit_problems: list[Problem] = []
     rendered: list[RenderedCard] = []
+    keys: list[str] = []
+    quantized = quantized_by_base(manifest)
+    known_files = digests(data) if store is not None else {}
     for variant in select(manifest, selection):
-        context = context_for(manifest, variant, results.get(variant.name, ()))
+        context = context_for(manifest, variant, results.get(variant.name, ()), quantized)
+        edit = edits.get(variant.repo_id)
+        key = ""
+        if store is not None:
+            key = card_key(
+                context["model"],
+                context["parent"],
+                context["quantized_versions"],
+                manifest.links,
+                context["results"],
+                edit,
+                copies,
+            )
+            found = store.card(key)
+            if found is not None and still_valid(found[1], known_files):
+                rendered.append(found[0])
+                keys.append(key)
+                continue
+        env.reads = set()
         try:
             text = render_bounded(env.get_template(variant.template), context)
         except Exception as exc:  # whatever a template raises is a problem of that template
@@ -334,7 +390,6 @@ def render_all(
         except CardError as exc:
             card_problems.extend(exc.problems)
             continue
-        edit = edits.get(variant.repo_id)
         if edit is not None:
             merged = kept_edits.merge(edit, content, card)
             if isinstance(merged, list):
@@ -365,18 +420,20 @@ def render_all(
         if problems:
             card_problems.extend(problems)
             continue
-        rendered.append(
-            RenderedCard(
-                repo_id=variant.repo_id,
-                variant=variant.name,
-                template=variant.template,
-                content=content,
-                allow_create=variant.allow_create,
-                on_drift=variant.on_drift,
-                on_adopt=variant.on_adopt,
-                files=tuple(companions),
-            )
+        made = RenderedCard(
+            repo_id=variant.repo_id,
+            variant=variant.name,
+            template=variant.template,
+            content=content,
+            allow_create=variant.allow_create,
+            on_drift=variant.on_drift,
+            on_adopt=variant.on_adopt,
+            files=tuple(companions),
         )
+        rendered.append(made)
+        keys.append(key)
+        if store is not None:
+            store.put_card(key, made, reads_of(env.reads, known_files))
     if template_problems:
         raise TemplateError("the card templates cannot be rendered", _merge(template_problems))
     if edit_problems:
@@ -386,7 +443,7 @@ def render_all(
         )
     if card_problems:
         raise CardError("the rendered cards are not valid", card_problems)
-    return rendered
+    return rendered, keys
 
 
 def _from_edit(problem: Problem, edit: kept_edits.Edit) -> Problem:

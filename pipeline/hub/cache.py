@@ -1,6 +1,6 @@
 """A local cache that makes warm plans cheap without ever changing their answer.
 
-Five kinds of entry, each keyed by everything its value depends on:
+The kinds of entry, each keyed by everything its value depends on:
 
 - `readme`: README.md of a repo at a commit, keyed by (endpoint, repo, head sha). A commit is
   immutable, so the entry is true for as long as that sha is the head; the listing says which
@@ -9,8 +9,12 @@ Five kinds of entry, each keyed by everything its value depends on:
 - `own`: the newest commit nb-release itself made in a repo, keyed by (endpoint, repo), and
   given only for that commit's sha: the record that nb-release made it, which a commit whose
   trailers were copied from a release does not have.
-- `rendered`: the cards rendered for a manifest/templates fingerprint, selection and nb-release
-  version (and its code), so an unchanged project needs no re-render.
+- `card`: one rendered card, keyed by what its render reads that is known before it renders
+  (card/incremental.py) and nb-release's version and code; it holds the digest of every file
+  under cards/ the render loaded, and is taken only while those are unchanged. A one-variant
+  edit renders that card (and the cards that show it) again, nothing else.
+- `rendered`: per selection, the fingerprint of the manifest and cards/ last rendered and the
+  key of each of its cards, so an unchanged project is neither validated nor rendered again.
 - `same`: for one endpoint and one such render, the head sha of every repo whose README.md at
   that sha was found byte-identical to its rendered card. A warm plan whose listing shows the
   same heads takes those cards as they are: one entry read instead of one per repo.
@@ -303,39 +307,77 @@ class Cache:
         payload = json.dumps(asdict(commit), ensure_ascii=False).encode("utf-8")
         self.put("own", self._own_key(endpoint, repo_id), payload)
 
-    # --- rendered cards ---------------------------------------------------------------------
+    # --- rendered cards: one entry per card, and the keys of the last whole render -----------
 
     @staticmethod
-    def _rendered_key(fingerprint: str, selection: Any) -> str:
-        return json.dumps(["rendered", fingerprint, __version__, _code_stamp(), repr(selection)])
+    def _card_key(key: str) -> str:
+        return json.dumps(["card", key, __version__, _code_stamp()])
 
-    def rendered(self, fingerprint: str, selection: Any) -> list[RenderedCard] | None:
-        payload = self.get("rendered", self._rendered_key(fingerprint, selection))
+    def card(self, key: str) -> tuple[RenderedCard, dict[str, str | None]] | None:
+        """A card rendered before under `key` (card/incremental.py), and the digest of each
+        file under cards/ its render loaded (None: a name that did not exist)."""
+        payload = self.get("card", self._card_key(key))
         if payload is None:
             return None
         try:
-            cards = [
-                RenderedCard(
-                    **{**item, "files": tuple(ManagedFile(**f) for f in item.get("files", ()))}
-                )
-                for item in json.loads(payload)
-            ]
-        except (ValueError, TypeError, AttributeError):
+            value = json.loads(payload)
+            item, reads = value["card"], value["reads"]
+            card = RenderedCard(
+                **{**item, "files": tuple(ManagedFile(**f) for f in item.get("files", ()))}
+            )
+        except (ValueError, TypeError, AttributeError, KeyError):
             return None
         allowed = (None, *POLICIES)
-        if any(c.on_drift not in allowed or c.on_adopt not in allowed for c in cards):
+        if card.on_drift not in allowed or card.on_adopt not in allowed:
             return None  # not what a render writes: ignored like any corrupt entry
+        if not isinstance(reads, dict) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in reads.items()
+        ):
+            return None
+        return card, reads
+
+    def put_card(self, key: str, card: RenderedCard, reads: dict[str, str | None]) -> None:
+        payload = json.dumps({"card": asdict(card), "reads": reads}, ensure_ascii=False)
+        self.put("card", self._card_key(key), payload.encode("utf-8"))
+
+    @staticmethod
+    def _rendered_key(selection: Any) -> str:
+        # One entry per selection, overwritten by each render: an edit adds the cards it
+        # re-rendered to the cache, not another list of the whole family.
+        return json.dumps(["rendered", __version__, _code_stamp(), repr(selection)])
+
+    def rendered(self, fingerprint: str, selection: Any) -> list[RenderedCard] | None:
+        """The cards rendered last from these exact bytes (manifest and cards/), or None: each
+        from its own entry, with no check of what it read (the bytes are the same)."""
+        payload = self.get("rendered", self._rendered_key(selection))
+        try:
+            value = json.loads(payload) if payload is not None else None
+        except ValueError:
+            return None
+        if not isinstance(value, dict) or value.get("fingerprint") != fingerprint:
+            return None
+        keys = value.get("cards")
+        if not isinstance(keys, list):
+            return None
+        cards: list[RenderedCard] = []
+        for key in keys:
+            found = self.card(key) if isinstance(key, str) else None
+            if found is None:
+                return None
+            cards.append(found[0])
         return cards
 
-    def put_rendered(self, fingerprint: str, selection: Any, cards: list[RenderedCard]) -> None:
-        payload = json.dumps([asdict(c) for c in cards], ensure_ascii=False).encode("utf-8")
-        self.put("rendered", self._rendered_key(fingerprint, selection), payload)
+    def put_rendered(self, fingerprint: str, selection: Any, keys: list[str]) -> None:
+        """Note the card entries (card/incremental.py keys) these bytes render to."""
+        payload = json.dumps({"fingerprint": fingerprint, "cards": keys}).encode("utf-8")
+        self.put("rendered", self._rendered_key(selection), payload)
 
     # --- heads whose README.md is the rendered card -------------------------------------------
 
     @staticmethod
     def _same_key(endpoint: str, fingerprint: str, selection: Any) -> str:
-        return json.dumps(["same", endpoint, Cache._rendered_key(fingerprint, selection)])
+        stamp = json.dumps(["rendered", fingerprint, __version__, _code_stamp(), repr(selection)])
+        return json.dumps(["same", endpoint, stamp])
 
     def same_heads(self, endpoint: str, fingerprint: str, selection: Any) -> dict[str, str]:
         """{repo_id: head sha} of the repos whose README.md at that sha is the rendered card."""

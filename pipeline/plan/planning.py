@@ -6,7 +6,10 @@ No printing: callers pass progress callbacks and get a Plan back; publish.py app
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -17,7 +20,7 @@ from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
 from pipeline.hub.client import Hub, find_open_pulls, read_files
 from pipeline.manifest.scope import ManagedScope, managed_scope
-from pipeline.manifest.selection import Selection
+from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE, Policy, resolve_policy
 from pipeline.plan.history import read_file_ownership, read_ownership
@@ -37,8 +40,8 @@ Start = Callable[[int, int], None]
 def render_cards(
     files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
 ) -> list[RenderedCard]:
-    """Render every selected card, or take them from the cache when the manifest, templates,
-    selection and nb-release are all unchanged (the render would be the same)."""
+    """Render every selected card, or take them from the cache: all of them when the manifest,
+    templates, selection and nb-release are all unchanged, else each card whose inputs are."""
     cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
     return cards if cards is not None else _render(files, manifest, selection, cache)
 
@@ -46,12 +49,13 @@ def render_cards(
 def _render(
     files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
 ) -> list[RenderedCard]:
-    """Render every selected card (the cache has not got them), and keep them in the cache."""
-    from pipeline.card.render import render_all  # only on a miss: jinja2, YAML
+    """Render every selected card whose inputs changed, taking the others from the cache
+    (card/incremental.py), and note the whole render's cards in the cache."""
+    from pipeline.card.render import render_incremental  # only on a miss: jinja2, YAML
 
-    cards = render_all(manifest, files, selection)
+    cards, keys = render_incremental(manifest, files, selection, cache)
     if cache is not None:
-        cache.put_rendered(files.fingerprint, selection, cards)
+        cache.put_rendered(files.fingerprint, selection, keys)
     return cards
 
 
@@ -94,6 +98,7 @@ def read_live(
     same: Mapping[str, str] | None = None,
     confirm: bool = False,
     listed: Mapping[str, str] | None = None,
+    early: Mapping[str, LiveCard] | None = None,
 ) -> list[LiveCard]:
     """The live card of every repo, in order: from the Hub's cache when the listing shows its head
     sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
@@ -106,9 +111,40 @@ def read_live(
 
     `on_start` hears how many are read and how many came from the cache; `on_read` hears of
     each repo read from the Hub (a cache hit is no progress worth a line of its own);
-    `listings` receives each namespace's listing (repo id: head sha), when one was made."""
-    cache = hub.cache
+    `listed` is each namespace's listing (repo id: head sha), when one was made. `early` holds
+    the states already read while the cards were rendered (EarlyReads): none is read again."""
+    same = same or {}
+    as_rendered = {
+        card.repo_id: LiveCard(
+            card.repo_id,
+            exists=True,
+            head_sha=same[card.repo_id],
+            content=card.content,
+            files=card.files,
+        )
+        for card in cards
+        if card.repo_id in same
+    }
     repo_ids = [card.repo_id for card in cards]
+    if early is not None and all(r in early for r in repo_ids):
+        states = dict(early)
+    else:
+        states = _read_states(hub, repo_ids, as_rendered, on_read, on_start, confirm, listed)
+    return _with_companions(hub, cards, [states[r] for r in repo_ids])
+
+
+def _read_states(
+    hub: Hub,
+    repo_ids: Sequence[str],
+    as_rendered: Mapping[str, LiveCard],
+    on_read: Progress | None,
+    on_start: Start | None,
+    confirm: bool,
+    listed: Mapping[str, str] | None,
+) -> dict[str, LiveCard]:
+    """read_live's README.md of each repo, by repo id (see read_live): needs no rendered card,
+    so it may run while the cards are rendered."""
+    cache = hub.cache
     by_namespace: dict[str, int] = {}
     for repo_id in repo_ids:
         namespace = repo_id.split("/")[0]
@@ -120,16 +156,13 @@ def read_live(
                 heads.update(_listing(hub, [namespace])[0])
     known: dict[str, LiveCard] = {}
     endpoint = hub.target.cache_key
-    same = same or {}
-    for card in cards:
-        repo_id = card.repo_id
+    for repo_id in repo_ids:
         sha = heads.get(repo_id)
         if cache is None or sha is None:
             continue
-        if same.get(repo_id) == sha:
-            known[repo_id] = LiveCard(
-                repo_id, exists=True, head_sha=sha, content=card.content, files=card.files
-            )
+        state = as_rendered.get(repo_id)
+        if state is not None and state.head_sha == sha:
+            known[repo_id] = state
             continue
         found, content = cache.readme(endpoint, repo_id, sha)
         if found:
@@ -147,7 +180,54 @@ def read_live(
         # 404 with a head read a moment later (see Hub.read_card).
         if cache is not None and live.exists and live.head_sha and live.content is not None:
             cache.put_readme(endpoint, live.repo_id, live.head_sha, live.content)
-    return _with_companions(hub, cards, [known[r] for r in repo_ids])
+    return known
+
+
+class EarlyReads:
+    """The Hub reads of a plan, started before its cards are rendered: rendering is CPU work
+    and the reads mostly wait on the wire, so a cold plan takes about the longer of the two,
+    not their sum. One thread runs the listing, the README reads (bounded by the pacer, as
+    ever) and the companion files' reads, which the cache keeps for the plan to take."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        wanted: Sequence[tuple[str, tuple[str, ...]]],  # (repo id, its companion paths)
+        on_read: Progress | None,
+        on_start: Start | None,
+        confirm: bool,
+    ) -> None:
+        self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]]
+        self._done = Future()
+        self._args = (hub, wanted, on_read, on_start, confirm)
+        threading.Thread(target=self._run, name="nb-release-early-reads", daemon=True).start()
+
+    def _run(self) -> None:
+        hub, wanted, on_read, on_start, confirm = self._args
+        try:
+            repo_ids = [repo_id for repo_id, _ in wanted]
+            heads, listed_files = _listing(hub, sorted({r.split("/")[0] for r in repo_ids}))
+            states = _read_states(hub, repo_ids, {}, on_read, on_start, confirm, heads)
+            paths = dict(wanted)
+            files = [
+                (repo_id, path, state.head_sha)
+                for repo_id, state in states.items()
+                if state.head_sha is not None
+                for path in paths[repo_id]
+            ]
+            read_files(hub, files)  # kept in the cache, where _with_companions finds them
+            self._done.set_result((heads, listed_files, states))
+        except BaseException as exc:  # handed to the plan's thread as is
+            self._done.set_exception(exc)
+
+    def result(self) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]:
+        """The listing's heads and file names, and each repo's state; waits in short steps, so
+        that a Ctrl-C reaches the main thread at once."""
+        while True:
+            try:
+                return self._done.result(timeout=0.2)
+            except FutureTimeout:
+                continue
 
 
 def _with_companions(
@@ -213,7 +293,20 @@ def build_plan(
     them."""
     cache = hub.cache
     files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
-    cards = rendered_cards(files, selection, cache)
+    cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
+    early: EarlyReads | None = None
+    if cached is not None:
+        cards = cached
+    else:
+        from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
+
+        manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
+        if cache is not None and not hub.fresh:
+            wanted = [
+                (v.repo_id, tuple(f.path for f in v.files)) for v in select(manifest, selection)
+            ]
+            early = EarlyReads(hub, wanted, on_read, on_start, confirm)
+        cards = _render(files, manifest, selection, cache)
     if hub.target.local and hub.fresh:
         # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
         # none has a card, so the first release shows `create` for each (never on a real Hub).
@@ -222,10 +315,15 @@ def build_plan(
     endpoint = hub.target.cache_key
     same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
     # The one listing per namespace: the heads read_live needs, the file names the rules read.
-    heads, listed_files = _listing(hub, sorted({card.repo_id.split("/")[0] for card in cards}))
+    states: dict[str, LiveCard] | None = None
+    if early is not None:
+        heads, listed_files, states = early.result()
+    else:
+        namespaces = sorted({card.repo_id.split("/")[0] for card in cards})
+        heads, listed_files = _listing(hub, namespaces)
     findings = run_rules(files.manifest_path, files.manifest_bytes, cards, listed_files)
     listed = heads if cache is not None and not hub.fresh else {}
-    live = read_live(hub, cards, on_read, on_start, same, confirm, listed)
+    live = read_live(hub, cards, on_read, on_start, same, confirm, listed, states)
     if cache is not None:
         now_same = _same_heads(cards, live)
         if now_same != same:

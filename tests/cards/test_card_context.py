@@ -196,15 +196,18 @@ def test_a_key_reaches_the_template_context(level: str, key: str) -> None:
 
 
 def test_every_field_of_a_variant_is_in_the_context() -> None:
-    """The template sees the resolved variant whole, as `model` (and `parent`)."""
+    """The template sees the resolved variant whole, as `model` (and `parent`), but for its
+    place in models.toml (`index`, `line`): a card reads no position, so an edit that moves a
+    variant down the file does not render its card again."""
     manifest = _load(BASE)
     for variant in manifest.variants:
         context = context_for(manifest, variant)
-        assert context["model"] is variant
+        assert (context["model"].index, context["model"].line) == (0, None)
         for field in dataclasses.fields(variant):
-            assert getattr(context["model"], field.name) == getattr(variant, field.name)
+            if field.name not in ("index", "line"):
+                assert getattr(context["model"], field.name) == getattr(variant, field.name)
     child = context_for(manifest, manifest.variants[SFT])
-    assert child["parent"] is manifest.variants[0]
+    assert child["parent"] == dataclasses.replace(manifest.variants[0], index=0, line=None)
     assert child["links"] == BASE["defaults"]["links"]
 
 
