@@ -8,10 +8,12 @@ sha makes safe to keep.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import httpx2
-from huggingface_hub import hf_hub_url
+from huggingface_hub import RepoFile, hf_hub_url
 from huggingface_hub.errors import (
     EntryNotFoundError,
     HfHubHTTPError,
@@ -29,6 +31,27 @@ from pipeline.records import CommitRecord, ListedModel, LiveCard
 from pipeline.safetext import printable
 
 README = "README.md"
+
+
+def git_blob_oid(data: bytes) -> str:
+    """The git blob id of a file's bytes: what the Hub names a regular file by (paths-info's
+    `oid`), so a file can be known equal to a render without reading it."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def path_oids(calls: HubCalls, repo_id: str, revision: str, paths: Sequence[str]) -> dict[str, str]:
+    """The blob id of each of `paths` at the commit `revision` that the repo holds, from one
+    paths-info request (a path it does not hold is absent; a file in LFS is given by its
+    pointer's id, which never equals a text's)."""
+    found = calls.ask(
+        lambda: [
+            (answers.as_str(f.path, "path"), answers.as_str(f.blob_id, "oid"))
+            for f in calls.api.get_paths_info(repo_id, list(paths), revision=revision)
+            if isinstance(f, RepoFile)
+        ],
+        f"reading the file ids of {repo_id}",
+    )
+    return dict(found)
 
 
 def read_readme(calls: HubCalls, repo_id: str, revision: str, path: str = README) -> LiveCard:

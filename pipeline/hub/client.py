@@ -425,6 +425,68 @@ def find_open_pulls(hub: Hub, repo_ids: Sequence[str], title: str) -> dict[str, 
     }
 
 
+def file_oids(
+    hub: Hub, wanted: Sequence[tuple[str, str, tuple[str, ...]]]
+) -> dict[tuple[str, str], dict[str, str]]:
+    """Each (repo id, commit sha, paths)'s blob ids, one paths-info request each, concurrently
+    (bounded): what read_files_against compares the renders with (a plan asks it while it
+    renders)."""
+    oids = gather(
+        lambda item: hubreads.path_oids(hub.calls, item[0], item[1], item[2]),
+        wanted,
+        hub.concurrency,
+    )
+    return {(repo_id, sha): found for (repo_id, sha, _), found in zip(wanted, oids, strict=True)}
+
+
+def read_files_against(
+    hub: Hub,
+    wanted: Sequence[tuple[str, str, str, str]],
+    known: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+) -> list[str | None]:
+    """Each (repo id, path, commit sha, rendered text)'s content at that commit, in order: from
+    the cache; else, per repo and commit, one paths-info request (unless `known` has its
+    answer) names each file's blob id, and a file whose id is the render's is the render (no
+    read), a file the repo lacks is None, and only a file that differs is read. Every answer is
+    kept in the cache."""
+    cache = hub.cache
+    key = hub.target.cache_key
+    out: dict[tuple[str, str, str], str | None] = {}
+    todo: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for repo_id, path, sha, rendered in wanted:
+        found, content = cache.file(key, repo_id, sha, path) if cache else (False, None)
+        if found:
+            out[(repo_id, path, sha)] = content
+        else:
+            todo.setdefault((repo_id, sha), []).append((path, rendered))
+    known = known or {}
+    groups = list(todo.items())
+    asked = file_oids(
+        hub,
+        [
+            (r, sha, tuple(p for p, _ in files))
+            for (r, sha), files in groups
+            if (r, sha) not in known
+        ],
+    )
+    # `known` answers for the same paths (the manifest's) at the same commit.
+    oids = [known[group] if group in known else asked[group] for group, _ in groups]
+    differ: list[tuple[str, str, str]] = []
+    for ((repo_id, sha), files), named in zip(groups, oids, strict=True):
+        for path, rendered in files:
+            oid = named.get(path)
+            if oid is None or oid == hubreads.git_blob_oid(rendered.encode("utf-8")):
+                content = None if oid is None else rendered
+                out[(repo_id, path, sha)] = content
+                if cache is not None:
+                    cache.put_file(key, repo_id, sha, path, content)
+            else:
+                differ.append((repo_id, path, sha))
+    for item, content in zip(differ, read_files(hub, differ), strict=True):
+        out[item] = content
+    return [out[(repo_id, path, sha)] for repo_id, path, sha, _ in wanted]
+
+
 def read_files(hub: Hub, wanted: Sequence[tuple[str, str, str]]) -> list[str | None]:
     """Each (repo id, path, commit sha)'s content, concurrently (bounded), in order; a file at a
     commit is read once and kept in the cache."""

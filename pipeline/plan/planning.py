@@ -18,7 +18,7 @@ from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
-from pipeline.hub.client import Hub, find_open_pulls, read_files
+from pipeline.hub.client import Hub, file_oids, find_open_pulls, read_files_against
 from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
@@ -99,6 +99,7 @@ def read_live(
     confirm: bool = False,
     listed: Mapping[str, str] | None = None,
     early: Mapping[str, LiveCard] | None = None,
+    oids: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
 ) -> list[LiveCard]:
     """The live card of every repo, in order: from the Hub's cache when the listing shows its head
     sha is one whose README.md is cached (or, per `same`, is the rendered card itself); read
@@ -112,7 +113,8 @@ def read_live(
     `on_start` hears how many are read and how many came from the cache; `on_read` hears of
     each repo read from the Hub (a cache hit is no progress worth a line of its own);
     `listed` is each namespace's listing (repo id: head sha), when one was made. `early` holds
-    the states already read while the cards were rendered (EarlyReads): none is read again."""
+    the states already read while the cards were rendered (EarlyReads): none is read again;
+    `oids` the companion files' blob ids read then (read_files_against)."""
     same = same or {}
     as_rendered = {
         card.repo_id: LiveCard(
@@ -130,7 +132,7 @@ def read_live(
         states = dict(early)
     else:
         states = _read_states(hub, repo_ids, as_rendered, on_read, on_start, confirm, listed)
-    return _with_companions(hub, cards, [states[r] for r in repo_ids])
+    return _with_companions(hub, cards, [states[r] for r in repo_ids], oids)
 
 
 def _read_states(
@@ -200,6 +202,7 @@ class EarlyReads:
         self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]]
         self._done = Future()
         self._args = (hub, wanted, on_read, on_start, confirm)
+        self.oids: dict[tuple[str, str], dict[str, str]] = {}
         threading.Thread(target=self._run, name="nb-release-early-reads", daemon=True).start()
 
     def _run(self) -> None:
@@ -209,13 +212,12 @@ class EarlyReads:
             heads, listed_files = _listing(hub, sorted({r.split("/")[0] for r in repo_ids}))
             states = _read_states(hub, repo_ids, {}, on_read, on_start, confirm, heads)
             paths = dict(wanted)
-            files = [
-                (repo_id, path, state.head_sha)
+            asked = [
+                (repo_id, state.head_sha, paths[repo_id])
                 for repo_id, state in states.items()
-                if state.head_sha is not None
-                for path in paths[repo_id]
+                if state.head_sha is not None and paths[repo_id]
             ]
-            read_files(hub, files)  # kept in the cache, where _with_companions finds them
+            self.oids = file_oids(hub, asked)  # the companions' blob ids, for _with_companions
             self._done.set_result((heads, listed_files, states))
         except BaseException as exc:  # handed to the plan's thread as is
             self._done.set_exception(exc)
@@ -231,18 +233,22 @@ class EarlyReads:
 
 
 def _with_companions(
-    hub: Hub, cards: Sequence[RenderedCard], live: Sequence[LiveCard]
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    live: Sequence[LiveCard],
+    oids: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
 ) -> list[LiveCard]:
     """Each live card with its companion files at the head it was read at: from the live card
     when it came whole from the cache (same heads), else each file read at that commit (the
     cache keeps a file at a sha, so a warm plan reads none). Only the paths the manifest
     declares are read."""
-    wanted: list[tuple[str, str, str]] = []
+    wanted: list[tuple[str, str, str, str]] = []
     for card, state in zip(cards, live, strict=True):
         if state.files or not card.files or state.head_sha is None:
             continue
-        wanted += [(card.repo_id, f.path, state.head_sha) for f in card.files]
-    found = dict(zip(wanted, read_files(hub, wanted), strict=True)) if wanted else {}
+        wanted += [(card.repo_id, f.path, state.head_sha, f.content or "") for f in card.files]
+    read = read_files_against(hub, wanted, oids) if wanted else []
+    found = {(r, p, sha): content for (r, p, sha, _), content in zip(wanted, read, strict=True)}
     out: list[LiveCard] = []
     for card, state in zip(cards, live, strict=True):
         if not state.files and card.files:
@@ -323,7 +329,8 @@ def build_plan(
         heads, listed_files = _listing(hub, namespaces)
     findings = run_rules(files.manifest_path, files.manifest_bytes, cards, listed_files)
     listed = heads if cache is not None and not hub.fresh else {}
-    live = read_live(hub, cards, on_read, on_start, same, confirm, listed, states)
+    oids = early.oids if early is not None else None
+    live = read_live(hub, cards, on_read, on_start, same, confirm, listed, states, oids)
     if cache is not None:
         now_same = _same_heads(cards, live)
         if now_same != same:

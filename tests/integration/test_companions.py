@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from huggingface_hub import CommitOperationAdd, hf_hub_download
 
 from tests.integration.support import REPOS, Project
@@ -139,8 +140,31 @@ def test_a_warm_no_change_plan_with_companions_costs_the_listing_only(project: P
     assert project.hub.counters.total() == 1, project.hub.counters.snapshot()
     project.hub.counters.reset()
     assert project.run("plan", "--no-cache").status == 0
-    # Without the cache: every card and every NOTICE is read, one request each.
-    assert project.hub.counters.get("resolve") == 2 * len(REPOS)
+    # Without the cache: every card is read; every NOTICE is known equal to its render by its
+    # blob id (one paths-info request per repo), and none is read.
+    assert project.hub.counters.get("resolve") == len(REPOS), project.hub.counters.snapshot()
+    assert project.hub.counters.get("paths_info") == len(REPOS)
+
+
+@pytest.mark.parametrize("cold", ["a new cache", "--no-cache"])
+def test_a_cold_plan_reads_only_the_companions_that_differ(
+    project: Project, cold: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_notice(project)
+    assert project.run("release", "--yes").status == 0
+    edited = _notice(project) + "A hand-added line.\n"
+    project.api.create_commit(
+        EDITED, [CommitOperationAdd("NOTICE", edited.encode())], commit_message="Edit NOTICE"
+    )
+    monkeypatch.setenv("NB_RELEASE_CACHE", str(project.folder / "cold-cache"))
+    project.hub.counters.reset()
+    plan = project.run("plan", *(["--no-cache"] if cold == "--no-cache" else []))
+    assert plan.status == 0, plan.out + plan.err  # drift alone: `sync` would skip it
+    assert f"{EDITED}: drift" in plan.out
+    # One card read per repo, one paths-info per repo; of the NOTICEs, only the one that
+    # differs, and (to tell its drift) the one nb-release last published there.
+    assert project.hub.counters.get("resolve") == len(REPOS) + 2, project.hub.counters.snapshot()
+    assert project.hub.counters.get("paths_info") == len(REPOS)
 
 
 def test_apply_publishes_a_saved_plans_companions(project: Project, tmp_path: Path) -> None:
