@@ -189,28 +189,28 @@ class EarlyReads:
     """The Hub reads of a plan, started before its cards are rendered: rendering is CPU work
     and the reads mostly wait on the wire, so a cold plan takes about the longer of the two,
     not their sum. One thread runs the listing, the README reads (bounded by the pacer, as
-    ever) and the companion files' reads, which the cache keeps for the plan to take."""
+    ever) and the companion files' blob ids (one paths-info request per repo). It is silent:
+    a template's error must be the run's first words; the plan reports its count after."""
 
     def __init__(
         self,
         hub: Hub,
         wanted: Sequence[tuple[str, tuple[str, ...]]],  # (repo id, its companion paths)
-        on_read: Progress | None,
-        on_start: Start | None,
         confirm: bool,
     ) -> None:
         self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]]
         self._done = Future()
-        self._args = (hub, wanted, on_read, on_start, confirm)
+        self._args = (hub, wanted, confirm)
         self.oids: dict[tuple[str, str], dict[str, str]] = {}
+        self.read = 0  # how many cards were read from the Hub (the rest came from the cache)
         threading.Thread(target=self._run, name="nb-release-early-reads", daemon=True).start()
 
     def _run(self) -> None:
-        hub, wanted, on_read, on_start, confirm = self._args
+        hub, wanted, confirm = self._args
         try:
             repo_ids = [repo_id for repo_id, _ in wanted]
             heads, listed_files = _listing(hub, sorted({r.split("/")[0] for r in repo_ids}))
-            states = _read_states(hub, repo_ids, {}, on_read, on_start, confirm, heads)
+            states = _read_states(hub, repo_ids, {}, None, self._started, confirm, heads)
             paths = dict(wanted)
             asked = [
                 (repo_id, state.head_sha, paths[repo_id])
@@ -221,6 +221,9 @@ class EarlyReads:
             self._done.set_result((heads, listed_files, states))
         except BaseException as exc:  # handed to the plan's thread as is
             self._done.set_exception(exc)
+
+    def _started(self, to_read: int, cached: int) -> None:
+        self.read = to_read
 
     def result(self) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]:
         """The listing's heads and file names, and each repo's state; waits in short steps, so
@@ -311,7 +314,8 @@ def build_plan(
             wanted = [
                 (v.repo_id, tuple(f.path for f in v.files)) for v in select(manifest, selection)
             ]
-            early = EarlyReads(hub, wanted, on_read, on_start, confirm)
+            # Silent while the cards render: a template's error must be the run's first words.
+            early = EarlyReads(hub, wanted, confirm)
         cards = _render(files, manifest, selection, cache)
     if hub.target.local and hub.fresh:
         # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
@@ -324,6 +328,8 @@ def build_plan(
     states: dict[str, LiveCard] | None = None
     if early is not None:
         heads, listed_files, states = early.result()
+        if on_start is not None:
+            on_start(early.read, len(states) - early.read)
     else:
         namespaces = sorted({card.repo_id.split("/")[0] for card in cards})
         heads, listed_files = _listing(hub, namespaces)
