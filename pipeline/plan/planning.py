@@ -212,10 +212,19 @@ class EarlyReads:
             heads, listed_files = _listing(hub, sorted({r.split("/")[0] for r in repo_ids}))
             states = _read_states(hub, repo_ids, {}, None, self._started, confirm, heads)
             paths = dict(wanted)
+            cache, key = hub.cache, hub.target.cache_key
+
+            def cached(repo_id: str, sha: str) -> bool:
+                return cache is not None and all(
+                    cache.file(key, repo_id, sha, path)[0] for path in paths[repo_id]
+                )
+
             asked = [
                 (repo_id, state.head_sha, paths[repo_id])
                 for repo_id, state in states.items()
-                if state.head_sha is not None and paths[repo_id]
+                if state.head_sha is not None
+                and paths[repo_id]
+                and not cached(repo_id, state.head_sha)
             ]
             self.oids = file_oids(hub, asked)  # the companions' blob ids, for _with_companions
             self._done.set_result((heads, listed_files, states))
