@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.hub.cache import Cache, _code_stamp, default_root
+import pipeline
+from pipeline.hub.cache import _PACKAGE, Cache, _code_stamp, default_root
 from pipeline.records import RenderedCard
 
 
@@ -116,6 +117,11 @@ def test_clear_counts_and_removes(tmp_path: Path) -> None:
     assert cache.clear() == 2
     assert cache.get("readme", "a") is None
     assert cache.clear() == 0
+
+
+def test_the_runs_code_stamp_is_of_the_whole_package() -> None:
+    # The renderer (pipeline/card/) is code a render depends on, not only the cache's own folder.
+    assert Path(pipeline.__file__).resolve().parent == _PACKAGE
 
 
 def test_the_code_stamp_covers_the_modules_of_subpackages(tmp_path: Path) -> None:

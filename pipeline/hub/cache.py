@@ -46,6 +46,7 @@ takes (only a renamed file is an entry); it is counted and, as the oldest file, 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -311,7 +312,7 @@ class Cache:
 
     @staticmethod
     def _card_key(key: str) -> str:
-        return json.dumps(["card", key, __version__, _code_stamp()])
+        return json.dumps(["card", key, __version__, _this_code()])
 
     def card(self, key: str) -> tuple[RenderedCard, dict[str, str | None]] | None:
         """A card rendered before under `key` (card/incremental.py), and the digest of each
@@ -344,7 +345,7 @@ class Cache:
     def _rendered_key(selection: Any) -> str:
         # One entry per selection, overwritten by each render: an edit adds the cards it
         # re-rendered to the cache, not another list of the whole family.
-        return json.dumps(["rendered", __version__, _code_stamp(), repr(selection)])
+        return json.dumps(["rendered", __version__, _this_code(), repr(selection)])
 
     def rendered(self, fingerprint: str, selection: Any) -> list[RenderedCard] | None:
         """The cards rendered last from these exact bytes (manifest and cards/), or None: each
@@ -376,7 +377,7 @@ class Cache:
 
     @staticmethod
     def _same_key(endpoint: str, fingerprint: str, selection: Any) -> str:
-        stamp = json.dumps(["rendered", fingerprint, __version__, _code_stamp(), repr(selection)])
+        stamp = json.dumps(["rendered", fingerprint, __version__, _this_code(), repr(selection)])
         return json.dumps(["same", endpoint, stamp])
 
     def same_heads(self, endpoint: str, fingerprint: str, selection: Any) -> dict[str, str]:
@@ -401,7 +402,13 @@ class Cache:
         self.put("same", self._same_key(endpoint, fingerprint, selection), payload)
 
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/, not only pipeline/hub/
+
+
+@functools.cache
+def _this_code() -> str:
+    """_code_stamp of this nb-release, read once per run (every card's key asks for it)."""
+    return _code_stamp(_PACKAGE)
 
 
 def _code_stamp(package: Path = _PACKAGE) -> str:

@@ -218,7 +218,37 @@ def inline_places(text: str, start: int, path: str) -> list[tuple[str, int]]:
 
 
 class Locator:
-    """Maps key paths such as `models[3].base_model` to (line, column) in the TOML text."""
+    """Maps key paths such as `models[3].base_model` to (line, column) in the TOML text. The
+    map is made on the first question: a manifest that is only read (a warm plan of thousands
+    of variants) never pays for it."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._index: _Index | None = None
+
+    @property
+    def index(self) -> _Index:
+        if self._index is None:
+            self._index = _Index(self._text)
+        return self._index
+
+    @property
+    def places(self) -> dict[str, tuple[int, int]]:
+        return self.index.places
+
+    @property
+    def last_line(self) -> int:
+        return self.index.last_line
+
+    def find(self, path: str) -> tuple[int | None, int | None]:
+        return self.index.find(path)
+
+    def deepest(self, beyond: int | None = None) -> tuple[int, int | None, int | None]:
+        return self.index.deepest(beyond)
+
+
+class _Index:
+    """The key paths of a TOML text and their places (Locator makes it when first asked)."""
 
     def __init__(self, text: str) -> None:
         self.places: dict[str, tuple[int, int]] = {}

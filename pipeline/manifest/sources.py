@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -213,21 +213,29 @@ def load_sources(manifest_path: Path, cards_dir: Path) -> tuple[SourceFiles, Man
     return files, load_manifest_bytes(manifest_path, files.manifest_bytes)
 
 
-def rule_settings(path: Path, source: bytes) -> tuple[dict[str, Level], dict[str, int | None]]:
+def rule_settings(
+    path: Path, source: bytes
+) -> tuple[dict[str, Level], Callable[[str], int | None]]:
     """The `[rules]` levels of manifest bytes already validated (load_manifest_bytes checks
     them; a plan whose renders came from the cache neither validates the manifest again nor
-    loads pydantic), and the line of each variant by name (where a rule's failure is located)."""
+    loads pydantic), and the line of a variant by name (where a rule's failure is located;
+    found only when asked: locating thousands of entries costs more than the plan)."""
     data, locator = parse_manifest(str(path), source)
     models = data.get("models", [])
-    lines = {
-        entry["name"]: locator.find(f"models[{index}]")[0]
+    index_of = {
+        entry["name"]: index
         for index, entry in enumerate(models if isinstance(models, list) else [])
         if isinstance(entry, dict) and isinstance(entry.get("name"), str)
     }
+
+    def line_of(name: str) -> int | None:
+        index = index_of.get(name)
+        return None if index is None else locator.find(f"models[{index}]")[0]
+
     rules = data.get("rules", {})
     levels = {
         str(name): cast(Level, level)
         for name, level in (rules.items() if isinstance(rules, dict) else ())
         if name in RULE_NAMES and level in LEVELS
     }
-    return levels, lines
+    return levels, line_of

@@ -30,7 +30,7 @@ def run_rules(
     `validate`, and the rules on files are not checked); a repo the listing lacks has none yet.
     The files nb-release keeps in each repo (the card's companions: NOTICE, LICENSE) count as
     there, with the text it publishes: the NOTICE rule reads that text."""
-    levels, lines = rule_settings(manifest_path, manifest_bytes)
+    levels, line_of = rule_settings(manifest_path, manifest_bytes)
     facts = []
     for card in cards:
         managed = {f.path: f.content for f in card.files if f.content is not None}
@@ -51,7 +51,7 @@ def run_rules(
             Problem(
                 str(manifest_path),
                 f"{f.repo_id}: rule {f.rule} (mandatory): {f.message}",
-                lines.get(variants[f.repo_id]),
+                line_of(variants[f.repo_id]),
                 None,
             )
             for f in blocking
