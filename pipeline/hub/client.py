@@ -78,6 +78,7 @@ __all__ = [
 ]
 
 README = hubreads.README
+git_blob_oid = hubreads.git_blob_oid  # the id paths-info names a regular file by
 PARSED_FIELDS = tuple(hubreads.PARSED)  # what `verify` asks the listing for (bench/bench.py)
 DEFAULT_CONCURRENCY = 8
 
@@ -485,6 +486,12 @@ def read_files_against(
     for item, content in zip(differ, read_files(hub, differ), strict=True):
         out[item] = content
     return [out[(repo_id, path, sha)] for repo_id, path, sha, _ in wanted]
+
+
+def cards_at(hub: Hub, wanted: Sequence[tuple[str, str]]) -> list[LiveCard]:
+    """README.md of each (repo id, commit sha), concurrently (bounded), in order; from the
+    cache when it has that commit's (what a commit holds never changes)."""
+    return gather(lambda item: hub.read_card(item[0], item[1]), wanted, hub.concurrency)
 
 
 def read_files(hub: Hub, wanted: Sequence[tuple[str, str, str]]) -> list[str | None]:

@@ -18,7 +18,15 @@ from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache
-from pipeline.hub.client import Hub, file_oids, find_open_pulls, read_files_against
+from pipeline.hub.client import (
+    README,
+    Hub,
+    cards_at,
+    file_oids,
+    find_open_pulls,
+    git_blob_oid,
+    read_files_against,
+)
 from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
@@ -203,6 +211,7 @@ class EarlyReads:
         self._args = (hub, wanted, confirm)
         self.oids: dict[tuple[str, str], dict[str, str]] = {}
         self.read = 0  # how many cards were read from the Hub (the rest came from the cache)
+        self.deferred: dict[str, str] = {}  # repo id: listed head, its README known by blob id
         threading.Thread(target=self._run, name="nb-release-early-reads", daemon=True).start()
 
     def _run(self) -> None:
@@ -210,9 +219,20 @@ class EarlyReads:
         try:
             repo_ids = [repo_id for repo_id, _ in wanted]
             heads, listed_files = _listing(hub, sorted({r.split("/")[0] for r in repo_ids}))
-            states = _read_states(hub, repo_ids, {}, None, self._started, confirm, heads)
             paths = dict(wanted)
             cache, key = hub.cache, hub.target.cache_key
+            if not confirm:
+                # A README the cache lacks at the listed head is known by its blob id, asked
+                # with the companions' (one request a repo): read only if it differs from the
+                # render (deferred_states, once the cards are rendered).
+                self.deferred = {
+                    r: heads[r]
+                    for r in repo_ids
+                    if r in heads and not (cache is not None and cache.readme(key, r, heads[r])[0])
+                }
+            rest = [r for r in repo_ids if r not in self.deferred]
+            states = _read_states(hub, rest, {}, None, self._started, confirm, heads)
+            self.read += len(self.deferred)
 
             def cached(repo_id: str, sha: str) -> bool:
                 return cache is not None and all(
@@ -225,6 +245,8 @@ class EarlyReads:
                 if state.head_sha is not None
                 and paths[repo_id]
                 and not cached(repo_id, state.head_sha)
+            ] + [
+                (repo_id, sha, (README, *paths[repo_id])) for repo_id, sha in self.deferred.items()
             ]
             self.oids = file_oids(hub, asked)  # the companions' blob ids, for _with_companions
             self._done.set_result((heads, listed_files, states))
@@ -233,6 +255,28 @@ class EarlyReads:
 
     def _started(self, to_read: int, cached: int) -> None:
         self.read = to_read
+
+    def deferred_states(self, hub: Hub, cards: Sequence[RenderedCard]) -> dict[str, LiveCard]:
+        """The deferred repos' live cards, once the cards are rendered: a README whose blob id
+        is the render's is the render, one the head lacks is none, and only one that differs
+        is read (at that head)."""
+        rendered = {card.repo_id: card.content for card in cards}
+        out: dict[str, LiveCard] = {}
+        differ: list[tuple[str, str]] = []
+        cache, key = hub.cache, hub.target.cache_key
+        for repo_id, sha in self.deferred.items():
+            oid = self.oids.get((repo_id, sha), {}).get(README)
+            content = rendered.get(repo_id)
+            if content is None or (oid is not None and oid != git_blob_oid(content.encode())):
+                differ.append((repo_id, sha))
+                continue
+            known = None if oid is None else content
+            out[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=known)
+            if cache is not None:
+                cache.put_readme(key, repo_id, sha, known)
+        for (repo_id, _), live in zip(differ, cards_at(hub, differ), strict=True):
+            out[repo_id] = live
+        return out
 
     def result(self) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]:
         """The listing's heads and file names, and each repo's state; waits in short steps, so
@@ -337,6 +381,7 @@ def build_plan(
     states: dict[str, LiveCard] | None = None
     if early is not None:
         heads, listed_files, states = early.result()
+        states = {**states, **early.deferred_states(hub, cards)}
         if on_start is not None:
             on_start(early.read, len(states) - early.read)
     else:
