@@ -102,11 +102,12 @@ def publish_decided(
         f"{plural(len(left), 'drifted or adopted card')} left as the policy says, "
         f"{counts['stale']} stale, {counts['failed']} failed.**\n"
     )
-    # Not the render on main: left alone, proposed (or already proposed), not written, or a
-    # merge that keeps a hand edit.
+    # Not the render on main: left alone, proposed (or already proposed), not written (also
+    # not started: a quota or Ctrl-C stopped the run first), or a merge that keeps a hand edit.
     off_main = ("proposed", "stale", "failed", "already") if publish.create_pr else ("proposed",)
     unsettled = frozenset(
         {e.repo_id for e in left}
+        | set(applied.left)
         | {r.repo_id for r in applied.with_status(*off_main, "stale", "failed")}
         | {repo_id for repo_id, decision in done.items() if decision == "merge"}
     )

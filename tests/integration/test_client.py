@@ -94,6 +94,9 @@ def test_a_commit_quota_beyond_max_wait_stops_cleanly_and_a_rerun_resumes(
     assert "run the command again after" in result.out
     assert project.hub.counters.get("commit") == 1  # stopped at the first refusal
     assert project.hub.counters.faults() == {"429": 1}
+    # The verify step reads back only what this run meant to be on main: not the repos the
+    # quota left unstarted.
+    assert "(0 mismatches)" in result.out, result.out
 
     project.hub.set_faults(None)
     again = project.run("release", "--yes")
