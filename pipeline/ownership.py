@@ -355,12 +355,6 @@ def decision_of(policy: Policy) -> Decision:
     assert_never(policy)
 
 
-def acting_policies() -> tuple[Policy, ...]:
-    """The policies that act on someone else's card (they write: a commit or a pull request),
-    for a hint about a card a policy left alone: `--on-drift pr|merge|overwrite`."""
-    return tuple(p for p in POLICIES if writes(decision_of(p)))
-
-
 def is_merge(commit: CommitRecord) -> bool:
     """A commit nb-release made merging a hand edit into a render (not a release)."""
     return trailers(commit.message).get(TRAILER_MERGED, "").split(" ")[0] == TOOL_NAME

@@ -107,3 +107,23 @@ class LiveCollection:
     title: str
     description: str | None
     items: tuple[LiveItem, ...]
+
+
+@dataclass(frozen=True)
+class CollectionItemSpec:
+    """One item as the manifest wants it: a model repo id, its variant's name if it is one."""
+
+    repo_id: str
+    note: str | None
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """One collection as the manifest wants it, items in order."""
+
+    owner: str
+    title: str
+    description: str | None
+    items: tuple[CollectionItemSpec, ...]
+    index: int  # its position among the [[collections]] of models.toml

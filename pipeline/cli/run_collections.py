@@ -3,12 +3,15 @@ made so (plan/collection_apply.py), drift left unless the policy is overwrite.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 
 from pipeline.exitcodes import EXIT_DRIFT, EXIT_OK
 from pipeline.hub.client import Hub
 from pipeline.manifest.sources import Sources
 from pipeline.ownership import Policy
+from pipeline.plan.collection import CollectionDiff
 from pipeline.plan.collection_apply import apply_collections, outcome_lines, planned_collections
 from pipeline.plan.collection_report import text_lines
 
@@ -20,11 +23,12 @@ def collection_step(
     default: Policy,
     console: Console,
     *,
+    planned: Sequence[CollectionDiff] | None = None,
     shown: bool = False,
 ) -> int:
-    """Exit 4 when a drifted collection was left, else 0; `shown`: the run's report showed the
-    collections' diff already."""
-    diffs = planned_collections(sources, hub)
+    """Exit 4 when a drifted collection was left, else 0. `planned`: the diffs the run's report
+    was made from (they are carried out, not read again); `shown`: that report was printed."""
+    diffs = planned_collections(sources, hub) if planned is None else tuple(planned)
     if not diffs:
         return EXIT_OK
     for line in [] if shown else text_lines([d for d in diffs if d.state != "unchanged"]):

@@ -150,12 +150,17 @@ def finish(
     selection: Selection,
     title: str,
     *,
+    collections: Collections | None = None,
     shown: bool = False,
 ) -> int:
-    """After the cards: the collections (when the cards ended 0 or 4), then the verify step."""
+    """After the cards: the collections (when the cards ended 0 or 4; those of the run's report,
+    when it made one), then the verify step."""
     if status in (EXIT_OK, EXIT_DRIFT):
         on_drift = options.policies.on_drift
-        kept = collection_step(options.sources, hub, on_drift, "skip", console, shown=shown)
+        planned = None if collections is None else collections.diffs
+        kept = collection_step(
+            options.sources, hub, on_drift, "skip", console, planned=planned, shown=shown
+        )
         status = combined(status, kept)
     return then_verify(status, unsettled, hub, plan, options, console, selection, title)
 
@@ -234,7 +239,9 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             plan, policies.on_drift, policies.on_adopt, Policies("skip", "overwrite")
         )
         # Before any answer at the terminal: the report says what `release --yes` would do.
-        collections = Collections(planned_collections(options.sources, hub), policies.on_drift)
+        collections = Collections(
+            planned_collections(options.sources, hub, plan), policies.on_drift
+        )
         full = write_reports(
             plan, options.reports, "nb-release release", Decided("release", decisions), collections
         )
@@ -257,6 +264,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
                 console,
                 options.selection,
                 "nb-release release",
+                collections=collections,
             )
         render_text(
             plan,
@@ -299,6 +307,7 @@ def release_command(options: ReleaseOptions, console: Console) -> int:
             console,
             options.selection,
             "nb-release release",
+            collections=collections,
             shown=True,
         )
 
@@ -308,7 +317,9 @@ def sync_command(options: SyncOptions, console: Console) -> int:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub, confirm=True)
         policies = options.policies
         decisions = decide_all(plan, policies.on_drift, policies.on_adopt, Policies("skip", "skip"))
-        collections = Collections(planned_collections(options.sources, hub), policies.on_drift)
+        collections = Collections(
+            planned_collections(options.sources, hub, plan), policies.on_drift
+        )
         full = write_reports(
             plan, options.reports, "nb-release sync", Decided("sync", decisions), collections
         )
@@ -347,6 +358,7 @@ def sync_command(options: SyncOptions, console: Console) -> int:
             console,
             options.selection,
             "nb-release sync",
+            collections=collections,
             shown=True,
         )
 

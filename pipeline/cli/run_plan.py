@@ -46,7 +46,7 @@ def plan_command(options: PlanOptions, console: Console) -> int:
         # What `sync` would do with each repo: the nightly run a plan previews.
         decided = decided_by(plan)
         check_writes(hub, plan, decided.decisions, options.checks)
-        collections = Collections(planned_collections(options.sources, hub))
+        collections = Collections(planned_collections(options.sources, hub, plan))
         page = _preview_page(plan, hub, decided, collections) if options.format == "html" else None
     if sum(cached):
         # A plan trusts the listing's heads (one request per 1,000 repos); sync and release
@@ -99,7 +99,7 @@ def _preview_page(plan: Plan, hub: Hub, decided: Decided, collections: Collectio
 def preview_command(options: PreviewOptions, console: Console) -> int:
     with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub)
-        collections = Collections(planned_collections(options.sources, hub))
+        collections = Collections(planned_collections(options.sources, hub, plan))
         page = _preview_page(plan, hub, decided_by(plan), collections)
     from pipeline.plan.preview import write_page
 

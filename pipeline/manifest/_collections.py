@@ -10,7 +10,6 @@ add_collection_item say so), and a title of at most 60.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.errors import Problem
 from pipeline.manifest._fields import RepoId, RepoPart, text_problem
 from pipeline.manifest._places import Locator
+from pipeline.records import CollectionItemSpec, CollectionSpec
 
 MAX_TITLE = 60
 MAX_DESCRIPTION = 150
@@ -68,26 +68,6 @@ class _RawCollection(_Strict):
 
 # For "did you mean" hints on a mistyped key: a collection's keys, then an item's.
 COLLECTION_MODELS: tuple[type[BaseModel], type[BaseModel]] = (_RawCollection, _RawItem)
-
-
-@dataclass(frozen=True)
-class CollectionItemSpec:
-    """One item as the manifest wants it: a model repo id, its variant's name if it is one."""
-
-    repo_id: str
-    note: str | None
-    variant: str | None = None
-
-
-@dataclass(frozen=True)
-class CollectionSpec:
-    """One collection as the manifest wants it, items in order."""
-
-    owner: str
-    title: str
-    description: str | None
-    items: tuple[CollectionItemSpec, ...]
-    index: int  # its position among the [[collections]] of models.toml
 
 
 def raw_collections(

@@ -25,12 +25,6 @@ from pipeline.manifest._collections import (
     raw_collections,
     resolve_collections,
 )
-from pipeline.manifest._collections import (
-    CollectionItemSpec as CollectionItemSpec,
-)
-from pipeline.manifest._collections import (
-    CollectionSpec as CollectionSpec,
-)
 from pipeline.manifest._family import MAX_HINTS, Member, family_problems
 from pipeline.manifest._fields import (
     SIZE_FORM,
@@ -63,6 +57,7 @@ from pipeline.manifest._places import Locator, key_path
 from pipeline.manifest.scope import ManagedScope
 from pipeline.ownership import POLICIES, Policy
 from pipeline.quanttypes import suffix_type
+from pipeline.records import CollectionSpec
 
 # Tags and languages a level may list: a card shows them all in its front matter and on the
 # Hub's page; thousands are a generated or hostile file (10,000 tags took minutes to render).

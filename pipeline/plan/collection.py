@@ -25,12 +25,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from pipeline.records import LiveCollection
-
-if TYPE_CHECKING:  # the manifest's models load pydantic: a plan from cached renders does not
-    from pipeline.manifest.model import CollectionSpec
+from pipeline.records import CollectionSpec, LiveCollection
 
 CollectionState = Literal["create", "pending", "unchanged", "drift"]
 ChangeKind = Literal["create", "add", "remove", "move", "note", "title", "description"]

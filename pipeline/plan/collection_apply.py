@@ -11,16 +11,13 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pipeline.hub.client import Hub
-from pipeline.manifest.sources import Sources
+from pipeline.manifest.sources import Sources, read_sources
 from pipeline.ownership import Policy
 from pipeline.plan.collection import CollectionDiff, diff_collection, wanted_digest
-from pipeline.records import LiveItem
-
-if TYPE_CHECKING:  # the manifest's models load pydantic: a plan from cached renders does not
-    from pipeline.manifest.model import CollectionSpec, Manifest
+from pipeline.plan.model import Plan
+from pipeline.records import CollectionItemSpec, CollectionSpec, LiveItem
 
 _KIND = "collection"
 
@@ -41,24 +38,60 @@ def _record(hub: Hub, spec: CollectionSpec) -> None:
         hub.cache.put(_KIND, _key(hub, spec), wanted_digest(spec).encode())
 
 
-def planned_collections(sources: Sources, hub: Hub) -> tuple[CollectionDiff, ...]:
-    """The manifest's collections against the Hub; nothing read (not even the manifest's models,
-    for a plan from cached renders) when the manifest has no `[[collections]]`."""
+def planned_collections(
+    sources: Sources, hub: Hub, plan: Plan | None = None
+) -> tuple[CollectionDiff, ...]:
+    """The manifest's collections against the Hub; nothing read when the manifest has no
+    `[[collections]]`. With the `plan` made from these very bytes (same fingerprint), its
+    variants name the items' repos and the manifest is not validated again: a plan from cached
+    renders loads no pydantic. Otherwise the manifest is loaded, and its errors are located."""
+    files = read_sources(sources.manifest, sources.cards)
     try:
-        document = tomllib.loads(sources.manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = tomllib.loads(files.manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         document = {"collections": True}  # load_manifest reports it, located
     if not document.get("collections"):
         return ()
-    from pipeline.manifest.model import load_manifest
+    specs = None
+    if plan is not None and plan.fingerprint == files.fingerprint:
+        specs = _validated_specs(document["collections"], plan)
+    if specs is None:
+        from pipeline.manifest.model import load_manifest
 
-    return plan_collections(load_manifest(sources.manifest), hub)
+        specs = load_manifest(sources.manifest).collections
+    return plan_collections(specs, hub)
 
 
-def plan_collections(manifest: Manifest, hub: Hub) -> tuple[CollectionDiff, ...]:
+def _validated_specs(entries: object, plan: Plan) -> tuple[CollectionSpec, ...] | None:
+    """The `[[collections]]` of bytes that validated, read as they are; None when an item names
+    a variant the plan lacks (a selection), or the shape is not what validation lets through."""
+    repo_ids = {entry.variant: entry.repo_id for entry in plan.entries}
+    if not isinstance(entries, list):
+        return None
+    specs = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("items", []), list):
+            return None
+        items = []
+        for item in entry.get("items", []):
+            if not isinstance(item, dict):
+                return None
+            variant, note = item.get("variant"), item.get("note")
+            repo_id = repo_ids.get(variant) if isinstance(variant, str) else item.get("repo")
+            if not isinstance(repo_id, str):
+                return None
+            items.append(CollectionItemSpec(repo_id, note, variant))
+        owner, title = entry.get("owner"), entry.get("title")
+        if not isinstance(owner, str) or not isinstance(title, str):
+            return None
+        specs.append(CollectionSpec(owner, title, entry.get("description"), tuple(items), index))
+    return tuple(specs)
+
+
+def plan_collections(specs: Sequence[CollectionSpec], hub: Hub) -> tuple[CollectionDiff, ...]:
     """Each collection of the manifest against the Hub (one listing and one read each)."""
     diffs = []
-    for spec in manifest.collections:
+    for spec in specs:
         live = hub.collections.find(spec.owner, spec.title)
         diff = diff_collection(spec, live, _last_written(hub, spec))
         if diff.state == "unchanged":

@@ -69,8 +69,3 @@ def run_rules(
         )
         raise error
     return findings
-
-
-def finding_lines(findings: Sequence[Finding]) -> list[str]:
-    """The findings of a run as report lines, one per repo and rule."""
-    return [f"{f.repo_id}: {f.rule} ({f.level}): {f.message}" for f in findings]

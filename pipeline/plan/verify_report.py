@@ -29,8 +29,9 @@ def summary_line(found: Verification) -> str:
     cards = plural(len(found.repos), "card")
     if found.ok:
         return (
-            f"Verified {cards} on {found.hub}: the Hub reads every one as the manifest means "
-            "it (0 mismatches)."
+            f"Verified {cards} on {found.hub}: the Hub reads "
+            f"{agrees(len(found.repos), 'it', 'every one')} as the manifest means it "
+            "(0 mismatches)."
         )
     parts = []
     if found.mismatches:

@@ -4,6 +4,7 @@ order, a second release writes nothing, a hand reorder is drift that sync leaves
 
 from __future__ import annotations
 
+import pytest
 from huggingface_hub import HfApi
 
 from tests.integration.support import REPOS, Project
@@ -40,6 +41,9 @@ def test_release_creates_the_collection_in_order_and_a_second_writes_nothing(
     second = project.run("release", "--yes")
     assert second.status == 0, second.out + second.err
     assert project.writes() == 0
+    # The collection is read once a run: the report's plan is the one the step carries out.
+    assert project.hub.counters.get("list_collections") == 1, project.hub.counters.snapshot()
+    assert project.hub.counters.get("get_collection") == 1
 
 
 def test_a_hand_reorder_is_drift_left_by_sync_and_restored_by_overwrite(
@@ -55,6 +59,8 @@ def test_a_hand_reorder_is_drift_left_by_sync_and_restored_by_overwrite(
     synced = project.run("sync")
     assert synced.status == 4, synced.out + synced.err
     assert "drift NbAiLab/NB-Llama 3.x" in synced.out
+    # Read once a run (before this test's own look at the Hub below).
+    assert project.hub.counters.get("list_collections") == 1, project.hub.counters.snapshot()
     assert _items(project.api) == reordered
     assert project.writes() == 0
     restored = project.run("sync", "--on-drift", "overwrite")
@@ -78,3 +84,25 @@ def test_a_duplicate_never_appears_when_an_item_is_added_twice(project: Project)
     (listed,) = project.api.list_collections(owner="NbAiLab")
     project.api.add_collection_item(listed.slug, REPOS[0], "model", exists_ok=True)
     assert _items(project.api) == list(REPOS)
+
+
+def test_a_warm_plan_of_a_family_with_a_collection_validates_no_manifest(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collection's items are named by the plan's own variants (these very bytes rendered
+    and validated before): the warm plan loads no manifest model."""
+    _with_collection(project)
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0  # the renders cached
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the manifest was validated again")
+
+    monkeypatch.setattr("pipeline.manifest.model.load_manifest", refuse)
+    monkeypatch.setattr("pipeline.manifest.model.load_manifest_bytes", refuse)
+    warm = project.run("plan")
+    assert warm.status == 0, warm.out + warm.err
+    assert f"collection NbAiLab/{TITLE}: unchanged" in warm.out
+    # A selection names fewer variants than the collection: the manifest says the rest.
+    with pytest.raises(AssertionError, match="validated again"):
+        project.run("plan", "--only", "nb-llama-3.2-1B")

@@ -16,7 +16,6 @@ from pipeline.ownership import (
     POLICY_STATES,
     STATES,
     Policies,
-    acting_policies,
     decide,
     decide_update,
     decision_of,
@@ -173,10 +172,6 @@ def test_every_policy_has_a_decision_and_a_prompt_letter_of_its_own() -> None:
     assert policy_of_letter("skip") is None
     assert policy_prompt() == "[s]kip, open a [p]ull request, [m]erge, or [o]verwrite? [s] "
     assert policy_of_letter(" M ") == "merge"
-
-
-def test_the_acting_policies_are_those_that_write() -> None:
-    assert acting_policies() == ("pr", "merge", "overwrite")
 
 
 def test_writes_and_leaves_split_the_decisions() -> None:
