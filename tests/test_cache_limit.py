@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,3 +150,72 @@ def test_clear_still_removes_everything(tmp_path: Path) -> None:
     assert cache.clear() == 2
     cache.put("readme", "c", b"3")  # the count starts again from the emptied folder
     assert cache.get("readme", "c") == b"3"
+
+
+def test_a_runs_first_put_reads_the_count_instead_of_scanning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count of the cache's bytes is kept beside it (a scan's total and a journal of the
+    puts since), so a run's first put stats no entry; it is the bytes on the disk."""
+    first = Cache(tmp_path, max_bytes=10 * MB)
+    for n in range(30):
+        first.put("readme", f"k{n}", b"x" * (100 + n))
+    scans: list[int] = []
+    real = Cache._files
+
+    def counted(self: Cache) -> list[tuple[float, int, Path]]:
+        scans.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Cache, "_files", counted)
+    later = Cache(tmp_path, max_bytes=10 * MB)
+    later.put("readme", "new", b"n" * 500)
+    assert scans == []
+    assert later._used is not None
+    assert _size(tmp_path) <= later._used <= _size(tmp_path) + 64  # `usage` counted at 64 bytes
+
+
+def test_a_cache_without_its_count_is_scanned_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache an older nb-release wrote (no count), or one whose count is unreadable: the
+    first put scans it, and the count it keeps is right."""
+    first = Cache(tmp_path, max_bytes=10 * MB)
+    for n in range(10):
+        first.put("readme", f"k{n}", b"x" * 300)
+    for broken in (None, b"{not json", b'{"bytes": "many", "journal": 0}'):
+        usage = tmp_path / "v1" / "usage"
+        if broken is None:
+            usage.unlink()
+        else:
+            usage.write_bytes(broken)
+        scans: list[int] = []
+        with monkeypatch.context() as patched:
+            patched.setattr(Cache, "_files", _counting(scans))
+            later = Cache(tmp_path, max_bytes=10 * MB)
+            later.put("readme", f"after-{broken!r}", b"y" * 300)
+            later.put("readme", f"after-2-{broken!r}", b"y" * 300)
+        assert scans == [1], broken
+        assert later._used is not None
+        assert _size(tmp_path) <= later._used <= _size(tmp_path) + 64, broken
+
+
+def _counting(scans: list[int]) -> Any:
+    real = Cache._files
+
+    def counted(self: Cache) -> list[tuple[float, int, Path]]:
+        scans.append(1)
+        return real(self)
+
+    return counted
+
+
+def test_the_count_survives_many_runs_and_an_eviction(tmp_path: Path) -> None:
+    """Run after run, each a new Cache: the limit holds and the count stays the bytes on the
+    disk (the journal starts again after an eviction once it is long)."""
+    for run in range(12):
+        cache = Cache(tmp_path, max_bytes=30_000)
+        for n in range(40):
+            cache.put("readme", f"{run}-{n}", bytes([n]) * (200 + 13 * n))
+            assert _size(tmp_path) <= 30_000, (run, n)
+        assert cache._used is not None and cache._used >= _size(tmp_path) - 64

@@ -13,11 +13,15 @@ The kinds of entry, each keyed by everything its value depends on:
   (card/incremental.py) and nb-release's version and code; it holds the digest of every file
   under cards/ the render loaded, and is taken only while those are unchanged. A one-variant
   edit renders that card (and the cards that show it) again, nothing else.
-- `rendered`: per selection, the fingerprint of the manifest and cards/ last rendered and the
-  key of each of its cards, so an unchanged project is neither validated nor rendered again.
-- `same`: for one endpoint and one such render, the head sha of every repo whose README.md at
-  that sha was found byte-identical to its rendered card. A warm plan whose listing shows the
-  same heads takes those cards as they are: one entry read instead of one per repo.
+- `rendered`: per selection, the fingerprint of the manifest and cards/ last rendered, the key
+  of each of its cards and their namespaces, so an unchanged project is neither validated nor
+  rendered again (and its listing can start before its cards are loaded).
+- `same`: per endpoint and selection, the head sha of every repo whose README.md and companion
+  files at that sha were found byte-identical to its rendered card, with the digest of that
+  card. A warm plan whose listing shows the same heads takes those cards as they are: one entry
+  read instead of one per repo. A card whose render changed since (another digest) is not
+  taken, so the entry survives a one-variant edit for every other card, and it is overwritten,
+  not added to, when it changes.
 
 Entries are files named by the sha256 of their key and written atomically (a temp file, then a
 rename), so concurrent runs never see half an entry. Each stores its key and a checksum of its
@@ -31,16 +35,22 @@ the shipped family, a card, its NOTICE and LICENSE each, needs about 140: its re
 files, about 28 KB a repo), counted as the bytes of its files. Least recently used entries leave
 first. A use is a write or a read; a read marks its entry by its modification time (the access time
 is unreliable: noatime and relatime mounts), at most once a minute per entry, so a warm plan does
-not rewrite metadata for every file it reads. After each put the run counts the cache (a scan of the
-folder at its first put, then its own writes added) and, once over the limit, scans again and
-removes the oldest files until the cache is under 90% of it (so the next puts need no scan).
+not rewrite metadata for every file it reads. After each put the run counts the cache and, once
+over the limit, scans the folder and removes the oldest files until the cache is under 90% of it
+(so the next puts need no scan).
+
+The count needs no scan either: a scan's total is kept in `usage`, and every put appends its size
+to `journal` (one short append, atomic on a local file system), so a run's first put reads two
+small files instead of stat-ing every entry (at 5,000 repos, some 20,000 files). Without them (a new
+cache, or one an older nb-release wrote) the first put scans. The two files count toward the limit.
 
 Concurrent runs are safe: a removed entry is a miss for a reader (one that has it open keeps
 reading it), a put whose temp file was removed is skipped, and two runs removing the same file
-both go on. A run counts the others' entries at its scans, so the limit holds after each of its
-puts as far as it can see; runs overlapping in time may together exceed it by what they write
-between their scans, until the next scan. A writer killed mid-write leaves a temp file no reader
-takes (only a renamed file is an entry); it is counted and, as the oldest file, removed first.
+both go on. A put is journaled after its entry is written and a scan notes the journal's length
+before it starts, so a put is never missed by the count (at worst counted twice until the next
+scan); runs overlapping in time may together exceed the limit by what they write before the next
+put that counts. A writer killed mid-write leaves a temp file no reader takes (only a renamed file
+is an entry); it is counted and, as the oldest file, removed first.
 """
 
 from __future__ import annotations
@@ -69,6 +79,11 @@ DEFAULT_MAX_MB = 256
 _MB = 1024 * 1024
 _TOUCH_AFTER = 60.0  # seconds: a read marks its entry as used at most this often
 _LOW_WATER = 0.9  # an eviction leaves the cache at this share of its limit
+# The running count of the cache's bytes (see the module's docstring), beside the entry folders.
+_USAGE = "usage"
+_JOURNAL = "journal"
+_JOURNAL_MAX = 1024 * 1024  # an eviction starts the journal again once it is this long
+_USAGE_BYTES = 64  # `usage` ({"bytes": ..., "journal": ...}) is never longer
 
 
 def default_max_bytes() -> int:
@@ -164,18 +179,76 @@ class Cache:
     def _count(self, written: Path, size: int) -> None:
         """Add a put to the run's count; over the limit, remove the least recently used files."""
         with self._lock:
+            size += self._journal(size)  # the journal's line is on the disk too
             if self._used is None:
-                self._used = sum(size for _, size, _ in self._files())
+                self._used = self._recorded()
             else:
                 self._used += size  # a replaced entry is counted twice: never an undercount
             if self._used > self.max_bytes:
                 self._used = self._evict(written)
 
+    def _journal(self, size: int) -> int:
+        """Append a put's size to the journal; the bytes appended."""
+        line = f"{size}\n".encode()
+        try:
+            fd = os.open(self.root / _LAYOUT / _JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        except OSError:
+            return 0
+        try:
+            return os.write(fd, line)
+        except OSError:
+            return 0
+        finally:
+            os.close(fd)
+
+    def _recorded(self) -> int:
+        """The cache's bytes (this put's included): the last scan's total plus the sizes put
+        since, from `usage` and `journal`; a scan when they are missing or unreadable."""
+        folder = self.root / _LAYOUT
+        try:
+            usage = json.loads((folder / _USAGE).read_bytes())
+            with open(folder / _JOURNAL, "rb") as handle:
+                handle.seek(int(usage["journal"]))
+                since = handle.read()
+            total = int(usage["bytes"]) + sum(int(n) for n in since.split()) + len(since)
+        except (OSError, ValueError, TypeError, KeyError):
+            total = -1
+        if total >= 0:
+            return total
+        length = self._overhead() - _USAGE_BYTES  # before the scan: see _scanned
+        return self._scanned(self._files(), length)
+
+    def _scanned(self, files: list[tuple[float, int, Path]], length: int) -> int:
+        """Record a scan's total in `usage`, with `length`, the journal's length taken before
+        the scan began: a put journaled after it is counted from the journal (and counted
+        twice if the scan saw it too: never an undercount); the total, the journal and
+        `usage` included (they are on the disk too)."""
+        total = sum(size for _, size, _ in files)
+        folder = self.root / _LAYOUT
+        with contextlib.suppress(OSError):
+            usage = json.dumps({"bytes": total + length + _USAGE_BYTES, "journal": length})
+            temp = folder / f".{_USAGE}.{secrets.token_hex(4)}.tmp"
+            temp.write_text(usage, encoding="utf-8")
+            os.replace(temp, folder / _USAGE)
+        return total + length + _USAGE_BYTES
+
+    def _overhead(self) -> int:
+        """The bytes of the running count's files: the journal's, and `usage` counted at most."""
+        try:
+            length = (self.root / _LAYOUT / _JOURNAL).stat().st_size
+        except OSError:
+            length = 0
+        return length + _USAGE_BYTES
+
     def _files(self) -> list[tuple[float, int, Path]]:
-        """(last use, size, path) of every file of the cache, temp files included."""
+        """(last use, size, path) of every file of the cache, temp files included (the running
+        count's two files are not entries)."""
         found: list[tuple[float, int, Path]] = []
-        for folder, _, names in os.walk(self.root / _LAYOUT):
+        top = str(self.root / _LAYOUT)
+        for folder, _, names in os.walk(top):
             for name in names:
+                if folder == top and name in (_USAGE, _JOURNAL):
+                    continue
                 path = Path(folder, name)
                 with contextlib.suppress(OSError):  # removed by another run meanwhile
                     stat = path.stat()
@@ -185,25 +258,38 @@ class Cache:
     def _evict(self, keep: Path) -> int:
         """Remove the oldest files (never `keep`, the entry just written) until the cache is
         under its low-water mark; the bytes left."""
+        journal = self.root / _LAYOUT / _JOURNAL
+        with contextlib.suppress(OSError):
+            if journal.stat().st_size > _JOURNAL_MAX:
+                # Before the scan: a put whose line this drops wrote its entry before, so the
+                # scan sees it.
+                journal.write_bytes(b"")
+        overhead = self._overhead()
+        length = overhead - _USAGE_BYTES
         files = sorted(self._files(), key=lambda item: item[0])
-        total = sum(size for _, size, _ in files)
+        total = sum(size for _, size, _ in files) + overhead
         if total <= self.max_bytes:
-            return total  # another run made room already
+            return self._scanned(files, length)  # another run made room already
         goal = int(self.max_bytes * _LOW_WATER)
-        for _, size, path in files:
+        total -= overhead  # entries only from here; _scanned adds the count's files again
+        goal -= overhead
+        kept: list[tuple[float, int, Path]] = []
+        for index, (used, size, path) in enumerate(files):
             if total <= goal:
+                kept += files[index:]
                 break
             if path == keep:
+                kept.append((used, size, path))
                 continue
             with contextlib.suppress(OSError):
                 path.unlink()
             total -= size  # gone, by this run or another
-        return total
+        return self._scanned(kept, length)
 
     def clear(self) -> int:
         """Remove every entry; the number of entries removed."""
         folder = self.root / _LAYOUT
-        count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+        count = len(self._files()) if folder.exists() else 0
         shutil.rmtree(folder, ignore_errors=True)
         with self._lock:
             self._used = None
@@ -347,9 +433,12 @@ class Cache:
         # re-rendered to the cache, not another list of the whole family.
         return json.dumps(["rendered", __version__, _this_code(), repr(selection)])
 
-    def rendered(self, fingerprint: str, selection: Any) -> list[RenderedCard] | None:
-        """The cards rendered last from these exact bytes (manifest and cards/), or None: each
-        from its own entry, with no check of what it read (the bytes are the same)."""
+    def rendered_index(
+        self, fingerprint: str, selection: Any
+    ) -> tuple[list[str], list[str]] | None:
+        """The card keys these exact bytes (manifest and cards/) rendered to last, and the
+        namespaces of their repos (empty when an older entry did not record them); None when
+        they were not the last render."""
         payload = self.get("rendered", self._rendered_key(selection))
         try:
             value = json.loads(payload) if payload is not None else None
@@ -357,49 +446,88 @@ class Cache:
             return None
         if not isinstance(value, dict) or value.get("fingerprint") != fingerprint:
             return None
-        keys = value.get("cards")
-        if not isinstance(keys, list):
+        keys, namespaces = value.get("cards"), value.get("namespaces", [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             return None
+        if not isinstance(namespaces, list) or not all(isinstance(n, str) for n in namespaces):
+            namespaces = []
+        return keys, namespaces
+
+    def cards(self, keys: list[str]) -> list[RenderedCard] | None:
+        """The card of each key (rendered_index), with no check of what it read (the bytes are
+        the same); None when one is missing."""
         cards: list[RenderedCard] = []
         for key in keys:
-            found = self.card(key) if isinstance(key, str) else None
+            found = self.card(key)
             if found is None:
                 return None
             cards.append(found[0])
         return cards
 
-    def put_rendered(self, fingerprint: str, selection: Any, keys: list[str]) -> None:
-        """Note the card entries (card/incremental.py keys) these bytes render to."""
-        payload = json.dumps({"fingerprint": fingerprint, "cards": keys}).encode("utf-8")
-        self.put("rendered", self._rendered_key(selection), payload)
+    def rendered(self, fingerprint: str, selection: Any) -> list[RenderedCard] | None:
+        """The cards rendered last from these exact bytes (manifest and cards/), or None: each
+        from its own entry, with no check of what it read (the bytes are the same)."""
+        index = self.rendered_index(fingerprint, selection)
+        return self.cards(index[0]) if index is not None else None
+
+    def put_rendered(
+        self, fingerprint: str, selection: Any, keys: list[str], namespaces: list[str]
+    ) -> None:
+        """Note the card entries (card/incremental.py keys) these bytes render to, and the
+        namespaces of their repos."""
+        value = {"fingerprint": fingerprint, "cards": keys, "namespaces": sorted(set(namespaces))}
+        self.put("rendered", self._rendered_key(selection), json.dumps(value).encode("utf-8"))
 
     # --- heads whose README.md is the rendered card -------------------------------------------
 
     @staticmethod
-    def _same_key(endpoint: str, fingerprint: str, selection: Any) -> str:
-        stamp = json.dumps(["rendered", fingerprint, __version__, _this_code(), repr(selection)])
-        return json.dumps(["same", endpoint, stamp])
+    def _same_key(endpoint: str, selection: Any) -> str:
+        return json.dumps(["same", endpoint, __version__, _this_code(), repr(selection)])
 
-    def same_heads(self, endpoint: str, fingerprint: str, selection: Any) -> dict[str, str]:
-        """{repo_id: head sha} of the repos whose README.md at that sha is the rendered card."""
-        payload = self.get("same", self._same_key(endpoint, fingerprint, selection))
+    def same_heads(
+        self, endpoint: str, selection: Any, cards: list[RenderedCard]
+    ) -> dict[str, str]:
+        """{repo_id: head sha} of the repos whose README.md and companion files at that sha are
+        the rendered card: each recorded with the digest of the card it equalled, and taken only
+        for a card with that digest now."""
+        payload = self.get("same", self._same_key(endpoint, selection))
         if payload is None:
             return {}
         try:
             value = json.loads(payload)
         except ValueError:
             return {}
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
+        if not isinstance(value, dict):
             return {}
-        return value
+        out: dict[str, str] = {}
+        for card in cards:
+            found = value.get(card.repo_id)
+            if (
+                isinstance(found, list)
+                and len(found) == 2
+                and isinstance(found[0], str)
+                and found[1] == card_digest(card)
+            ):
+                out[card.repo_id] = found[0]
+        return out
 
     def put_same_heads(
-        self, endpoint: str, fingerprint: str, selection: Any, heads: dict[str, str]
+        self, endpoint: str, selection: Any, cards: list[RenderedCard], heads: dict[str, str]
     ) -> None:
-        payload = json.dumps(heads, sort_keys=True).encode("utf-8")
-        self.put("same", self._same_key(endpoint, fingerprint, selection), payload)
+        """Record `heads` (repo id: the head sha whose files are that repo's card in `cards`)."""
+        value = {
+            card.repo_id: [heads[card.repo_id], card_digest(card)]
+            for card in cards
+            if card.repo_id in heads
+        }
+        payload = json.dumps(value, sort_keys=True).encode("utf-8")
+        self.put("same", self._same_key(endpoint, selection), payload)
+
+
+def card_digest(card: RenderedCard) -> str:
+    """What a card is, as a repo holds it: its README.md and its companion files."""
+    files = [[f.path, f.content] for f in card.files]
+    return _digest(json.dumps([card.content, files]).encode("utf-8"))
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/, not only pipeline/hub/

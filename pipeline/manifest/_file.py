@@ -5,7 +5,9 @@ Every failure is a ManifestError naming the file and, where there is one, the li
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -58,10 +60,67 @@ def _too_deep(file: str, locator: Locator) -> ManifestError:
     return ManifestError("the manifest is invalid", [problem])
 
 
+# The documents parsed this run, by the sha256 of their text: a plan reads the manifest's TOML in
+# several places (the copied files, the rules, the scope, the collections, the validation), and
+# at 5,000 variants one parse costs about 0.1 s. A few entries: one run reads one manifest.
+_PARSED: dict[str, dict[str, Any]] = {}
+_PARSED_MAX = 4
+_PARSED_LOCK = threading.Lock()
+
+
+def _loads(text: str) -> dict[str, Any]:
+    """tomllib.loads(text), parsed once per run; each caller gets its own copy (no caller can
+    change what another reads). Raises what tomllib raises, every time."""
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+    if found is None:
+        found = tomllib.loads(text)
+        with _PARSED_LOCK:
+            while len(_PARSED) >= _PARSED_MAX:
+                del _PARSED[next(iter(_PARSED))]
+            _PARSED[key] = found
+    copy: dict[str, Any] = _copied(found)
+    return copy
+
+
+def _copied(value: Any) -> Any:
+    """A copy of parsed TOML: new dicts and lists, the same immutable leaves (str, numbers,
+    booleans, dates and times). Iterative: a document may nest up to MAX_DEPTH and no deeper
+    only once it is checked, and a deep one must not exhaust the stack here first."""
+    if not isinstance(value, dict | list):
+        return value
+    root: Any = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, dict | list):
+                child: Any = {} if isinstance(item, dict) else []
+                stack.append((item, child))
+                item = child
+            if isinstance(target, dict):
+                target[key] = item
+            else:
+                target.append(item)
+    return root
+
+
+def toml_document(source: bytes) -> dict[str, Any] | None:
+    """The manifest bytes as TOML data, read as parse_manifest reads them, or None when they are
+    not UTF-8 TOML (for the readers that come before the validation: load_manifest_bytes
+    reports the mistake, located)."""
+    try:
+        return _loads(_decode("", source))
+    except (ManifestError, tomllib.TOMLDecodeError, RecursionError):
+        return None
+
+
 def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
     locator = Locator(text)
     try:
-        data = tomllib.loads(text)
+        data = _loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
     except RecursionError:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from pipeline.compliance import LEVELS, RULE_NAMES, Level
 from pipeline.errors import PipelineError, Problem, TemplateError
 from pipeline.localfiles import UnreadableFile, read_regular_file
 from pipeline.manifest._file import parse_manifest, read_manifest_bytes
+from pipeline.manifest._file import toml_document as toml_document
 
 if TYPE_CHECKING:  # a warm plan from cached renders never loads the manifest's models
     from pipeline.manifest.model import Manifest
@@ -167,9 +167,8 @@ def copy_sources(manifest_bytes: bytes) -> list[str]:
     """Every `copy = "..."` of the manifest's `files` tables, read without validating the
     manifest (the fingerprint is made before it is): a file the manifest cannot be parsed into
     names nothing."""
-    try:
-        data = tomllib.loads(manifest_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+    data = toml_document(manifest_bytes)
+    if data is None:
         return []
     tables: list[object] = [data.get("defaults")]
     kinds = data.get("kinds")

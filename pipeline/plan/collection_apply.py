@@ -8,12 +8,11 @@ leaves a collection that the next run finishes.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.hub.client import Hub
-from pipeline.manifest.sources import Sources, read_sources
+from pipeline.manifest.sources import Sources, read_sources, toml_document
 from pipeline.ownership import Policy
 from pipeline.plan.collection import CollectionDiff, diff_collection, wanted_digest
 from pipeline.plan.model import Plan
@@ -46,9 +45,8 @@ def planned_collections(
     variants name the items' repos and the manifest is not validated again: a plan from cached
     renders loads no pydantic. Otherwise the manifest is loaded, and its errors are located."""
     files = read_sources(sources.manifest, sources.cards)
-    try:
-        document = tomllib.loads(files.manifest_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    document = toml_document(files.manifest_bytes)
+    if document is None:
         document = {"collections": True}  # load_manifest reports it, located
     if not document.get("collections"):
         return ()

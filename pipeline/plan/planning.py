@@ -63,7 +63,8 @@ def _render(
 
     cards, keys = render_incremental(manifest, files, selection, cache)
     if cache is not None:
-        cache.put_rendered(files.fingerprint, selection, keys)
+        namespaces = [card.repo_id.split("/")[0] for card in cards]
+        cache.put_rendered(files.fingerprint, selection, keys, namespaces)
     return cards
 
 
@@ -94,7 +95,7 @@ def verify_published(
         cards = [card for card in cards if card.repo_id in only]
     cache = hub.cache
     endpoint = hub.target.cache_key
-    same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
+    same = cache.same_heads(endpoint, selection, cards) if cache is not None else {}
     return verify_cards(hub, cards, same)
 
 
@@ -288,6 +289,33 @@ class EarlyReads:
                 continue
 
 
+class _Listing:
+    """The listing of `namespaces` (_listing), made on a thread of its own from the moment it
+    is asked: a warm plan reads its cards from the cache meanwhile."""
+
+    def __init__(self, hub: Hub, namespaces: Sequence[str]) -> None:
+        self.namespaces = sorted(namespaces)
+        self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]]]] = Future()
+        threading.Thread(
+            target=self._run, args=(hub,), name="nb-release-listing", daemon=True
+        ).start()
+
+    def _run(self, hub: Hub) -> None:
+        try:
+            self._done.set_result(_listing(hub, self.namespaces))
+        except BaseException as exc:  # handed to the plan's thread as is
+            self._done.set_exception(exc)
+
+    def result(self) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+        """The heads and file names; waits in short steps, so that a Ctrl-C reaches the main
+        thread at once."""
+        while True:
+            try:
+                return self._done.result(timeout=0.2)
+            except FutureTimeout:
+                continue
+
+
 def _with_companions(
     hub: Hub,
     cards: Sequence[RenderedCard],
@@ -355,7 +383,12 @@ def build_plan(
     them."""
     cache = hub.cache
     files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
-    cached = cache.rendered(files.fingerprint, selection) if cache is not None else None
+    index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
+    listing: _Listing | None = None
+    if index is not None and index[1] and not hub.fresh:
+        # A warm plan: the listing is on the wire while the cards are read from the cache.
+        listing = _Listing(hub, index[1])
+    cached = cache.cards(index[0]) if cache is not None and index is not None else None
     early: EarlyReads | None = None
     if cached is not None:
         cards = cached
@@ -376,16 +409,18 @@ def build_plan(
         for card in cards:
             hub.create_repo(card.repo_id)
     endpoint = hub.target.cache_key
-    same = cache.same_heads(endpoint, files.fingerprint, selection) if cache is not None else {}
+    same = cache.same_heads(endpoint, selection, cards) if cache is not None else {}
     # The one listing per namespace: the heads read_live needs, the file names the rules read.
     states: dict[str, LiveCard] | None = None
+    namespaces = sorted({card.repo_id.split("/")[0] for card in cards})
     if early is not None:
         heads, listed_files, states = early.result()
         states = {**states, **early.deferred_states(hub, cards)}
         if on_start is not None:
             on_start(early.read, len(states) - early.read)
+    elif listing is not None and listing.namespaces == namespaces:
+        heads, listed_files = listing.result()
     else:
-        namespaces = sorted({card.repo_id.split("/")[0] for card in cards})
         heads, listed_files = _listing(hub, namespaces)
     findings = run_rules(files.manifest_path, files.manifest_bytes, cards, listed_files)
     listed = heads if cache is not None and not hub.fresh else {}
@@ -394,7 +429,7 @@ def build_plan(
     if cache is not None:
         now_same = _same_heads(cards, live)
         if now_same != same:
-            cache.put_same_heads(endpoint, files.fingerprint, selection, now_same)
+            cache.put_same_heads(endpoint, selection, cards, now_same)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
     # A live card equal to a kept hand edit is nb-release's own (ownership.decide_update).
     kept = {

@@ -193,13 +193,13 @@ def test_a_cold_plan_looks_its_render_up_once(
 ) -> None:
     monkeypatch.setenv("NB_RELEASE_CACHE", str(tmp_path / "cold-cache"))
     looked_up: list[Selection] = []
-    rendered = Cache.rendered
+    rendered = Cache.rendered_index
 
     def counted(self: Cache, fingerprint: str, selection: Selection) -> object:
         looked_up.append(selection)
         return rendered(self, fingerprint, selection)
 
-    monkeypatch.setattr(Cache, "rendered", counted)
+    monkeypatch.setattr(Cache, "rendered_index", counted)
 
     assert project.run("plan").status == 2
     assert len(looked_up) == 1
