@@ -24,6 +24,9 @@ define install
 	@echo "==> installing $(2) (first time: about a minute)"
 	@$(BIN)/python -m pip install --quiet --require-hashes -r $(1)
 	@$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# Byte-compiled as pip compiles an installed package: an editable install is not, and with
+	@# PYTHONDONTWRITEBYTECODE set every command would compile nb-release's modules again.
+	@$(BIN)/python -m compileall -q pipeline > /dev/null
 endef
 
 $(STAMP): pyproject.toml $(DEV_LOCK)

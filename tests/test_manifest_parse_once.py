@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pipeline.manifest import _file
+from pipeline.manifest._file import recall_document
 from pipeline.manifest.scope import managed_scope
 from pipeline.manifest.sources import copy_sources, rule_settings, toml_document
 
@@ -62,3 +63,52 @@ def test_a_byte_order_mark_reads_as_the_validation_reads_it() -> None:
 def test_the_copy_keeps_dates_and_nesting() -> None:
     text = "when = 2024-05-01\n[a.b]\nc = [[1, 2], [{d = 1979-05-27T07:32:00Z}]]\n"
     assert _file._copied(tomllib.loads(text)) == tomllib.loads(text)
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str], bytes] = {}
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        return self.kept.get((kind, key))
+
+    def put(self, kind: str, key: str, payload: bytes) -> None:
+        self.kept[(kind, key)] = payload
+
+
+def test_a_later_run_takes_the_parse_kept_in_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _Store()
+    monkeypatch.setattr(_file, "_PARSED", {})
+    recall_document(SOURCE, store)  # parsed now, and kept
+    assert len(store.kept) == 1
+    calls: list[int] = []
+    real = tomllib.loads
+
+    def counted(text: str, **kwargs: Any) -> dict[str, Any]:
+        calls.append(len(text))
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(tomllib, "loads", counted)
+    monkeypatch.setattr(_file, "_PARSED", {})  # the next run
+    recall_document(SOURCE, store)
+    assert toml_document(SOURCE) == real(SOURCE.decode("utf-8"))
+    assert calls == []
+    # A corrupt entry is parsed again, and replaced.
+    (key,) = store.kept
+    store.kept[key] = b"{broken"
+    monkeypatch.setattr(_file, "_PARSED", {})
+    recall_document(SOURCE, store)
+    assert len(calls) == 1
+    assert toml_document(SOURCE) == real(SOURCE.decode("utf-8"))
+
+
+def test_dates_and_broken_toml_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _Store()
+    monkeypatch.setattr(_file, "_PARSED", {})
+    recall_document(b"when = 2024-05-01\n", store)
+    recall_document(b"[[models]\n", store)
+    recall_document(b"\xff", store)
+    assert store.kept == {}
+    assert toml_document(b"when = 2024-05-01\n") == {
+        "when": tomllib.loads("when = 2024-05-01")["when"]
+    }

@@ -526,8 +526,15 @@ class Cache:
 
 def card_digest(card: RenderedCard) -> str:
     """What a card is, as a repo holds it: its README.md and its companion files."""
-    files = [[f.path, f.content] for f in card.files]
-    return _digest(json.dumps([card.content, files]).encode("utf-8"))
+    found = hashlib.sha256()
+    for part in (card.content, *(x for f in card.files for x in (f.path, f.content))):
+        if part is None:
+            found.update(b"-\n")  # no such file: no length is "-"
+            continue
+        data = part.encode("utf-8", "surrogatepass")
+        found.update(b"%d\n" % len(data))
+        found.update(data)
+    return found.hexdigest()
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/, not only pipeline/hub/

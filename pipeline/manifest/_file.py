@@ -6,11 +6,13 @@ Every failure is a ManifestError naming the file and, where there is one, the li
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import sys
 import threading
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline.errors import ManifestError, Problem
 from pipeline.localfiles import (
@@ -68,10 +70,14 @@ _PARSED_MAX = 4
 _PARSED_LOCK = threading.Lock()
 
 
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _loads(text: str) -> dict[str, Any]:
     """tomllib.loads(text), parsed once per run; each caller gets its own copy (no caller can
     change what another reads). Raises what tomllib raises, every time."""
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = _key(text)
     with _PARSED_LOCK:
         found = _PARSED.get(key)
     if found is None:
@@ -105,6 +111,47 @@ def _copied(value: Any) -> Any:
             else:
                 target.append(item)
     return root
+
+
+class Store(Protocol):
+    """Where parsed manifests are kept between runs (pipeline.hub.cache.Cache is one)."""
+
+    def get(self, kind: str, key: str) -> bytes | None: ...
+
+    def put(self, kind: str, key: str, payload: bytes) -> None: ...
+
+
+def recall_document(source: bytes, store: Store) -> None:
+    """Make this run's parse of the manifest bytes `source` the one `store` kept from an earlier
+    run (JSON: at 5,000 variants it loads in a hundredth of tomllib's time), or parse it now and
+    keep it there. Bytes that are not UTF-8 TOML, or hold dates (JSON has none), are not kept:
+    the readers parse them as ever."""
+    try:
+        text = _decode("", source)
+    except ManifestError:
+        return
+    key = _key(text)
+    with _PARSED_LOCK:
+        if key in _PARSED:
+            return
+    entry = json.dumps(["toml", key, sys.version_info[:2]])
+    payload = store.get("toml", entry)
+    try:
+        data = json.loads(payload) if payload is not None else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        with _PARSED_LOCK:
+            while len(_PARSED) >= _PARSED_MAX:
+                del _PARSED[next(iter(_PARSED))]
+            _PARSED[key] = data
+        return
+    try:
+        data = _loads(text)
+        kept = json.dumps(data, ensure_ascii=False, allow_nan=True).encode("utf-8")
+    except (tomllib.TOMLDecodeError, RecursionError, TypeError, ValueError):
+        return  # reported, located, by the validation; or a date
+    store.put("toml", entry, kept)
 
 
 def toml_document(source: bytes) -> dict[str, Any] | None:

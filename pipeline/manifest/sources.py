@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast
 from pipeline.compliance import LEVELS, RULE_NAMES, Level
 from pipeline.errors import PipelineError, Problem, TemplateError
 from pipeline.localfiles import UnreadableFile, read_regular_file
-from pipeline.manifest._file import parse_manifest, read_manifest_bytes
+from pipeline.manifest._file import Store, parse_manifest, read_manifest_bytes, recall_document
 from pipeline.manifest._file import toml_document as toml_document
 
 if TYPE_CHECKING:  # a warm plan from cached renders never loads the manifest's models
@@ -151,9 +151,12 @@ def _read_template(path: Path, cards_dir: Path, root: Path) -> bytes:
     return read_regular_file(path, MAX_TEMPLATE_BYTES, "a template", follow=False)
 
 
-def read_sources(manifest_path: Path, cards_dir: Path) -> SourceFiles:
-    """Read the manifest's bytes and every template's, once."""
+def read_sources(manifest_path: Path, cards_dir: Path, store: Store | None = None) -> SourceFiles:
+    """Read the manifest's bytes and every template's, once. With a `store`, the manifest's
+    parse is the one kept there when these bytes were parsed before (_file.recall_document)."""
     manifest_bytes = read_manifest_bytes(manifest_path)
+    if store is not None:
+        recall_document(manifest_bytes, store)
     return SourceFiles(
         manifest_path,
         manifest_bytes,

@@ -382,7 +382,7 @@ def build_plan(
     read_live). The renders and live cards come from the Hub's cache (`hub.cache`) when it has
     them."""
     cache = hub.cache
-    files = read_sources(sources.manifest, sources.cards)  # read once: hashed = rendered
+    files = read_sources(sources.manifest, sources.cards, cache)  # read once: hashed = rendered
     index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
     listing: _Listing | None = None
     if index is not None and index[1] and not hub.fresh:
