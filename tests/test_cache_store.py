@@ -177,3 +177,22 @@ def test_the_render_index_names_its_namespaces(tmp_path: Path) -> None:
     assert cache.rendered_index("sha256:f", ("sel",)) == (["card:k"], ["m", "n"])
     assert cache.cards(["card:k"]) == [card]
     assert cache.cards(["card:k", "card:missing"]) is None
+
+
+def test_cards_read_together_hold_a_shared_companion_text_once(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    licence = "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\n" * 200
+    for name in ("a", "b"):
+        card = RenderedCard(
+            f"n/{name}",
+            name,
+            "base.md.j2",
+            f"card {name}\n",
+            files=(ManagedFile("LICENSE", licence),),
+        )
+        cache.put_card(f"card:{name}", card, {})
+    found = cache.cards(["card:a", "card:b"])
+    assert found is not None
+    first, second = (card.files[0].content for card in found)
+    assert first == second == licence
+    assert first is second  # one string in memory, not one per repo
