@@ -11,47 +11,28 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 from rich.console import Console
 
 from pipeline.atomic import write_text_atomically
 from pipeline.cli._args import UsageError
-from pipeline.cli.options import CheckOptions, HubOptions, ReportOptions
+from pipeline.cli._target import new_cache as new_cache  # re-exported: every Hub command's
+from pipeline.cli._target import open_target as open_target
+from pipeline.cli.options import CheckOptions, ReportOptions
 from pipeline.cli.terminal import progress, stderr_console
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK, EXIT_PENDING
-from pipeline.hub.cache import Cache
-from pipeline.hub.client import Hub, open_hub
+from pipeline.hub.client import Hub
 from pipeline.manifest.selection import Selection, named
 from pipeline.manifest.sources import Sources
 from pipeline.ownership import Decision, writes
 from pipeline.plan.collection_report import NO_COLLECTIONS, Collections
 from pipeline.plan.hubcheck import check_on_hub
+from pipeline.plan.listing import WarmStart
 from pipeline.plan.model import Plan
 from pipeline.plan.planning import build_plan, verify_published
 from pipeline.plan.report import Decided, render_json, render_markdown
-
-
-def new_cache(options: HubOptions) -> Cache | None:
-    """The run's one cache; None with --no-cache."""
-    return Cache() if options.cache else None
-
-
-def open_target(
-    options: HubOptions, cache: Cache | None, read_only: bool = False
-) -> AbstractContextManager[Hub]:
-    """The run's one Hub, reading and recording through `cache` (see hub.open_hub for
-    `read_only`)."""
-    return open_hub(
-        options.label,
-        options.root,
-        max_wait=options.max_wait,
-        timeout=options.timeout,
-        read_only=read_only,
-        cache=cache,
-    )
 
 
 def make_plan(
@@ -62,10 +43,11 @@ def make_plan(
     *,
     confirm: bool = False,
     on_cached: Callable[[int], None] | None = None,
+    warm: WarmStart | None = None,
 ) -> Plan:
     """The plan against `hub` (recorded as made against `label`), with progress on stderr;
     `confirm`: check each cached card's head (planning.read_live); `on_cached` hears how many
-    cards came from the cache."""
+    cards came from the cache; `warm`: what the command read first (listing.warm_start)."""
     with progress(stderr_console(), "Reading live cards") as (start, advance):
 
         def started(to_read: int, cached: int) -> None:
@@ -73,7 +55,9 @@ def make_plan(
                 on_cached(cached)
             start(to_read, cached)
 
-        return build_plan(sources, selection, hub, label, advance, started, confirm=confirm)
+        return build_plan(
+            sources, selection, hub, label, advance, started, confirm=confirm, start=warm
+        )
 
 
 def check_writes(

@@ -1,38 +1,26 @@
 """The read-only commands against a Hub: plan and preview.
 
 Nothing here publishes (run_hub.py does), so a plan loads neither the publishing code nor, from
-cached renders, the manifest's models, jinja2 or the YAML libraries. The steps they share with
-the other Hub commands are in plumbing.py.
+cached renders, the manifest's models, jinja2 or the YAML libraries. A plan opens its target and
+starts its listing (plan/listing.py) first, and loads the rest of its code while the listing is
+on the wire. The steps they share with the other Hub commands are in plumbing.py.
 """
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import TYPE_CHECKING
 
-from pipeline.cli._plumbing import (
-    check_writes,
-    make_plan,
-    new_cache,
-    open_target,
-    plan_status,
-    write_reports,
-)
+from pipeline.cli._target import new_cache, open_target
 from pipeline.cli.options import PlanOptions, PreviewOptions
-from pipeline.cli.terminal import stderr_console
-from pipeline.english import plural
-from pipeline.exitcodes import EXIT_OK
-from pipeline.hub.client import Hub
-from pipeline.plan.collection_apply import planned_collections
-from pipeline.plan.collection_report import Collections, planned_status
-from pipeline.plan.model import Plan
-from pipeline.plan.report import (
-    Decided,
-    decided_by,
-    decision_lines,
-    render_json,
-    render_markdown,
-    render_text,
-)
+from pipeline.plan.listing import warm_start
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipeline.hub.client import Hub
+    from pipeline.plan.collection_report import Collections
+    from pipeline.plan.model import Plan
+    from pipeline.plan.report import Decided
 
 # --- the commands -------------------------------------------------------------------------------
 
@@ -40,8 +28,28 @@ from pipeline.plan.report import (
 def plan_command(options: PlanOptions, console: Console) -> int:
     cached: list[int] = []
     with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
+        start = warm_start(options.sources, options.selection, hub)
+        # Loaded while the listing is on the wire.
+        from pipeline.cli._plumbing import check_writes, make_plan, plan_status, write_reports
+        from pipeline.cli.terminal import stderr_console
+        from pipeline.english import plural
+        from pipeline.plan.collection_apply import planned_collections
+        from pipeline.plan.collection_report import Collections, planned_status
+        from pipeline.plan.report import (
+            decided_by,
+            decision_lines,
+            render_json,
+            render_markdown,
+            render_text,
+        )
+
         plan = make_plan(
-            options.sources, options.selection, options.hub.label, hub, on_cached=cached.append
+            options.sources,
+            options.selection,
+            options.hub.label,
+            hub,
+            on_cached=cached.append,
+            warm=start,
         )
         # What `sync` would do with each repo: the nightly run a plan previews.
         decided = decided_by(plan)
@@ -97,6 +105,13 @@ def _preview_page(plan: Plan, hub: Hub, decided: Decided, collections: Collectio
 
 
 def preview_command(options: PreviewOptions, console: Console) -> int:
+    from pipeline.cli._plumbing import make_plan
+    from pipeline.english import plural
+    from pipeline.exitcodes import EXIT_OK
+    from pipeline.plan.collection_apply import planned_collections
+    from pipeline.plan.collection_report import Collections
+    from pipeline.plan.report import decided_by
+
     with open_target(options.hub, new_cache(options.hub), read_only=True) as hub:
         plan = make_plan(options.sources, options.selection, options.hub.label, hub)
         collections = Collections(planned_collections(options.sources, hub, plan))

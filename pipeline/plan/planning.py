@@ -32,6 +32,7 @@ from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE, Policy, resolve_policy
 from pipeline.plan.history import read_file_ownership, read_ownership
+from pipeline.plan.listing import WarmStart, list_namespaces, warm_start
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
 from pipeline.records import LiveCard, ManagedFile, RenderedCard
@@ -164,7 +165,7 @@ def _read_states(
     if cache is not None and not hub.fresh and listed is None:
         for namespace, count in by_namespace.items():
             if count >= 2:  # a listing page costs what one read costs
-                heads.update(_listing(hub, [namespace])[0])
+                heads.update(list_namespaces(hub, [namespace])[0])
     known: dict[str, LiveCard] = {}
     endpoint = hub.target.cache_key
     for repo_id in repo_ids:
@@ -219,7 +220,7 @@ class EarlyReads:
         hub, wanted, confirm = self._args
         try:
             repo_ids = [repo_id for repo_id, _ in wanted]
-            heads, listed_files = _listing(hub, sorted({r.split("/")[0] for r in repo_ids}))
+            heads, listed_files = list_namespaces(hub, sorted({r.split("/")[0] for r in repo_ids}))
             paths = dict(wanted)
             cache, key = hub.cache, hub.target.cache_key
             if not confirm:
@@ -289,33 +290,6 @@ class EarlyReads:
                 continue
 
 
-class _Listing:
-    """The listing of `namespaces` (_listing), made on a thread of its own from the moment it
-    is asked: a warm plan reads its cards from the cache meanwhile."""
-
-    def __init__(self, hub: Hub, namespaces: Sequence[str]) -> None:
-        self.namespaces = sorted(namespaces)
-        self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]]]] = Future()
-        threading.Thread(
-            target=self._run, args=(hub,), name="nb-release-listing", daemon=True
-        ).start()
-
-    def _run(self, hub: Hub) -> None:
-        try:
-            self._done.set_result(_listing(hub, self.namespaces))
-        except BaseException as exc:  # handed to the plan's thread as is
-            self._done.set_exception(exc)
-
-    def result(self) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-        """The heads and file names; waits in short steps, so that a Ctrl-C reaches the main
-        thread at once."""
-        while True:
-            try:
-                return self._done.result(timeout=0.2)
-            except FutureTimeout:
-                continue
-
-
 def _with_companions(
     hub: Hub,
     cards: Sequence[RenderedCard],
@@ -345,20 +319,6 @@ def _with_companions(
     return out
 
 
-def _listing(
-    hub: Hub, namespaces: Sequence[str]
-) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-    """The head sha and the file paths of every repo of these namespaces: one listing each."""
-    heads: dict[str, str] = {}
-    files: dict[str, frozenset[str]] = {}
-    for namespace in namespaces:
-        for repo_id, (sha, paths) in hub.list_heads(namespace).items():
-            files[repo_id] = paths
-            if sha:
-                heads[repo_id] = sha
-    return heads, files
-
-
 def _same_heads(cards: Sequence[RenderedCard], live: Sequence[LiveCard]) -> dict[str, str]:
     return {
         card.repo_id: state.head_sha
@@ -377,17 +337,15 @@ def build_plan(
     on_read: Progress | None = None,
     on_start: Start | None = None,
     confirm: bool = False,
+    start: WarmStart | None = None,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them (`confirm`: see
     read_live). The renders and live cards come from the Hub's cache (`hub.cache`) when it has
-    them."""
+    them. `start`: the files and listing the command began with (listing.warm_start), else
+    begun here; a warm plan's listing is on the wire while its cards are read from the cache."""
     cache = hub.cache
-    files = read_sources(sources.manifest, sources.cards, cache)  # read once: hashed = rendered
-    index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
-    listing: _Listing | None = None
-    if index is not None and index[1] and not hub.fresh:
-        # A warm plan: the listing is on the wire while the cards are read from the cache.
-        listing = _Listing(hub, index[1])
+    start = start if start is not None else warm_start(sources, selection, hub)
+    files, index, listing = start.files, start.index, start.listing
     cached = cache.cards(index[0]) if cache is not None and index is not None else None
     early: EarlyReads | None = None
     if cached is not None:
@@ -421,7 +379,7 @@ def build_plan(
     elif listing is not None and listing.namespaces == namespaces:
         heads, listed_files = listing.result()
     else:
-        heads, listed_files = _listing(hub, namespaces)
+        heads, listed_files = list_namespaces(hub, namespaces)
     findings = run_rules(files.manifest_path, files.manifest_bytes, cards, listed_files)
     listed = heads if cache is not None and not hub.fresh else {}
     oids = early.oids if early is not None else None

@@ -1,0 +1,83 @@
+"""The namespace listing a plan reads (one request per 1,000 repos: every repo's head sha and
+file names), and a warm plan's head start: its listing goes on the wire as soon as the Hub is
+open, before the plan's own code is even loaded.
+
+Light on purpose: it imports only what a command has loaded by the time it opens the Hub, so
+that starting the listing costs nothing the plan would not pay anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from pipeline.hub.client import Hub
+from pipeline.manifest.selection import Selection
+from pipeline.manifest.sources import SourceFiles, Sources, read_sources
+
+Heads = dict[str, str]  # repo id: head sha
+Paths = dict[str, frozenset[str]]  # repo id: the paths of its files
+
+
+def list_namespaces(hub: Hub, namespaces: Sequence[str]) -> tuple[Heads, Paths]:
+    """The head sha and the file paths of every repo of these namespaces: one listing each."""
+    heads: Heads = {}
+    files: Paths = {}
+    for namespace in namespaces:
+        for repo_id, (sha, paths) in hub.list_heads(namespace).items():
+            files[repo_id] = paths
+            if sha:
+                heads[repo_id] = sha
+    return heads, files
+
+
+class Listing:
+    """The listing of `namespaces` (list_namespaces), made on a thread of its own from the
+    moment it is asked for."""
+
+    def __init__(self, hub: Hub, namespaces: Sequence[str]) -> None:
+        self.namespaces = sorted(namespaces)
+        self._done: Future[tuple[Heads, Paths]] = Future()
+        threading.Thread(
+            target=self._run, args=(hub,), name="nb-release-listing", daemon=True
+        ).start()
+
+    def _run(self, hub: Hub) -> None:
+        try:
+            self._done.set_result(list_namespaces(hub, self.namespaces))
+        except BaseException as exc:  # handed to the plan's thread as is
+            self._done.set_exception(exc)
+
+    def result(self) -> tuple[Heads, Paths]:
+        """The heads and file names; waits in short steps, so that a Ctrl-C reaches the main
+        thread at once."""
+        while True:
+            try:
+                return self._done.result(timeout=0.2)
+            except FutureTimeout:
+                continue
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """What a plan has read before it begins: the project's files, the card keys of their last
+    render (None: not rendered from these bytes before) and the listing, already under way
+    when the render is known (its namespaces are in the render's index)."""
+
+    files: SourceFiles
+    index: tuple[list[str], list[str]] | None
+    listing: Listing | None
+
+
+def warm_start(sources: Sources, selection: Selection, hub: Hub) -> WarmStart:
+    """Read the project's files and, when their render is cached, start its listing."""
+    cache = hub.cache
+    files = read_sources(sources.manifest, sources.cards, cache)  # read once: hashed = rendered
+    index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
+    listing = None
+    if index is not None and index[1] and not hub.fresh:
+        listing = Listing(hub, index[1])
+    return WarmStart(files, index, listing)
