@@ -76,6 +76,31 @@ def test_a_family_loads(tmp_path: Path) -> None:
     assert [v.line for v in manifest.variants] == [13, 20, 27]
 
 
+@pytest.mark.parametrize(
+    ("head", "shift"),
+    [
+        ('author = "P"\n', 0),
+        ('# [[models]] in a comment\nauthor = "P"\n', 1),
+        # In a string, not a header (a string's first line break, or one escaped, is not text).
+        ('author = """\\\n[[models]]"""\n', 1),
+        ("author = '''\n[[models]]'''\n", 1),
+    ],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_each_variant_has_the_line_of_its_header(
+    tmp_path: Path, head: str, shift: int, newline: str, quoted: bool
+) -> None:
+    text = FAMILY.replace('author = "Per Egil Kummervold"\n', head, 1)
+    if quoted:  # `[[ "models" ]]` is a header too
+        text = text.replace(
+            '[[models]]\nname = "nb-llama-3.1-8B-sft"',
+            '[[ "models" ]]\nname = "nb-llama-3.1-8B-sft"',
+        )
+    manifest = load_manifest(_write(tmp_path, text.replace("\n", newline)))
+    assert [v.line for v in manifest.variants] == [13 + shift, 20 + shift, 27 + shift]
+
+
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     """A BOM once gave "Invalid statement" at 1:1; it carries no meaning."""
     plain = load_manifest(_write(tmp_path, FAMILY))

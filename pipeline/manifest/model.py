@@ -482,9 +482,13 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         raise ManifestError("the manifest is invalid", problems)
 
     variants: dict[int, Variant] = {}
+    # Each entry's header line, by a plain scan where it is sure: the lex only for a problem.
+    lines = locator.array_lines("models", len(shape.models)) if raws else []
     for index, raw in raws.items():
         lost = broken.get("defaults", frozenset()) | broken.get(f"kinds.{raw.kind}", frozenset())
-        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems, lost)
+        variant = _resolve(
+            index, lines[index], raw, kinds.get(raw.kind), defaults, file, locator, problems, lost
+        )
         if variant is not None:
             variants[index] = variant
     members = [
@@ -532,6 +536,7 @@ def _scope(manage: _Manage | None) -> ManagedScope | None:
 
 def _resolve(
     index: int,
+    header_line: int | None,
     raw: _RawVariant,
     kind_defaults: _KindDefaults | None,
     defaults: _Defaults,
@@ -662,7 +667,7 @@ def _resolve(
         gguf_file=raw.gguf_file,
         allow_create=bool(_pick("allow_create", *layers)),
         index=index,
-        line=locator.find(where)[0],
+        line=header_line,
         on_drift=_pick("on_drift", *layers),
         on_adopt=_pick("on_adopt", *layers),
         datasets=tuple(_pick("datasets", *layers) or ()),
