@@ -346,3 +346,51 @@ def test_a_wrong_managed_scope_is_a_located_error(
     assert len(problems) == 1
     assert problems[0].startswith(f"{tmp_path / 'models.toml'}:3:")
     assert message in problems[0]
+
+
+LAYERED = (
+    FAMILY.replace(
+        "[defaults.licenses]",
+        """extra_tags = ["d"]
+files = { "NOTICE" = { template = "NOTICE.j2" }, "A" = { copy = "A" } }
+
+[kinds.base]
+extra_tags = ["kb"]
+
+[kinds.gguf]
+extra_tags = ["k"]
+template = "quant.md.j2"
+allow_create = true
+files = { "A" = { copy = "B" } }
+
+[defaults.licenses]""",
+    )
+    .replace(
+        'base_model = "meta-llama/Llama-3.1-8B"',
+        'base_model = "meta-llama/Llama-3.1-8B"\nextra_tags = ["b"]',
+    )
+    .replace(
+        'quantization = "Q4_K_M"',
+        'quantization = "Q4_K_M"\nextra_tags = ["v", "d"]\nfiles = { "C" = { copy = "C" } }',
+    )
+)
+
+
+def test_each_value_comes_from_the_variant_then_its_kind_then_the_defaults(
+    tmp_path: Path,
+) -> None:
+    base, _, gguf = load_manifest(_write(tmp_path, LAYERED)).variants
+    assert base.tags == ("norwegian", "text-generation", "d", "kb", "b")
+    assert (base.template, base.allow_create) == ("base.md.j2", False)
+    assert [(f.path, f.template, f.copy) for f in base.files] == [
+        ("A", None, "A"),
+        ("NOTICE", "NOTICE.j2", None),
+    ]
+    # A child's tags are its parent's, then the extra_tags of [defaults], its own, its kind's.
+    assert gguf.tags == ("norwegian", "text-generation", "d", "kb", "b", "v", "k")
+    assert (gguf.template, gguf.allow_create) == ("quant.md.j2", True)
+    assert [(f.path, f.template, f.copy) for f in gguf.files] == [
+        ("A", None, "B"),
+        ("C", None, "C"),
+        ("NOTICE", "NOTICE.j2", None),
+    ]
