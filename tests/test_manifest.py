@@ -76,6 +76,31 @@ def test_a_family_loads(tmp_path: Path) -> None:
     assert [v.line for v in manifest.variants] == [13, 20, 27]
 
 
+@pytest.mark.parametrize(
+    ("head", "shift"),
+    [
+        ('author = "P"\n', 0),
+        ('# [[models]] in a comment\nauthor = "P"\n', 1),
+        # In a string, not a header (a string's first line break, or one escaped, is not text).
+        ('author = """\\\n[[models]]"""\n', 1),
+        ("author = '''\n[[models]]'''\n", 1),
+    ],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_each_variant_has_the_line_of_its_header(
+    tmp_path: Path, head: str, shift: int, newline: str, quoted: bool
+) -> None:
+    text = FAMILY.replace('author = "Per Egil Kummervold"\n', head, 1)
+    if quoted:  # `[[ "models" ]]` is a header too
+        text = text.replace(
+            '[[models]]\nname = "nb-llama-3.1-8B-sft"',
+            '[[ "models" ]]\nname = "nb-llama-3.1-8B-sft"',
+        )
+    manifest = load_manifest(_write(tmp_path, text.replace("\n", newline)))
+    assert [v.line for v in manifest.variants] == [13 + shift, 20 + shift, 27 + shift]
+
+
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     """A BOM once gave "Invalid statement" at 1:1; it carries no meaning."""
     plain = load_manifest(_write(tmp_path, FAMILY))
@@ -321,3 +346,51 @@ def test_a_wrong_managed_scope_is_a_located_error(
     assert len(problems) == 1
     assert problems[0].startswith(f"{tmp_path / 'models.toml'}:3:")
     assert message in problems[0]
+
+
+LAYERED = (
+    FAMILY.replace(
+        "[defaults.licenses]",
+        """extra_tags = ["d"]
+files = { "NOTICE" = { template = "NOTICE.j2" }, "A" = { copy = "A" } }
+
+[kinds.base]
+extra_tags = ["kb"]
+
+[kinds.gguf]
+extra_tags = ["k"]
+template = "quant.md.j2"
+allow_create = true
+files = { "A" = { copy = "B" } }
+
+[defaults.licenses]""",
+    )
+    .replace(
+        'base_model = "meta-llama/Llama-3.1-8B"',
+        'base_model = "meta-llama/Llama-3.1-8B"\nextra_tags = ["b"]',
+    )
+    .replace(
+        'quantization = "Q4_K_M"',
+        'quantization = "Q4_K_M"\nextra_tags = ["v", "d"]\nfiles = { "C" = { copy = "C" } }',
+    )
+)
+
+
+def test_each_value_comes_from_the_variant_then_its_kind_then_the_defaults(
+    tmp_path: Path,
+) -> None:
+    base, _, gguf = load_manifest(_write(tmp_path, LAYERED)).variants
+    assert base.tags == ("norwegian", "text-generation", "d", "kb", "b")
+    assert (base.template, base.allow_create) == ("base.md.j2", False)
+    assert [(f.path, f.template, f.copy) for f in base.files] == [
+        ("A", None, "A"),
+        ("NOTICE", "NOTICE.j2", None),
+    ]
+    # A child's tags are its parent's, then the extra_tags of [defaults], its own, its kind's.
+    assert gguf.tags == ("norwegian", "text-generation", "d", "kb", "b", "v", "k")
+    assert (gguf.template, gguf.allow_create) == ("quant.md.j2", True)
+    assert [(f.path, f.template, f.copy) for f in gguf.files] == [
+        ("A", None, "B"),
+        ("C", None, "C"),
+        ("NOTICE", "NOTICE.j2", None),
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from pipeline.manifest._places import Locator, key_path, lex
 
@@ -197,3 +199,76 @@ variant = "e"
 def test_find_in_arrays_and_inline_tables(path: str, place: tuple[int, int]) -> None:
     tomllib.loads(INLINE)
     assert Locator(INLINE).find(path) == place
+
+
+def _lexed_lines(text: str, name: str, count: int) -> list[int | None]:
+    """The lines the full lex gives each `[[name]]` entry: what array_lines must match."""
+    index = Locator(text).index
+    return [index.find(f"{name}[{i}]")[0] for i in range(count)]
+
+
+ENTRY = '[[models]]\nname = "a"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        (ENTRY * 3, 3),
+        ("# [[models]] in a comment\n" + ENTRY + "\n  [[ models ]]  # spaced, commented\n", 2),
+        ('[t{n}]\nx = "[[models]]"\n' + ENTRY, 1),
+        ("[t{n}]\nnote = '''\n[[models]]\n'''\n" + ENTRY * 2, 2),  # multi-line literal
+        ('[t{n}]\nnote = """\n[[models]]\n"""\n' + ENTRY * 2, 2),  # multi-line basic
+        ('[["models"]]\nname = "q"\n' + ENTRY, 2),  # a quoted header is a models entry
+        ("[[ 'models' ]]\nname = \"q\"\n" + ENTRY, 2),
+        ('[defaults]\nx = [\n  [["models"]],\n]\n' + ENTRY, 1),  # an array of arrays
+        ('models = [{ name = "a" }, { name = "b" }]\n', 2),  # inline: no header at all
+        (ENTRY + '[models.files]\n"N" = { copy = "N" }\n' + ENTRY, 2),
+        (ENTRY + "[[models.sub]]\nx = 1\n" + ENTRY, 2),
+        ("[[collections]]\nitems = [\n  [[1, 2]],\n]\n" + ENTRY, 1),
+        ("", 0),
+        (ENTRY, 2),  # fewer headers than entries: the lex decides
+    ],
+)
+def test_array_lines_are_the_lines_the_full_lex_finds(text: str, count: int) -> None:
+    assert Locator(text).array_lines("models", count) == _lexed_lines(text, "models", count)
+
+
+def test_array_lines_of_a_plain_file_need_no_lex() -> None:
+    """A file with no multi-line string and only bare headers is read without the lexer."""
+    text = "[defaults]\n# [[models]]\n" + ENTRY * 3 + "[[collections]]\nitems = [[1]]\n"
+    locator = Locator(text)
+    assert locator.array_lines("models", 3) == [3, 5, 7]
+    assert locator._index is None
+
+
+# Pieces of TOML that a plain scan of `[[models]]` headers could take for what they are not.
+PIECES = [
+    ENTRY,
+    '[[ models ]]  # spaced\nname = "s"\n',
+    '[["models"]]\nname = "q"\n',
+    "# [[models]] in a comment\n",
+    "[t{n}]\nnote = '''\n[[models]]\n'''\n",
+    '[t{n}]\nnote = """\n[[models]]\n"""\n',
+    '[t{n}]\ntags = [\n  [["models"]],  # [[models]]\n]\n',
+    '[t{n}]\nx = "[[models]]"\n',
+    '[models.files]\n"N" = { copy = "N" }\n',
+    "[[models.sub]]\nx = 1\n",
+    "[[collections]]\nitems = [\n  [[1, 2]],\n]\n",
+    "\n",
+]
+PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(PIECES), max_size=12))
+def test_array_lines_match_the_lex_on_any_mix(pieces: list[str]) -> None:
+    """Whatever the mix, each entry's line is the one the full lex finds (or the lex runs)."""
+    text = "".join(piece.replace("{n}", str(n)) for n, piece in enumerate(pieces))
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        event("not TOML")
+        return  # not a manifest: reading it stops before any line is asked for
+    entries = data.get("models")
+    count = len(entries) if isinstance(entries, list) else 0
+    assert Locator(text).array_lines("models", count) == _lexed_lines(text, "models", count)

@@ -243,8 +243,45 @@ class Locator:
     def find(self, path: str) -> tuple[int | None, int | None]:
         return self.index.find(path)
 
+    def array_lines(self, name: str, count: int) -> list[int | None]:
+        """The line of each of the `count` entries of the top-level array of tables `name`
+        (`[[models]]`), exactly as find(f"{name}[{i}]") gives it, without the lexer when a
+        plain scan of the headers is sure (a valid manifest of thousands pays no lex)."""
+        if self._index is None:
+            quick = _header_lines(self._text, name, count)
+            if quick is not None:
+                return list(quick)
+        return [self.index.find(f"{name}[{i}]")[0] for i in range(count)]
+
     def deepest(self, beyond: int | None = None) -> tuple[int, int | None, int | None]:
         return self.index.deepest(beyond)
+
+
+# A line that starts an array-of-tables header: `[[name]]`, the name up to the first `]`.
+_ARRAY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*([^\]\n]*?)[ \t]*\]\]", re.MULTILINE)
+
+
+def _header_lines(text: str, name: str, count: int) -> list[int] | None:
+    """The lines of the `[[name]]` headers, when a scan without the lexer can be sure of them.
+
+    Sure means: no multi-line string (the only place a line-initial `[[name]]` can be text;
+    an array element cannot be the bare word `name`), no quoted header name (`[["name"]]` is a
+    header, or an array of arrays of strings inside a multi-line array), and exactly `count`
+    headers (an inline `name = [...]` has none). Else None: the lexer decides.
+    """
+    if '"""' in text or "'''" in text or not name.isidentifier():
+        return None
+    lines: list[int] = []
+    line, counted = 1, 0
+    for match in _ARRAY_HEADER.finditer(text):
+        header = match.group(1)
+        if '"' in header or "'" in header:
+            return None
+        if header == name:
+            line += text.count("\n", counted, match.start())
+            counted = match.start()
+            lines.append(line)
+    return lines if len(lines) == count else None
 
 
 class _Index:

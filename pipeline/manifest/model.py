@@ -390,6 +390,35 @@ def _parameters(size: str) -> str:
     return f"{number} {'billion' if unit == 'B' else 'million'}"
 
 
+@dataclass(frozen=True)
+class _Below:
+    """What a variant of one kind finds below itself: each key from [kinds.<kind>], else
+    [defaults]; their extra_tags in order and their files merged. Worked out once per kind,
+    not once per variant (a family of thousands shares a few kinds)."""
+
+    values: Mapping[str, Any]
+    extra_tags: tuple[str, ...]
+    files: Mapping[str, _FileSource]
+
+    @classmethod
+    def of(cls, kind_defaults: _KindDefaults | None, defaults: _Defaults) -> _Below:
+        layers = (kind_defaults, defaults)
+        files: dict[str, _FileSource] = {}
+        for layer in reversed(layers):
+            if layer is not None and layer.files:
+                files.update(layer.files)
+        return cls(
+            values={name: _pick(name, *layers) for name in _Overridable.model_fields},
+            extra_tags=tuple(
+                tag
+                for layer in (defaults, kind_defaults)
+                if layer
+                for tag in layer.extra_tags or ()
+            ),
+            files=files,
+        )
+
+
 def _pick(name: str, *layers: _Overridable | None) -> Any:
     for layer in layers:
         if layer is not None:
@@ -482,9 +511,16 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
         raise ManifestError("the manifest is invalid", problems)
 
     variants: dict[int, Variant] = {}
+    below: dict[str, _Below] = {}
+    # Each entry's header line, by a plain scan where it is sure: the lex only for a problem.
+    lines = locator.array_lines("models", len(shape.models)) if raws else []
     for index, raw in raws.items():
         lost = broken.get("defaults", frozenset()) | broken.get(f"kinds.{raw.kind}", frozenset())
-        variant = _resolve(index, raw, kinds.get(raw.kind), defaults, file, locator, problems, lost)
+        if raw.kind not in below:
+            below[raw.kind] = _Below.of(kinds.get(raw.kind), defaults)
+        variant = _resolve(
+            index, lines[index], raw, below[raw.kind], defaults, file, locator, problems, lost
+        )
         if variant is not None:
             variants[index] = variant
     members = [
@@ -501,8 +537,8 @@ def load_manifest_bytes(path: Path, source: bytes) -> Manifest:
     # A variant's name with its repo id (empty when the entry is broken: reported above).
     names = {
         name.lower(): member.repo_id or ""
-        for entry, member in zip(shape.models, members, strict=True)
-        if (name := _readable(entry, "name")) is not None
+        for index, (entry, member) in enumerate(zip(shape.models, members, strict=True))
+        if (name := raws[index].name if index in raws else _readable(entry, "name")) is not None
     }
     collections = resolve_collections(raw_sets, names, file, locator, problems)
     if problems:
@@ -532,8 +568,9 @@ def _scope(manage: _Manage | None) -> ManagedScope | None:
 
 def _resolve(
     index: int,
+    header_line: int | None,
     raw: _RawVariant,
-    kind_defaults: _KindDefaults | None,
+    below: _Below,
     defaults: _Defaults,
     file: str,
     locator: Locator,
@@ -546,13 +583,16 @@ def _resolve(
     that key to a mistake already reported (`lost`).
     """
     where = f"models[{index}]"
-    layers = (raw, kind_defaults, defaults)
     before = len(problems)
     unresolved = False
 
+    def pick(name: str) -> Any:
+        own = getattr(raw, name)
+        return below.values[name] if own is None else own
+
     def need(name: str) -> Any:
         nonlocal unresolved
-        value = _pick(name, *layers)
+        value = pick(name)
         if value is None and name in lost:
             unresolved = True
         elif value is None:
@@ -585,11 +625,8 @@ def _resolve(
                 "[defaults.licenses], or set license in the variant",
             )
         )
-    extra: list[str] = []
-    for layer in (defaults, kind_defaults, raw):
-        if layer is not None and layer.extra_tags:
-            extra.extend(layer.extra_tags)
-    tags = tuple(dict.fromkeys([*(_pick("tags", *layers) or ()), *extra]))
+    extra = [*below.extra_tags, *(raw.extra_tags or ())]
+    tags = tuple(dict.fromkeys([*(pick("tags") or ()), *extra]))
     if not tags and {"tags", "extra_tags"} & lost:
         unresolved = True
     elif not tags:
@@ -649,37 +686,36 @@ def _resolve(
         parameters=raw.parameters or _parameters(raw.size),
         base_model=raw.base_model,
         base_model_variant=None,
-        template=_pick("template", *layers) or f"{raw.kind}.md.j2",
+        template=pick("template") or f"{raw.kind}.md.j2",
         languages=tuple(languages),
         tags=tags,
         license=license_,
         pipeline_tag=pipeline_tag,
-        library_name=_pick("library_name", *layers),
+        library_name=pick("library_name"),
         knowledge_cutoff=knowledge_cutoff,
         developer=developer,
         author=author,
         quantization=raw.quantization,
         gguf_file=raw.gguf_file,
-        allow_create=bool(_pick("allow_create", *layers)),
+        allow_create=bool(pick("allow_create")),
         index=index,
-        line=locator.find(where)[0],
-        on_drift=_pick("on_drift", *layers),
-        on_adopt=_pick("on_adopt", *layers),
-        datasets=tuple(_pick("datasets", *layers) or ()),
-        year=_pick("year", *layers),
+        line=header_line,
+        on_drift=pick("on_drift"),
+        on_adopt=pick("on_adopt"),
+        datasets=tuple(pick("datasets") or ()),
+        year=pick("year"),
         file_size=raw.file_size,
         memory_needed=raw.memory_needed,
         checkpoint_step=raw.checkpoint_step,
-        files=_companions(layers),
+        files=_companions(below.files, raw.files),
     )
 
 
-def _companions(layers: Sequence[_Overridable | None]) -> tuple[CompanionFile, ...]:
+def _companions(
+    below: Mapping[str, _FileSource], own: Mapping[str, _FileSource] | None
+) -> tuple[CompanionFile, ...]:
     """The files of every layer, the variant's over its kind's over [defaults], path by path."""
-    merged: dict[str, _FileSource] = {}
-    for layer in reversed(layers):
-        if layer is not None and layer.files:
-            merged.update(layer.files)
+    merged = {**below, **own} if own else below
     return tuple(
         CompanionFile(path, source.template, source.copy_)
         for path, source in sorted(merged.items())
