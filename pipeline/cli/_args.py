@@ -15,8 +15,6 @@ from typing import NoReturn
 from pipeline.defaults import DEFAULT_JOBS, DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT
 from pipeline.errors import PipelineError
 from pipeline.exitcodes import EXIT_USAGE
-from pipeline.hubrules import repo_id_problem, repo_part_problem
-from pipeline.ownership import POLICIES, policies_help
 
 
 class Parser(argparse.ArgumentParser):
@@ -135,6 +133,9 @@ def seconds(text: str) -> float:
 def repo_id(text: str) -> str:
     """A Hub repo id, checked by the manifest's rule before it reaches a URL or the cache; or a
     bare name, which the command looks up in the manifest to say which repo id it means."""
+    # The Hub's rules are loaded by the commands that name repos, not by every command line.
+    from pipeline.hubrules import repo_id_problem, repo_part_problem
+
     if "/" not in text and repo_part_problem(text) is None:
         return text
     problem = repo_id_problem(text)
@@ -145,6 +146,8 @@ def repo_id(text: str) -> str:
 
 def namespace(text: str) -> str:
     """A Hub namespace (a user or an organisation), checked by the manifest's rule."""
+    from pipeline.hubrules import repo_part_problem
+
     problem = repo_part_problem(text)
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
@@ -184,6 +187,8 @@ def add_create_pr(parser: argparse.ArgumentParser) -> None:
 
 
 def add_policies(parser: argparse.ArgumentParser, adopt_default: str) -> None:
+    from pipeline.ownership import POLICIES, policies_help  # for the commands that publish
+
     parser.add_argument(
         "--on-drift",
         choices=POLICIES,

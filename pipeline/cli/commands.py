@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from pipeline import hubsnapshot
 from pipeline.cli._args import (
     Parser,
     add_checks,
@@ -32,36 +31,28 @@ from pipeline.cli._args import (
     namespace,
     repo_id,
 )
-from pipeline.cli.options import (
-    ApplyOptions,
-    CacheClearOptions,
-    DoctorOptions,
-    HistoryOptions,
-    ImportOptions,
-    KeepOptions,
-    PlanOptions,
-    PreviewOptions,
-    PublishOptions,
-    ReleaseOptions,
-    RenderOptions,
-    RestoreOptions,
-    RulesUpdateOptions,
-    ServeOptions,
-    SyncOptions,
-    ValidateOptions,
-    VerifyOptions,
-    checks_of,
-    hub_of,
-    policies_of,
-    publish_of,
-    reports_of,
-    selection_of,
-    sources_of,
-)
-from pipeline.localhub.cli import add_serve_arguments
 
 if TYPE_CHECKING:  # rich is loaded by the command that prints, not by `--help`
     from rich.console import Console
+
+    from pipeline.cli.options import (
+        ApplyOptions,
+        CacheClearOptions,
+        DoctorOptions,
+        HistoryOptions,
+        ImportOptions,
+        KeepOptions,
+        PlanOptions,
+        PreviewOptions,
+        ReleaseOptions,
+        RenderOptions,
+        RestoreOptions,
+        RulesUpdateOptions,
+        ServeOptions,
+        SyncOptions,
+        ValidateOptions,
+        VerifyOptions,
+    )
 
 OptionsT = TypeVar("OptionsT")
 Handler = Callable[[OptionsT, "Console"], int]
@@ -80,8 +71,11 @@ class Command(Generic[OptionsT]):
     arguments: Callable[[argparse.ArgumentParser], None]
     options: Callable[[argparse.Namespace], OptionsT]
     handler: str
+    # "module:function" given the options record before any console exists: the exit status
+    # once it printed a remembered answer (validate's verdict), else None and the handler runs.
+    remembered: str | None = None
 
-    def attach(self, parser: argparse.ArgumentParser) -> None:
+    def attach(self, parser: argparse.ArgumentParser, words: Sequence[str] | None) -> None:
         self.arguments(parser)
         parser.set_defaults(**{_CHOSEN: self})
 
@@ -89,6 +83,16 @@ class Command(Generic[OptionsT]):
         """The handler, imported now (and only now: it may load the Hub client)."""
         module, _, function = self.handler.partition(":")
         return cast(Handler[OptionsT], getattr(importlib.import_module(module), function))
+
+    def answered(self, args: argparse.Namespace) -> int | None:
+        """The exit status of a remembered answer, printed; None: run the handler."""
+        if self.remembered is None:
+            return None
+        module, _, function = self.remembered.partition(":")
+        answer = cast(
+            Callable[[OptionsT], "int | None"], getattr(importlib.import_module(module), function)
+        )
+        return answer(self.options(args))
 
     def run(self, args: argparse.Namespace, console: Console) -> int:
         """Build the options record from `args`, then run the handler; its exit status."""
@@ -105,18 +109,29 @@ class Group:
     description: str
     commands: tuple[Command[Any], ...]
 
-    def attach(self, parser: argparse.ArgumentParser) -> None:
-        _add_commands(parser, self.commands, f"{self.name}_command")
+    def attach(self, parser: argparse.ArgumentParser, words: Sequence[str] | None) -> None:
+        _add_commands(parser, self.commands, f"{self.name}_command", words)
 
 
 def _add_commands(
-    parser: argparse.ArgumentParser, entries: tuple[Command[Any] | Group, ...], dest: str
+    parser: argparse.ArgumentParser,
+    entries: tuple[Command[Any] | Group, ...],
+    dest: str,
+    words: Sequence[str] | None,
 ) -> None:
+    """Each entry's word, help and description, and its arguments: every entry's when `words`
+    is None, else only those of the entry `words` (the rest of the command line) names. The
+    parser above takes no option with a value, so its first word that is not an option is the
+    entry's; argparse hands the words after it to that entry's parser alone, and `--help` or a
+    usage error of the parser above reads no entry's arguments."""
     subparsers = parser.add_subparsers(dest=dest, metavar="COMMAND", required=True)
+    named = None if words is None else next((w for w in words if not w.startswith("-")), "")
     for entry in entries:
-        entry.attach(
-            subparsers.add_parser(entry.name, help=entry.help, description=entry.description)
-        )
+        sub = subparsers.add_parser(entry.name, help=entry.help, description=entry.description)
+        if words is None:
+            entry.attach(sub, None)
+        elif entry.name == named:
+            entry.attach(sub, words[list(words).index(named) + 1 :])
 
 
 class _ShowVersion(argparse.Action):
@@ -139,15 +154,17 @@ class _ShowVersion(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command in COMMANDS; a usage error exits 64 (cli_args.Parser)."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command in COMMANDS; a usage error exits 64 (cli_args.Parser).
+    Given the command line it will parse, it builds only the arguments of the command that line
+    names (a run then pays for one command's arguments and their imports, not all of them)."""
     parser = Parser(
         prog="nb-release",
         description="Keep every NB-Llama model card on the Hugging Face Hub true to one "
         "manifest: validate, render, plan, apply.",
     )
     parser.add_argument("--version", action=_ShowVersion, help="show the version and exit")
-    _add_commands(parser, COMMANDS, "command")
+    _add_commands(parser, COMMANDS, "command", argv)
     return parser
 
 
@@ -181,11 +198,33 @@ def _render_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _render_options(args: argparse.Namespace) -> RenderOptions:
+    from pipeline.cli.options import RenderOptions, selection_of, sources_of
+
     return RenderOptions(sources_of(args), selection_of(args), args.out, args.check)
 
 
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    _local_arguments(parser)
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="validate fully, even when these exact files passed before, and remember nothing "
+        "($NB_RELEASE_CACHE, else $XDG_CACHE_HOME/nb-release or ~/.cache/nb-release)",
+    )
+
+
 def _validate_options(args: argparse.Namespace) -> ValidateOptions:
-    return ValidateOptions(sources_of(args), selection_of(args))
+    # Not cli/options.py's sources_of and selection_of: that module loads every command's
+    # record, and a remembered verdict is answered before any of them is needed.
+    from pipeline.cli.verdict import ValidateOptions
+    from pipeline.manifest.selection import Selection
+    from pipeline.manifest.sources import Sources
+
+    return ValidateOptions(
+        Sources(args.manifest, args.cards),
+        Selection(tuple(args.only), tuple(args.exclude)),
+        cache=not args.no_cache,
+    )
 
 
 def _reading_arguments(parser: argparse.ArgumentParser) -> None:
@@ -217,6 +256,15 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan_options(args: argparse.Namespace) -> PlanOptions:
+    from pipeline.cli.options import (
+        PlanOptions,
+        checks_of,
+        hub_of,
+        reports_of,
+        selection_of,
+        sources_of,
+    )
+
     return PlanOptions(
         sources_of(args),
         selection_of(args),
@@ -240,6 +288,8 @@ def _preview_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _preview_options(args: argparse.Namespace) -> PreviewOptions:
+    from pipeline.cli.options import PreviewOptions, hub_of, selection_of, sources_of
+
     return PreviewOptions(sources_of(args), selection_of(args), hub_of(args), args.out)
 
 
@@ -254,6 +304,15 @@ def _apply_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _apply_options(args: argparse.Namespace) -> ApplyOptions:
+    from pipeline.cli.options import (
+        ApplyOptions,
+        checks_of,
+        hub_of,
+        policies_of,
+        publish_of,
+        sources_of,
+    )
+
     return ApplyOptions(
         args.plan_file,
         sources_of(args),
@@ -277,6 +336,17 @@ def _release_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _release_options(args: argparse.Namespace) -> ReleaseOptions:
+    from pipeline.cli.options import (
+        ReleaseOptions,
+        checks_of,
+        hub_of,
+        policies_of,
+        publish_of,
+        reports_of,
+        selection_of,
+        sources_of,
+    )
+
     return ReleaseOptions(
         sources_of(args),
         selection_of(args),
@@ -305,6 +375,17 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _sync_options(args: argparse.Namespace) -> SyncOptions:
+    from pipeline.cli.options import (
+        PublishOptions,
+        SyncOptions,
+        checks_of,
+        hub_of,
+        policies_of,
+        reports_of,
+        selection_of,
+        sources_of,
+    )
+
     return SyncOptions(
         sources_of(args),
         selection_of(args),
@@ -323,6 +404,8 @@ def _verify_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _verify_options(args: argparse.Namespace) -> VerifyOptions:
+    from pipeline.cli.options import VerifyOptions, hub_of, reports_of, selection_of, sources_of
+
     return VerifyOptions(sources_of(args), selection_of(args), hub_of(args), reports_of(args))
 
 
@@ -364,6 +447,8 @@ def _history_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _history_options(args: argparse.Namespace) -> HistoryOptions:
+    from pipeline.cli.options import HistoryOptions, hub_of, selection_of, sources_of
+
     return HistoryOptions(
         tuple(args.repos), sources_of(args), selection_of(args), hub_of(args), args.limit, args.file
     )
@@ -382,6 +467,8 @@ def _restore_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _restore_options(args: argparse.Namespace) -> RestoreOptions:
+    from pipeline.cli.options import PublishOptions, RestoreOptions, hub_of
+
     return RestoreOptions(
         args.repo,
         args.manifest,
@@ -406,6 +493,8 @@ def _keep_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _keep_options(args: argparse.Namespace) -> KeepOptions:
+    from pipeline.cli.options import KeepOptions, hub_of, sources_of
+
     return KeepOptions(tuple(args.repos), args.drop, sources_of(args), hub_of(args))
 
 
@@ -424,10 +513,14 @@ def _import_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _import_options(args: argparse.Namespace) -> ImportOptions:
+    from pipeline.cli.options import ImportOptions, hub_of
+
     return ImportOptions(args.namespace, tuple(args.only), args.manifest, hub_of(args))
 
 
 def _rules_update_arguments(parser: argparse.ArgumentParser) -> None:
+    from pipeline import hubsnapshot
+
     parser.add_argument(
         "--out",
         type=Path,
@@ -441,6 +534,8 @@ def _rules_update_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _rules_update_options(args: argparse.Namespace) -> RulesUpdateOptions:
+    from pipeline.cli.options import RulesUpdateOptions, hub_of
+
     return RulesUpdateOptions(hub_of(args), args.out)
 
 
@@ -458,6 +553,8 @@ def _doctor_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _doctor_options(args: argparse.Namespace) -> DoctorOptions:
+    from pipeline.cli.options import DoctorOptions, hub_of, sources_of
+
     return DoctorOptions(sources_of(args), hub_of(args), args.workflows)
 
 
@@ -466,10 +563,20 @@ def _no_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cache_clear_options(args: argparse.Namespace) -> CacheClearOptions:
+    from pipeline.cli.options import CacheClearOptions
+
     return CacheClearOptions()
 
 
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    from pipeline.localhub.cli import add_serve_arguments  # the local Hub owns its options
+
+    add_serve_arguments(parser)
+
+
 def _serve_options(args: argparse.Namespace) -> ServeOptions:
+    from pipeline.cli.options import ServeOptions
+
     return ServeOptions(args)
 
 
@@ -478,12 +585,16 @@ def _serve_options(args: argparse.Namespace) -> ServeOptions:
 COMMANDS: tuple[Command[Any] | Group, ...] = (
     Command(
         "validate",
-        help="check the manifest, render every card and check its metadata; writes nothing",
+        help="check the manifest, render every card and check its metadata; writes no card",
         description="Check models.toml, render every card and check its front matter and "
-        "metadata. Writes nothing. Exit status 0 if all is valid, 1 otherwise.",
-        arguments=_local_arguments,
+        "metadata. Writes no card; a pass is remembered in the local cache, keyed by the bytes "
+        "of the manifest, of cards/ and of the copied files, the selection and nb-release's "
+        "code, and a later run on the same bytes prints the same line without validating "
+        "again (--no-cache: validate fully). Exit status 0 if all is valid, 1 otherwise.",
+        arguments=_validate_arguments,
         options=_validate_options,
         handler="pipeline.cli.run_local:validate",
+        remembered="pipeline.cli.verdict:remembered",
     ),
     Command(
         "render",
@@ -669,7 +780,7 @@ COMMANDS: tuple[Command[Any] | Group, ...] = (
                 help="serve the local Hub until interrupted",
                 description="Serve the local Hub until interrupted (Ctrl-C). Prints its URL and "
                 "the path of its token file, never a token.",
-                arguments=add_serve_arguments,  # the local Hub owns its options
+                arguments=_serve_arguments,
                 options=_serve_options,
                 handler="pipeline.cli.run_serve:serve",
             ),

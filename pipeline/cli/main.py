@@ -8,7 +8,6 @@ only when its command runs.
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
@@ -25,19 +24,19 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-class _ConsoleLog(logging.Handler):
-    """The core's warnings (a request tried again) as plain lines on stderr."""
-
-    def __init__(self, console: Console) -> None:
-        super().__init__(logging.WARNING)
-        self.console = console
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = printable_lines(record.getMessage())
-        self.console.print(f"note: {message}", markup=False, highlight=False)
-
-
 def _show_log(errors: Console) -> None:
+    """The core's warnings (a request tried again) as plain lines on stderr."""
+    import logging  # only where a command runs: not for --help, nor a remembered answer
+
+    class _ConsoleLog(logging.Handler):
+        def __init__(self, console: Console) -> None:
+            super().__init__(logging.WARNING)
+            self.console = console
+
+        def emit(self, record: logging.LogRecord) -> None:
+            message = printable_lines(record.getMessage())
+            self.console.print(f"note: {message}", markup=False, highlight=False)
+
     logger = logging.getLogger("nb_release")
     logger.handlers[:] = [_ConsoleLog(errors)]
     logger.setLevel(logging.WARNING)
@@ -54,7 +53,15 @@ def _terminated(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)  # a usage error exits 64 (cli_args.Parser)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)  # a usage error exits 64 (cli_args.Parser)
+    try:  # before rich and the console: a remembered answer (validate's verdict) needs neither
+        answered = chosen(args).answered(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if answered is not None:
+        return answered
     # rich only now: help and usage errors print through argparse, without it.
     from pipeline.cli.terminal import stderr_console, stdout_console
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pipeline.cli.verdict import ValidateOptions as ValidateOptions  # beside its verdict
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import Sources
 from pipeline.ownership import Policy
@@ -56,12 +57,6 @@ class CheckOptions:
 
     on_hub: bool  # ask validate-yaml about every card to be written (not --no-hub-validation)
     verify: bool  # read back what the Hub parsed after publishing (not --no-verify)
-
-
-@dataclass(frozen=True)
-class ValidateOptions:
-    sources: Sources
-    selection: Selection
 
 
 @dataclass(frozen=True)

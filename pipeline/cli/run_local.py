@@ -7,11 +7,13 @@ from __future__ import annotations
 from rich.console import Console
 
 from pipeline.card import render
+from pipeline.cli import verdict
 from pipeline.cli.options import RenderOptions, ValidateOptions
 from pipeline.english import agrees, plural
 from pipeline.exitcodes import EXIT_ERROR, EXIT_OK
 from pipeline.manifest.sources import load_sources
 from pipeline.plan.rulecheck import run_rules
+from pipeline.safetext import printable
 
 
 def _cards(count: int) -> str:
@@ -24,14 +26,18 @@ def _gone(count: int) -> str:
 
 
 def validate(options: ValidateOptions, console: Console) -> int:
+    """Validate fully, and remember a pass (cli/verdict.py; cli.main asks it first)."""
     files, manifest = load_sources(options.sources.manifest, options.sources.cards)
     cards = render.render_all(manifest, files, options.selection)
     run_rules(files.manifest_path, files.manifest_bytes, cards, None)  # the card's rules
     variants = len(manifest.variants)
-    console.print(
+    line = printable(
         f"{options.sources.manifest}: valid. {_cards(len(cards))} rendered and checked "
         f"({plural(variants, 'variant')} in the manifest)."
     )
+    # As verdict.remembered prints it: the text as it is, no markup, no emoji codes.
+    console.print(line, markup=False, emoji=False)
+    verdict.record(options, files, line, len(cards), variants)
     return EXIT_OK
 
 
