@@ -302,6 +302,11 @@ class Counters:
         with self._lock:
             self._flying[route] -= 1
 
+    def in_flight(self) -> int:
+        """The requests being answered now."""
+        with self._lock:
+            return self._flying.total()
+
     def max_in_flight(self) -> int:
         """The most requests answered at once since the last reset."""
         with self._lock:

@@ -50,14 +50,17 @@ def read_owners(
     them, not one after another (the token's user, which find_open_pulls asks first, is asked
     beside the commit listings). Together they hold at most hub.concurrency requests at once.
 
-    The error is the one the three would raise run in that order: the first of them to fail
-    (a later one's failure waits for the earlier ones' answers). The waits are short steps,
-    so a Ctrl-C is heard at once; the reads left running are daemons and only read."""
+    The error is the one the three would raise run in that order: the first of them to fail,
+    once all three are done (no read goes on behind a reported error). The waits are short
+    steps, so a Ctrl-C is heard at once (the reads are daemons and only read)."""
     slots = threading.BoundedSemaphore(hub.concurrency)
     owned = _started(lambda: read_ownership(hub, cards, live, diffs, kept, slots))
     files = _started(lambda: read_file_ownership(hub, cards, live, slots))
     pulls = _started(lambda: find_open_pulls(hub, pull_repos, title, slots))
-    return Owners(_result(owned), _result(files), _result(pulls))
+    _settled(owned)
+    _settled(files)
+    _settled(pulls)
+    return Owners(owned.result(), files.result(), pulls.result())
 
 
 def _started(fn: Callable[[], _T]) -> Future[_T]:
@@ -74,10 +77,12 @@ def _started(fn: Callable[[], _T]) -> Future[_T]:
     return done
 
 
-def _result(future: Future[_T]) -> _T:
+def _settled(future: Future[_T]) -> None:
+    """Wait until `future` has its answer or its exception, in short steps (Ctrl-C)."""
     while True:
         try:
-            return future.result(timeout=0.2)
+            future.exception(timeout=0.2)
+            return
         except FutureTimeout:
             continue
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from pipeline.localhub import FaultConfig
 from tests.integration.support import Project
 
@@ -56,3 +58,22 @@ def test_the_reads_for_a_changed_card_overlap(project: Project) -> None:
     project.hub.set_faults(None)
     again, plain, _ = _plan(project)
     assert (again, plain) == (status, slow)
+
+
+@pytest.mark.parametrize(
+    ("route", "doing"),
+    [
+        ("list_commits", "listing the commits of NbAiLab/nb-llama-3.2-1B-Q4_K_M-GGUF"),
+        ("whoami", "checking the token"),
+        ("list_discussions", "listing the pull requests of NbAiLab/nb-llama-3.2-1B-Q4_K_M-GGUF"),
+    ],
+)
+def test_a_failed_read_beside_the_others_is_the_error(
+    project: Project, route: str, doing: str
+) -> None:
+    _one_variant_edited(project)
+    project.hub.set_faults(FaultConfig(route=route, wrong_shape="html"))
+    status, data, err = _plan(project)
+    assert status == 1 and data == {}, err
+    assert f"error: {doing}: the Hub's answer is not the JSON expected" in err
+    assert "Traceback" not in err

@@ -142,6 +142,7 @@ def test_requests_answered_at_once_are_counted(hub: LocalHub, api: HfApi) -> Non
         time.sleep(0.01)
     list(api.list_models(author="NbAiLab"))
     first.join()
+    assert hub.counters.in_flight() == 0
     assert hub.counters.max_in_flight() == 2
     assert hub.counters.overlapped() == {"model_info", "list_models"}
     counters = get_session().get(f"{hub.url}/_admin/counters").json()
