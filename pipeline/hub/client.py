@@ -408,17 +408,24 @@ def read_file(hub: Hub, repo_id: str, path: str, revision: str = "main") -> Live
     )
 
 
-def find_open_pulls(hub: Hub, repo_ids: Sequence[str], title: str) -> dict[str, OpenPull]:
+def find_open_pulls(
+    hub: Hub, repo_ids: Sequence[str], title: str, slots: threading.Semaphore | None = None
+) -> dict[str, OpenPull]:
     """The token user's open pull request with this title on each repo that has one, one
-    listing per repo, concurrently (bounded). Without a token there is no user to ask: {}."""
+    listing per repo, concurrently (bounded; each request holds one of `slots` when given, a
+    bound shared with reads running beside these). Without a token there is no user to ask:
+    {}."""
     if not hub.target.token or not repo_ids:
         return {}
-    user = hub.whoami()
-    found = gather(
-        lambda repo_id: hubreads.own_pr(hub.calls, repo_id, user, title),
-        repo_ids,
-        hub.concurrency,
-    )
+    held = slots if slots is not None else contextlib.nullcontext()
+    with held:
+        user = hub.whoami()
+
+    def one(repo_id: str) -> tuple[int, str] | None:
+        with held:
+            return hubreads.own_pr(hub.calls, repo_id, user, title)
+
+    found = gather(one, repo_ids, hub.concurrency)
     return {
         repo_id: OpenPull(own[0], hub.pr_url(repo_id, own[0]))
         for repo_id, own in zip(repo_ids, found, strict=True)

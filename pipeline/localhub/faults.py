@@ -273,16 +273,49 @@ class FaultPlan:
 
 
 class Counters:
-    """Requests per (route, method) and faults injected per kind; thread-safe."""
+    """Requests per (route, method) and faults injected per kind, and how many requests were
+    being answered at once (from arrival, through any injected latency, to the answer sent):
+    what shows that a client's reads overlap, without timing them; thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: Counter[tuple[str, str]] = Counter()
         self._faults: Counter[str] = Counter()
+        self._flying: Counter[str] = Counter()  # route: requests of it being answered now
+        self._max_flying = 0
+        self._together: set[str] = set()  # routes seen in flight beside another request
 
     def count(self, route: str, method: str) -> None:
         with self._lock:
             self._requests[(route, method)] += 1
+
+    def enter(self, route: str) -> None:
+        """A request of `route` is being answered (until `leave`)."""
+        with self._lock:
+            self._flying[route] += 1
+            now = self._flying.total()
+            self._max_flying = max(self._max_flying, now)
+            if now > 1:
+                self._together.update(r for r, n in self._flying.items() if n > 0)
+
+    def leave(self, route: str) -> None:
+        with self._lock:
+            self._flying[route] -= 1
+
+    def in_flight(self) -> int:
+        """The requests being answered now."""
+        with self._lock:
+            return self._flying.total()
+
+    def max_in_flight(self) -> int:
+        """The most requests answered at once since the last reset."""
+        with self._lock:
+            return self._max_flying
+
+    def overlapped(self) -> frozenset[str]:
+        """The routes of the requests that were answered while another one was."""
+        with self._lock:
+            return frozenset(self._together)
 
     def count_fault(self, kind: str) -> None:
         with self._lock:
@@ -323,6 +356,8 @@ class Counters:
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+            self._max_flying = self._flying.total()
+            self._together.clear()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -330,6 +365,7 @@ class Counters:
             "writes": self.writes(),
             "total": self.total(),
             "faults": self.faults(),
+            "max_in_flight": self.max_in_flight(),
         }
 
 

@@ -230,6 +230,15 @@ class HubHandler(BaseHTTPRequestHandler):
             return
         found = routes.match(method, segments)
         self.server.counters.count(found.route, method)
+        self.server.counters.enter(found.route)
+        try:
+            self._serve_route(found, method, raw_path, segments, query)
+        finally:
+            self.server.counters.leave(found.route)
+
+    def _serve_route(
+        self, found: routes.Match, method: str, raw_path: str, segments: tuple[str, ...], query: str
+    ) -> None:
         refusal, rate_headers = self.server.quotas.take(found.route)
         if refusal is not None:
             self.close_connection = True  # the body is not read

@@ -9,16 +9,82 @@ README.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import contextlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pipeline import ownership
 from pipeline.card.diff import CardDiff
-from pipeline.hub.client import Hub, read_file
+from pipeline.hub.client import Hub, find_open_pulls, read_file
 from pipeline.newlines import normalize_newlines
 from pipeline.ownership import Ownership
-from pipeline.records import CommitRecord, LiveCard, RenderedCard
+from pipeline.records import CommitRecord, LiveCard, OpenPull, RenderedCard
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Owners:
+    """Who made each changed card and companion file, and nb-release's open pull requests."""
+
+    cards: dict[str, Ownership]
+    files: dict[tuple[str, str], Ownership]  # by (repo id, path)
+    pulls: dict[str, OpenPull]  # by repo id
+
+
+def read_owners(
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    live: Sequence[LiveCard],
+    diffs: Sequence[CardDiff],
+    kept: Mapping[str, str],
+    pull_repos: Sequence[str],
+    title: str,
+) -> Owners:
+    """read_ownership, read_file_ownership and find_open_pulls (on `pull_repos`), side by
+    side: none needs another's answer, so a plan with changes pays about one round trip for
+    them, not one after another (the token's user, which find_open_pulls asks first, is asked
+    beside the commit listings). Together they hold at most hub.concurrency requests at once.
+
+    The error is the one the three would raise run in that order: the first of them to fail,
+    once all three are done (no read goes on behind a reported error). The waits are short
+    steps, so a Ctrl-C is heard at once (the reads are daemons and only read)."""
+    slots = threading.BoundedSemaphore(hub.concurrency)
+    owned = _started(lambda: read_ownership(hub, cards, live, diffs, kept, slots))
+    files = _started(lambda: read_file_ownership(hub, cards, live, slots))
+    pulls = _started(lambda: find_open_pulls(hub, pull_repos, title, slots))
+    _settled(owned)
+    _settled(files)
+    _settled(pulls)
+    return Owners(owned.result(), files.result(), pulls.result())
+
+
+def _started(fn: Callable[[], _T]) -> Future[_T]:
+    """`fn` run on a daemon thread of its own; its answer (or exception) in the future."""
+    done: Future[_T] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(fn())
+        except BaseException as exc:  # handed to the waiting thread as is
+            done.set_exception(exc)
+
+    threading.Thread(target=run, name="nb-release-owners", daemon=True).start()
+    return done
+
+
+def _settled(future: Future[_T]) -> None:
+    """Wait until `future` has its answer or its exception, in short steps (Ctrl-C)."""
+    while True:
+        try:
+            future.exception(timeout=0.2)
+            return
+        except FutureTimeout:
+            continue
 
 
 def read_ownership(
@@ -27,10 +93,13 @@ def read_ownership(
     live: Sequence[LiveCard],
     diffs: Sequence[CardDiff],
     kept: Mapping[str, str] | None = None,
+    slots: threading.Semaphore | None = None,
 ) -> dict[str, Ownership]:
     """Every repo's Ownership; the history reads run concurrently, only where needed. `kept`:
-    the edited card of each repo whose hand edit the project keeps (card/edits.py)."""
+    the edited card of each repo whose hand edit the project keeps (card/edits.py); `slots`:
+    each repo's reads hold one (a bound shared with reads running beside these)."""
     edited: Mapping[str, str] = kept or {}
+    held = slots if slots is not None else contextlib.nullcontext()
     out: dict[str, Ownership] = {}
     todo: list[tuple[RenderedCard, LiveCard]] = []
     for card, state, diff in zip(cards, live, diffs, strict=True):
@@ -41,9 +110,12 @@ def read_ownership(
     if todo:
         workers = min(hub.concurrency, len(todo))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for repo_id, found in pool.map(
-                lambda item: _one(hub, item[0], item[1], edited.get(item[0].repo_id)), todo
-            ):
+
+            def one(item: tuple[RenderedCard, LiveCard]) -> tuple[str, Ownership]:
+                with held:
+                    return _one(hub, item[0], item[1], edited.get(item[0].repo_id))
+
+            for repo_id, found in pool.map(one, todo):
                 out[repo_id] = found
     return out
 
@@ -104,11 +176,16 @@ def _one(hub: Hub, card: RenderedCard, live: LiveCard, kept: str | None) -> tupl
 
 
 def read_file_ownership(
-    hub: Hub, cards: Sequence[RenderedCard], live: Sequence[LiveCard]
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    live: Sequence[LiveCard],
+    slots: threading.Semaphore | None = None,
 ) -> dict[tuple[str, str], Ownership]:
     """The Ownership of every companion file that the repo holds and that differs from its
     render, by (repo id, path): the repo's commits (the listing is cached at the head sha, so
-    a card read for the same repo costs none again) and the file at nb-release's last release."""
+    a card read for the same repo costs none again) and the file at nb-release's last release.
+    `slots`: each file's reads hold one (see read_ownership)."""
+    held = slots if slots is not None else contextlib.nullcontext()
     todo = [
         (card, state, f.path)
         for card, state in zip(cards, live, strict=True)
@@ -119,7 +196,8 @@ def read_file_ownership(
     ]
     out: dict[tuple[str, str], Ownership] = {}
     for card, state, path in todo:
-        out[(card.repo_id, path)] = _one_file(hub, card, state, path)
+        with held:
+            out[(card.repo_id, path)] = _one_file(hub, card, state, path)
     return out
 
 

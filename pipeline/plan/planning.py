@@ -23,7 +23,6 @@ from pipeline.hub.client import (
     Hub,
     cards_at,
     file_oids,
-    find_open_pulls,
     git_blob_oid,
     read_files_against,
 )
@@ -31,7 +30,7 @@ from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE, Policy, resolve_policy
-from pipeline.plan.history import read_file_ownership, read_ownership
+from pipeline.plan.history import read_owners
 from pipeline.plan.listing import WarmStart, list_namespaces, warm_start
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
@@ -394,9 +393,9 @@ def build_plan(
         repo_id: edit.edited
         for repo_id, edit in read_edits(files.cards_dir, files.templates).items()
     }
-    owners = read_ownership(hub, cards, live, diffs, kept)
-    file_owners = read_file_ownership(hub, cards, live)
-    pulls = find_open_pulls(hub, _may_have_pulls(diffs, kept), PR_TITLE)
+    # Who made each changed card and file, and the open pull requests: asked side by side.
+    found = read_owners(hub, cards, live, diffs, kept, _may_have_pulls(diffs, kept), PR_TITLE)
+    owners, file_owners, pulls = found.cards, found.files, found.pulls
     policies: dict[str, tuple[Policy | None, Policy | None]] = {
         card.repo_id: (
             resolve_policy(card.on_drift, default="skip") if card.on_drift else None,

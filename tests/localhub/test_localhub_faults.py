@@ -5,6 +5,7 @@ Each client retry sleeps about 1 s (`Retry-After: 0`), so the faults here are fe
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -125,3 +126,26 @@ def test_admin_endpoint(hub: LocalHub, api: HfApi) -> None:
     off = session.post(f"{hub.url}/_admin/faults", json={}, headers=auth)
     assert off.json()["fault_rate"] == 0.0
     assert session.get(f"{hub.url}/_admin/faults").json()["fault_rate"] == 0.0
+
+
+def test_requests_answered_at_once_are_counted(hub: LocalHub, api: HfApi) -> None:
+    hub.seed(REPO, {})
+    api.model_info(REPO)
+    api.list_models(author="NbAiLab")
+    assert hub.counters.max_in_flight() == 1  # one after the other
+    assert hub.counters.overlapped() == frozenset()
+    hub.counters.reset()
+    hub.set_faults(FaultConfig(latency_ms=500))
+    first = threading.Thread(target=api.model_info, args=(REPO,))
+    first.start()
+    while hub.counters.max_in_flight() == 0:  # the first is held by the latency
+        time.sleep(0.01)
+    list(api.list_models(author="NbAiLab"))
+    first.join()
+    assert hub.counters.in_flight() == 0
+    assert hub.counters.max_in_flight() == 2
+    assert hub.counters.overlapped() == {"model_info", "list_models"}
+    counters = get_session().get(f"{hub.url}/_admin/counters").json()
+    assert counters["max_in_flight"] == 2
+    hub.counters.reset()
+    assert hub.counters.max_in_flight() == 0 and hub.counters.overlapped() == frozenset()
