@@ -74,9 +74,10 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _loads(text: str) -> dict[str, Any]:
-    """tomllib.loads(text), parsed once per run; each caller gets its own copy (no caller can
-    change what another reads). Raises what tomllib raises, every time."""
+def _loads(text: str, shared: bool = False) -> dict[str, Any]:
+    """tomllib.loads(text), parsed once per run. Each caller gets its own copy (no caller can
+    change what another reads), except with `shared`: the one parse itself, for a reader that
+    only reads it. Raises what tomllib raises, every time."""
     key = _key(text)
     with _PARSED_LOCK:
         found = _PARSED.get(key)
@@ -86,6 +87,8 @@ def _loads(text: str) -> dict[str, Any]:
             while len(_PARSED) >= _PARSED_MAX:
                 del _PARSED[next(iter(_PARSED))]
             _PARSED[key] = found
+    if shared:
+        return found
     copy: dict[str, Any] = _copied(found)
     return copy
 
@@ -154,26 +157,33 @@ def recall_document(source: bytes, store: Store) -> None:
     store.put("toml", entry, kept)
 
 
-def toml_document(source: bytes) -> dict[str, Any] | None:
+def toml_document(source: bytes, shared: bool = False) -> dict[str, Any] | None:
     """The manifest bytes as TOML data, read as parse_manifest reads them, or None when they are
     not UTF-8 TOML (for the readers that come before the validation: load_manifest_bytes
-    reports the mistake, located)."""
+    reports the mistake, located). `shared`: see _loads."""
     try:
-        return _loads(_decode("", source))
+        return _loads(_decode("", source), shared)
     except (ManifestError, tomllib.TOMLDecodeError, RecursionError):
         return None
 
 
-def _parse(file: str, text: str) -> tuple[dict[str, Any], Locator]:
+# The texts whose parse nests no deeper than MAX_DEPTH (checked once per run, by _key).
+_SHALLOW: set[str] = set()
+
+
+def _parse(file: str, text: str, shared: bool = False) -> tuple[dict[str, Any], Locator]:
     locator = Locator(text)
     try:
-        data = _loads(text)
+        data = _loads(text, shared)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError("models.toml is not valid TOML", [_toml_problem(file, exc)]) from None
     except RecursionError:
         raise _too_deep(file, locator) from None
-    if nesting_depth(data, beyond=MAX_DEPTH) > MAX_DEPTH:
-        raise _too_deep(file, locator)
+    key = _key(text)
+    if key not in _SHALLOW:
+        if nesting_depth(data, beyond=MAX_DEPTH) > MAX_DEPTH:
+            raise _too_deep(file, locator)
+        _SHALLOW.add(key)
     return data, locator
 
 
@@ -190,6 +200,9 @@ def _toml_problem(file: str, exc: tomllib.TOMLDecodeError) -> Problem:
     return Problem(file, f"TOML syntax error: {message[: place.start()]}", line, column)
 
 
-def parse_manifest(file: str, source: bytes) -> tuple[dict[str, Any], Locator]:
-    """The manifest's bytes as TOML data, and the locator of its key paths."""
-    return _parse(file, _decode(file, source))
+def parse_manifest(
+    file: str, source: bytes, shared: bool = False
+) -> tuple[dict[str, Any], Locator]:
+    """The manifest's bytes as TOML data, and the locator of its key paths. `shared`: the run's
+    one parse itself, for a reader that does not change it (else a copy of its own)."""
+    return _parse(file, _decode(file, source), shared)

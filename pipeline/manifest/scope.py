@@ -47,6 +47,6 @@ def scope_of(manage: Mapping[str, Any] | None) -> ManagedScope | None:
 def managed_scope(path: Path, source: bytes) -> ManagedScope | None:
     """`[defaults] manage` of manifest bytes that validated (rendered this run, or their renders
     cached under these bytes' fingerprint); None when the family declares none."""
-    data, _ = parse_manifest(str(path), source)
+    data, _ = parse_manifest(str(path), source, shared=True)  # read only
     defaults = data.get("defaults")
     return scope_of(defaults.get("manage") if isinstance(defaults, dict) else None)

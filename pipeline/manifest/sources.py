@@ -170,7 +170,7 @@ def copy_sources(manifest_bytes: bytes) -> list[str]:
     """Every `copy = "..."` of the manifest's `files` tables, read without validating the
     manifest (the fingerprint is made before it is): a file the manifest cannot be parsed into
     names nothing."""
-    data = toml_document(manifest_bytes)
+    data = toml_document(manifest_bytes, shared=True)  # read only
     if data is None:
         return []
     tables: list[object] = [data.get("defaults")]
@@ -222,7 +222,7 @@ def rule_settings(
     them; a plan whose renders came from the cache neither validates the manifest again nor
     loads pydantic), and the line of a variant by name (where a rule's failure is located;
     found only when asked: locating thousands of entries costs more than the plan)."""
-    data, locator = parse_manifest(str(path), source)
+    data, locator = parse_manifest(str(path), source, shared=True)  # read only
     models = data.get("models", [])
     index_of = {
         entry["name"]: index

@@ -45,7 +45,7 @@ def planned_collections(
     variants name the items' repos and the manifest is not validated again: a plan from cached
     renders loads no pydantic. Otherwise the manifest is loaded, and its errors are located."""
     files = read_sources(sources.manifest, sources.cards)
-    document = toml_document(files.manifest_bytes)
+    document = toml_document(files.manifest_bytes, shared=True)  # read only
     if document is None:
         document = {"collections": True}  # load_manifest reports it, located
     if not document.get("collections"):
