@@ -154,12 +154,35 @@ def check_repos(
 ) -> list[Finding]:
     """Every rule each repo fails, in the repos' order then the table's, at the level the
     manifest's `[rules]` sets (else the rule's default)."""
-    levels = levels or {}
     findings: list[Finding] = []
     for facts in repos:
-        for rule in RULES:
-            message = rule.check(facts)
-            if message is not None:
-                level = cast(Level, levels.get(rule.name, rule.level))  # validated by the manifest
-                findings.append(Finding(facts.repo_id, rule.name, level, message))
+        findings += leveled(facts.repo_id, failed_rules(facts), levels)
     return findings
+
+
+def failed_rules(facts: RepoFacts) -> list[tuple[RuleName, str]]:
+    """(rule, message) of every rule the repo fails, in the table's order, before any level: a
+    function of the facts alone (the cache keeps it for a repo whose facts have not changed)."""
+    found: list[tuple[RuleName, str]] = []
+    for rule in RULES:
+        message = rule.check(facts)
+        if message is not None:
+            found.append((rule.name, message))
+    return found
+
+
+def leveled(
+    repo_id: str, failed: Iterable[tuple[str, str]], levels: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """The findings of a repo's failed rules, at the level `[rules]` sets (else the rule's)."""
+    levels = levels or {}
+    defaults: dict[str, Level] = {rule.name: rule.level for rule in RULES}
+    return [
+        Finding(
+            repo_id,
+            cast(RuleName, name),
+            cast(Level, levels.get(name, defaults[name])),  # validated by the manifest
+            message,
+        )
+        for name, message in failed
+    ]

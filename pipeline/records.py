@@ -43,6 +43,30 @@ class RenderedCard:
 
 
 @dataclass(frozen=True)
+class CardFace:
+    """What a plan needs of a card it need not compare, kept in the cache's index of a render:
+    a repo whose files at its listed head were found to be this very card (SameHead) is
+    planned from its face alone, so a warm plan reads no card it does not compare."""
+
+    repo_id: str
+    variant: str
+    digest: str  # pipeline.hub.cache.card_digest: the README.md and companions as a repo holds them
+    on_drift: str | None
+    on_adopt: str | None
+    files: tuple[str, ...]  # the companion paths
+
+
+@dataclass(frozen=True)
+class SameHead:
+    """A repo's head commit whose README.md and companions were found to be the card of
+    `digest`, and the compliance rules (rule, message) the repo failed there (None: not noted)."""
+
+    sha: str
+    digest: str
+    failed: tuple[tuple[str, str], ...] | None
+
+
+@dataclass(frozen=True)
 class LiveCard:
     """What the Hub holds for one repo at the moment it was read."""
 

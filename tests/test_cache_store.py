@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import pipeline
-from pipeline.hub.cache import _PACKAGE, Cache, _code_stamp, default_root
-from pipeline.records import ManagedFile, RenderedCard
+from pipeline.hub.cache import _PACKAGE, Cache, _code_stamp, card_digest, default_root
+from pipeline.records import CardFace, ManagedFile, RenderedCard, SameHead
 
 
 def test_location_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_rendered_entries_round_trip(tmp_path: Path) -> None:
     cache.put_card("card:k", cards[0], reads)
     assert cache.card("card:k") == (cards[0], reads)
     assert cache.card("card:other") is None
-    cache.put_rendered("sha256:f", ("sel",), ["card:k"], ["a"])
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"], cards)
     assert cache.rendered("sha256:f", ("sel",)) == cards
     assert cache.rendered("sha256:g", ("sel",)) is None
     assert cache.rendered("sha256:f", ("other",)) is None
@@ -54,9 +54,9 @@ def test_a_new_render_replaces_the_list_of_its_cards(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     card = RenderedCard("a/b", "b", "base.md.j2", "content\n", allow_create=True)
     cache.put_card("card:k", card, {})
-    cache.put_rendered("sha256:f", ("sel",), ["card:k"], ["a"])
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"], [card])
     before = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
-    cache.put_rendered("sha256:g", ("sel",), ["card:k"], ["a"])
+    cache.put_rendered("sha256:g", ("sel",), ["card:k"], [card])
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == before
     assert cache.rendered("sha256:f", ("sel",)) is None
     assert cache.rendered("sha256:g", ("sel",)) == [card]
@@ -139,6 +139,10 @@ def test_the_code_stamp_covers_the_modules_of_subpackages(tmp_path: Path) -> Non
     assert _code_stamp(package) != edited
 
 
+def _noted(cards: list[RenderedCard], heads: dict[str, str]) -> dict[str, SameHead]:
+    return {c.repo_id: SameHead(heads[c.repo_id], card_digest(c), ()) for c in cards}
+
+
 def test_same_heads_are_taken_only_for_the_card_they_were_found_equal_to(tmp_path: Path) -> None:
     """The heads whose files were found equal to the render are kept with the digest of that
     render: after a one-variant edit, every other card's head is still taken, the edited
@@ -146,7 +150,7 @@ def test_same_heads_are_taken_only_for_the_card_they_were_found_equal_to(tmp_pat
     cache = Cache(tmp_path)
     a = RenderedCard("n/a", "a", "base.md.j2", "card a\n")
     b = RenderedCard("n/b", "b", "base.md.j2", "card b\n")
-    cache.put_same_heads("http://h", ("sel",), [a, b], {"n/a": "1" * 40, "n/b": "2" * 40})
+    cache.put_same_record("http://h", ("sel",), _noted([a, b], {"n/a": "1" * 40, "n/b": "2" * 40}))
     assert cache.same_heads("http://h", ("sel",), [a, b]) == {"n/a": "1" * 40, "n/b": "2" * 40}
     edited = RenderedCard("n/b", "b", "base.md.j2", "card b, edited\n")
     assert cache.same_heads("http://h", ("sel",), [a, edited]) == {"n/a": "1" * 40}
@@ -154,27 +158,54 @@ def test_same_heads_are_taken_only_for_the_card_they_were_found_equal_to(tmp_pat
     assert cache.same_heads("http://other", ("sel",), [a, b]) == {}
     assert cache.same_heads("http://h", ("other",), [a, b]) == {}
     files_before = sorted(p for p in tmp_path.rglob("*") if p.is_file() and "same" in p.parts)
-    cache.put_same_heads("http://h", ("sel",), [a, edited], {"n/a": "1" * 40, "n/b": "3" * 40})
+    noted = _noted([a, edited], {"n/a": "1" * 40, "n/b": "3" * 40})
+    cache.put_same_record("http://h", ("sel",), noted)
     files_after = sorted(p for p in tmp_path.rglob("*") if p.is_file() and "same" in p.parts)
     assert files_after == files_before
     assert cache.same_heads("http://h", ("sel",), [a, edited]) == {"n/a": "1" * 40, "n/b": "3" * 40}
+    assert cache.same_record("http://h", ("sel",)) == noted
 
 
 def test_same_heads_see_the_companion_files(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     notice = RenderedCard("n/a", "a", "base.md.j2", "card\n", files=(ManagedFile("NOTICE", "1"),))
-    cache.put_same_heads("http://h", ("sel",), [notice], {"n/a": "1" * 40})
+    cache.put_same_record("http://h", ("sel",), _noted([notice], {"n/a": "1" * 40}))
     other = RenderedCard("n/a", "a", "base.md.j2", "card\n", files=(ManagedFile("NOTICE", "2"),))
     assert cache.same_heads("http://h", ("sel",), [notice]) == {"n/a": "1" * 40}
     assert cache.same_heads("http://h", ("sel",), [other]) == {}
 
 
-def test_the_render_index_names_its_namespaces(tmp_path: Path) -> None:
+def test_the_same_record_keeps_the_failed_rules_and_drops_what_is_not_its_shape(
+    tmp_path: Path,
+) -> None:
     cache = Cache(tmp_path)
-    card = RenderedCard("n/a", "a", "base.md.j2", "card\n")
+    record = {
+        "n/a": SameHead("1" * 40, "d" * 64, (("llama-name", "the name ..."),)),
+        "n/b": SameHead("2" * 40, "e" * 64, None),
+    }
+    cache.put_same_record("http://h", ("sel",), record)
+    assert cache.same_record("http://h", ("sel",)) == record
+    key = cache._same_key("http://h", ("sel",))
+    cache.put("same", key, b'{"n/a": ["1", "d", [["rule"]]], "n/b": ["2", "e", null], "n/c": 3}')
+    assert cache.same_record("http://h", ("sel",)) == {"n/b": SameHead("2", "e", None)}
+
+
+def test_the_render_index_names_its_namespaces_and_faces(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    card = RenderedCard(
+        "n/a",
+        "a",
+        "base.md.j2",
+        "card\n",
+        on_drift="overwrite",
+        files=(ManagedFile("NOTICE", "x"),),
+    )
     cache.put_card("card:k", card, {})
-    cache.put_rendered("sha256:f", ("sel",), ["card:k"], ["n", "m", "n"])
-    assert cache.rendered_index("sha256:f", ("sel",)) == (["card:k"], ["m", "n"])
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"], [card])
+    index = cache.rendered_index("sha256:f", ("sel",))
+    assert index is not None
+    assert (index.keys, index.namespaces) == (["card:k"], ["n"])
+    assert index.faces == (CardFace("n/a", "a", card_digest(card), "overwrite", None, ("NOTICE",)),)
     assert cache.cards(["card:k"]) == [card]
     assert cache.cards(["card:k", "card:missing"]) is None
 

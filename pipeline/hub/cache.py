@@ -64,14 +64,15 @@ import secrets
 import shutil
 import threading
 import time
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.ownership import POLICIES, README
-from pipeline.records import CommitRecord, ManagedFile, RenderedCard
+from pipeline.records import CardFace, CommitRecord, ManagedFile, RenderedCard, SameHead
 
 _LAYOUT = "v1"
 _MAGIC = b"nb-release-cache 1\n"
@@ -443,12 +444,10 @@ class Cache:
         # re-rendered to the cache, not another list of the whole family.
         return json.dumps(["rendered", __version__, _this_code(), repr(selection)])
 
-    def rendered_index(
-        self, fingerprint: str, selection: Any
-    ) -> tuple[list[str], list[str]] | None:
-        """The card keys these exact bytes (manifest and cards/) rendered to last, and the
-        namespaces of their repos (empty when an older entry did not record them); None when
-        they were not the last render."""
+    def rendered_index(self, fingerprint: str, selection: Any) -> RenderIndex | None:
+        """The card keys these exact bytes (manifest and cards/) rendered to last, the
+        namespaces of their repos and each card's face (None when an older entry did not record
+        them); None when they were not the last render."""
         payload = self.get("rendered", self._rendered_key(selection))
         try:
             value = json.loads(payload) if payload is not None else None
@@ -461,9 +460,9 @@ class Cache:
             return None
         if not isinstance(namespaces, list) or not all(isinstance(n, str) for n in namespaces):
             namespaces = []
-        return keys, namespaces
+        return RenderIndex(keys, namespaces, _faces(value.get("faces"), len(keys)))
 
-    def cards(self, keys: list[str]) -> list[RenderedCard] | None:
+    def cards(self, keys: Sequence[str]) -> list[RenderedCard] | None:
         """The card of each key (rendered_index), with no check of what it read (the bytes are
         the same); None when one is missing."""
         cards: list[RenderedCard] = []
@@ -479,14 +478,30 @@ class Cache:
         """The cards rendered last from these exact bytes (manifest and cards/), or None: each
         from its own entry, with no check of what it read (the bytes are the same)."""
         index = self.rendered_index(fingerprint, selection)
-        return self.cards(index[0]) if index is not None else None
+        return self.cards(index.keys) if index is not None else None
 
     def put_rendered(
-        self, fingerprint: str, selection: Any, keys: list[str], namespaces: list[str]
+        self, fingerprint: str, selection: Any, keys: list[str], cards: Sequence[RenderedCard]
     ) -> None:
-        """Note the card entries (card/incremental.py keys) these bytes render to, and the
-        namespaces of their repos."""
-        value = {"fingerprint": fingerprint, "cards": keys, "namespaces": sorted(set(namespaces))}
+        """Note the card entries (card/incremental.py keys) these bytes render to, the
+        namespaces of their repos, and each card's face."""
+        faces = [
+            [
+                c.repo_id,
+                c.variant,
+                card_digest(c),
+                c.on_drift,
+                c.on_adopt,
+                [f.path for f in c.files],
+            ]
+            for c in cards
+        ]
+        value = {
+            "fingerprint": fingerprint,
+            "cards": keys,
+            "namespaces": sorted({c.repo_id.split("/")[0] for c in cards}),
+            "faces": faces,
+        }
         self.put("rendered", self._rendered_key(selection), json.dumps(value).encode("utf-8"))
 
     # --- heads whose README.md is the rendered card -------------------------------------------
@@ -495,44 +510,91 @@ class Cache:
     def _same_key(endpoint: str, selection: Any) -> str:
         return json.dumps(["same", endpoint, __version__, _this_code(), repr(selection)])
 
-    def same_heads(
-        self, endpoint: str, selection: Any, cards: list[RenderedCard]
-    ) -> dict[str, str]:
-        """{repo_id: head sha} of the repos whose README.md and companion files at that sha are
-        the rendered card: each recorded with the digest of the card it equalled, and taken only
-        for a card with that digest now."""
+    def same_record(self, endpoint: str, selection: Any) -> dict[str, SameHead]:
+        """Every repo's SameHead noted for this endpoint and selection."""
         payload = self.get("same", self._same_key(endpoint, selection))
-        if payload is None:
-            return {}
         try:
-            value = json.loads(payload)
+            value = json.loads(payload) if payload is not None else None
         except ValueError:
             return {}
         if not isinstance(value, dict):
             return {}
-        out: dict[str, str] = {}
-        for card in cards:
-            found = value.get(card.repo_id)
-            if (
-                isinstance(found, list)
-                and len(found) == 2
-                and isinstance(found[0], str)
-                and found[1] == card_digest(card)
-            ):
-                out[card.repo_id] = found[0]
+        out: dict[str, SameHead] = {}
+        for repo_id, item in value.items():
+            head = _same_head(item)
+            if head is not None:
+                out[repo_id] = head
         return out
 
-    def put_same_heads(
-        self, endpoint: str, selection: Any, cards: list[RenderedCard], heads: dict[str, str]
-    ) -> None:
-        """Record `heads` (repo id: the head sha whose files are that repo's card in `cards`)."""
+    def same_heads(
+        self, endpoint: str, selection: Any, cards: Sequence[RenderedCard]
+    ) -> dict[str, str]:
+        """{repo_id: head sha} of the repos whose README.md and companion files at that sha are
+        the rendered card: each noted with the digest of the card it equalled, and taken only
+        for a card with that digest now."""
+        record = self.same_record(endpoint, selection)
+        out: dict[str, str] = {}
+        for card in cards:
+            head = record.get(card.repo_id)
+            if head is not None and head.digest == card_digest(card):
+                out[card.repo_id] = head.sha
+        return out
+
+    def put_same_record(self, endpoint: str, selection: Any, record: dict[str, SameHead]) -> None:
+        """Note `record` (repo id: SameHead), replacing the last."""
         value = {
-            card.repo_id: [heads[card.repo_id], card_digest(card)]
-            for card in cards
-            if card.repo_id in heads
+            repo_id: [head.sha, head.digest, None if head.failed is None else list(head.failed)]
+            for repo_id, head in record.items()
         }
         payload = json.dumps(value, sort_keys=True).encode("utf-8")
         self.put("same", self._same_key(endpoint, selection), payload)
+
+
+@dataclass(frozen=True)
+class RenderIndex:
+    """What the cache notes of a render: its cards' keys, their namespaces and faces."""
+
+    keys: list[str]
+    namespaces: list[str]
+    faces: tuple[CardFace, ...] | None  # one a key; None: not noted (an older entry)
+
+
+def _faces(value: object, count: int) -> tuple[CardFace, ...] | None:
+    if not isinstance(value, list) or len(value) != count:
+        return None
+    faces = []
+    allowed = (None, *POLICIES)
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 6):
+            return None
+        repo_id, variant, digest, on_drift, on_adopt, paths = item
+        if not (
+            isinstance(repo_id, str)
+            and isinstance(variant, str)
+            and isinstance(digest, str)
+            and on_drift in allowed
+            and on_adopt in allowed
+            and isinstance(paths, list)
+            and all(isinstance(p, str) for p in paths)
+        ):
+            return None
+        faces.append(CardFace(repo_id, variant, digest, on_drift, on_adopt, tuple(paths)))
+    return tuple(faces)
+
+
+def _same_head(item: object) -> SameHead | None:
+    if not (isinstance(item, list) and len(item) == 3):
+        return None
+    sha, digest, failed = item
+    if not (isinstance(sha, str) and isinstance(digest, str)):
+        return None
+    if failed is None:
+        return SameHead(sha, digest, None)
+    if not isinstance(failed, list) or not all(
+        isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f) for f in failed
+    ):
+        return None
+    return SameHead(sha, digest, tuple((f[0], f[1]) for f in failed))
 
 
 def card_digest(card: RenderedCard) -> str:

@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
+from pipeline.hub.cache import RenderIndex
 from pipeline.hub.client import Hub
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
@@ -68,7 +69,7 @@ class WarmStart:
     when the render is known (its namespaces are in the render's index)."""
 
     files: SourceFiles
-    index: tuple[list[str], list[str]] | None
+    index: RenderIndex | None
     listing: Listing | None
 
 
@@ -78,6 +79,6 @@ def warm_start(sources: Sources, selection: Selection, hub: Hub) -> WarmStart:
     files = read_sources(sources.manifest, sources.cards, cache)  # read once: hashed = rendered
     index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
     listing = None
-    if index is not None and index[1] and not hub.fresh:
-        listing = Listing(hub, index[1])
+    if index is not None and index.namespaces and not hub.fresh:
+        listing = Listing(hub, index.namespaces)
     return WarmStart(files, index, listing)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
-from pipeline.hub.cache import Cache
+from pipeline.hub.cache import Cache, card_digest
 from pipeline.hub.client import (
     README,
     Hub,
@@ -29,11 +29,12 @@ from pipeline.hub.client import (
 from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
-from pipeline.ownership import PR_TITLE, Policy, resolve_policy
+from pipeline.ownership import PR_TITLE
 from pipeline.plan.history import read_owners
 from pipeline.plan.listing import WarmStart, list_namespaces, warm_start
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
+from pipeline.plan.settled import Settled, next_record, policies_of, settled_entry, settled_repos
 from pipeline.records import LiveCard, ManagedFile, RenderedCard
 
 if TYPE_CHECKING:
@@ -63,8 +64,7 @@ def _render(
 
     cards, keys = render_incremental(manifest, files, selection, cache)
     if cache is not None:
-        namespaces = [card.repo_id.split("/")[0] for card in cards]
-        cache.put_rendered(files.fingerprint, selection, keys, namespaces)
+        cache.put_rendered(files.fingerprint, selection, keys, cards)
     return cards
 
 
@@ -318,16 +318,6 @@ def _with_companions(
     return out
 
 
-def _same_heads(cards: Sequence[RenderedCard], live: Sequence[LiveCard]) -> dict[str, str]:
-    return {
-        card.repo_id: state.head_sha
-        for card, state in zip(cards, live, strict=True)
-        if state.head_sha is not None
-        and state.content == card.content
-        and state.files == card.files
-    }
-
-
 def build_plan(
     sources: Sources,
     selection: Selection,
@@ -345,11 +335,28 @@ def build_plan(
     cache = hub.cache
     start = start if start is not None else warm_start(sources, selection, hub)
     files, index, listing = start.files, start.index, start.listing
-    cached = cache.cards(index[0]) if cache is not None and index is not None else None
+    endpoint = hub.target.cache_key
+    record = cache.same_record(endpoint, selection) if cache is not None else {}
+    kept: dict[str, str] | None = None
+    listed_now: tuple[dict[str, str], dict[str, frozenset[str]]] | None = None
+    settled: dict[str, Settled] = {}
+    faces = index.faces if index is not None else None
+    if faces is not None and listing is not None and not confirm:
+        # A warm plan: the repos whose listed head holds their card need no card read.
+        listed_now = listing.result()
+        kept = _kept_edits(files)
+        settled = settled_repos(faces, record, listed_now[0], kept)
+    cached = None
+    if cache is not None and index is not None:
+        keys = index.keys
+        if settled and faces is not None:
+            keys = [k for k, f in zip(keys, faces, strict=True) if f.repo_id not in settled]
+        cached = cache.cards(keys)
     early: EarlyReads | None = None
     if cached is not None:
         cards = cached
     else:
+        settled = {}
         from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
 
         manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
@@ -365,8 +372,12 @@ def build_plan(
         # none has a card, so the first release shows `create` for each (never on a real Hub).
         for card in cards:
             hub.create_repo(card.repo_id)
-    endpoint = hub.target.cache_key
-    same = cache.same_heads(endpoint, selection, cards) if cache is not None else {}
+    digests = {card.repo_id: card_digest(card) for card in cards} if cache is not None else {}
+    same = {
+        repo_id: head.sha
+        for repo_id, head in record.items()
+        if repo_id in digests and head.digest == digests[repo_id]
+    }
     # The one listing per namespace: the heads read_live needs, the file names the rules read.
     states: dict[str, LiveCard] | None = None
     namespaces = sorted({card.repo_id.split("/")[0] for card in cards})
@@ -375,34 +386,35 @@ def build_plan(
         states = {**states, **early.deferred_states(hub, cards)}
         if on_start is not None:
             on_start(early.read, len(states) - early.read)
+    elif listed_now is not None:
+        heads, listed_files = listed_now
     elif listing is not None and listing.namespaces == namespaces:
         heads, listed_files = listing.result()
     else:
         heads, listed_files = list_namespaces(hub, namespaces)
-    findings = run_rules(files.manifest_path, files.manifest_bytes, cards, listed_files)
+    order = [face.repo_id for face in faces] if settled and faces is not None else None
+    known = {r: (s.face.variant, s.head.failed or ()) for r, s in settled.items()}
+    findings = run_rules(
+        files.manifest_path, files.manifest_bytes, cards, listed_files, known, order
+    )
     listed = heads if cache is not None and not hub.fresh else {}
     oids = early.oids if early is not None else None
-    live = read_live(hub, cards, on_read, on_start, same, confirm, listed, states, oids)
+
+    def started(to_read: int, taken: int) -> None:
+        if on_start is not None:
+            on_start(to_read, taken + len(settled))  # a settled card came from the cache too
+
+    live = read_live(hub, cards, on_read, started, same, confirm, listed, states, oids)
     if cache is not None:
-        now_same = _same_heads(cards, live)
-        if now_same != same:
-            cache.put_same_heads(endpoint, selection, cards, now_same)
+        now = next_record(cards, live, heads, findings, settled, digests)
+        if now != record:
+            cache.put_same_record(endpoint, selection, now)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
-    # A live card equal to a kept hand edit is nb-release's own (ownership.decide_update).
-    kept = {
-        repo_id: edit.edited
-        for repo_id, edit in read_edits(files.cards_dir, files.templates).items()
-    }
+    kept = kept if kept is not None else _kept_edits(files)
     # Who made each changed card and file, and the open pull requests: asked side by side.
     found = read_owners(hub, cards, live, diffs, kept, _may_have_pulls(diffs, kept), PR_TITLE)
     owners, file_owners, pulls = found.cards, found.files, found.pulls
-    policies: dict[str, tuple[Policy | None, Policy | None]] = {
-        card.repo_id: (
-            resolve_policy(card.on_drift, default="skip") if card.on_drift else None,
-            resolve_policy(card.on_adopt, default="skip") if card.on_adopt else None,
-        )
-        for card in cards
-    }
+    policies = {card.repo_id: policies_of(card.on_drift, card.on_adopt) for card in cards}
     plan = make_plan(
         diffs,
         cards,
@@ -416,6 +428,10 @@ def build_plan(
         pulls=pulls,
         file_owners=file_owners,
     )
+    if order is not None:
+        compared = {entry.repo_id: entry for entry in plan.entries}
+        entries = tuple(settled_entry(settled[r]) if r in settled else compared[r] for r in order)
+        plan = replace(plan, entries=entries)
     plan = replace(plan, findings=findings)
     scope = managed_scope(files.manifest_path, files.manifest_bytes)
     if scope is None:
@@ -424,13 +440,23 @@ def build_plan(
         namespace: {r: heads.get(r, "") for r in listed_files if r.split("/")[0] == namespace}
         for namespace in {r.split("/")[0] for r in listed_files}
     }
-    return replace(plan, unmanaged=unmanaged_repos(scope, selection, cards, listings))
+    repo_ids = [entry.repo_id for entry in plan.entries]
+    return replace(plan, unmanaged=unmanaged_repos(scope, selection, repo_ids, listings))
+
+
+def _kept_edits(files: SourceFiles) -> dict[str, str]:
+    """The edited card of each repo whose hand edit the project keeps (card/edits.py): a live
+    card equal to it is nb-release's own (ownership.decide_update)."""
+    return {
+        repo_id: edit.edited
+        for repo_id, edit in read_edits(files.cards_dir, files.templates).items()
+    }
 
 
 def unmanaged_repos(
     scope: ManagedScope,
     selection: Selection,
-    cards: Sequence[RenderedCard],
+    repo_ids: Sequence[str],
     listings: Mapping[str, Mapping[str, str]],
 ) -> Unmanaged:
     """The repos of the family's scope that the manifest lacks, from the listing the plan
@@ -439,7 +465,7 @@ def unmanaged_repos(
     listed = listings.get(scope.namespace)
     if listed is None or selection.only or selection.exclude:
         return Unmanaged(scope.describe(), None)
-    known = {card.repo_id.casefold() for card in cards}
+    known = {repo_id.casefold() for repo_id in repo_ids}
     missing = sorted(r for r in listed if scope.matches(r) and r.casefold() not in known)
     return Unmanaged(scope.describe(), tuple(missing))
 

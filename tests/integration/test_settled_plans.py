@@ -1,0 +1,95 @@
+"""A warm plan reads only the cards it compares: a repo whose head, as the listing shows it, is
+the one an earlier run found holding this very card is planned from the cache's note of it (its
+face and the rules it failed), and the plan is the one a plan without the cache makes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.hub.cache import Cache
+from tests.integration.support import REPOS, Project
+
+
+def _plan(project: Project, *extra: str) -> tuple[int, dict[str, Any]]:
+    """The plan's status and its JSON report, less its time and its collections (without the
+    cache a collection's difference reads as drift: collection.py)."""
+    result = project.run("plan", "--format", "json", *extra)
+    report = json.loads(result.out)
+    for key in ("created_at", "collections"):
+        report.pop(key, None)
+    return result.status, report
+
+
+def _plan_counting_card_reads(project: Project) -> tuple[int, dict[str, Any], list[str]]:
+    """_plan, and the cards it read from the cache."""
+    read: list[str] = []
+    real = Cache.card
+
+    def counted(self: Cache, key: str, shared: dict[str, str] | None = None) -> Any:
+        read.append(key)
+        return real(self, key, shared)
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(Cache, "card", counted)
+        status, report = _plan(project)
+    return status, report, read
+
+
+@pytest.fixture
+def released(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setenv("NB_RELEASE_CACHE", str(tmp_path / "cache"))
+    assert project.run("release", "--yes").status == 0
+    assert project.run("plan").status == 0  # notes each head that holds its card
+    return project
+
+
+def test_a_warm_no_change_plan_reads_no_card(released: Project) -> None:
+    status, warm, read = _plan_counting_card_reads(released)
+    assert read == []
+    assert status == 0
+    assert (status, warm) == _plan(released, "--no-cache")
+    assert warm["rules"]  # the small family's advisory findings, taken from the note
+    requests = released.hub.counters
+    requests.reset()
+    released.run("plan")
+    assert requests.total() == 1  # the listing, and nothing per repo
+
+
+def test_after_a_one_variant_edit_only_that_card_is_read(released: Project) -> None:
+    manifest = released.folder / "models.toml"
+    text = manifest.read_text(encoding="utf-8")
+    edited = text.replace(
+        'name = "nb-llama-3.1-8B"\nkind = "base"',
+        'name = "nb-llama-3.1-8B"\nkind = "base"\nknowledge_cutoff = "June 2024"',
+    )
+    assert edited != text
+    manifest.write_text(edited, encoding="utf-8")
+    assert released.run("plan").status == 2  # renders the edit; the others stay noted
+    status, warm, read = _plan_counting_card_reads(released)
+    assert (status, warm) == _plan(released, "--no-cache")
+    changed = [e["repo_id"] for e in warm["entries"] if e["action"] != "unchanged"]
+    # The edited card, and the fine-tune whose card names its parent's facts: nothing else.
+    assert changed == ["NbAiLab/nb-llama-3.1-8B", "NbAiLab/nb-llama-3.1-8B-sft"]
+    assert len(read) == len(changed)
+
+
+def test_a_hand_edit_on_the_hub_moves_the_head_and_is_compared(released: Project) -> None:
+    repo = REPOS[1]
+    card = released.readme(repo)
+    assert card is not None
+    released.api.upload_file(
+        path_or_fileobj=(card + "\nA line added by hand.\n").encode(),
+        path_in_repo="README.md",
+        repo_id=repo,
+        commit_message="a hand edit",
+    )
+    status, warm, read = _plan_counting_card_reads(released)
+    assert len(read) == 1  # the moved repo alone
+    assert (status, warm) == _plan(released, "--no-cache")
+    entries = {e["repo_id"]: e for e in warm["entries"]}
+    assert entries[repo]["action"] == "update"
+    assert entries[repo]["state"] == "drift"
