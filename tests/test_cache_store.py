@@ -227,3 +227,12 @@ def test_cards_read_together_hold_a_shared_companion_text_once(tmp_path: Path) -
     first, second = (card.files[0].content for card in found)
     assert first == second == licence
     assert first is second  # one string in memory, not one per repo
+
+
+def test_a_commits_file_names_round_trip(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    assert cache.tree("http://h", "a/b", "1" * 40) is None
+    cache.put_tree("http://h", "a/b", "1" * 40, frozenset({"README.md", "NOTICE", "å.gguf"}))
+    assert cache.tree("http://h", "a/b", "1" * 40) == frozenset({"README.md", "NOTICE", "å.gguf"})
+    assert cache.tree("http://h", "a/b", "2" * 40) is None
+    assert cache.tree("http://other", "a/b", "1" * 40) is None

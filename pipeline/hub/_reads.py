@@ -189,9 +189,13 @@ def readme_blob_id(calls: HubCalls, repo_id: str, revision: str, path: str = REA
     return None
 
 
-def list_heads(calls: HubCalls, namespace: str) -> dict[str, tuple[str | None, frozenset[str]]]:
+def list_heads(
+    calls: HubCalls, namespace: str, files: bool = True
+) -> dict[str, tuple[str | None, frozenset[str]]]:
     """The head sha and the file paths of every repo of a namespace, from one listing (1,000
-    repos a page; `siblings` is what the compliance rules read, at no request per repo)."""
+    repos a page; `siblings` is what the compliance rules read, at no request per repo). Without
+    `files`, the heads alone (a lighter listing; every repo's paths empty)."""
+    expand = ["sha", "siblings"] if files else ["sha"]
     models = calls.ask(
         lambda: [
             (
@@ -199,11 +203,20 @@ def list_heads(calls: HubCalls, namespace: str) -> dict[str, tuple[str | None, f
                 answers.optional_str(m.sha, "sha"),
                 frozenset(answers.as_str(f.rfilename, "file name") for f in (m.siblings or ())),
             )
-            for m in calls.api.list_models(author=namespace, expand=["sha", "siblings"])
+            for m in calls.api.list_models(author=namespace, expand=expand)  # type: ignore[arg-type]
         ],
         f"listing the repos of {namespace}",
     )
-    return {repo_id: (sha, files) for repo_id, sha, files in models}
+    return {repo_id: (sha, paths) for repo_id, sha, paths in models}
+
+
+def repo_files(calls: HubCalls, repo_id: str, sha: str) -> frozenset[str]:
+    """The file paths of a repo at a commit: what one repo's entry of a listing's `siblings`
+    holds."""
+    info = calls.ask(
+        lambda: calls.api.model_info(repo_id, revision=sha), f"reading the files of {repo_id}"
+    )
+    return frozenset(answers.as_str(f.rfilename, "file name") for f in (info.siblings or ()))
 
 
 # What `nb-release verify` asks the listing for: what the Hub parsed of each card.

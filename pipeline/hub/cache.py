@@ -6,6 +6,8 @@ The kinds of entry, each keyed by everything its value depends on:
   immutable, so the entry is true for as long as that sha is the head; the listing says which
   sha is the head now.
 - `history`: the commits of a repo below a commit sha, newest first (immutable, like `readme`).
+- `tree`: the file paths of a repo at a commit (immutable), for the compliance rules of a repo a
+  warm plan compares (its listing names the heads alone).
 - `own`: the newest commit nb-release itself made in a repo, keyed by (endpoint, repo), and
   given only for that commit's sha: the record that nb-release made it, which a commit whose
   trailers were copied from a release does not have.
@@ -348,6 +350,27 @@ class Cache:
             return
         payload = json.dumps({"content": content}, ensure_ascii=False).encode("utf-8")
         self.put("file", self._file_key(endpoint, repo_id, sha, path), payload)
+
+    # --- a repo's file paths at a commit -------------------------------------------------------
+
+    @staticmethod
+    def _tree_key(endpoint: str, repo_id: str, sha: str) -> str:
+        return json.dumps(["tree", endpoint, repo_id, sha])
+
+    def tree(self, endpoint: str, repo_id: str, sha: str) -> frozenset[str] | None:
+        """The file paths of the repo at the commit `sha` (immutable, like `readme`)."""
+        payload = self.get("tree", self._tree_key(endpoint, repo_id, sha))
+        try:
+            value = json.loads(payload) if payload is not None else None
+        except ValueError:
+            return None
+        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            return None
+        return frozenset(value)
+
+    def put_tree(self, endpoint: str, repo_id: str, sha: str, paths: frozenset[str]) -> None:
+        payload = json.dumps(sorted(paths), ensure_ascii=False).encode("utf-8")
+        self.put("tree", self._tree_key(endpoint, repo_id, sha), payload)
 
     # --- the commit history below a commit ----------------------------------------------------
 

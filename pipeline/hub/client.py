@@ -221,10 +221,33 @@ class Hub:
         the card without downloading it."""
         return hubreads.readme_blob_id(self.calls, repo_id, revision, path)
 
-    def list_heads(self, namespace: str) -> dict[str, tuple[str | None, frozenset[str]]]:
+    def list_heads(
+        self, namespace: str, files: bool = True
+    ) -> dict[str, tuple[str | None, frozenset[str]]]:
         """The head sha and file paths of every repo of a namespace: one listing (1,000 repos a
-        page)."""
-        return hubreads.list_heads(self.calls, namespace)
+        page); without `files`, the heads alone (every repo's paths empty)."""
+        return hubreads.list_heads(self.calls, namespace, files)
+
+    def repo_files(self, wanted: Sequence[tuple[str, str]]) -> dict[str, frozenset[str]]:
+        """The file paths of each (repo id, commit sha), one request a repo, concurrently
+        (bounded); a commit's files are read once (cached)."""
+        key = self.target.cache_key
+        out: dict[str, frozenset[str]] = {}
+        asked: list[tuple[str, str]] = []
+        for repo_id, sha in wanted:
+            found = self.cache.tree(key, repo_id, sha) if self.cache is not None else None
+            if found is None:
+                asked.append((repo_id, sha))
+            else:
+                out[repo_id] = found
+        read = gather(
+            lambda item: hubreads.repo_files(self.calls, item[0], item[1]), asked, self.concurrency
+        )
+        for (repo_id, sha), paths in zip(asked, read, strict=True):
+            out[repo_id] = paths
+            if self.cache is not None:
+                self.cache.put_tree(key, repo_id, sha, paths)
+        return out
 
     def tag_lists(self, date: str) -> Snapshot:
         """The Hub's lists (licenses, tasks, libraries), read now, as a snapshot of `date`."""

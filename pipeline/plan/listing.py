@@ -23,12 +23,15 @@ Heads = dict[str, str]  # repo id: head sha
 Paths = dict[str, frozenset[str]]  # repo id: the paths of its files
 
 
-def list_namespaces(hub: Hub, namespaces: Sequence[str]) -> tuple[Heads, Paths]:
-    """The head sha and the file paths of every repo of these namespaces: one listing each."""
+def list_namespaces(
+    hub: Hub, namespaces: Sequence[str], files_too: bool = True
+) -> tuple[Heads, Paths]:
+    """The head sha and the file paths of every repo of these namespaces: one listing each
+    (without `files_too`, a lighter one: every repo's paths empty)."""
     heads: Heads = {}
     files: Paths = {}
     for namespace in namespaces:
-        for repo_id, (sha, paths) in hub.list_heads(namespace).items():
+        for repo_id, (sha, paths) in hub.list_heads(namespace, files_too).items():
             files[repo_id] = paths
             if sha:
                 heads[repo_id] = sha
@@ -39,8 +42,9 @@ class Listing:
     """The listing of `namespaces` (list_namespaces), made on a thread of its own from the
     moment it is asked for."""
 
-    def __init__(self, hub: Hub, namespaces: Sequence[str]) -> None:
+    def __init__(self, hub: Hub, namespaces: Sequence[str], files_too: bool = True) -> None:
         self.namespaces = sorted(namespaces)
+        self.files_too = files_too
         self._done: Future[tuple[Heads, Paths]] = Future()
         threading.Thread(
             target=self._run, args=(hub,), name="nb-release-listing", daemon=True
@@ -48,7 +52,7 @@ class Listing:
 
     def _run(self, hub: Hub) -> None:
         try:
-            self._done.set_result(list_namespaces(hub, self.namespaces))
+            self._done.set_result(list_namespaces(hub, self.namespaces, self.files_too))
         except BaseException as exc:  # handed to the plan's thread as is
             self._done.set_exception(exc)
 
@@ -73,12 +77,17 @@ class WarmStart:
     listing: Listing | None
 
 
-def warm_start(sources: Sources, selection: Selection, hub: Hub) -> WarmStart:
-    """Read the project's files and, when their render is cached, start its listing."""
+def warm_start(
+    sources: Sources, selection: Selection, hub: Hub, confirm: bool = False
+) -> WarmStart:
+    """Read the project's files and, when their render is cached, start its listing: of the
+    heads alone when the render's faces are known and the plan trusts the listing (the repos
+    whose head holds their card need no file names: planning.build_plan reads those of the
+    others); `confirm`: see planning.read_live."""
     cache = hub.cache
     files = read_sources(sources.manifest, sources.cards, cache)  # read once: hashed = rendered
     index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
     listing = None
     if index is not None and index.namespaces and not hub.fresh:
-        listing = Listing(hub, index.namespaces)
+        listing = Listing(hub, index.namespaces, files_too=index.faces is None or confirm)
     return WarmStart(files, index, listing)

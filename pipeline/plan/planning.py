@@ -333,7 +333,7 @@ def build_plan(
     them. `start`: the files and listing the command began with (listing.warm_start), else
     begun here; a warm plan's listing is on the wire while its cards are read from the cache."""
     cache = hub.cache
-    start = start if start is not None else warm_start(sources, selection, hub)
+    start = start if start is not None else warm_start(sources, selection, hub, confirm)
     files, index, listing = start.files, start.index, start.listing
     endpoint = hub.target.cache_key
     record = cache.same_record(endpoint, selection) if cache is not None else {}
@@ -386,9 +386,10 @@ def build_plan(
         states = {**states, **early.deferred_states(hub, cards)}
         if on_start is not None:
             on_start(early.read, len(states) - early.read)
-    elif listed_now is not None:
+    elif listed_now is not None and listing is not None and not listing.files_too:
         heads, listed_files = listed_now
-    elif listing is not None and listing.namespaces == namespaces:
+        listed_files = {**listed_files, **_files_of(hub, cards, heads, namespaces)}
+    elif listing is not None and listing.namespaces == namespaces and listing.files_too:
         heads, listed_files = listing.result()
     else:
         heads, listed_files = list_namespaces(hub, namespaces)
@@ -442,6 +443,18 @@ def build_plan(
     }
     repo_ids = [entry.repo_id for entry in plan.entries]
     return replace(plan, unmanaged=unmanaged_repos(scope, selection, repo_ids, listings))
+
+
+def _files_of(
+    hub: Hub, cards: Sequence[RenderedCard], heads: Mapping[str, str], namespaces: Sequence[str]
+) -> dict[str, frozenset[str]]:
+    """The file paths of the compared cards' repos at their listed heads, for a plan whose
+    listing named the heads alone: one request a repo (each commit's read once, cached), or,
+    when that would cost more than a listing with file names, that listing."""
+    wanted = [(card.repo_id, heads[card.repo_id]) for card in cards if card.repo_id in heads]
+    if len(wanted) <= 8 * max(1, len(namespaces)):
+        return hub.repo_files(wanted)
+    return list_namespaces(hub, namespaces)[1]
 
 
 def _kept_edits(files: SourceFiles) -> dict[str, str]:

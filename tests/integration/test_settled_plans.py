@@ -87,8 +87,15 @@ def test_a_hand_edit_on_the_hub_moves_the_head_and_is_compared(released: Project
         repo_id=repo,
         commit_message="a hand edit",
     )
+    released.hub.counters.reset()
     status, warm, read = _plan_counting_card_reads(released)
     assert len(read) == 1  # the moved repo alone
+    # A listing of the heads alone, and the moved repo's file names (for the rules) read apart.
+    assert released.hub.counters.get("list_models") == 1
+    assert released.hub.counters.get("model_info") == 1
+    released.hub.counters.reset()
+    assert _plan(released)[1] == warm
+    assert released.hub.counters.get("model_info") == 0  # a commit's files are read once
     assert (status, warm) == _plan(released, "--no-cache")
     entries = {e["repo_id"]: e for e in warm["entries"]}
     assert entries[repo]["action"] == "update"
