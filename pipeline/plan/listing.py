@@ -18,6 +18,7 @@ from pipeline.hub.cache import RenderIndex
 from pipeline.hub.client import Hub
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
+from pipeline.records import SameHead
 
 Heads = dict[str, str]  # repo id: head sha
 Paths = dict[str, frozenset[str]]  # repo id: the paths of its files
@@ -75,19 +76,28 @@ class WarmStart:
     files: SourceFiles
     index: RenderIndex | None
     listing: Listing | None
+    record: dict[str, SameHead]  # the cache's note of the heads that hold their cards
 
 
 def warm_start(
     sources: Sources, selection: Selection, hub: Hub, confirm: bool = False
 ) -> WarmStart:
     """Read the project's files and, when their render is cached, start its listing: of the
-    heads alone when the render's faces are known and the plan trusts the listing (the repos
-    whose head holds their card need no file names: planning.build_plan reads those of the
-    others); `confirm`: see planning.read_live."""
+    heads alone when the plan trusts the listing and every card's repo was found holding it at
+    a noted head (if the heads have not moved, no repo needs its file names; planning.build_plan
+    reads those of a repo whose head moved), else with every repo's file names. `confirm`: see
+    planning.read_live."""
     cache = hub.cache
     files = read_sources(sources.manifest, sources.cards, cache)  # read once: hashed = rendered
     index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
+    record = cache.same_record(hub.target.cache_key, selection) if cache is not None else {}
     listing = None
     if index is not None and index.namespaces and not hub.fresh:
-        listing = Listing(hub, index.namespaces, files_too=index.faces is None or confirm)
-    return WarmStart(files, index, listing)
+        noted = index.faces is not None and all(
+            (head := record.get(face.repo_id)) is not None
+            and head.digest == face.digest
+            and head.failed is not None
+            for face in index.faces
+        )
+        listing = Listing(hub, index.namespaces, files_too=confirm or not noted)
+    return WarmStart(files, index, listing, record)

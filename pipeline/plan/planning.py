@@ -334,9 +334,8 @@ def build_plan(
     begun here; a warm plan's listing is on the wire while its cards are read from the cache."""
     cache = hub.cache
     start = start if start is not None else warm_start(sources, selection, hub, confirm)
-    files, index, listing = start.files, start.index, start.listing
+    files, index, listing, record = start.files, start.index, start.listing, start.record
     endpoint = hub.target.cache_key
-    record = cache.same_record(endpoint, selection) if cache is not None else {}
     kept: dict[str, str] | None = None
     listed_now: tuple[dict[str, str], dict[str, frozenset[str]]] | None = None
     settled: dict[str, Settled] = {}
@@ -386,9 +385,10 @@ def build_plan(
         states = {**states, **early.deferred_states(hub, cards)}
         if on_start is not None:
             on_start(early.read, len(states) - early.read)
-    elif listed_now is not None and listing is not None and not listing.files_too:
+    elif listed_now is not None and listing is not None:
         heads, listed_files = listed_now
-        listed_files = {**listed_files, **_files_of(hub, cards, heads, namespaces)}
+        if not listing.files_too:  # the heads alone: the compared repos' file names now
+            listed_files = {**listed_files, **_files_of(hub, cards, heads, listing.namespaces)}
     elif listing is not None and listing.namespaces == namespaces and listing.files_too:
         heads, listed_files = listing.result()
     else:
