@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import pipeline
-from pipeline.hub.cache import _PACKAGE, Cache, _code_stamp, card_digest, default_root
+from pipeline.hub.cache import _PACKAGE, Cache, _code_stamp, card_digest, default_root, face_of
 from pipeline.records import CardFace, ManagedFile, RenderedCard, SameHead
 
 
@@ -42,7 +42,7 @@ def test_rendered_entries_round_trip(tmp_path: Path) -> None:
     cache.put_card("card:k", cards[0], reads)
     assert cache.card("card:k") == (cards[0], reads)
     assert cache.card("card:other") is None
-    cache.put_rendered("sha256:f", ("sel",), ["card:k"], cards)
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"], [face_of(c) for c in cards], "t")
     assert cache.rendered("sha256:f", ("sel",)) == cards
     assert cache.rendered("sha256:g", ("sel",)) is None
     assert cache.rendered("sha256:f", ("other",)) is None
@@ -54,9 +54,9 @@ def test_a_new_render_replaces_the_list_of_its_cards(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     card = RenderedCard("a/b", "b", "base.md.j2", "content\n", allow_create=True)
     cache.put_card("card:k", card, {})
-    cache.put_rendered("sha256:f", ("sel",), ["card:k"], [card])
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"], [face_of(card)], "t")
     before = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
-    cache.put_rendered("sha256:g", ("sel",), ["card:k"], [card])
+    cache.put_rendered("sha256:g", ("sel",), ["card:k"], [face_of(card)], "t")
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == before
     assert cache.rendered("sha256:f", ("sel",)) is None
     assert cache.rendered("sha256:g", ("sel",)) == [card]
@@ -201,10 +201,13 @@ def test_the_render_index_names_its_namespaces_and_faces(tmp_path: Path) -> None
         files=(ManagedFile("NOTICE", "x"),),
     )
     cache.put_card("card:k", card, {})
-    cache.put_rendered("sha256:f", ("sel",), ["card:k"], [card])
+    cache.put_rendered("sha256:f", ("sel",), ["card:k"], [face_of(card)], "t")
     index = cache.rendered_index("sha256:f", ("sel",))
     assert index is not None
     assert (index.keys, index.namespaces) == (["card:k"], ["n"])
+    assert (index.fingerprint, index.templates) == ("sha256:f", "t")
+    assert cache.rendered_index("sha256:g", ("sel",)) is None
+    assert cache.last_render(("sel",)) == index
     assert index.faces == (CardFace("n/a", "a", card_digest(card), "overwrite", None, ("NOTICE",)),)
     assert cache.cards(["card:k"]) == [card]
     assert cache.cards(["card:k", "card:missing"]) is None

@@ -11,7 +11,7 @@ import dataclasses
 import difflib
 import stat
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -335,9 +335,12 @@ def render_incremental(
     store: CardStore | None = None,
     *,
     apply_edits: bool = True,
+    skip: Collection[str] = frozenset(),
 ) -> tuple[list[RenderedCard], list[str]]:
     """render_all, taking from `store` each card whose inputs are unchanged (card/incremental.py)
-    and keeping there each card rendered now; the cards, and the key of each."""
+    and keeping there each card rendered now; the cards, and the key of each. A card whose key
+    is in `skip` (the caller knows it already: the same key, and cards/ unchanged) is neither
+    read nor rendered: its key is in the keys, and it is not in the cards."""
     cards_dir = cards if isinstance(cards, Path) else cards.cards_dir
     data = read_templates(cards) if isinstance(cards, Path) else cards.templates
     copies = (
@@ -372,6 +375,9 @@ def render_incremental(
                 edit,
                 copies,
             )
+            if key in skip:
+                keys.append(key)
+                continue
             found = store.card(key)
             if found is not None and still_valid(found[1], known_files):
                 rendered.append(found[0])

@@ -471,19 +471,31 @@ class Cache:
         """The card keys these exact bytes (manifest and cards/) rendered to last, the
         namespaces of their repos and each card's face (None when an older entry did not record
         them); None when they were not the last render."""
+        index = self.last_render(selection)
+        return index if index is not None and index.fingerprint == fingerprint else None
+
+    def last_render(self, selection: Any) -> RenderIndex | None:
+        """The index of the selection's last render, whatever bytes it was made from."""
         payload = self.get("rendered", self._rendered_key(selection))
         try:
             value = json.loads(payload) if payload is not None else None
         except ValueError:
             return None
-        if not isinstance(value, dict) or value.get("fingerprint") != fingerprint:
+        if not isinstance(value, dict) or not isinstance(value.get("fingerprint"), str):
             return None
         keys, namespaces = value.get("cards"), value.get("namespaces", [])
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             return None
         if not isinstance(namespaces, list) or not all(isinstance(n, str) for n in namespaces):
             namespaces = []
-        return RenderIndex(keys, namespaces, _faces(value.get("faces"), len(keys)))
+        templates = value.get("templates")
+        return RenderIndex(
+            keys,
+            namespaces,
+            _faces(value.get("faces"), len(keys)),
+            value["fingerprint"],
+            templates if isinstance(templates, str) else None,
+        )
 
     def cards(self, keys: Sequence[str]) -> list[RenderedCard] | None:
         """The card of each key (rendered_index), with no check of what it read (the bytes are
@@ -504,26 +516,24 @@ class Cache:
         return self.cards(index.keys) if index is not None else None
 
     def put_rendered(
-        self, fingerprint: str, selection: Any, keys: list[str], cards: Sequence[RenderedCard]
+        self,
+        fingerprint: str,
+        selection: Any,
+        keys: list[str],
+        faces: Sequence[CardFace],
+        templates: str,
     ) -> None:
         """Note the card entries (card/incremental.py keys) these bytes render to, the
-        namespaces of their repos, and each card's face."""
-        faces = [
-            [
-                c.repo_id,
-                c.variant,
-                card_digest(c),
-                c.on_drift,
-                c.on_adopt,
-                [f.path for f in c.files],
-            ]
-            for c in cards
-        ]
+        namespaces of their repos, each card's face, and the fingerprint of cards/ alone."""
         value = {
             "fingerprint": fingerprint,
+            "templates": templates,
             "cards": keys,
-            "namespaces": sorted({c.repo_id.split("/")[0] for c in cards}),
-            "faces": faces,
+            "namespaces": sorted({f.repo_id.split("/")[0] for f in faces}),
+            "faces": [
+                [f.repo_id, f.variant, f.digest, f.on_drift, f.on_adopt, list(f.files)]
+                for f in faces
+            ],
         }
         self.put("rendered", self._rendered_key(selection), json.dumps(value).encode("utf-8"))
 
@@ -575,11 +585,26 @@ class Cache:
 
 @dataclass(frozen=True)
 class RenderIndex:
-    """What the cache notes of a render: its cards' keys, their namespaces and faces."""
+    """What the cache notes of a render: its cards' keys, their namespaces and faces, and what
+    it was made from."""
 
     keys: list[str]
     namespaces: list[str]
     faces: tuple[CardFace, ...] | None  # one a key; None: not noted (an older entry)
+    fingerprint: str = ""  # of the manifest and cards/ (SourceFiles.fingerprint)
+    templates: str | None = None  # of cards/ alone (SourceFiles.templates_fingerprint)
+
+
+def face_of(card: RenderedCard) -> CardFace:
+    """What the render index keeps of a card (records.CardFace)."""
+    return CardFace(
+        card.repo_id,
+        card.variant,
+        card_digest(card),
+        card.on_drift,
+        card.on_adopt,
+        tuple(f.path for f in card.files),
+    )
 
 
 def _faces(value: object, count: int) -> tuple[CardFace, ...] | None:
@@ -623,7 +648,7 @@ def _same_head(item: object) -> SameHead | None:
 def card_digest(card: RenderedCard) -> str:
     """What a card is, as a repo holds it: its README.md and its companion files."""
     found = hashlib.sha256()
-    for part in (card.content, *(x for f in card.files for x in (f.path, f.content))):
+    for part in (card.content, *(x for f in card.files for x in (f.path, _text_digest(f.content)))):
         if part is None:
             found.update(b"-\n")  # no such file: no length is "-"
             continue
@@ -631,6 +656,13 @@ def card_digest(card: RenderedCard) -> str:
         found.update(b"%d\n" % len(data))
         found.update(data)
     return found.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _text_digest(text: str | None) -> str | None:
+    """A companion's text by its digest: a family's LICENSE, one text in every repo, is hashed
+    once (a str keeps its own hash, so the look-up costs nothing more)."""
+    return None if text is None else _digest(text.encode("utf-8", "surrogatepass"))
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/, not only pipeline/hub/

@@ -67,6 +67,17 @@ class SourceFiles:
             digest.update(data)
         return "sha256:" + digest.hexdigest()
 
+    @property
+    def templates_fingerprint(self) -> str:
+        """sha256 over every file under cards/ alone: while it is unchanged, a card whose key
+        (card/incremental.py) is unchanged is the same card, whatever else of the manifest
+        changed."""
+        digest = hashlib.sha256()
+        for name, data in sorted(self.templates.items()):
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        return "sha256:" + digest.hexdigest()
+
 
 def read_templates(cards_dir: Path) -> dict[str, bytes]:
     """Every file under `cards_dir`, by path relative to it; TemplateError naming each bad file.

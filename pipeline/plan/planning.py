@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
-from pipeline.hub.cache import Cache, card_digest
+from pipeline.hub.cache import Cache, card_digest, face_of
 from pipeline.hub.client import (
     README,
     Hub,
@@ -35,7 +35,7 @@ from pipeline.plan.listing import WarmStart, list_namespaces, warm_start
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
 from pipeline.plan.settled import Settled, next_record, policies_of, settled_entry, settled_repos
-from pipeline.records import LiveCard, ManagedFile, RenderedCard
+from pipeline.records import CardFace, LiveCard, ManagedFile, RenderedCard
 
 if TYPE_CHECKING:
     from pipeline.manifest.model import Manifest
@@ -52,20 +52,30 @@ def render_cards(
     """Render every selected card, or take them from the cache: all of them when the manifest,
     templates, selection and nb-release are all unchanged, else each card whose inputs are."""
     cards = cache.rendered(files.fingerprint, selection) if cache is not None else None
-    return cards if cards is not None else _render(files, manifest, selection, cache)
+    return cards if cards is not None else _render(files, manifest, selection, cache)[0]
 
 
 def _render(
-    files: SourceFiles, manifest: Manifest, selection: Selection, cache: Cache | None
-) -> list[RenderedCard]:
+    files: SourceFiles,
+    manifest: Manifest,
+    selection: Selection,
+    cache: Cache | None,
+    known: Mapping[str, CardFace] | None = None,
+) -> tuple[list[RenderedCard], list[str], list[CardFace] | None]:
     """Render every selected card whose inputs changed, taking the others from the cache
-    (card/incremental.py), and note the whole render's cards in the cache."""
+    (card/incremental.py), and note the whole render's cards in the cache: the cards, every
+    key, and every face (None without a cache). A card whose key is in `known` is neither read
+    nor rendered (it is not in the cards; its face is known's)."""
     from pipeline.card.render import render_incremental  # only on a miss: jinja2, YAML
 
-    cards, keys = render_incremental(manifest, files, selection, cache)
-    if cache is not None:
-        cache.put_rendered(files.fingerprint, selection, keys, cards)
-    return cards
+    known = known or {}
+    cards, keys = render_incremental(manifest, files, selection, cache, skip=known)
+    if cache is None:
+        return cards, keys, None
+    made = iter(cards)
+    faces = [known[key] if key in known else face_of(next(made)) for key in keys]
+    cache.put_rendered(files.fingerprint, selection, keys, faces, files.templates_fingerprint)
+    return cards, keys, faces
 
 
 def rendered_cards(
@@ -80,7 +90,7 @@ def rendered_cards(
     from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
 
     manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
-    return _render(files, manifest, selection, cache)
+    return _render(files, manifest, selection, cache)[0]
 
 
 def verify_published(
@@ -137,8 +147,12 @@ def read_live(
         if card.repo_id in same
     }
     repo_ids = [card.repo_id for card in cards]
-    if early is not None and all(r in early for r in repo_ids):
+    if early is not None:
+        # Read here only what was not read early (a noted head whose card changed).
+        missing = [r for r in repo_ids if r not in early]
         states = dict(early)
+        if missing:
+            states.update(_read_states(hub, missing, as_rendered, on_read, None, confirm, listed))
     else:
         states = _read_states(hub, repo_ids, as_rendered, on_read, on_start, confirm, listed)
     return _with_companions(hub, cards, [states[r] for r in repo_ids], oids)
@@ -206,20 +220,25 @@ class EarlyReads:
         hub: Hub,
         wanted: Sequence[tuple[str, tuple[str, ...]]],  # (repo id, its companion paths)
         confirm: bool,
+        noted: Mapping[str, str] | None = None,
     ) -> None:
+        """`noted`: repo id: the head sha an earlier run found holding its card (SameHead); a
+        repo the listing shows at that head is not read: if its card is unchanged, its entry
+        needs no read (settled.py); if not, the plan reads it once the cards are rendered."""
         self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]]
         self._done = Future()
-        self._args = (hub, wanted, confirm)
+        self._args = (hub, wanted, confirm, noted or {})
         self.oids: dict[tuple[str, str], dict[str, str]] = {}
         self.read = 0  # how many cards were read from the Hub (the rest came from the cache)
         self.deferred: dict[str, str] = {}  # repo id: listed head, its README known by blob id
         threading.Thread(target=self._run, name="nb-release-early-reads", daemon=True).start()
 
     def _run(self) -> None:
-        hub, wanted, confirm = self._args
+        hub, wanted, confirm, noted = self._args
         try:
             repo_ids = [repo_id for repo_id, _ in wanted]
             heads, listed_files = list_namespaces(hub, sorted({r.split("/")[0] for r in repo_ids}))
+            repo_ids = [r for r in repo_ids if r not in noted or heads.get(r) != noted[r]]
             paths = dict(wanted)
             cache, key = hub.cache, hub.target.cache_key
             if not confirm:
@@ -359,19 +378,40 @@ def build_plan(
         from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
 
         manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
+        # The cards of the last render whose key is unchanged, cards/ unchanged, are known by
+        # their faces: neither read nor rendered, and compared only if their repo is not settled.
+        known = _known_faces(cache, selection, files) if not confirm and not hub.fresh else {}
         if cache is not None and not hub.fresh:
             wanted = [
                 (v.repo_id, tuple(f.path for f in v.files)) for v in select(manifest, selection)
             ]
+            noted = {r: head.sha for r, head in record.items()} if known else None
             # Silent while the cards render: a template's error must be the run's first words.
-            early = EarlyReads(hub, wanted, confirm)
-        cards = _render(files, manifest, selection, cache)
+            early = EarlyReads(hub, wanted, confirm, noted)
+        rendered, keys, made_faces = _render(files, manifest, selection, cache, known)
+        cards = rendered
+        faces = tuple(made_faces) if made_faces is not None else None
+        if known and faces is not None and early is not None:
+            listed_now = early.result()[:2]
+            kept = _kept_edits(files)
+            settled = settled_repos(faces, record, listed_now[0], kept)
+            compared = _compared(cache, rendered, keys, faces, known, settled)
+            if compared is None:  # a known card's entry is gone (the cache's limit): render it
+                settled = {}
+                compared = _render(files, manifest, selection, cache)[0]
+            cards = compared
     if hub.target.local and hub.fresh:
         # A new embedded local Hub starts as an empty mirror of the family: every repo exists,
         # none has a card, so the first release shows `create` for each (never on a real Hub).
         for card in cards:
             hub.create_repo(card.repo_id)
-    digests = {card.repo_id: card_digest(card) for card in cards} if cache is not None else {}
+    # Each compared card's digest: its face's (worked out when it was rendered), else now.
+    by_face = {face.repo_id: face.digest for face in faces} if faces is not None else {}
+    digests = (
+        {card.repo_id: by_face.get(card.repo_id) or card_digest(card) for card in cards}
+        if cache is not None
+        else {}
+    )
     same = {
         repo_id: head.sha
         for repo_id, head in record.items()
@@ -384,7 +424,7 @@ def build_plan(
         heads, listed_files, states = early.result()
         states = {**states, **early.deferred_states(hub, cards)}
         if on_start is not None:
-            on_start(early.read, len(states) - early.read)
+            on_start(early.read, len(states) - early.read + len(settled))
     elif listed_now is not None and listing is not None:
         heads, listed_files = listed_now
         if not listing.files_too:  # the heads alone: the compared repos' file names now
@@ -394,9 +434,9 @@ def build_plan(
     else:
         heads, listed_files = list_namespaces(hub, namespaces)
     order = [face.repo_id for face in faces] if settled and faces is not None else None
-    known = {r: (s.face.variant, s.head.failed or ()) for r, s in settled.items()}
+    noted_rules = {r: (s.face.variant, s.head.failed or ()) for r, s in settled.items()}
     findings = run_rules(
-        files.manifest_path, files.manifest_bytes, cards, listed_files, known, order
+        files.manifest_path, files.manifest_bytes, cards, listed_files, noted_rules, order
     )
     listed = heads if cache is not None and not hub.fresh else {}
     oids = early.oids if early is not None else None
@@ -430,8 +470,8 @@ def build_plan(
         file_owners=file_owners,
     )
     if order is not None:
-        compared = {entry.repo_id: entry for entry in plan.entries}
-        entries = tuple(settled_entry(settled[r]) if r in settled else compared[r] for r in order)
+        made = {entry.repo_id: entry for entry in plan.entries}
+        entries = tuple(settled_entry(settled[r]) if r in settled else made[r] for r in order)
         plan = replace(plan, entries=entries)
     plan = replace(plan, findings=findings)
     scope = managed_scope(files.manifest_path, files.manifest_bytes)
@@ -443,6 +483,45 @@ def build_plan(
     }
     repo_ids = [entry.repo_id for entry in plan.entries]
     return replace(plan, unmanaged=unmanaged_repos(scope, selection, repo_ids, listings))
+
+
+def _known_faces(
+    cache: Cache | None, selection: Selection, files: SourceFiles
+) -> dict[str, CardFace]:
+    """The faces of the last render's cards by key, when cards/ is byte for byte what it
+    rendered from (a card with the same key is then the same card); else none."""
+    last = cache.last_render(selection) if cache is not None else None
+    if last is None or last.faces is None or last.templates != files.templates_fingerprint:
+        return {}
+    return dict(zip(last.keys, last.faces, strict=True))
+
+
+def _compared(
+    cache: Cache | None,
+    rendered: Sequence[RenderedCard],
+    keys: Sequence[str],
+    faces: Sequence[CardFace],
+    known: Mapping[str, CardFace],
+    settled: Mapping[str, Settled],
+) -> list[RenderedCard] | None:
+    """The cards a plan compares, in order: every one rendered now, and each known one whose
+    repo is not settled, read from the cache (None when one is missing there)."""
+    made = iter(rendered)
+    wanted: list[tuple[int, str]] = []
+    cards: list[RenderedCard | None] = []
+    for key, face in zip(keys, faces, strict=True):
+        if key not in known:
+            cards.append(next(made))
+        elif face.repo_id not in settled:
+            wanted.append((len(cards), key))
+            cards.append(None)
+    if wanted:
+        read = cache.cards([key for _, key in wanted]) if cache is not None else None
+        if read is None:
+            return None
+        for (at, _), card in zip(wanted, read, strict=True):
+            cards[at] = card
+    return [card for card in cards if card is not None]
 
 
 def _files_of(
