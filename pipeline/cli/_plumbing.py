@@ -44,10 +44,12 @@ def make_plan(
     confirm: bool = False,
     on_cached: Callable[[int], None] | None = None,
     warm: WarmStart | None = None,
+    prevalidate: bool = False,
 ) -> Plan:
     """The plan against `hub` (recorded as made against `label`), with progress on stderr;
     `confirm`: check each cached card's head (planning.read_live); `on_cached` hears how many
-    cards came from the cache; `warm`: what the command read first (listing.warm_start)."""
+    cards came from the cache; `warm`: what the command read first (listing.warm_start);
+    `prevalidate`: see planning.build_plan."""
     with progress(stderr_console(), "Reading live cards") as (start, advance):
 
         def started(to_read: int, cached: int) -> None:
@@ -56,7 +58,15 @@ def make_plan(
             start(to_read, cached)
 
         return build_plan(
-            sources, selection, hub, label, advance, started, confirm=confirm, start=warm
+            sources,
+            selection,
+            hub,
+            label,
+            advance,
+            started,
+            confirm=confirm,
+            start=warm,
+            prevalidate=prevalidate,
         )
 
 

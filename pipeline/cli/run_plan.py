@@ -50,6 +50,7 @@ def plan_command(options: PlanOptions, console: Console) -> int:
             hub,
             on_cached=cached.append,
             warm=start,
+            prevalidate=options.checks.on_hub,
         )
         # What `sync` would do with each repo: the nightly run a plan previews.
         decided = decided_by(plan)

@@ -160,6 +160,8 @@ class Hub:
         # The cards the Hub's validate-yaml accepted in this run (validate_cards): their commits
         # need not ask it again (client_internals.skip_revalidation).
         self._accepted: set[str] = set()
+        # The Hub's validate-yaml verdict on each (repo id, card) asked this run.
+        self._verdicts: dict[tuple[str, str], list[Refusal]] = {}
         client_internals.skip_revalidation(self.api, self._accepted.__contains__)
         self.calls = HubCalls(target, self.policy, self.api)
         self.collections = collections.Collections(self.calls)  # the Hub's collections API
@@ -256,14 +258,18 @@ class Hub:
     def validate_cards(self, contents: Mapping[str, str]) -> dict[str, list[Refusal]]:
         """The Hub's validate-yaml verdict on each card (repo id: README text), asked
         concurrently (bounded); the repos it refuses, each with its errors."""
-        repo_ids = list(contents)
+        asked = [
+            repo_id for repo_id in contents if (repo_id, contents[repo_id]) not in self._verdicts
+        ]
         verdicts = gather(
             lambda repo_id: validating.validate_card(self.calls, repo_id, contents[repo_id]),
-            repo_ids,
+            asked,
             self.concurrency,
         )
-        refused = {repo: found for repo, found in zip(repo_ids, verdicts, strict=True) if found}
-        self._accepted.update(contents[repo] for repo in repo_ids if repo not in refused)
+        for repo_id, found in zip(asked, verdicts, strict=True):
+            self._verdicts[(repo_id, contents[repo_id])] = found  # a card asked once a run
+        refused = {r: found for r in contents if (found := self._verdicts[(r, contents[r])])}
+        self._accepted.update(contents[repo] for repo in contents if repo not in refused)
         return refused
 
     def list_parsed(self, namespace: str, files: bool = False) -> dict[str, ListedModel]:

@@ -6,6 +6,7 @@ No printing: callers pass progress callbacks and get a Plan back; publish.py app
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
@@ -346,11 +347,14 @@ def build_plan(
     on_start: Start | None = None,
     confirm: bool = False,
     start: WarmStart | None = None,
+    prevalidate: bool = False,
 ) -> Plan:
     """Validate and render everything, then read the live cards and diff them (`confirm`: see
     read_live). The renders and live cards come from the Hub's cache (`hub.cache`) when it has
     them. `start`: the files and listing the command began with (listing.warm_start), else
-    begun here; a warm plan's listing is on the wire while its cards are read from the cache."""
+    begun here; a warm plan's listing is on the wire while its cards are read from the cache.
+    `prevalidate`: ask the Hub's validate-yaml about each card that would be written while the
+    ownership reads are made (the command's check before any write then takes the answers)."""
     cache = hub.cache
     start = start if start is not None else warm_start(sources, selection, hub, confirm)
     files, index, listing, record = start.files, start.index, start.listing, start.record
@@ -433,6 +437,16 @@ def build_plan(
         heads, listed_files = listing.result()
     else:
         heads, listed_files = list_namespaces(hub, namespaces)
+    # A compared card whose repo is still at the head noted for another card differs for sure:
+    # the user its pull request would be found under is asked now, beside the reads to come.
+    user = None
+    if hub.target.token and any(
+        (head := record.get(c.repo_id)) is not None
+        and heads.get(c.repo_id) == head.sha
+        and head.digest != digests.get(c.repo_id)
+        for c in cards
+    ):
+        user = _Aside(hub.whoami)
     order = [face.repo_id for face in faces] if settled and faces is not None else None
     noted_rules = {r: (s.face.variant, s.head.failed or ()) for r, s in settled.items()}
     findings = run_rules(
@@ -451,6 +465,18 @@ def build_plan(
         if now != record:
             cache.put_same_record(endpoint, selection, now)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
+    # The cards sure to be written under any policy: new ones, and those whose repo holds the
+    # card nb-release found there last (no hand in it: pending, not drift).
+    writing = {
+        c.repo_id: c.content
+        for c, d, state in zip(cards, diffs, live, strict=True)
+        if d.writes
+        and (
+            d.action != "update"
+            or ((head := record.get(c.repo_id)) is not None and head.sha == state.head_sha)
+        )
+    }
+    verdicts = _Aside(lambda: hub.validate_cards(writing)) if prevalidate and writing else None
     kept = kept if kept is not None else _kept_edits(files)
     # Who made each changed card and file, and the open pull requests: asked side by side.
     found = read_owners(hub, cards, live, diffs, kept, _may_have_pulls(diffs, kept), PR_TITLE)
@@ -469,6 +495,9 @@ def build_plan(
         pulls=pulls,
         file_owners=file_owners,
     )
+    for aside in (user, verdicts):
+        if aside is not None:
+            aside.wait()  # its answer is the Hub's (cached); its failure, asked again, is reported
     if order is not None:
         made = {entry.repo_id: entry for entry in plan.entries}
         entries = tuple(settled_entry(settled[r]) if r in settled else made[r] for r in order)
@@ -483,6 +512,30 @@ def build_plan(
     }
     repo_ids = [entry.repo_id for entry in plan.entries]
     return replace(plan, unmanaged=unmanaged_repos(scope, selection, repo_ids, listings))
+
+
+class _Aside:
+    """A read the plan does not wait for until it needs its answer, on a thread of its own;
+    the Hub object keeps the answer (whoami, validate-yaml verdicts), so `wait` returns none, and
+    a failure is left for the plan's own call to meet and report."""
+
+    def __init__(self, read: Callable[[], object]) -> None:
+        self._done: Future[None] = Future()
+        self._read = read
+        threading.Thread(target=self._run, name="nb-release-aside", daemon=True).start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(BaseException):  # reported when the plan asks again
+            self._read()
+        self._done.set_result(None)
+
+    def wait(self) -> None:
+        """Until the read is done; in short steps, so that a Ctrl-C reaches the main thread."""
+        while True:
+            try:
+                return self._done.result(timeout=0.2)
+            except FutureTimeout:
+                continue
 
 
 def _known_faces(
