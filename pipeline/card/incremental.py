@@ -22,7 +22,6 @@ models.toml (for located messages), not what it is, so the context carries them 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -50,8 +49,14 @@ def digest(data: bytes) -> str:
 
 
 def position_free(variant: Variant) -> Variant:
-    """The variant as a card sees it: without its place in models.toml."""
-    return dataclasses.replace(variant, index=0, line=None)
+    """The variant as a card sees it: without its place in models.toml. (A copy of its fields
+    with two changed, not dataclasses.replace: a plan of 5,000 variants asks this 15,000 times,
+    and the variant is validated already.)"""
+    if variant.index == 0 and variant.line is None:
+        return variant
+    free = object.__new__(type(variant))
+    free.__dict__.update(variant.__dict__, index=0, line=None)
+    return free
 
 
 def card_key(

@@ -72,6 +72,15 @@ def quantized_by_base(manifest: Manifest) -> dict[str, list[Variant]]:
     return out
 
 
+def _card_variants(manifest: Manifest, variant: Variant) -> tuple[Variant, Variant | None]:
+    """The variant and its parent variant (if the manifest has it) as a card sees them
+    (incremental.position_free): what context_for gives as `model` and `parent`."""
+    parent = (
+        manifest.by_repo_id(variant.base_model) if variant.base_model_variant is not None else None
+    )
+    return position_free(variant), position_free(parent) if parent is not None else None
+
+
 def context_for(
     manifest: Manifest,
     variant: Variant,
@@ -83,12 +92,8 @@ def context_for(
     `results` are the variant's evaluation results (cards/results/<name>.toml); `quantized` is
     quantized_by_base(manifest), when the caller has it. The variants a card sees carry no
     position in models.toml (incremental.position_free)."""
-    parent = (
-        manifest.by_repo_id(variant.base_model) if variant.base_model_variant is not None else None
-    )
-    parent = position_free(parent) if parent is not None else None
+    variant, parent = _card_variants(manifest, variant)
     quantized = quantized if quantized is not None else quantized_by_base(manifest)
-    variant = position_free(variant)
     base_model_name = (
         parent.display_name if parent is not None else variant.base_model.split("/", 1)[1]
     )
@@ -362,16 +367,16 @@ def render_incremental(
     quantized = quantized_by_base(manifest)
     known_files = digests(data) if store is not None else {}
     for variant in select(manifest, selection):
-        context = context_for(manifest, variant, results.get(variant.name, ()), quantized)
         edit = edits.get(variant.repo_id)
         key = ""
         if store is not None:
+            free, parent = _card_variants(manifest, variant)
             key = card_key(
-                context["model"],
-                context["parent"],
-                context["quantized_versions"],
+                free,
+                parent,
+                quantized.get(variant.repo_id.lower(), ()),
                 manifest.links,
-                context["results"],
+                results.get(variant.name, ()),
                 edit,
                 copies,
             )
@@ -383,6 +388,7 @@ def render_incremental(
                 rendered.append(found[0])
                 keys.append(key)
                 continue
+        context = context_for(manifest, variant, results.get(variant.name, ()), quantized)
         env.reads = set()
         try:
             text = render_bounded(env.get_template(variant.template), context)

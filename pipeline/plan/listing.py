@@ -77,6 +77,7 @@ class WarmStart:
     index: RenderIndex | None
     listing: Listing | None
     record: dict[str, SameHead]  # the cache's note of the heads that hold their cards
+    last: RenderIndex | None = None  # the last render's index, whatever bytes it was made from
 
 
 def warm_start(
@@ -89,7 +90,8 @@ def warm_start(
     planning.read_live."""
     cache = hub.cache
     files = read_sources(sources.manifest, sources.cards, cache)  # read once: hashed = rendered
-    index = cache.rendered_index(files.fingerprint, selection) if cache is not None else None
+    last = cache.last_render(selection) if cache is not None else None
+    index = last if last is not None and last.fingerprint == files.fingerprint else None
     record = cache.same_record(hub.target.cache_key, selection) if cache is not None else {}
     listing = None
     if index is not None and index.namespaces and not hub.fresh:
@@ -100,4 +102,4 @@ def warm_start(
             for face in index.faces
         )
         listing = Listing(hub, index.namespaces, files_too=confirm or not noted)
-    return WarmStart(files, index, listing, record)
+    return WarmStart(files, index, listing, record, last)

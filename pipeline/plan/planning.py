@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pipeline import __version__
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
-from pipeline.hub.cache import Cache, card_digest, face_of
+from pipeline.hub.cache import Cache, RenderIndex, card_digest, face_of
 from pipeline.hub.client import (
     README,
     Hub,
@@ -384,7 +384,7 @@ def build_plan(
         manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
         # The cards of the last render whose key is unchanged, cards/ unchanged, are known by
         # their faces: neither read nor rendered, and compared only if their repo is not settled.
-        known = _known_faces(cache, selection, files) if not confirm and not hub.fresh else {}
+        known = _known_faces(start.last, files) if not confirm and not hub.fresh else {}
         if cache is not None and not hub.fresh:
             wanted = [
                 (v.repo_id, tuple(f.path for f in v.files)) for v in select(manifest, selection)
@@ -538,12 +538,9 @@ class _Aside:
                 continue
 
 
-def _known_faces(
-    cache: Cache | None, selection: Selection, files: SourceFiles
-) -> dict[str, CardFace]:
+def _known_faces(last: RenderIndex | None, files: SourceFiles) -> dict[str, CardFace]:
     """The faces of the last render's cards by key, when cards/ is byte for byte what it
     rendered from (a card with the same key is then the same card); else none."""
-    last = cache.last_render(selection) if cache is not None else None
     if last is None or last.faces is None or last.templates != files.templates_fingerprint:
         return {}
     return dict(zip(last.keys, last.faces, strict=True))

@@ -10,12 +10,13 @@ unchanged; tests/plan check the two agree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.card.diff import CardDiff
 from pipeline.compliance import Finding
-from pipeline.ownership import Ownership, Policy, resolve_policy, state_of_action
+from pipeline.ownership import Action, Ownership, Policy, resolve_policy, state_of_action
 from pipeline.plan.files import FileEntry, repo_action, repo_owner
 from pipeline.plan.model import PlanEntry
 from pipeline.records import CardFace, LiveCard, RenderedCard, SameHead
@@ -63,8 +64,7 @@ def policies_of(on_drift: str | None, on_adopt: str | None) -> tuple[Policy | No
 def settled_entry(settled: Settled) -> PlanEntry:
     """The plan entry of a settled repo: its card and companions unchanged at the noted head."""
     face = settled.face
-    files = tuple(FileEntry(path, "unchanged", None, "", 0, 0, None) for path in face.files)
-    action = repo_action("unchanged", files)
+    files, action, owner = _unchanged(face.files)
     on_drift, on_adopt = policies_of(face.on_drift, face.on_adopt)
     return PlanEntry(
         repo_id=face.repo_id,
@@ -73,11 +73,20 @@ def settled_entry(settled: Settled) -> PlanEntry:
         head_sha=settled.head.sha,
         content=None,
         diff=CardDiff(face.repo_id, action, (), False, None, "", 0, 0),
-        owner=repo_owner(action, Ownership(state=state_of_action(action)), files),
+        owner=owner,
         on_drift=on_drift,
         on_adopt=on_adopt,
         files=files,
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _unchanged(paths: tuple[str, ...]) -> tuple[tuple[FileEntry, ...], Action, Ownership | None]:
+    """The companions' entries of a repo whose card and companions are unchanged, its action
+    and its ownership (the same for every such repo with these paths: immutable, shared)."""
+    files = tuple(FileEntry(path, "unchanged", None, "", 0, 0, None) for path in paths)
+    action = repo_action("unchanged", files)
+    return files, action, repo_owner(action, Ownership(state=state_of_action(action)), files)
 
 
 def next_record(

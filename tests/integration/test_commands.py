@@ -193,13 +193,13 @@ def test_a_cold_plan_looks_its_render_up_once(
 ) -> None:
     monkeypatch.setenv("NB_RELEASE_CACHE", str(tmp_path / "cold-cache"))
     looked_up: list[Selection] = []
-    rendered = Cache.rendered_index
+    rendered = Cache.last_render
 
-    def counted(self: Cache, fingerprint: str, selection: Selection) -> object:
+    def counted(self: Cache, selection: Selection) -> object:
         looked_up.append(selection)
-        return rendered(self, fingerprint, selection)
+        return rendered(self, selection)
 
-    monkeypatch.setattr(Cache, "rendered_index", counted)
+    monkeypatch.setattr(Cache, "last_render", counted)
 
     assert project.run("plan").status == 2
     assert len(looked_up) == 1
