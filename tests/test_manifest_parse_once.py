@@ -112,3 +112,18 @@ def test_dates_and_broken_toml_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> 
     assert toml_document(b"when = 2024-05-01\n") == {
         "when": tomllib.loads("when = 2024-05-01")["when"]
     }
+
+
+def test_an_edited_manifest_replaces_its_kept_parse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """One entry per manifest file: an edit does not add another copy of the family."""
+    store = _Store()
+    path = tmp_path / "models.toml"
+    monkeypatch.setattr(_file, "_PARSED", {})
+    recall_document(SOURCE, store, path)
+    monkeypatch.setattr(_file, "_PARSED", {})
+    recall_document(SOURCE + b"\n# an edit\n", store, path)
+    assert len(store.kept) == 1
+    recall_document(SOURCE, store, tmp_path / "other.toml")
+    assert len(store.kept) == 2

@@ -124,11 +124,12 @@ class Store(Protocol):
     def put(self, kind: str, key: str, payload: bytes) -> None: ...
 
 
-def recall_document(source: bytes, store: Store) -> None:
-    """Make this run's parse of the manifest bytes `source` the one `store` kept from an earlier
-    run (JSON: at 5,000 variants it loads in a hundredth of tomllib's time), or parse it now and
-    keep it there. Bytes that are not UTF-8 TOML, or hold dates (JSON has none), are not kept:
-    the readers parse them as ever."""
+def recall_document(source: bytes, store: Store, path: Path | None = None) -> None:
+    """Make this run's parse of the manifest bytes `source` (read from `path`) the one `store`
+    kept from an earlier run (JSON: at 5,000 variants it loads in a hundredth of tomllib's
+    time), or parse it now and keep it there: one entry per manifest file, replaced when its
+    bytes change (an edit does not add a copy of the family to the cache). Bytes that are not
+    UTF-8 TOML, or hold dates (JSON has none), are not kept: the readers parse them as ever."""
     try:
         text = _decode("", source)
     except ManifestError:
@@ -137,24 +138,25 @@ def recall_document(source: bytes, store: Store) -> None:
     with _PARSED_LOCK:
         if key in _PARSED:
             return
-    entry = json.dumps(["toml", key, sys.version_info[:2]])
+    where = str(path.resolve()) if path is not None else ""
+    entry = json.dumps(["toml", where, sys.version_info[:2]])
     payload = store.get("toml", entry)
     try:
-        data = json.loads(payload) if payload is not None else None
+        kept = json.loads(payload) if payload is not None else None
     except ValueError:
-        data = None
-    if isinstance(data, dict):
+        kept = None
+    if isinstance(kept, dict) and kept.get("text") == key and isinstance(kept.get("data"), dict):
         with _PARSED_LOCK:
             while len(_PARSED) >= _PARSED_MAX:
                 del _PARSED[next(iter(_PARSED))]
-            _PARSED[key] = data
+            _PARSED[key] = kept["data"]
         return
     try:
-        data = _loads(text)
-        kept = json.dumps(data, ensure_ascii=False, allow_nan=True).encode("utf-8")
+        data = _loads(text, shared=True)
+        value = json.dumps({"text": key, "data": data}, ensure_ascii=False, allow_nan=True)
     except (tomllib.TOMLDecodeError, RecursionError, TypeError, ValueError):
         return  # reported, located, by the validation; or a date
-    store.put("toml", entry, kept)
+    store.put("toml", entry, value.encode("utf-8"))
 
 
 def toml_document(source: bytes, shared: bool = False) -> dict[str, Any] | None:

@@ -167,7 +167,7 @@ def read_sources(manifest_path: Path, cards_dir: Path, store: Store | None = Non
     parse is the one kept there when these bytes were parsed before (_file.recall_document)."""
     manifest_bytes = read_manifest_bytes(manifest_path)
     if store is not None:
-        recall_document(manifest_bytes, store)
+        recall_document(manifest_bytes, store, manifest_path)
     return SourceFiles(
         manifest_path,
         manifest_bytes,
