@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.console import Console  # loaded already: the command's console is made before
+
 from pipeline.cli._target import new_cache, open_target
 from pipeline.cli.options import PlanOptions, PreviewOptions
 from pipeline.plan.listing import warm_start
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from pipeline.hub.client import Hub
     from pipeline.plan.collection_report import Collections
     from pipeline.plan.model import Plan

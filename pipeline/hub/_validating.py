@@ -10,6 +10,7 @@ request goes through the client's session (the pacing and token hooks) under the
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx2
@@ -17,6 +18,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 
 from pipeline.hub import _answers as answers
 from pipeline.hub._calls import HubCalls
+from pipeline.hub._gather import gather
 from pipeline.safetext import printable
 
 # The Hub names the key a message is about in quotes at its start: `"license" must be one of
@@ -63,6 +65,21 @@ def validate_card(calls: HubCalls, repo_id: str, content: str) -> list[Refusal]:
         return []
 
     return calls.ask(post, doing)
+
+
+def validate_cards(
+    calls: HubCalls,
+    contents: Mapping[str, str],
+    known: dict[tuple[str, str], list[Refusal]],
+    workers: int,
+) -> dict[str, list[Refusal]]:
+    """validate_card of each card (repo id: README text) that `known` lacks, concurrently
+    (bounded), noted in `known` (a card is asked once a run); the repos refused, with why."""
+    asked = [repo_id for repo_id in contents if (repo_id, contents[repo_id]) not in known]
+    verdicts = gather(lambda r: validate_card(calls, r, contents[r]), asked, workers)
+    for repo_id, found in zip(asked, verdicts, strict=True):
+        known[(repo_id, contents[repo_id])] = found
+    return {r: found for r in contents if (found := known[(r, contents[r])])}
 
 
 def _refusals(response: httpx2.Response) -> list[Refusal]:

@@ -129,6 +129,10 @@ def _install_session(timeout: float | None) -> None:
     set_client_factory(factory)
 
 
+# A repo's head sha (None: no commit) and its file paths, as a listing gives them.
+Listed = tuple[str | None, frozenset[str]]
+
+
 class Hub:
     """One command's connection to a Hub; every request goes through one RetryPolicy."""
 
@@ -160,8 +164,7 @@ class Hub:
         # The cards the Hub's validate-yaml accepted in this run (validate_cards): their commits
         # need not ask it again (client_internals.skip_revalidation).
         self._accepted: set[str] = set()
-        # The Hub's validate-yaml verdict on each (repo id, card) asked this run.
-        self._verdicts: dict[tuple[str, str], list[Refusal]] = {}
+        self._verdicts: dict[tuple[str, str], list[Refusal]] = {}  # validate-yaml's, this run
         client_internals.skip_revalidation(self.api, self._accepted.__contains__)
         self.calls = HubCalls(target, self.policy, self.api)
         self.collections = collections.Collections(self.calls)  # the Hub's collections API
@@ -223,33 +226,10 @@ class Hub:
         the card without downloading it."""
         return hubreads.readme_blob_id(self.calls, repo_id, revision, path)
 
-    def list_heads(
-        self, namespace: str, files: bool = True
-    ) -> dict[str, tuple[str | None, frozenset[str]]]:
+    def list_heads(self, namespace: str, files: bool = True) -> dict[str, Listed]:
         """The head sha and file paths of every repo of a namespace: one listing (1,000 repos a
         page); without `files`, the heads alone (every repo's paths empty)."""
         return hubreads.list_heads(self.calls, namespace, files)
-
-    def repo_files(self, wanted: Sequence[tuple[str, str]]) -> dict[str, frozenset[str]]:
-        """The file paths of each (repo id, commit sha), one request a repo, concurrently
-        (bounded); a commit's files are read once (cached)."""
-        key = self.target.cache_key
-        out: dict[str, frozenset[str]] = {}
-        asked: list[tuple[str, str]] = []
-        for repo_id, sha in wanted:
-            found = self.cache.tree(key, repo_id, sha) if self.cache is not None else None
-            if found is None:
-                asked.append((repo_id, sha))
-            else:
-                out[repo_id] = found
-        read = gather(
-            lambda item: hubreads.repo_files(self.calls, item[0], item[1]), asked, self.concurrency
-        )
-        for (repo_id, sha), paths in zip(asked, read, strict=True):
-            out[repo_id] = paths
-            if self.cache is not None:
-                self.cache.put_tree(key, repo_id, sha, paths)
-        return out
 
     def tag_lists(self, date: str) -> Snapshot:
         """The Hub's lists (licenses, tasks, libraries), read now, as a snapshot of `date`."""
@@ -258,17 +238,7 @@ class Hub:
     def validate_cards(self, contents: Mapping[str, str]) -> dict[str, list[Refusal]]:
         """The Hub's validate-yaml verdict on each card (repo id: README text), asked
         concurrently (bounded); the repos it refuses, each with its errors."""
-        asked = [
-            repo_id for repo_id in contents if (repo_id, contents[repo_id]) not in self._verdicts
-        ]
-        verdicts = gather(
-            lambda repo_id: validating.validate_card(self.calls, repo_id, contents[repo_id]),
-            asked,
-            self.concurrency,
-        )
-        for repo_id, found in zip(asked, verdicts, strict=True):
-            self._verdicts[(repo_id, contents[repo_id])] = found  # a card asked once a run
-        refused = {r: found for r in contents if (found := self._verdicts[(r, contents[r])])}
+        refused = validating.validate_cards(self.calls, contents, self._verdicts, self.concurrency)
         self._accepted.update(contents[repo] for repo in contents if repo not in refused)
         return refused
 
@@ -460,6 +430,28 @@ def find_open_pulls(
         for repo_id, own in zip(repo_ids, found, strict=True)
         if own is not None
     }
+
+
+def repo_files(hub: Hub, wanted: Sequence[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """The file paths of each (repo id, commit sha), one request a repo, concurrently
+    (bounded); a commit's files are read once (cached)."""
+    key = hub.target.cache_key
+    out: dict[str, frozenset[str]] = {}
+    asked: list[tuple[str, str]] = []
+    for repo_id, sha in wanted:
+        found = hub.cache.tree(key, repo_id, sha) if hub.cache is not None else None
+        if found is None:
+            asked.append((repo_id, sha))
+        else:
+            out[repo_id] = found
+    read = gather(
+        lambda item: hubreads.repo_files(hub.calls, item[0], item[1]), asked, hub.concurrency
+    )
+    for (repo_id, sha), paths in zip(asked, read, strict=True):
+        out[repo_id] = paths
+        if hub.cache is not None:
+            hub.cache.put_tree(key, repo_id, sha, paths)
+    return out
 
 
 def file_oids(

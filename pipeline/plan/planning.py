@@ -26,6 +26,7 @@ from pipeline.hub.client import (
     file_oids,
     git_blob_oid,
     read_files_against,
+    repo_files,
 )
 from pipeline.manifest.scope import ManagedScope, managed_scope
 from pipeline.manifest.selection import Selection, select
@@ -582,7 +583,7 @@ def _files_of(
     when that would cost more than a listing with file names, that listing."""
     wanted = [(card.repo_id, heads[card.repo_id]) for card in cards if card.repo_id in heads]
     if len(wanted) <= 8 * max(1, len(namespaces)):
-        return hub.repo_files(wanted)
+        return repo_files(hub, wanted)
     return list_namespaces(hub, namespaces)[1]
 
 
