@@ -7,6 +7,7 @@ out wrongly, and every thread must end within PATIENCE seconds (no deadlock).
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -22,6 +23,7 @@ from pipeline.hub._retry import (
     RateLimit,
     RateLimited,
     RetryPolicy,
+    RunOver,
     after_response,
     before_request,
     parse_rate_limit,
@@ -473,3 +475,29 @@ def test_a_threads_next_request_ends_the_probe_it_left_unanswered() -> None:
     assert _admit_on_another_thread(pacer, "commit") == 0  # the commit probe is free again
     pacer.release()  # the call ends: its api probe is free too
     assert _admit_on_another_thread(pacer, "api") == 0
+
+
+def test_a_closed_run_asks_nothing_more_and_says_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """A read a run left on a thread of its own (its command ended: an error elsewhere) stops
+    at its next attempt, with no note on stderr: the notes of the next command are its own."""
+    clock = Clock()
+    retry = policy(clock)
+    retry.closed.set()
+    calls, fn = failing()
+    with pytest.raises(RunOver):
+        retry.call(fn, what="reading a/b")
+    assert calls == []
+
+    retry = policy(clock)
+    closing = retry.sleep
+
+    def sleep_then_close(seconds: float) -> None:
+        closing(seconds)
+        retry.closed.set()  # the run ends while this read waits to try again
+
+    retry.sleep = sleep_then_close
+    calls, fn = failing(NetworkError("down"), NetworkError("down"))
+    with caplog.at_level(logging.WARNING, logger="nb_release"), pytest.raises(RunOver):
+        retry.call(fn, what="reading a/b")
+    assert calls == [1]  # the one attempt before the run ended
+    assert len([r for r in caplog.records if "trying again" in r.getMessage()]) == 1

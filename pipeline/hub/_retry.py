@@ -331,6 +331,11 @@ def _in_flight(policy: RetryPolicy) -> Iterator[None]:
         policy.pacer.release()  # a probe left unanswered (its request failed) lets another go
 
 
+class RunOver(Exception):
+    """A request asked after its run's Hub was closed (RetryPolicy.closed): never sent. Only a
+    thread the run has stopped waiting for meets it, and no user sees it."""
+
+
 @dataclass
 class RetryPolicy:
     """How every request is tried: bounded, jittered, and as patient as the Hub asks."""
@@ -345,6 +350,9 @@ class RetryPolicy:
     wall: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
     pacer: Pacer = field(default_factory=Pacer)
+    # Set when the run's Hub is closed: a read still on a thread of its own (one the run no
+    # longer waits for, its command having ended) asks nothing more and says nothing more.
+    closed: threading.Event = field(default_factory=threading.Event)
 
     def retryable(self, exc: BaseException) -> bool:
         if self.network_errors and isinstance(exc, self.network_errors):
@@ -382,6 +390,8 @@ class RetryPolicy:
         waited = 0.0
         attempt = 0
         while True:
+            if self.closed.is_set():
+                raise RunOver(f"{what}: not asked, the run is over")
             started = self.clock()
             try:
                 with _in_flight(self):
@@ -397,7 +407,7 @@ class RetryPolicy:
                 if asked is not None:
                     # The Hub's own wait, plus a little jitter so parallel runs do not stampede.
                     delay = asked + self.rng.uniform(0, self.base_s)
-                if waited + delay > self.max_wait:
+                if waited + delay > self.max_wait or self.closed.is_set():
                     if asked is not None and _status(exc) == 429:
                         raise RateLimited(kind, asked, self.wall() + asked) from exc
                     raise

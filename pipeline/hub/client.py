@@ -370,7 +370,9 @@ def open_hub(
             embedded = answers.origin(server.url)
             _EMBEDDED.add(embedded)
             stack.callback(_EMBEDDED.discard, embedded)
-            yield connect(target, fresh)
+            hub = connect(target, fresh)
+            stack.callback(hub.policy.closed.set)  # before the server stops: see RetryPolicy
+            yield hub
         return
     if is_offline_mode():
         raise HubError(
@@ -393,7 +395,11 @@ def open_hub(
     )
     if token is None and served is not None:
         token = Tokens(served / TOKENS_NAME).first()
-    yield connect(Target(url=resolved.rstrip("/"), token=token, store=served))
+    hub = connect(Target(url=resolved.rstrip("/"), token=token, store=served))
+    try:
+        yield hub
+    finally:
+        hub.policy.closed.set()  # what the run left on threads of their own asks no more
 
 
 def read_file(hub: Hub, repo_id: str, path: str, revision: str = "main") -> LiveCard:

@@ -18,6 +18,7 @@ import pytest
 from huggingface_hub import CommitInfo, CommitOperation, HfApi
 
 from pipeline.card.render import Selection
+from pipeline.hub._retry import RunOver
 from pipeline.hub.client import Hub, Target, open_hub
 from pipeline.localhub import FaultConfig, LocalHub
 from pipeline.localhub.quotas import Quota
@@ -480,3 +481,15 @@ def test_a_read_quota_that_resets_later_stops_before_any_write_with_status_1(
     assert "longer than --max-wait" in error
     assert hint.startswith("hint: run the command again after ")
     assert project.writes() == 0
+
+
+def test_a_closed_hub_sends_nothing_more(project: Project) -> None:
+    """Once a run's Hub is closed, what the run left on threads of its own (reads it no longer
+    waits for) sends no request: the Hub it asked may be gone, and the next run's notes are
+    its own."""
+    with open_hub(project.hub.url, project.hub.root) as hub:
+        assert hub.list_heads("NbAiLab")
+    project.hub.counters.reset()
+    with pytest.raises(RunOver):
+        hub.list_heads("NbAiLab")
+    assert project.hub.counters.total() == 0
