@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = (ROOT / "models.toml").read_bytes() + b"\n# parsed-once test\n"
 
 
-def test_every_reader_shares_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """tomllib's parses from now on (the length of each text), with this run's memo empty."""
     calls: list[int] = []
     real = tomllib.loads
 
@@ -28,6 +29,11 @@ def test_every_reader_shares_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(tomllib, "loads", counted)
     monkeypatch.setattr(_file, "_PARSED", {})
+    return calls
+
+
+def test_every_reader_shares_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_parses(monkeypatch)
     path = ROOT / "models.toml"
     copy_sources(SOURCE)
     rule_settings(path, SOURCE)
@@ -81,17 +87,10 @@ def test_a_later_run_takes_the_parse_kept_in_the_store(monkeypatch: pytest.Monke
     monkeypatch.setattr(_file, "_PARSED", {})
     recall_document(SOURCE, store)  # parsed now, and kept
     assert len(store.kept) == 1
-    calls: list[int] = []
-    real = tomllib.loads
-
-    def counted(text: str, **kwargs: Any) -> dict[str, Any]:
-        calls.append(len(text))
-        return real(text, **kwargs)
-
-    monkeypatch.setattr(tomllib, "loads", counted)
-    monkeypatch.setattr(_file, "_PARSED", {})  # the next run
+    expected = tomllib.loads(SOURCE.decode("utf-8"))
+    calls = _count_parses(monkeypatch)  # the next run
     recall_document(SOURCE, store)
-    assert toml_document(SOURCE) == real(SOURCE.decode("utf-8"))
+    assert toml_document(SOURCE) == expected
     assert calls == []
     # A corrupt entry is parsed again, and replaced.
     (key,) = store.kept
@@ -99,7 +98,7 @@ def test_a_later_run_takes_the_parse_kept_in_the_store(monkeypatch: pytest.Monke
     monkeypatch.setattr(_file, "_PARSED", {})
     recall_document(SOURCE, store)
     assert len(calls) == 1
-    assert toml_document(SOURCE) == real(SOURCE.decode("utf-8"))
+    assert toml_document(SOURCE) == expected
 
 
 def test_dates_and_broken_toml_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
