@@ -102,4 +102,9 @@ def warm_start(
             for face in index.faces
         )
         listing = Listing(hub, index.namespaces, files_too=confirm or not noted)
+    elif last is not None and last.namespaces and not hub.fresh:
+        # Bytes rendered afresh: the listing (with the file names) is on the wire while the
+        # manifest is validated, in the namespaces the last render had (planning.EarlyReads
+        # takes it when the manifest's are the same).
+        listing = Listing(hub, last.namespaces, files_too=True)
     return WarmStart(files, index, listing, record, last)

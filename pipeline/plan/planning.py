@@ -33,7 +33,7 @@ from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE
 from pipeline.plan.history import read_owners
-from pipeline.plan.listing import WarmStart, list_namespaces, warm_start
+from pipeline.plan.listing import Listing, WarmStart, list_namespaces, warm_start
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
 from pipeline.plan.settled import Settled, next_record, policies_of, settled_entry, settled_repos
@@ -223,23 +223,30 @@ class EarlyReads:
         wanted: Sequence[tuple[str, tuple[str, ...]]],  # (repo id, its companion paths)
         confirm: bool,
         noted: Mapping[str, str] | None = None,
+        listing: Listing | None = None,
     ) -> None:
         """`noted`: repo id: the head sha an earlier run found holding its card (SameHead); a
         repo the listing shows at that head is not read: if its card is unchanged, its entry
-        needs no read (settled.py); if not, the plan reads it once the cards are rendered."""
+        needs no read (settled.py); if not, the plan reads it once the cards are rendered.
+        `listing`: one already on the wire (listing.warm_start), taken if it is of these
+        namespaces with the file names."""
         self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]]
         self._done = Future()
-        self._args = (hub, wanted, confirm, noted or {})
+        self._args = (hub, wanted, confirm, noted or {}, listing)
         self.oids: dict[tuple[str, str], dict[str, str]] = {}
         self.read = 0  # how many cards were read from the Hub (the rest came from the cache)
         self.deferred: dict[str, str] = {}  # repo id: listed head, its README known by blob id
         threading.Thread(target=self._run, name="nb-release-early-reads", daemon=True).start()
 
     def _run(self) -> None:
-        hub, wanted, confirm, noted = self._args
+        hub, wanted, confirm, noted, listing = self._args
         try:
             repo_ids = [repo_id for repo_id, _ in wanted]
-            heads, listed_files = list_namespaces(hub, sorted({r.split("/")[0] for r in repo_ids}))
+            namespaces = sorted({r.split("/")[0] for r in repo_ids})
+            if listing is not None and listing.files_too and listing.namespaces == namespaces:
+                heads, listed_files = listing.result()
+            else:
+                heads, listed_files = list_namespaces(hub, namespaces)
             repo_ids = [r for r in repo_ids if r not in noted or heads.get(r) != noted[r]]
             paths = dict(wanted)
             cache, key = hub.cache, hub.target.cache_key
@@ -392,7 +399,7 @@ def build_plan(
             ]
             noted = {r: head.sha for r, head in record.items()} if known else None
             # Silent while the cards render: a template's error must be the run's first words.
-            early = EarlyReads(hub, wanted, confirm, noted)
+            early = EarlyReads(hub, wanted, confirm, noted, listing)
         rendered, keys, made_faces = _render(files, manifest, selection, cache, known)
         cards = rendered
         faces = tuple(made_faces) if made_faces is not None else None

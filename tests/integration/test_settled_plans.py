@@ -70,7 +70,10 @@ def test_after_a_one_variant_edit_only_that_card_is_read(released: Project) -> N
     manifest.write_text(edited, encoding="utf-8")
     # The first plan after the edit renders the cards whose inputs changed and reads no other:
     # the rest are known by their faces, and their repos hold them at the noted heads.
+    released.hub.counters.reset()
     status, first, read = _plan_counting_card_reads(released)
+    # One listing, on the wire while the manifest was validated (listing.warm_start).
+    assert released.hub.counters.get("list_models") == 1
     assert (status, first) == _plan(released, "--no-cache")
     changed = [e["repo_id"] for e in first["entries"] if e["action"] != "unchanged"]
     # The edited card, and the fine-tune whose card names its parent's facts: nothing else.
