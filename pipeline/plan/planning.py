@@ -390,20 +390,22 @@ def build_plan(
         from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
 
         manifest = load_manifest_bytes(files.manifest_path, files.manifest_bytes)
-        # The cards of the last render whose key is unchanged, cards/ unchanged, are known by
-        # their faces: neither read nor rendered, and compared only if their repo is not settled.
-        known = _known_faces(start.last, files) if not confirm and not hub.fresh else {}
+        # A repo at the head noted for this very card is settled, whatever was rendered; the
+        # cards of the last render whose key is unchanged, cards/ unchanged, are known by their
+        # faces: neither read nor rendered, and compared only if their repo is not settled.
+        settle = not confirm and not hub.fresh and cache is not None
+        known = _known_faces(start.last, files) if settle else {}
         if cache is not None and not hub.fresh:
             wanted = [
                 (v.repo_id, tuple(f.path for f in v.files)) for v in select(manifest, selection)
             ]
-            noted = {r: head.sha for r, head in record.items()} if known else None
+            noted = {r: head.sha for r, head in record.items()} if settle else None
             # Silent while the cards render: a template's error must be the run's first words.
             early = EarlyReads(hub, wanted, confirm, noted, listing)
         rendered, keys, made_faces = _render(files, manifest, selection, cache, known)
         cards = rendered
         faces = tuple(made_faces) if made_faces is not None else None
-        if known and faces is not None and early is not None:
+        if settle and faces is not None and early is not None:
             listed_now = early.result()[:2]
             kept = _kept_edits(files)
             settled = settled_repos(faces, record, listed_now[0], kept)
@@ -562,14 +564,16 @@ def _compared(
     known: Mapping[str, CardFace],
     settled: Mapping[str, Settled],
 ) -> list[RenderedCard] | None:
-    """The cards a plan compares, in order: every one rendered now, and each known one whose
-    repo is not settled, read from the cache (None when one is missing there)."""
+    """The cards a plan compares, in order: each one whose repo is not settled, rendered now
+    or, when known, read from the cache (None when one is missing there)."""
     made = iter(rendered)
     wanted: list[tuple[int, str]] = []
     cards: list[RenderedCard | None] = []
     for key, face in zip(keys, faces, strict=True):
         if key not in known:
-            cards.append(next(made))
+            card = next(made)
+            if face.repo_id not in settled:
+                cards.append(card)
         elif face.repo_id not in settled:
             wanted.append((len(cards), key))
             cards.append(None)

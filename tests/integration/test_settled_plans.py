@@ -108,3 +108,15 @@ def test_a_hand_edit_on_the_hub_moves_the_head_and_is_compared(released: Project
     entries = {e["repo_id"]: e for e in warm["entries"]}
     assert entries[repo]["action"] == "update"
     assert entries[repo]["state"] == "drift"
+
+
+def test_a_template_edit_that_changes_no_card_reads_no_live_card(released: Project) -> None:
+    """cards/ changed: every card is rendered again; each one equal to the card noted at its
+    repo's head is settled, and no live card is read."""
+    template = released.folder / "cards" / "base.md.j2"
+    template.write_bytes(template.read_bytes().rstrip(b"\n") + b"{# a comment #}\n")
+    released.hub.counters.reset()
+    status, plan = _plan(released)
+    assert status == 0
+    assert released.hub.counters.total() == 1, released.hub.counters.snapshot()  # the listing
+    assert (status, plan) == _plan(released, "--no-cache")
