@@ -116,7 +116,17 @@ def test_a_template_edit_that_changes_no_card_reads_no_live_card(released: Proje
     template = released.folder / "cards" / "base.md.j2"
     template.write_bytes(template.read_bytes().rstrip(b"\n") + b"{# a comment #}\n")
     released.hub.counters.reset()
-    status, plan = _plan(released)
+    live: list[str] = []
+    real = Cache.readme
+
+    def counted(self: Cache, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
+        live.append(repo_id)
+        return real(self, endpoint, repo_id, sha)
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(Cache, "readme", counted)
+        status, plan = _plan(released)
     assert status == 0
+    assert live == []  # no live card read, from the Hub or from the cache
     assert released.hub.counters.total() == 1, released.hub.counters.snapshot()  # the listing
     assert (status, plan) == _plan(released, "--no-cache")
