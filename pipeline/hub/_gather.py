@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
+
+from pipeline.aside import result_of
 
 _T = TypeVar("_T")
 _I = TypeVar("_I")
@@ -40,16 +41,8 @@ def gather(fn: Callable[[_I], _T], items: Sequence[_I], workers: int) -> list[_T
     for number in range(min(max(1, workers), len(items))):
         threading.Thread(target=work, name=f"nb-release-read-{number}", daemon=True).start()
     try:
-        return [_result(future) for future in futures]
+        return [result_of(future) for future in futures]
     except BaseException:
         for future in futures:
             future.cancel()
         raise
-
-
-def _result(future: Future[_T]) -> _T:
-    while True:
-        try:
-            return future.result(timeout=0.2)
-        except FutureTimeout:
-            continue

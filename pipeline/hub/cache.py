@@ -306,17 +306,7 @@ class Cache:
 
     def readme(self, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
         """(found, content): content None means the commit has no README.md."""
-        payload = self.get("readme", self._readme_key(endpoint, repo_id, sha))
-        if payload is None:
-            return False, None
-        try:
-            value = json.loads(payload)
-        except ValueError:
-            return False, None
-        content = value.get("content") if isinstance(value, dict) else None
-        if not isinstance(value, dict) or not (content is None or isinstance(content, str)):
-            return False, None
-        return True, content
+        return _content(self.get("readme", self._readme_key(endpoint, repo_id, sha)))
 
     def put_readme(self, endpoint: str, repo_id: str, sha: str, content: str | None) -> None:
         payload = json.dumps({"content": content}, ensure_ascii=False).encode("utf-8")
@@ -332,15 +322,7 @@ class Cache:
         """(found, content): content None means the commit has no such file."""
         if path == README:
             return self.readme(endpoint, repo_id, sha)
-        payload = self.get("file", self._file_key(endpoint, repo_id, sha, path))
-        try:
-            value = json.loads(payload) if payload is not None else None
-        except ValueError:
-            return False, None
-        content = value.get("content") if isinstance(value, dict) else None
-        if not isinstance(value, dict) or not (content is None or isinstance(content, str)):
-            return False, None
-        return True, content
+        return _content(self.get("file", self._file_key(endpoint, repo_id, sha, path)))
 
     def put_file(
         self, endpoint: str, repo_id: str, sha: str, path: str, content: str | None
@@ -605,6 +587,18 @@ def face_of(card: RenderedCard) -> CardFace:
         card.on_adopt,
         tuple(f.path for f in card.files),
     )
+
+
+def _content(payload: bytes | None) -> tuple[bool, str | None]:
+    """(found, content) of a file's entry at a commit: {"content": text, or null for none}."""
+    try:
+        value = json.loads(payload) if payload is not None else None
+    except ValueError:
+        return False, None
+    content = value.get("content") if isinstance(value, dict) else None
+    if not isinstance(value, dict) or not (content is None or isinstance(content, str)):
+        return False, None
+    return True, content
 
 
 def _faces(value: object, count: int) -> tuple[CardFace, ...] | None:

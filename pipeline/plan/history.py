@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 from pipeline import ownership
+from pipeline.aside import Aside
 from pipeline.card.diff import CardDiff
 from pipeline.hub.client import Hub, find_open_pulls, read_file
 from pipeline.newlines import normalize_newlines
@@ -54,37 +54,12 @@ def read_owners(
     once all three are done (no read goes on behind a reported error). The waits are short
     steps, so a Ctrl-C is heard at once (the reads are daemons and only read)."""
     slots = threading.BoundedSemaphore(hub.concurrency)
-    owned = _started(lambda: read_ownership(hub, cards, live, diffs, kept, slots))
-    files = _started(lambda: read_file_ownership(hub, cards, live, slots))
-    pulls = _started(lambda: find_open_pulls(hub, pull_repos, title, slots))
-    _settled(owned)
-    _settled(files)
-    _settled(pulls)
+    owned = Aside(lambda: read_ownership(hub, cards, live, diffs, kept, slots), "nb-release-owners")
+    files = Aside(lambda: read_file_ownership(hub, cards, live, slots), "nb-release-owners")
+    pulls = Aside(lambda: find_open_pulls(hub, pull_repos, title, slots), "nb-release-owners")
+    for read in (owned, files, pulls):
+        read.settle()
     return Owners(owned.result(), files.result(), pulls.result())
-
-
-def _started(fn: Callable[[], _T]) -> Future[_T]:
-    """`fn` run on a daemon thread of its own; its answer (or exception) in the future."""
-    done: Future[_T] = Future()
-
-    def run() -> None:
-        try:
-            done.set_result(fn())
-        except BaseException as exc:  # handed to the waiting thread as is
-            done.set_exception(exc)
-
-    threading.Thread(target=run, name="nb-release-owners", daemon=True).start()
-    return done
-
-
-def _settled(future: Future[_T]) -> None:
-    """Wait until `future` has its answer or its exception, in short steps (Ctrl-C)."""
-    while True:
-        try:
-            future.exception(timeout=0.2)
-            return
-        except FutureTimeout:
-            continue
 
 
 def read_ownership(

@@ -8,12 +8,10 @@ that starting the listing costs nothing the plan would not pay anyway.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
+from pipeline.aside import Aside
 from pipeline.hub.cache import RenderIndex
 from pipeline.hub.client import Hub
 from pipeline.manifest.selection import Selection
@@ -46,25 +44,13 @@ class Listing:
     def __init__(self, hub: Hub, namespaces: Sequence[str], files_too: bool = True) -> None:
         self.namespaces = sorted(namespaces)
         self.files_too = files_too
-        self._done: Future[tuple[Heads, Paths]] = Future()
-        threading.Thread(
-            target=self._run, args=(hub,), name="nb-release-listing", daemon=True
-        ).start()
-
-    def _run(self, hub: Hub) -> None:
-        try:
-            self._done.set_result(list_namespaces(hub, self.namespaces, self.files_too))
-        except BaseException as exc:  # handed to the plan's thread as is
-            self._done.set_exception(exc)
+        self._read = Aside(
+            lambda: list_namespaces(hub, self.namespaces, files_too), "nb-release-listing"
+        )
 
     def result(self) -> tuple[Heads, Paths]:
-        """The heads and file names; waits in short steps, so that a Ctrl-C reaches the main
-        thread at once."""
-        while True:
-            try:
-                return self._done.result(timeout=0.2)
-            except FutureTimeout:
-                continue
+        """The heads and file names (see aside.py for the wait)."""
+        return self._read.result()
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,13 @@ No printing: callers pass progress callbacks and get a Plan back; publish.py app
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.aside import Aside
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache, RenderIndex, card_digest, face_of
@@ -230,57 +227,48 @@ class EarlyReads:
         needs no read (settled.py); if not, the plan reads it once the cards are rendered.
         `listing`: one already on the wire (listing.warm_start), taken if it is of these
         namespaces with the file names."""
-        self._done: Future[tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]]
-        self._done = Future()
         self._args = (hub, wanted, confirm, noted or {}, listing)
         self.oids: dict[tuple[str, str], dict[str, str]] = {}
         self.read = 0  # how many cards were read from the Hub (the rest came from the cache)
         self.deferred: dict[str, str] = {}  # repo id: listed head, its README known by blob id
-        threading.Thread(target=self._run, name="nb-release-early-reads", daemon=True).start()
+        self._reads = Aside(self._run, "nb-release-early-reads")
 
-    def _run(self) -> None:
+    def _run(self) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]:
         hub, wanted, confirm, noted, listing = self._args
-        try:
-            repo_ids = [repo_id for repo_id, _ in wanted]
-            namespaces = sorted({r.split("/")[0] for r in repo_ids})
-            if listing is not None and listing.files_too and listing.namespaces == namespaces:
-                heads, listed_files = listing.result()
-            else:
-                heads, listed_files = list_namespaces(hub, namespaces)
-            repo_ids = [r for r in repo_ids if r not in noted or heads.get(r) != noted[r]]
-            paths = dict(wanted)
-            cache, key = hub.cache, hub.target.cache_key
-            if not confirm:
-                # A README the cache lacks at the listed head is known by its blob id, asked
-                # with the companions' (one request a repo): read only if it differs from the
-                # render (deferred_states, once the cards are rendered).
-                self.deferred = {
-                    r: heads[r]
-                    for r in repo_ids
-                    if r in heads and not (cache is not None and cache.readme(key, r, heads[r])[0])
-                }
-            rest = [r for r in repo_ids if r not in self.deferred]
-            states = _read_states(hub, rest, {}, None, self._started, confirm, heads)
-            self.read += len(self.deferred)
+        repo_ids = [repo_id for repo_id, _ in wanted]
+        namespaces = sorted({r.split("/")[0] for r in repo_ids})
+        if listing is not None and listing.files_too and listing.namespaces == namespaces:
+            heads, listed_files = listing.result()
+        else:
+            heads, listed_files = list_namespaces(hub, namespaces)
+        repo_ids = [r for r in repo_ids if r not in noted or heads.get(r) != noted[r]]
+        paths = dict(wanted)
+        cache, key = hub.cache, hub.target.cache_key
+        if not confirm:
+            # A README the cache lacks at the listed head is known by its blob id, asked
+            # with the companions' (one request a repo): read only if it differs from the
+            # render (deferred_states, once the cards are rendered).
+            self.deferred = {
+                r: heads[r]
+                for r in repo_ids
+                if r in heads and not (cache is not None and cache.readme(key, r, heads[r])[0])
+            }
+        rest = [r for r in repo_ids if r not in self.deferred]
+        states = _read_states(hub, rest, {}, None, self._started, confirm, heads)
+        self.read += len(self.deferred)
 
-            def cached(repo_id: str, sha: str) -> bool:
-                return cache is not None and all(
-                    cache.file(key, repo_id, sha, path)[0] for path in paths[repo_id]
-                )
+        def cached(repo_id: str, sha: str) -> bool:
+            return cache is not None and all(
+                cache.file(key, repo_id, sha, path)[0] for path in paths[repo_id]
+            )
 
-            asked = [
-                (repo_id, state.head_sha, paths[repo_id])
-                for repo_id, state in states.items()
-                if state.head_sha is not None
-                and paths[repo_id]
-                and not cached(repo_id, state.head_sha)
-            ] + [
-                (repo_id, sha, (README, *paths[repo_id])) for repo_id, sha in self.deferred.items()
-            ]
-            self.oids = file_oids(hub, asked)  # the companions' blob ids, for _with_companions
-            self._done.set_result((heads, listed_files, states))
-        except BaseException as exc:  # handed to the plan's thread as is
-            self._done.set_exception(exc)
+        asked = [
+            (repo_id, state.head_sha, paths[repo_id])
+            for repo_id, state in states.items()
+            if state.head_sha is not None and paths[repo_id] and not cached(repo_id, state.head_sha)
+        ] + [(repo_id, sha, (README, *paths[repo_id])) for repo_id, sha in self.deferred.items()]
+        self.oids = file_oids(hub, asked)  # the companions' blob ids, for _with_companions
+        return heads, listed_files, states
 
     def _started(self, to_read: int, cached: int) -> None:
         self.read = to_read
@@ -308,13 +296,9 @@ class EarlyReads:
         return out
 
     def result(self) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]:
-        """The listing's heads and file names, and each repo's state; waits in short steps, so
-        that a Ctrl-C reaches the main thread at once."""
-        while True:
-            try:
-                return self._done.result(timeout=0.2)
-            except FutureTimeout:
-                continue
+        """The listing's heads and file names, and each repo's state (see aside.py for the
+        wait)."""
+        return self._reads.result()
 
 
 def _with_companions(
@@ -456,7 +440,7 @@ def build_plan(
         and head.digest != digests.get(c.repo_id)
         for c in cards
     ):
-        user = _Aside(hub.whoami)
+        user = Aside(hub.whoami)
     order = [face.repo_id for face in faces] if settled and faces is not None else None
     noted_rules = {r: (s.face.variant, s.head.failed or ()) for r, s in settled.items()}
     findings = run_rules(
@@ -486,7 +470,7 @@ def build_plan(
             or ((head := record.get(c.repo_id)) is not None and head.sha == state.head_sha)
         )
     }
-    verdicts = _Aside(lambda: hub.validate_cards(writing)) if prevalidate and writing else None
+    verdicts = Aside(lambda: hub.validate_cards(writing)) if prevalidate and writing else None
     kept = kept if kept is not None else _kept_edits(files)
     # Who made each changed card and file, and the open pull requests: asked side by side.
     found = read_owners(hub, cards, live, diffs, kept, _may_have_pulls(diffs, kept), PR_TITLE)
@@ -507,7 +491,8 @@ def build_plan(
     )
     for aside in (user, verdicts):
         if aside is not None:
-            aside.wait()  # its answer is the Hub's (cached); its failure, asked again, is reported
+            # Its answer is the Hub object's (kept); its failure is met where it is asked again.
+            aside.settle()
     if order is not None:
         made = {entry.repo_id: entry for entry in plan.entries}
         entries = tuple(settled_entry(settled[r]) if r in settled else made[r] for r in order)
@@ -522,30 +507,6 @@ def build_plan(
     }
     repo_ids = [entry.repo_id for entry in plan.entries]
     return replace(plan, unmanaged=unmanaged_repos(scope, selection, repo_ids, listings))
-
-
-class _Aside:
-    """A read the plan does not wait for until it needs its answer, on a thread of its own;
-    the Hub object keeps the answer (whoami, validate-yaml verdicts), so `wait` returns none, and
-    a failure is left for the plan's own call to meet and report."""
-
-    def __init__(self, read: Callable[[], object]) -> None:
-        self._done: Future[None] = Future()
-        self._read = read
-        threading.Thread(target=self._run, name="nb-release-aside", daemon=True).start()
-
-    def _run(self) -> None:
-        with contextlib.suppress(BaseException):  # reported when the plan asks again
-            self._read()
-        self._done.set_result(None)
-
-    def wait(self) -> None:
-        """Until the read is done; in short steps, so that a Ctrl-C reaches the main thread."""
-        while True:
-            try:
-                return self._done.result(timeout=0.2)
-            except FutureTimeout:
-                continue
 
 
 def _known_faces(last: RenderIndex | None, files: SourceFiles) -> dict[str, CardFace]:

@@ -1,4 +1,5 @@
-"""read_owners' waits: every read done, then the error the reads would raise in turn."""
+"""Work on a thread of its own: a settled read holds its answer or its error, and the first in
+order is the error a caller raises (read_owners' rule), though it failed last."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 
 import pytest
 
-from pipeline.plan import history
+from pipeline.aside import Aside
 
 
 def test_a_settled_read_holds_its_answer_or_its_error() -> None:
@@ -20,10 +21,11 @@ def test_a_settled_read_holds_its_answer_or_its_error() -> None:
         later_failed.set()
         raise KeyError("later")
 
-    running = history._started(first), history._started(later), history._started(lambda: 3)
-    for future in running:
-        history._settled(future)
-    assert all(future.done() for future in running)
+    running = Aside(first), Aside(later), Aside(lambda: 3)
+    for read in running:
+        read.settle()  # raises nothing
     with pytest.raises(ValueError, match="first"):  # the first in order, though it failed last
-        [future.result() for future in running]
+        [read.result() for read in running]
+    with pytest.raises(KeyError, match="later"):
+        running[1].result()
     assert running[2].result() == 3
