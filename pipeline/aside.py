@@ -8,12 +8,14 @@ keeps the process alive, and what it still asks of a Hub stops there (hub/_retry
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from queue import Empty, SimpleQueue
 from typing import Generic, TypeVar
 
 _T = TypeVar("_T")
+_W = TypeVar("_W")
 _STEP = 0.2  # seconds: how long a wait holds Ctrl-C back at the most
 
 
@@ -55,3 +57,23 @@ class Aside(Generic[_T]):
         """Wait until the work is done, raising nothing (its failure is the caller's to read or
         to leave: a read whose answer the Hub object keeps is asked again where it is needed)."""
         settled(self._done)
+
+    def done(self) -> bool:
+        """Whether the work has ended (with its answer or its failure)."""
+        return self._done.done()
+
+
+def as_they_come(answers: SimpleQueue[_T], work: Aside[_W]) -> Iterator[_T]:
+    """Each item `work` puts on `answers`, as it comes (waiting in short steps), until the work
+    has ended and every item is taken; then the work's failure, if it failed, raised."""
+    while not work.done():
+        try:
+            yield answers.get(timeout=_STEP)
+        except Empty:
+            continue
+    while True:
+        try:
+            yield answers.get_nowait()
+        except Empty:
+            break
+    work.result()

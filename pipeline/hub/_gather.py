@@ -13,8 +13,15 @@ _T = TypeVar("_T")
 _I = TypeVar("_I")
 
 
-def gather(fn: Callable[[_I], _T], items: Sequence[_I], workers: int) -> list[_T]:
+def gather(
+    fn: Callable[[_I], _T],
+    items: Sequence[_I],
+    workers: int,
+    on_done: Callable[[_I, _T], None] | None = None,
+) -> list[_T]:
     """`fn` of every item on up to `workers` threads; results in the order of `items`.
+    `on_done` hears each item's result as soon as it has it, on the thread that made it (a
+    caller may work on the first answers while the rest are on the wire).
 
     The threads are daemons and the caller waits on their results with a timeout, so Ctrl-C
     reaches the main thread at once and ends the command: a read stuck on a slow answer is left
@@ -34,9 +41,13 @@ def gather(fn: Callable[[_I], _T], items: Sequence[_I], workers: int) -> list[_T
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(fn(item))
+                result = fn(item)
+                if on_done is not None:
+                    on_done(item, result)
             except BaseException as exc:  # handed to the waiting thread as is
                 future.set_exception(exc)
+            else:
+                future.set_result(result)
 
     for number in range(min(max(1, workers), len(items))):
         threading.Thread(target=work, name=f"nb-release-read-{number}", daemon=True).start()

@@ -461,15 +461,18 @@ def repo_files(hub: Hub, wanted: Sequence[tuple[str, str]]) -> dict[str, frozens
 
 
 def file_oids(
-    hub: Hub, wanted: Sequence[tuple[str, str, tuple[str, ...]]]
+    hub: Hub,
+    wanted: Sequence[tuple[str, str, tuple[str, ...]]],
+    on_done: Callable[[tuple[str, str, tuple[str, ...]], dict[str, str]], None] | None = None,
 ) -> dict[tuple[str, str], dict[str, str]]:
     """Each (repo id, commit sha, paths)'s blob ids, one paths-info request each, concurrently
     (bounded): what read_files_against compares the renders with (a plan asks it while it
-    renders)."""
+    renders). `on_done` hears each answer as it comes (see gather)."""
     oids = gather(
         lambda item: hubreads.path_oids(hub.calls, item[0], item[1], item[2]),
         wanted,
         hub.concurrency,
+        on_done,
     )
     return {(repo_id, sha): found for (repo_id, sha, _), found in zip(wanted, oids, strict=True)}
 
@@ -509,9 +512,8 @@ def read_files_against(
     differ: list[tuple[str, str, str]] = []
     for ((repo_id, sha), files), named in zip(groups, oids, strict=True):
         for path, rendered in files:
-            oid = named.get(path)
-            if oid is None or oid == hubreads.git_blob_oid(rendered.encode("utf-8")):
-                content = None if oid is None else rendered
+            same, content = as_named(named.get(path), rendered)
+            if same:
                 out[(repo_id, path, sha)] = content
                 if cache is not None:
                     cache.put_file(key, repo_id, sha, path, content)
@@ -520,6 +522,17 @@ def read_files_against(
     for item, content in zip(differ, read_files(hub, differ), strict=True):
         out[item] = content
     return [out[(repo_id, path, sha)] for repo_id, path, sha, _ in wanted]
+
+
+def as_named(oid: str | None, rendered: str) -> tuple[bool, str | None]:
+    """(known, content) of a file the Hub names by blob id `oid` (None: the commit lacks it),
+    against its rendered text: known when it is absent (content None) or is the render (content
+    `rendered`); unknown when it differs (it must be read)."""
+    if oid is None:
+        return True, None
+    if oid == hubreads.git_blob_oid(rendered.encode("utf-8")):
+        return True, rendered
+    return False, None
 
 
 def cards_at(hub: Hub, wanted: Sequence[tuple[str, str]]) -> list[LiveCard]:

@@ -7,21 +7,23 @@ No printing: callers pass progress callbacks and get a Plan back; publish.py app
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
+from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
-from pipeline.aside import Aside
+from pipeline.aside import Aside, as_they_come, result_of
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache, RenderIndex, card_digest, face_of
 from pipeline.hub.client import (
     README,
     Hub,
+    as_named,
     cards_at,
     file_oids,
-    git_blob_oid,
     read_files_against,
     repo_files,
 )
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 # (to read from the Hub, taken from the cache): called once, before the first read
 Start = Callable[[int, int], None]
+# A plan's listing: each repo's head sha, each repo's file names, the states read from it
+_Listed = tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]
 
 
 def render_cards(
@@ -212,7 +216,11 @@ class EarlyReads:
     and the reads mostly wait on the wire, so a cold plan takes about the longer of the two,
     not their sum. One thread runs the listing, the README reads (bounded by the pacer, as
     ever) and the companion files' blob ids (one paths-info request per repo). It is silent:
-    a template's error must be the run's first words; the plan reports its count after."""
+    a template's error must be the run's first words; the plan reports its count after.
+
+    The blob ids are taken as they come (deferred_states): once the cards are rendered, each
+    answer is compared with its card while the rest are still on the wire, so what is left
+    when the last answer lands is that answer's work, not the whole family's."""
 
     def __init__(
         self,
@@ -228,12 +236,39 @@ class EarlyReads:
         `listing`: one already on the wire (listing.warm_start), taken if it is of these
         namespaces with the file names."""
         self._args = (hub, wanted, confirm, noted or {}, listing)
+        # (repo id, sha): the companions' (and a deferred README's) blob ids, for
+        # _with_companions; whole once deferred_states has returned.
         self.oids: dict[tuple[str, str], dict[str, str]] = {}
         self.read = 0  # how many cards were read from the Hub (the rest came from the cache)
         self.deferred: dict[str, str] = {}  # repo id: listed head, its README known by blob id
+        self._answers: SimpleQueue[tuple[tuple[str, str], dict[str, str]]] = SimpleQueue()
+        self._listed: Future[_Listed] = Future()
         self._reads = Aside(self._run, "nb-release-early-reads")
 
-    def _run(self) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]:
+    def _run(self) -> None:
+        try:
+            self._listed.set_result(self._list())
+        except BaseException as exc:  # handed to the waiting thread as is
+            self._listed.set_exception(exc)
+            raise
+        states = self._listed.result()[2]
+        hub, wanted, _, _, _ = self._args
+        paths = dict(wanted)
+        cache, key = hub.cache, hub.target.cache_key
+
+        def cached(repo_id: str, sha: str) -> bool:
+            return cache is not None and all(
+                cache.file(key, repo_id, sha, path)[0] for path in paths[repo_id]
+            )
+
+        asked = [
+            (repo_id, state.head_sha, paths[repo_id])
+            for repo_id, state in states.items()
+            if state.head_sha is not None and paths[repo_id] and not cached(repo_id, state.head_sha)
+        ] + [(repo_id, sha, (README, *paths[repo_id])) for repo_id, sha in self.deferred.items()]
+        file_oids(hub, asked, lambda item, found: self._answers.put(((item[0], item[1]), found)))
+
+    def _list(self) -> _Listed:
         hub, wanted, confirm, noted, listing = self._args
         repo_ids = [repo_id for repo_id, _ in wanted]
         namespaces = sorted({r.split("/")[0] for r in repo_ids})
@@ -242,7 +277,6 @@ class EarlyReads:
         else:
             heads, listed_files = list_namespaces(hub, namespaces)
         repo_ids = [r for r in repo_ids if r not in noted or heads.get(r) != noted[r]]
-        paths = dict(wanted)
         cache, key = hub.cache, hub.target.cache_key
         if not confirm:
             # A README the cache lacks at the listed head is known by its blob id, asked
@@ -256,18 +290,6 @@ class EarlyReads:
         rest = [r for r in repo_ids if r not in self.deferred]
         states = _read_states(hub, rest, {}, None, self._started, confirm, heads)
         self.read += len(self.deferred)
-
-        def cached(repo_id: str, sha: str) -> bool:
-            return cache is not None and all(
-                cache.file(key, repo_id, sha, path)[0] for path in paths[repo_id]
-            )
-
-        asked = [
-            (repo_id, state.head_sha, paths[repo_id])
-            for repo_id, state in states.items()
-            if state.head_sha is not None and paths[repo_id] and not cached(repo_id, state.head_sha)
-        ] + [(repo_id, sha, (README, *paths[repo_id])) for repo_id, sha in self.deferred.items()]
-        self.oids = file_oids(hub, asked)  # the companions' blob ids, for _with_companions
         return heads, listed_files, states
 
     def _started(self, to_read: int, cached: int) -> None:
@@ -276,29 +298,43 @@ class EarlyReads:
     def deferred_states(self, hub: Hub, cards: Sequence[RenderedCard]) -> dict[str, LiveCard]:
         """The deferred repos' live cards, once the cards are rendered: a README whose blob id
         is the render's is the render, one the head lacks is none, and only one that differs
-        is read (at that head)."""
-        rendered = {card.repo_id: card.content for card in cards}
+        is read (at that head). Its companions are known the same way: each is the render or
+        absent, else _with_companions reads it."""
+        rendered = {card.repo_id: card for card in cards}
         out: dict[str, LiveCard] = {}
         differ: list[tuple[str, str]] = []
         cache, key = hub.cache, hub.target.cache_key
-        for repo_id, sha in self.deferred.items():
-            oid = self.oids.get((repo_id, sha), {}).get(README)
-            content = rendered.get(repo_id)
-            if content is None or (oid is not None and oid != git_blob_oid(content.encode())):
+        for (repo_id, sha), named in as_they_come(self._answers, self._reads):
+            self.oids[(repo_id, sha)] = named
+            if self.deferred.get(repo_id) != sha:
+                continue  # a README read whole: its companions are _with_companions' work
+            card = rendered.get(repo_id)
+            same, known = as_named(named.get(README), card.content) if card else (False, None)
+            if card is None or not same:
                 differ.append((repo_id, sha))
                 continue
-            known = None if oid is None else content
-            out[repo_id] = LiveCard(repo_id, exists=True, head_sha=sha, content=known)
+            files: list[ManagedFile] = []
+            for file in card.files:
+                settled, content = as_named(named.get(file.path), file.content or "")
+                files.append(ManagedFile(file.path, content))
+                if not settled:
+                    files = []  # it differs: read by _with_companions
+                    break
+            out[repo_id] = LiveCard(
+                repo_id, exists=True, head_sha=sha, content=known, files=tuple(files)
+            )
             if cache is not None:
                 cache.put_readme(key, repo_id, sha, known)
+                for file in files:
+                    cache.put_file(key, repo_id, sha, file.path, file.content)
         for (repo_id, _), live in zip(differ, cards_at(hub, differ), strict=True):
             out[repo_id] = live
         return out
 
-    def result(self) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, LiveCard]]:
-        """The listing's heads and file names, and each repo's state (see aside.py for the
-        wait)."""
-        return self._reads.result()
+    def result(self) -> _Listed:
+        """The listing's heads and file names, and each non-deferred repo's state (see aside.py
+        for the wait); the blob ids may still be on the wire."""
+        return result_of(self._listed)
 
 
 def _with_companions(
