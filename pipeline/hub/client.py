@@ -45,6 +45,7 @@ from pipeline.hub._commitcache import CommitCache
 from pipeline.hub._committing import CommitResult, CommitStatus
 from pipeline.hub._gather import gather
 from pipeline.hub._retry import DEFAULT_MAX_WAIT, RetryPolicy, after_response, before_request
+from pipeline.hub._tls import DeferredTrust
 from pipeline.hub._validating import Refusal
 from pipeline.hub.access import TokenAccess, token_access
 from pipeline.hub.cache import Cache
@@ -124,6 +125,7 @@ def _install_session(timeout: float | None) -> None:
             },
             follow_redirects=True,
             timeout=timeout,
+            verify=DeferredTrust(),  # no certificate is loaded before a handshake needs it
         )
 
     set_client_factory(factory)

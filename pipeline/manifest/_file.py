@@ -124,20 +124,23 @@ class Store(Protocol):
     def put(self, kind: str, key: str, payload: bytes) -> None: ...
 
 
-def recall_document(source: bytes, store: Store, path: Path | None = None) -> None:
+def recall_document(source: bytes, store: Store, path: Path | None = None) -> dict[str, Any] | None:
     """Make this run's parse of the manifest bytes `source` (read from `path`) the one `store`
     kept from an earlier run (JSON: at 5,000 variants it loads in a hundredth of tomllib's
     time), or parse it now and keep it there: one entry per manifest file, replaced when its
     bytes change (an edit does not add a copy of the family to the cache). Bytes that are not
-    UTF-8 TOML, or hold dates (JSON has none), are not kept: the readers parse them as ever."""
+    UTF-8 TOML, or hold dates (JSON has none), are not kept: the readers parse them as ever.
+
+    Returns the parse kept for the file's earlier bytes when they have changed since (what
+    an edit changed can be told from the two: manifest/touched.py), else None."""
     try:
         text = _decode("", source)
     except ManifestError:
-        return
+        return None
     key = _key(text)
     with _PARSED_LOCK:
         if key in _PARSED:
-            return
+            return None
     where = str(path.resolve()) if path is not None else ""
     entry = json.dumps(["toml", where, sys.version_info[:2]])
     payload = store.get("toml", entry)
@@ -145,18 +148,22 @@ def recall_document(source: bytes, store: Store, path: Path | None = None) -> No
         kept = json.loads(payload) if payload is not None else None
     except ValueError:
         kept = None
-    if isinstance(kept, dict) and kept.get("text") == key and isinstance(kept.get("data"), dict):
+    if not isinstance(kept, dict) or not isinstance(kept.get("data"), dict):
+        kept = None
+    elif kept.get("text") == key:
         with _PARSED_LOCK:
             while len(_PARSED) >= _PARSED_MAX:
                 del _PARSED[next(iter(_PARSED))]
             _PARSED[key] = kept["data"]
-        return
+        return None
     try:
         data = _loads(text, shared=True)
         value = json.dumps({"text": key, "data": data}, ensure_ascii=False, allow_nan=True)
     except (tomllib.TOMLDecodeError, RecursionError, TypeError, ValueError):
-        return  # reported, located, by the validation; or a date
+        return None  # reported, located, by the validation; or a date
     store.put("toml", entry, value.encode("utf-8"))
+    earlier: dict[str, Any] | None = kept["data"] if kept is not None else None
+    return earlier
 
 
 def toml_document(source: bytes, shared: bool = False) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pipeline.compliance import LEVELS, RULE_NAMES, Level
 from pipeline.errors import PipelineError, Problem, TemplateError
@@ -54,6 +54,9 @@ class SourceFiles:
     # Every project file a `copy` of the manifest names and that could be read: its path as
     # written there -> bytes (a file that cannot be read is reported by the render).
     copies: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    # The manifest's parse as the cache kept it when its bytes were other (an edit since): what
+    # manifest/touched.py compares with the parse of these bytes. None: no edit seen.
+    earlier: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:
@@ -166,14 +169,14 @@ def read_sources(manifest_path: Path, cards_dir: Path, store: Store | None = Non
     """Read the manifest's bytes and every template's, once. With a `store`, the manifest's
     parse is the one kept there when these bytes were parsed before (_file.recall_document)."""
     manifest_bytes = read_manifest_bytes(manifest_path)
-    if store is not None:
-        recall_document(manifest_bytes, store, manifest_path)
+    earlier = recall_document(manifest_bytes, store, manifest_path) if store is not None else None
     return SourceFiles(
         manifest_path,
         manifest_bytes,
         cards_dir,
         read_templates(cards_dir),
         read_copies(manifest_path, manifest_bytes),
+        earlier,
     )
 
 

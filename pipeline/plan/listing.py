@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 from pipeline.aside import Aside
 from pipeline.hub.cache import RenderIndex
-from pipeline.hub.client import Hub
+from pipeline.hub.client import Hub, find_open_pulls
 from pipeline.manifest.selection import Selection
-from pipeline.manifest.sources import SourceFiles, Sources, read_sources
-from pipeline.records import SameHead
+from pipeline.manifest.sources import SourceFiles, Sources, read_sources, toml_document
+from pipeline.manifest.touched import touched_variants
+from pipeline.ownership import PR_TITLE
+from pipeline.records import OpenPull, SameHead
 
 Heads = dict[str, str]  # repo id: head sha
 Paths = dict[str, frozenset[str]]  # repo id: the paths of its files
@@ -53,6 +55,24 @@ class Listing:
         return self._read.result()
 
 
+class EarlyPulls:
+    """nb-release's open pull requests on a few repos, asked on a thread of its own before the
+    plan knows it needs them: a guess (planning.build_plan takes what it needs of it)."""
+
+    def __init__(self, hub: Hub, repo_ids: Sequence[str]) -> None:
+        self.asked = frozenset(repo_ids)
+        wanted = list(repo_ids)
+        self._read = Aside(lambda: find_open_pulls(hub, wanted, PR_TITLE), "nb-release-pulls")
+
+    def found(self) -> dict[str, OpenPull] | None:
+        """The open pull requests found (repo id: its pull request), or None when the read
+        failed: the plan reads again what it needs, and meets the failure there."""
+        try:
+            return self._read.result()
+        except Exception:
+            return None
+
+
 @dataclass(frozen=True)
 class WarmStart:
     """What a plan has read before it begins: the project's files, the card keys of their last
@@ -64,6 +84,8 @@ class WarmStart:
     listing: Listing | None
     record: dict[str, SameHead]  # the cache's note of the heads that hold their cards
     last: RenderIndex | None = None  # the last render's index, whatever bytes it was made from
+    # The open pull requests of the repos an edit of the manifest touched (manifest/touched.py).
+    pulls: EarlyPulls | None = None
 
 
 def warm_start(
@@ -80,6 +102,7 @@ def warm_start(
     index = last if last is not None and last.fingerprint == files.fingerprint else None
     record = cache.same_record(hub.target.cache_key, selection) if cache is not None else {}
     listing = None
+    pulls = None
     if index is not None and index.namespaces and not hub.fresh:
         noted = index.faces is not None and all(
             (head := record.get(face.repo_id)) is not None
@@ -93,4 +116,25 @@ def warm_start(
         # manifest is validated, in the namespaces the last render had (planning.EarlyReads
         # takes it when the manifest's are the same).
         listing = Listing(hub, last.namespaces, files_too=True)
-    return WarmStart(files, index, listing, record, last)
+        if hub.target.token:
+            pulls = _touched_pulls(hub, files, last, record)
+    return WarmStart(files, index, listing, record, last, pulls)
+
+
+def _touched_pulls(
+    hub: Hub, files: SourceFiles, last: RenderIndex, record: dict[str, SameHead]
+) -> EarlyPulls | None:
+    """The open pull requests of the repos whose variants an edit of the manifest touched (the
+    templates unchanged), asked before the manifest is validated: each such card is about to
+    differ from its repo's, and the plan will look for nb-release's pull request there. Only
+    repos noted holding a card (they exist), and a few: a guess is worth a few reads."""
+    now = toml_document(files.manifest_bytes, shared=True)
+    if files.earlier is None or now is None or last.faces is None:
+        return None
+    if files.templates_fingerprint != last.templates:
+        return None
+    names = touched_variants(files.earlier, now, hub.concurrency)
+    if not names:
+        return None
+    repo_ids = [f.repo_id for f in last.faces if f.variant in names and f.repo_id in record]
+    return EarlyPulls(hub, repo_ids) if repo_ids else None

@@ -32,11 +32,11 @@ from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE
 from pipeline.plan.history import read_owners
-from pipeline.plan.listing import Listing, WarmStart, list_namespaces, warm_start
+from pipeline.plan.listing import EarlyPulls, Listing, WarmStart, list_namespaces, warm_start
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
 from pipeline.plan.settled import Settled, next_record, policies_of, settled_entry, settled_repos
-from pipeline.records import CardFace, LiveCard, ManagedFile, RenderedCard
+from pipeline.records import CardFace, LiveCard, ManagedFile, OpenPull, RenderedCard, SameHead
 
 if TYPE_CHECKING:
     from pipeline.manifest.model import Manifest
@@ -388,6 +388,7 @@ def build_plan(
     files, index, listing, record = start.files, start.index, start.listing, start.record
     endpoint = hub.target.cache_key
     kept: dict[str, str] | None = None
+    pulls_early = [start.pulls] if start.pulls is not None else []
     listed_now: tuple[dict[str, str], dict[str, frozenset[str]]] | None = None
     settled: dict[str, Settled] = {}
     faces = index.faces if index is not None else None
@@ -425,6 +426,7 @@ def build_plan(
         rendered, keys, made_faces = _render(files, manifest, selection, cache, known)
         cards = rendered
         faces = tuple(made_faces) if made_faces is not None else None
+        pulls_early += _pulls_early(hub, faces, record, pulls_early)
         if settle and faces is not None and early is not None:
             listed_now = early.result()[:2]
             kept = _kept_edits(files)
@@ -508,9 +510,13 @@ def build_plan(
     }
     verdicts = Aside(lambda: hub.validate_cards(writing)) if prevalidate and writing else None
     kept = kept if kept is not None else _kept_edits(files)
-    # Who made each changed card and file, and the open pull requests: asked side by side.
-    found = read_owners(hub, cards, live, diffs, kept, _may_have_pulls(diffs, kept), PR_TITLE)
-    owners, file_owners, pulls = found.cards, found.files, found.pulls
+    # Who made each changed card and file, and the open pull requests: asked side by side (the
+    # pull requests asked early are taken).
+    pull_repos = _may_have_pulls(diffs, kept)
+    asked, pulls = _taken(pulls_early, pull_repos)
+    pull_repos = [r for r in pull_repos if r not in asked]
+    found = read_owners(hub, cards, live, diffs, kept, pull_repos, PR_TITLE)
+    owners, file_owners, pulls = found.cards, found.files, {**pulls, **found.pulls}
     policies = {card.repo_id: policies_of(card.on_drift, card.on_adopt) for card in cards}
     plan = make_plan(
         diffs,
@@ -619,6 +625,48 @@ def unmanaged_repos(
     known = {repo_id.casefold() for repo_id in repo_ids}
     missing = sorted(r for r in listed if scope.matches(r) and r.casefold() not in known)
     return Unmanaged(scope.describe(), tuple(missing))
+
+
+def _pulls_early(
+    hub: Hub,
+    faces: Sequence[CardFace] | None,
+    record: Mapping[str, SameHead],
+    asked: Sequence[EarlyPulls],
+) -> list[EarlyPulls]:
+    """The open pull requests of the repos whose card is sure to differ if their head has not
+    moved (the head noted holds another card), asked as soon as the cards are rendered: beside
+    the listing still on the wire, not after it; none `asked` already. Nothing without a
+    token."""
+    if faces is None or not hub.target.token:
+        return []
+    known = frozenset().union(*(early.asked for early in asked))
+    likely = [
+        face.repo_id
+        for face in faces
+        if (head := record.get(face.repo_id)) is not None
+        and head.digest != face.digest
+        and face.repo_id not in known
+    ]
+    return [EarlyPulls(hub, likely)] if likely else []
+
+
+def _taken(
+    early: Sequence[EarlyPulls], wanted: Sequence[str]
+) -> tuple[frozenset[str], dict[str, OpenPull]]:
+    """(the repos of `wanted` whose pull requests were asked early, their open pull requests).
+    A repo asked early that is not wanted after all (a guess, or its head moved to this very
+    card) cost one request; an early read that failed is made again where the plan needs
+    it."""
+    taken: set[str] = set()
+    pulls: dict[str, OpenPull] = {}
+    wanted_now = set(wanted)
+    for read in early:
+        found = read.found()
+        if found is None:
+            continue
+        taken |= read.asked & wanted_now
+        pulls.update({r: pull for r, pull in found.items() if r in wanted_now})
+    return frozenset(taken), pulls
 
 
 def _may_have_pulls(diffs: Sequence[CardDiff], kept: Mapping[str, str]) -> list[str]:

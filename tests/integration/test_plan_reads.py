@@ -1,7 +1,8 @@
-"""A plan's reads for its changed cards, after the listing: who made each head, the token's
-user, nb-release's open pull requests. They do not depend on each other, so the Hub answers
-them side by side (seen by the local Hub as requests in flight at once, never timed), and the
-plan says the same as before."""
+"""A plan's reads for its changed cards: who made each head, the token's user, nb-release's
+open pull requests. They do not depend on each other, so the Hub answers them side by side
+(seen by the local Hub as requests in flight at once, never timed), and the plan says the same
+as before. After an edit of one variant, its repo's pull requests are asked at once, beside the
+listing, before the manifest is even validated (manifest/touched.py)."""
 
 from __future__ import annotations
 
@@ -50,11 +51,9 @@ def test_the_reads_for_a_changed_card_overlap(project: Project) -> None:
     assert status == 2, counted
     for route in ("list_models", "list_commits", "whoami", "list_discussions", "validate_yaml"):
         assert project.hub.counters.get(route) == 1, counted
-    # Who made the head, and whose the token is, asked together.
-    assert {"list_commits", "whoami"} <= project.hub.counters.overlapped(), counted
+    # The edited variant's pull requests (first the token's user) are asked beside the listing.
+    assert {"list_models", "whoami"} <= project.hub.counters.overlapped(), counted
     assert project.hub.counters.max_in_flight() >= 2
-    # The listing is alone: everything after it needs the heads it names.
-    assert "list_models" not in project.hub.counters.overlapped()
     project.hub.set_faults(None)
     again, plain, _ = _plan(project)
     assert (again, plain) == (status, slow)
