@@ -28,6 +28,7 @@ from pipeline.hub._retry import (
     before_request,
     parse_rate_limit,
     parse_retry_after,
+    route_class,
 )
 
 NOW = 1_800_000_000.0
@@ -501,3 +502,30 @@ def test_a_closed_run_asks_nothing_more_and_says_nothing(caplog: pytest.LogCaptu
         retry.call(fn, what="reading a/b")
     assert calls == [1]  # the one attempt before the run ended
     assert len([r for r in caplog.records if "trying again" in r.getMessage()]) == 1
+
+
+def test_whoami_is_paced_on_its_own_and_not_held_behind_another_probe() -> None:
+    # The Hub limits whoami apart from the other API calls: its first request is a probe of
+    # its own, sent while the first listing (the probe of "api") still waits for its answer.
+    assert route_class("/api/whoami-v2") == "whoami"
+    assert route_class("/api/models") == "api"
+    pacer = Pacer()
+    assert pacer.admit("api", PATIENCE) is not None  # the probe of "api", unanswered
+    went = threading.Event()
+
+    def whoami() -> None:
+        if pacer.admit("whoami", PATIENCE) is not None:
+            went.set()
+
+    threading.Thread(target=whoami, daemon=True).start()
+    assert went.wait(PATIENCE)
+    held = threading.Event()
+
+    def another_api_call() -> None:
+        if pacer.admit("api", PATIENCE) is not None:
+            held.set()
+
+    threading.Thread(target=another_api_call, daemon=True).start()
+    assert not held.wait(SETTLE)  # the second "api" request waits for the probe's answer
+    pacer.observe("api", {})
+    assert held.wait(PATIENCE)

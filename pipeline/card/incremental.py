@@ -43,6 +43,11 @@ class CardStore(Protocol):
 
     def put_card(self, key: str, card: RenderedCard, reads: dict[str, str | None]) -> None: ...
 
+    # Any other entry by kind and key: the compiled templates (_templating.CompiledTemplates).
+    def get(self, kind: str, key: str) -> bytes | None: ...
+
+    def put(self, kind: str, key: str, payload: bytes) -> None: ...
+
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

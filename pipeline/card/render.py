@@ -356,7 +356,7 @@ def render_incremental(
     known = [variant.repo_id for variant in manifest.variants]
     edits = kept_edits.read_edits(cards_dir, data, known) if apply_edits else {}
     data = kept_edits.templates_only(data)  # an edit file is never a template nor a data file
-    env = make_environment(cards_dir, data)
+    env = make_environment(cards_dir, data, store)
     files = _Files(manifest.path, cards_dir, sorted(data))
     results = read_results(cards_dir, data, [v.name for v in manifest.variants])
     template_problems: list[tuple[Problem, str]] = []

@@ -280,11 +280,14 @@ class Pacer:
 
 def route_class(path: str) -> str:
     """The kind of an HTTP request for pacing: the Hub counts file reads ("resolvers") and
-    commits apart from the other API calls."""
+    commits apart from the other API calls, and limits whoami on its own (a stricter budget):
+    its first request is a probe of its own, not held behind the listing's."""
     if "/resolve/" in path:
         return "resolve"
     if "/commit/" in path:
         return "commit"
+    if path.rstrip("/").endswith(("/api/whoami-v2", "/api/whoami")):
+        return "whoami"
     return "api"
 
 

@@ -68,6 +68,8 @@ def _too_deep(file: str, locator: Locator) -> ManifestError:
 _PARSED: dict[str, dict[str, Any]] = {}
 _PARSED_MAX = 4
 _PARSED_LOCK = threading.Lock()
+# (store, entry, text): the parses recall_document has found or put in a store this run.
+_KEPT: set[tuple[int, str, str]] = set()
 
 
 def _key(text: str) -> str:
@@ -138,11 +140,13 @@ def recall_document(source: bytes, store: Store, path: Path | None = None) -> di
     except ManifestError:
         return None
     key = _key(text)
-    with _PARSED_LOCK:
-        if key in _PARSED:
-            return None
     where = str(path.resolve()) if path is not None else ""
     entry = json.dumps(["toml", where, sys.version_info[:2]])
+    kept_here = (id(store), entry, key)
+    with _PARSED_LOCK:
+        if kept_here in _KEPT and key in _PARSED:
+            return None
+        _KEPT.add(kept_here)  # before the store is read: one reader of it a run
     payload = store.get("toml", entry)
     try:
         kept = json.loads(payload) if payload is not None else None
@@ -152,9 +156,10 @@ def recall_document(source: bytes, store: Store, path: Path | None = None) -> di
         kept = None
     elif kept.get("text") == key:
         with _PARSED_LOCK:
-            while len(_PARSED) >= _PARSED_MAX:
-                del _PARSED[next(iter(_PARSED))]
-            _PARSED[key] = kept["data"]
+            if key not in _PARSED:
+                while len(_PARSED) >= _PARSED_MAX:
+                    del _PARSED[next(iter(_PARSED))]
+                _PARSED[key] = kept["data"]
         return None
     try:
         data = _loads(text, shared=True)

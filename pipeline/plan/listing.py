@@ -8,7 +8,7 @@ that starting the listing costs nothing the plan would not pay anyway.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.aside import Aside
@@ -18,7 +18,7 @@ from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources, toml_document
 from pipeline.manifest.touched import touched_variants
 from pipeline.ownership import PR_TITLE
-from pipeline.records import OpenPull, SameHead
+from pipeline.records import CardFace, OpenPull, SameHead
 
 Heads = dict[str, str]  # repo id: head sha
 Paths = dict[str, frozenset[str]]  # repo id: the paths of its files
@@ -56,21 +56,44 @@ class Listing:
 
 
 class EarlyPulls:
-    """nb-release's open pull requests on a few repos, asked on a thread of its own before the
-    plan knows it needs them: a guess (planning.build_plan takes what it needs of it)."""
+    """nb-release's open pull requests on a few repos, and who made each one's head (its
+    commits, once `listing` names the head: the Hub's cache keeps them by sha), asked on
+    threads of their own before the plan knows it needs them: a guess (planning.build_plan
+    takes what it needs of it; ownership reads the commits from the cache)."""
 
-    def __init__(self, hub: Hub, repo_ids: Sequence[str]) -> None:
+    def __init__(self, hub: Hub, repo_ids: Sequence[str], listing: Listing | None = None) -> None:
         self.asked = frozenset(repo_ids)
         wanted = list(repo_ids)
         self._read = Aside(lambda: find_open_pulls(hub, wanted, PR_TITLE), "nb-release-pulls")
+        self._heads = (
+            Aside(lambda: _read_histories(hub, wanted, listing), "nb-release-histories")
+            if listing is not None
+            else None
+        )
 
     def found(self) -> dict[str, OpenPull] | None:
         """The open pull requests found (repo id: its pull request), or None when the read
-        failed: the plan reads again what it needs, and meets the failure there."""
+        failed: the plan reads again what it needs, and meets the failure there. Returns
+        once the histories are read too (none is then asked twice)."""
+        if self._heads is not None:
+            self._heads.settle()
         try:
             return self._read.result()
         except Exception:
             return None
+
+
+def _read_histories(hub: Hub, repo_ids: Sequence[str], listing: Listing) -> None:
+    """The commits of each repo's listed head, unless it is nb-release's own commit: kept in
+    the Hub's cache for read_ownership. A failure is left for read_ownership to meet."""
+    try:
+        heads = listing.result()[0]
+        for repo_id in repo_ids:
+            sha = heads.get(repo_id)
+            if sha and hub.own_commit(repo_id, sha) is None:
+                hub.list_commits(repo_id, sha)
+    except Exception:
+        return
 
 
 @dataclass(frozen=True)
@@ -111,23 +134,40 @@ def warm_start(
             for face in index.faces
         )
         listing = Listing(hub, index.namespaces, files_too=confirm or not noted)
+        if hub.target.token and index.faces is not None:
+            likely = likely_to_differ(index.faces, record, hub.concurrency)
+            pulls = EarlyPulls(hub, likely, listing) if likely else None
     elif last is not None and last.namespaces and not hub.fresh:
         # Bytes rendered afresh: the listing (with the file names) is on the wire while the
         # manifest is validated, in the namespaces the last render had (planning.EarlyReads
         # takes it when the manifest's are the same).
         listing = Listing(hub, last.namespaces, files_too=True)
         if hub.target.token:
-            pulls = _touched_pulls(hub, files, last, record)
+            pulls = _touched_pulls(hub, files, last, listing)
     return WarmStart(files, index, listing, record, last, pulls)
 
 
+def likely_to_differ(
+    faces: Sequence[CardFace], record: Mapping[str, SameHead], limit: int
+) -> list[str]:
+    """The repos whose card is sure to differ from their files if their head has not moved
+    since it was noted: the head noted holds another card (a pending change). A guess for reads
+    a plan starts early, so a few: none when more than `limit`."""
+    likely = [
+        face.repo_id
+        for face in faces
+        if (head := record.get(face.repo_id)) is not None and head.digest != face.digest
+    ]
+    return likely if len(likely) <= limit else []
+
+
 def _touched_pulls(
-    hub: Hub, files: SourceFiles, last: RenderIndex, record: dict[str, SameHead]
+    hub: Hub, files: SourceFiles, last: RenderIndex, listing: Listing
 ) -> EarlyPulls | None:
     """The open pull requests of the repos whose variants an edit of the manifest touched (the
     templates unchanged), asked before the manifest is validated: each such card is about to
     differ from its repo's, and the plan will look for nb-release's pull request there. Only
-    repos noted holding a card (they exist), and a few: a guess is worth a few reads."""
+    repos of the last render, and a few: a guess is worth a few reads."""
     now = toml_document(files.manifest_bytes, shared=True)
     if files.earlier is None or now is None or last.faces is None:
         return None
@@ -136,5 +176,5 @@ def _touched_pulls(
     names = touched_variants(files.earlier, now, hub.concurrency)
     if not names:
         return None
-    repo_ids = [f.repo_id for f in last.faces if f.variant in names and f.repo_id in record]
-    return EarlyPulls(hub, repo_ids) if repo_ids else None
+    repo_ids = [f.repo_id for f in last.faces if f.variant in names]
+    return EarlyPulls(hub, repo_ids, listing) if repo_ids else None

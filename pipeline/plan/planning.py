@@ -21,6 +21,7 @@ from pipeline.hub.cache import Cache, RenderIndex, card_digest, face_of
 from pipeline.hub.client import (
     README,
     Hub,
+    Refusal,
     as_named,
     cards_at,
     file_oids,
@@ -32,7 +33,14 @@ from pipeline.manifest.selection import Selection, select
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources
 from pipeline.ownership import PR_TITLE
 from pipeline.plan.history import read_owners
-from pipeline.plan.listing import EarlyPulls, Listing, WarmStart, list_namespaces, warm_start
+from pipeline.plan.listing import (
+    EarlyPulls,
+    Listing,
+    WarmStart,
+    likely_to_differ,
+    list_namespaces,
+    warm_start,
+)
 from pipeline.plan.model import Plan, Unmanaged, make_plan
 from pipeline.plan.rulecheck import run_rules
 from pipeline.plan.settled import Settled, next_record, policies_of, settled_entry, settled_repos
@@ -389,6 +397,7 @@ def build_plan(
     endpoint = hub.target.cache_key
     kept: dict[str, str] | None = None
     pulls_early = [start.pulls] if start.pulls is not None else []
+    early_verdicts: Aside[dict[str, list[Refusal]]] | None = None
     listed_now: tuple[dict[str, str], dict[str, frozenset[str]]] | None = None
     settled: dict[str, Settled] = {}
     faces = index.faces if index is not None else None
@@ -406,6 +415,7 @@ def build_plan(
     early: EarlyReads | None = None
     if cached is not None:
         cards = cached
+        early_verdicts = _verdicts_early(hub, cards, faces, record) if prevalidate else None
     else:
         settled = {}
         from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
@@ -427,6 +437,8 @@ def build_plan(
         cards = rendered
         faces = tuple(made_faces) if made_faces is not None else None
         pulls_early += _pulls_early(hub, faces, record, pulls_early)
+        if prevalidate:
+            early_verdicts = _verdicts_early(hub, rendered, faces, record)
         if settle and faces is not None and early is not None:
             listed_now = early.result()[:2]
             kept = _kept_edits(files)
@@ -493,7 +505,7 @@ def build_plan(
 
     live = read_live(hub, cards, on_read, started, same, confirm, listed, states, oids)
     if cache is not None:
-        now = next_record(cards, live, heads, findings, settled, digests)
+        now = next_record(cards, live, heads, findings, settled, digests, record)
         if now != record:
             cache.put_same_record(endpoint, selection, now)
     diffs = [diff_card(card, state) for card, state in zip(cards, live, strict=True)]
@@ -508,7 +520,15 @@ def build_plan(
             or ((head := record.get(c.repo_id)) is not None and head.sha == state.head_sha)
         )
     }
-    verdicts = Aside(lambda: hub.validate_cards(writing)) if prevalidate and writing else None
+    verdicts = None
+    if prevalidate and writing:
+
+        def validated() -> dict[str, list[Refusal]]:
+            if early_verdicts is not None:
+                early_verdicts.settle()  # its answers are the Hub object's: not asked twice
+            return hub.validate_cards(writing)
+
+        verdicts = Aside(validated)
     kept = kept if kept is not None else _kept_edits(files)
     # Who made each changed card and file, and the open pull requests: asked side by side (the
     # pull requests asked early are taken).
@@ -531,7 +551,7 @@ def build_plan(
         pulls=pulls,
         file_owners=file_owners,
     )
-    for aside in (user, verdicts):
+    for aside in (user, verdicts, early_verdicts):
         if aside is not None:
             # Its answer is the Hub object's (kept); its failure is met where it is asked again.
             aside.settle()
@@ -633,21 +653,30 @@ def _pulls_early(
     record: Mapping[str, SameHead],
     asked: Sequence[EarlyPulls],
 ) -> list[EarlyPulls]:
-    """The open pull requests of the repos whose card is sure to differ if their head has not
-    moved (the head noted holds another card), asked as soon as the cards are rendered: beside
-    the listing still on the wire, not after it; none `asked` already. Nothing without a
-    token."""
+    """The open pull requests of the repos likely to differ (listing.likely_to_differ), asked
+    as soon as the cards are rendered: beside the listing still on the wire, not after it; none
+    `asked` already. Nothing without a token."""
     if faces is None or not hub.target.token:
         return []
     known = frozenset().union(*(early.asked for early in asked))
-    likely = [
-        face.repo_id
-        for face in faces
-        if (head := record.get(face.repo_id)) is not None
-        and head.digest != face.digest
-        and face.repo_id not in known
-    ]
+    likely = [r for r in likely_to_differ(faces, record, hub.concurrency) if r not in known]
     return [EarlyPulls(hub, likely)] if likely else []
+
+
+def _verdicts_early(
+    hub: Hub,
+    cards: Sequence[RenderedCard],
+    faces: Sequence[CardFace] | None,
+    record: Mapping[str, SameHead],
+) -> Aside[dict[str, list[Refusal]]] | None:
+    """The Hub's validate-yaml on the cards likely to differ (listing.likely_to_differ), asked
+    as soon as they are known: the check before any write takes the answers (the Hub keeps
+    them), and the plan does not wait for them after its other reads."""
+    if faces is None:
+        return None
+    likely = set(likely_to_differ(faces, record, hub.concurrency))
+    contents = {card.repo_id: card.content for card in cards if card.repo_id in likely}
+    return Aside(lambda: hub.validate_cards(contents)) if contents else None
 
 
 def _taken(

@@ -96,15 +96,24 @@ def next_record(
     findings: Sequence[Finding],
     settled: Mapping[str, Settled],
     digest_of: Mapping[str, str],
+    before: Mapping[str, SameHead] | None = None,
 ) -> dict[str, SameHead]:
     """The SameHead of every repo whose files at its head are its card: the settled ones as
     they were, and each compared card found equal now, with the rules it failed when the
-    listing's files were of that very head (else None: the next plan compares it again)."""
+    listing's files were of that very head (else None: the next plan compares it again).
+
+    A note of `before` whose sha is still the repo's head stays, whatever the card is now: at
+    that head the repo still holds the card the note names (a pending change keeps its note
+    until it is published; the next plan knows that card differs, listing.likely_to_differ).
+    A head that moved (a hand edit, a commit) drops it."""
     failed: dict[str, list[tuple[str, str]]] = {}
     for finding in findings:
         failed.setdefault(finding.repo_id, []).append((finding.rule, finding.message))
     record = {repo_id: s.head for repo_id, s in settled.items()}
     for card, state in zip(cards, live, strict=True):
+        noted = (before or {}).get(card.repo_id)
+        if noted is not None and state.head_sha == noted.sha and card.repo_id not in record:
+            record[card.repo_id] = noted
         if state.head_sha is None or state.content != card.content or state.files != card.files:
             continue
         known = (
