@@ -63,17 +63,25 @@ class Aside(Generic[_T]):
         return self._done.done()
 
 
-def as_they_come(answers: SimpleQueue[_T], work: Aside[_W]) -> Iterator[_T]:
+class Ended:
+    """The mark work puts on its queue of answers once it has put its last (see as_they_come)."""
+
+
+ENDED = Ended()
+
+
+def as_they_come(answers: SimpleQueue[_T | Ended], work: Aside[_W]) -> Iterator[_T]:
     """Each item `work` puts on `answers`, as it comes (waiting in short steps), until the work
-    has ended and every item is taken; then the work's failure, if it failed, raised."""
-    while not work.done():
-        try:
-            yield answers.get(timeout=_STEP)
-        except Empty:
-            continue
+    puts ENDED (it must, in a `finally`: the last answer is then taken at once, not after a
+    step); then the work's failure, if it failed, raised."""
     while True:
         try:
-            yield answers.get_nowait()
+            item = answers.get(timeout=_STEP)
         except Empty:
+            if work.done() and answers.empty():
+                break  # ended without its mark: nothing more will come
+            continue
+        if isinstance(item, Ended):
             break
+        yield item
     work.result()

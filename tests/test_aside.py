@@ -9,7 +9,7 @@ from queue import SimpleQueue
 
 import pytest
 
-from pipeline.aside import Aside, as_they_come
+from pipeline.aside import ENDED, Aside, Ended, as_they_come
 from pipeline.hub._gather import gather
 
 
@@ -38,14 +38,17 @@ def test_answers_are_taken_as_they_come_while_the_work_goes_on() -> None:
     # The work's second answer waits until the first has been taken: a consumer that waited for
     # the work to end would wait for ever (the test's timeout ends it).
     taken = threading.Event()
-    answers: SimpleQueue[int] = SimpleQueue()
+    answers: SimpleQueue[int | Ended] = SimpleQueue()
 
     def work() -> str:
-        answers.put(1)
-        if not taken.wait(timeout=10):
-            raise TimeoutError("the first answer was not taken before the work ended")
-        answers.put(2)
-        return "done"
+        try:
+            answers.put(1)
+            if not taken.wait(timeout=10):
+                raise TimeoutError("the first answer was not taken before the work ended")
+            answers.put(2)
+            return "done"
+        finally:
+            answers.put(ENDED)
 
     running = Aside(work)
     seen = []
@@ -57,11 +60,14 @@ def test_answers_are_taken_as_they_come_while_the_work_goes_on() -> None:
 
 
 def test_answers_taken_as_they_come_end_with_the_works_failure() -> None:
-    answers: SimpleQueue[int] = SimpleQueue()
+    answers: SimpleQueue[int | Ended] = SimpleQueue()
 
     def work() -> None:
-        answers.put(1)
-        raise ValueError("the third read failed")
+        try:
+            answers.put(1)
+            raise ValueError("the third read failed")
+        finally:
+            answers.put(ENDED)
 
     seen = []
     with pytest.raises(ValueError, match="the third read failed"):
@@ -101,3 +107,22 @@ def test_gather_tells_no_failed_item() -> None:
     with pytest.raises(KeyError):
         gather(fail_on_two, [1, 2], 1, lambda item, _: told.append(item))
     assert told == [1]
+
+
+def test_the_wait_ends_on_the_works_mark_not_on_a_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Work that puts nothing and ends: its mark ends the wait, not the next step's check (with
+    # a step of an hour, a wait that sat out its step would still be waiting).
+    monkeypatch.setattr("pipeline.aside._STEP", 3600.0)
+    answers: SimpleQueue[int | Ended] = SimpleQueue()
+    start = threading.Event()
+
+    def work() -> None:
+        start.wait(10)
+        answers.put(ENDED)
+
+    running = Aside(work)
+    waited = threading.Thread(target=lambda: list(as_they_come(answers, running)), daemon=True)
+    waited.start()
+    start.set()
+    waited.join(timeout=10)
+    assert not waited.is_alive()

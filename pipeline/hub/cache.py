@@ -519,6 +519,29 @@ class Cache:
         }
         self.put("rendered", self._rendered_key(selection), json.dumps(value).encode("utf-8"))
 
+    # --- the cards `verify` found read as meant ------------------------------------------------
+
+    @staticmethod
+    def _verified_key(endpoint: str) -> str:
+        return json.dumps(["verified", endpoint, __version__, _this_code()])
+
+    def verified(self, endpoint: str) -> dict[str, str]:
+        """{repo_id: the digest of what verify compared} of every card it found read as meant
+        (plan/verify.py): the same card, the same answer of the Hub, the same verdict."""
+        payload = self.get("verified", self._verified_key(endpoint))
+        try:
+            value = json.loads(payload) if payload is not None else None
+        except ValueError:
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def put_verified(self, endpoint: str, verified: dict[str, str]) -> None:
+        """Note `verified` (see verified), replacing the last."""
+        payload = json.dumps(verified, sort_keys=True).encode("utf-8")
+        self.put("verified", self._verified_key(endpoint), payload)
+
     # --- heads whose README.md is the rendered card -------------------------------------------
 
     @staticmethod

@@ -14,7 +14,7 @@ from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
-from pipeline.aside import Aside, as_they_come, result_of
+from pipeline.aside import ENDED, Aside, Ended, as_they_come, result_of
 from pipeline.card.diff import CardDiff, diff_card
 from pipeline.card.edits import read_edits
 from pipeline.hub.cache import Cache, RenderIndex, card_digest, face_of
@@ -249,11 +249,17 @@ class EarlyReads:
         self.oids: dict[tuple[str, str], dict[str, str]] = {}
         self.read = 0  # how many cards were read from the Hub (the rest came from the cache)
         self.deferred: dict[str, str] = {}  # repo id: listed head, its README known by blob id
-        self._answers: SimpleQueue[tuple[tuple[str, str], dict[str, str]]] = SimpleQueue()
+        self._answers: SimpleQueue[tuple[tuple[str, str], dict[str, str]] | Ended] = SimpleQueue()
         self._listed: Future[_Listed] = Future()
         self._reads = Aside(self._run, "nb-release-early-reads")
 
     def _run(self) -> None:
+        try:
+            self._read()
+        finally:
+            self._answers.put(ENDED)
+
+    def _read(self) -> None:
         try:
             self._listed.set_result(self._list())
         except BaseException as exc:  # handed to the waiting thread as is

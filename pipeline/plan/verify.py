@@ -4,12 +4,16 @@ One listing per namespace (1,000 repos a page, `expand` naming the parsed fields
 cost ceil(N/1000) requests per namespace. The YAML 1.1 check needs the card's text at the listed
 head: it is the rendered card when the cache knows that head holds it, or the cached README at
 that head; only a card whose text at that head the cache does not know is read (one request).
+A card found read as meant is noted in the cache with a digest of all its comparison read (the
+card, the Hub's answer, the text): the next verify compares again only what changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from pipeline.card.readback import Mismatch, compare, meant_data
 from pipeline.hub.client import Hub
@@ -44,13 +48,26 @@ def verify_cards(
     texts, read = _texts(hub, cards, listed, same or {})
     mismatches: list[Mismatch] = []
     unlisted: list[str] = []
+    cache, endpoint = hub.cache, hub.target.cache_key
+    before = cache.verified(endpoint) if cache is not None else {}
+    verified = dict(before)
     for card in cards:
         model = listed.get(card.repo_id.lower())
+        verified.pop(card.repo_id, None)
         if model is None or model.card_data is None:
             unlisted.append(card.repo_id)
             continue
-        meant = meant_data(card.content)
-        mismatches += compare(card.repo_id, meant, model, texts.get(card.repo_id))
+        text = texts.get(card.repo_id)
+        seen = _compared(card, model, text)
+        if before.get(card.repo_id) == seen:
+            verified[card.repo_id] = seen  # compared before, to the same answer: read as meant
+            continue
+        found = compare(card.repo_id, meant_data(card.content), model, text)
+        mismatches += found
+        if not found:
+            verified[card.repo_id] = seen
+    if cache is not None and verified != before:
+        cache.put_verified(endpoint, verified)
     return Verification(
         hub=hub.target.display,
         repos=tuple(card.repo_id for card in cards),
@@ -58,6 +75,13 @@ def verify_cards(
         unlisted=tuple(unlisted),
         read=read,
     )
+
+
+def _compared(card: RenderedCard, model: ListedModel, text: str | None) -> str:
+    """A digest of all a card's comparison reads: the card, what the Hub parsed of it and the
+    text at its head. The same digest, the same verdict (compare is a pure function)."""
+    seen = json.dumps([card.content, asdict(model), text], sort_keys=True, default=str)
+    return hashlib.sha256(seen.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _texts(

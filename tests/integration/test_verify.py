@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from typing import Any
 
+import pytest
 from huggingface_hub import CommitOperationAdd
 
+from pipeline.card.readback import Mismatch
 from pipeline.exitcodes import EXIT_DRIFT, EXIT_MISMATCH
 from pipeline.manifest.model import load_manifest
 from tests.integration.support import REPOS, ROOT, Project
@@ -131,3 +134,34 @@ def test_verify_without_the_cache_reads_each_card_once(project: Project) -> None
     assert verified.status == 0, verified.out + verified.err
     assert project.hub.counters.get("list_models", "GET") == 1
     assert project.hub.counters.get("resolve", "GET") == len(REPOS)
+
+
+def test_a_card_found_read_as_meant_is_compared_again_only_once_it_changes(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.card import readback
+    from pipeline.plan import verify
+
+    compared: list[str] = []
+    compare = readback.compare
+
+    def counting(repo_id: str, *args: Any, **kwargs: Any) -> list[Mismatch]:
+        compared.append(repo_id)
+        return compare(repo_id, *args, **kwargs)
+
+    monkeypatch.setattr(verify, "compare", counting)
+    assert project.run("release", "--yes", "--no-verify").status == 0
+    assert project.run("verify").status == 0
+    assert sorted(compared) == sorted(REPOS)
+    compared.clear()
+    again = project.run("verify")
+    assert again.status == 0 and compared == []  # the same cards, the same answers
+    assert "0 mismatches" in again.out
+    card = _published(project)
+    _plant(project, card.replace("license: llama3.1\n", "license: mit\n"))
+    for _ in range(2):  # a mismatch is never noted: found again each time
+        found = project.run("verify")
+        assert found.status == EXIT_MISMATCH and compared == [PLANTED]
+        compared.clear()
+    assert project.run("verify", "--no-cache").status == EXIT_MISMATCH
+    assert sorted(compared) == sorted(REPOS)  # without the cache, every card is compared
