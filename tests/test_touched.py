@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.manifest.touched import touched_variants
+from pipeline.manifest.touched import raw_namespaces, touched_variants
 
 
 def _manifest(*models: dict[str, Any], **top: Any) -> dict[str, Any]:
@@ -62,3 +62,21 @@ def test_no_guess_over_the_limit_or_without_names() -> None:
     twice = _manifest(BASE, BASE)
     assert touched_variants(_manifest(BASE), twice, 8) is None
     assert touched_variants({"models": "not a list"}, _manifest(BASE), 8) is None
+
+
+def test_the_namespaces_are_the_entrys_else_its_kinds_else_the_defaults() -> None:
+    document = _manifest(
+        BASE,
+        {**OTHER, "namespace": "north"},
+        {"name": "x", "kind": "sft"},
+        kinds={"sft": {"namespace": "south"}},
+    )
+    assert raw_namespaces(document) == ["NbAiLab", "north", "south"]
+
+
+def test_no_namespaces_when_one_cannot_be_told() -> None:
+    assert raw_namespaces({"models": [BASE]}) is None  # no [defaults] namespace
+    assert raw_namespaces(_manifest()) is None  # no entry
+    assert raw_namespaces(_manifest({**BASE, "namespace": 3})) is None
+    assert raw_namespaces(_manifest({**BASE, "kind": ["base"]}, kinds={"base": {}})) == ["NbAiLab"]
+    assert raw_namespaces({"models": ["not a table"], "defaults": {"namespace": "n"}}) is None

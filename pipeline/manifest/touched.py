@@ -1,7 +1,8 @@
-"""The variants a manifest edit touched, told from two raw parses of the manifest (the one the
-cache kept of its earlier bytes, and this run's), before either is validated: what a plan may
-start reading while it validates and renders. A guess, never an answer: the plan still reads
-whatever it finds it needs, and a wrong guess costs a read at the most."""
+"""What a plan may tell from the raw parse of the manifest before it is validated, to start
+reading while it validates and renders: the variants an edit touched (from two raw parses, the
+one the cache kept of its earlier bytes and this run's), and the namespaces of a family seen for
+the first time. A guess, never an answer: the plan still reads whatever it finds it needs, and
+a wrong guess costs a read at the most."""
 
 from __future__ import annotations
 
@@ -56,3 +57,29 @@ def _parent(entry: Mapping[str, Any]) -> str | None:
     of the manifest's own namespace, or another's of the same name: a guess either way)."""
     base = entry.get("base_model")
     return base.rsplit("/", 1)[-1] if isinstance(base, str) else None
+
+
+def raw_namespaces(document: Mapping[str, Any]) -> list[str] | None:
+    """The namespaces of the `[[models]]` entries, as validation will resolve them (the entry's
+    own, else its kind's, else `[defaults]`'s), sorted; None when one cannot be told."""
+    models, kinds, defaults = (
+        document.get("models"),
+        document.get("kinds"),
+        document.get("defaults"),
+    )
+    if not isinstance(models, list) or not models:
+        return None
+    kinds = kinds if isinstance(kinds, dict) else {}
+    defaults = defaults if isinstance(defaults, dict) else {}
+    found: set[str] = set()
+    for entry in models:
+        if not isinstance(entry, dict):
+            return None
+        name = entry.get("kind")
+        kind = kinds.get(name) if isinstance(name, str) else None
+        layers = [entry, kind if isinstance(kind, dict) else {}, defaults]
+        namespace = next((layer["namespace"] for layer in layers if "namespace" in layer), None)
+        if not isinstance(namespace, str) or not namespace:
+            return None
+        found.add(namespace)
+    return sorted(found)

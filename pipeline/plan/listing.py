@@ -16,7 +16,7 @@ from pipeline.hub.cache import RenderIndex
 from pipeline.hub.client import Hub, find_open_pulls
 from pipeline.manifest.selection import Selection
 from pipeline.manifest.sources import SourceFiles, Sources, read_sources, toml_document
-from pipeline.manifest.touched import touched_variants
+from pipeline.manifest.touched import raw_namespaces, touched_variants
 from pipeline.ownership import PR_TITLE
 from pipeline.records import CardFace, OpenPull, SameHead
 
@@ -144,6 +144,14 @@ def warm_start(
         listing = Listing(hub, last.namespaces, files_too=True)
         if hub.target.token:
             pulls = _touched_pulls(hub, files, last, listing)
+    elif last is None and cache is not None and not hub.fresh:
+        # A family never rendered here (a cold plan): the listing is on the wire while the
+        # manifest is validated, in the namespaces its raw parse names (planning.EarlyReads
+        # takes it when they are the validated manifest's).
+        document = toml_document(files.manifest_bytes, shared=True)
+        namespaces = raw_namespaces(document) if document is not None else None
+        if namespaces:
+            listing = Listing(hub, namespaces, files_too=True)
     return WarmStart(files, index, listing, record, last, pulls)
 
 

@@ -7,6 +7,7 @@ listing, before the manifest is even validated (manifest/touched.py)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -76,3 +77,27 @@ def test_a_failed_read_beside_the_others_is_the_error(
     assert status == 1 and data == {}, err
     assert f"error: {doing}: the Hub's answer is not the JSON expected" in err
     assert "Traceback" not in err
+
+
+def test_a_cold_plan_lists_the_family_while_it_validates_the_manifest(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache has never seen this family: the listing, in the namespaces the manifest's raw
+    # parse names, goes out before the manifest is validated, and the plan takes it.
+    from pipeline.manifest import model
+
+    validate = model.load_manifest_bytes
+    listed_before: list[int] = []
+
+    def validating(*args: object, **kwargs: object) -> object:
+        deadline = time.monotonic() + 10
+        while project.hub.counters.get("list_models") == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        listed_before.append(project.hub.counters.get("list_models"))
+        return validate(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model, "load_manifest_bytes", validating)
+    project.hub.counters.reset()
+    assert project.run("plan").status == 2  # every card to create
+    assert listed_before and listed_before[0] == 1
+    assert project.hub.counters.get("list_models") == 1  # that one listing, taken
