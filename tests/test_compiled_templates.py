@@ -1,6 +1,7 @@
 """Jinja's compiled templates kept in the cache: a later run loads a template's code instead of
 parsing and compiling it again, renders the same text, and a changed template is compiled
-afresh (its code is keyed by its text)."""
+afresh (its code is keyed by its text). The incremental render tells each card as soon as it has
+it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from pipeline.card._templating import make_environment
 from pipeline.hub.cache import Cache
+from pipeline.records import RenderedCard
 
 
 def _render(cache: Cache, text: bytes, tmp_path: Path) -> str:
@@ -46,3 +48,26 @@ def test_compiled_code_runs_in_the_sandbox_as_ever(tmp_path: Path) -> None:
     for _ in range(2):  # compiled, then loaded from the cache
         with pytest.raises(Exception, match="is unsafe"):
             _render(Cache(tmp_path / "cache"), hostile, tmp_path)
+
+
+def test_each_card_is_told_as_soon_as_it_is_had_and_a_skipped_one_is_not(tmp_path: Path) -> None:
+    # The plan asks the Hub about a card the moment it is rendered (or taken from the cache),
+    # while the rest are rendered; a card the caller knows already (skipped) is not told.
+    from pipeline.card.render import render_incremental
+    from pipeline.manifest.sources import load_sources
+
+    root = Path(__file__).resolve().parent.parent
+    files, manifest = load_sources(root / "models.toml", root / "cards")
+    cache = Cache(tmp_path / "cache")
+    told: list[RenderedCard] = []
+    cards, keys = render_incremental(manifest, files, store=cache, on_rendered=told.append)
+    assert [c.repo_id for c in cards] == [v.repo_id for v in manifest.variants]
+    assert told == cards  # rendered now, each told in order
+    told.clear()
+    again, _ = render_incremental(manifest, files, store=cache, on_rendered=told.append)
+    assert told == again == cards  # taken from the cache, each told too
+    told.clear()
+    rest, _ = render_incremental(
+        manifest, files, store=cache, skip=set(keys[1:]), on_rendered=told.append
+    )
+    assert told == rest == cards[:1]

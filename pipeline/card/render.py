@@ -11,7 +11,7 @@ import dataclasses
 import difflib
 import stat
 import traceback
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -341,11 +341,14 @@ def render_incremental(
     *,
     apply_edits: bool = True,
     skip: Collection[str] = frozenset(),
+    on_rendered: Callable[[RenderedCard], None] | None = None,
 ) -> tuple[list[RenderedCard], list[str]]:
     """render_all, taking from `store` each card whose inputs are unchanged (card/incremental.py)
     and keeping there each card rendered now; the cards, and the key of each. A card whose key
     is in `skip` (the caller knows it already: the same key, and cards/ unchanged) is neither
-    read nor rendered: its key is in the keys, and it is not in the cards."""
+    read nor rendered: its key is in the keys, and it is not in the cards. `on_rendered` hears
+    each card of the cards as soon as it has it, rendered now or taken from `store` (the Hub
+    may be asked about it while the others are rendered); a problem still raises at the end."""
     cards_dir = cards if isinstance(cards, Path) else cards.cards_dir
     data = read_templates(cards) if isinstance(cards, Path) else cards.templates
     copies = (
@@ -387,6 +390,8 @@ def render_incremental(
             if found is not None and still_valid(found[1], known_files):
                 rendered.append(found[0])
                 keys.append(key)
+                if on_rendered is not None:
+                    on_rendered(found[0])
                 continue
         context = context_for(manifest, variant, results.get(variant.name, ()), quantized)
         env.reads = set()
@@ -446,6 +451,8 @@ def render_incremental(
         keys.append(key)
         if store is not None:
             store.put_card(key, made, reads_of(env.reads, known_files))
+        if on_rendered is not None:
+            on_rendered(made)
     if template_problems:
         raise TemplateError("the card templates cannot be rendered", _merge(template_problems))
     if edit_problems:

@@ -72,6 +72,7 @@ def _render(
     selection: Selection,
     cache: Cache | None,
     known: Mapping[str, CardFace] | None = None,
+    on_rendered: Callable[[RenderedCard], None] | None = None,
 ) -> tuple[list[RenderedCard], list[str], list[CardFace] | None]:
     """Render every selected card whose inputs changed, taking the others from the cache
     (card/incremental.py), and note the whole render's cards in the cache: the cards, every
@@ -80,7 +81,9 @@ def _render(
     from pipeline.card.render import render_incremental  # only on a miss: jinja2, YAML
 
     known = known or {}
-    cards, keys = render_incremental(manifest, files, selection, cache, skip=known)
+    cards, keys = render_incremental(
+        manifest, files, selection, cache, skip=known, on_rendered=on_rendered
+    )
     if cache is None:
         return cards, keys, None
     made = iter(cards)
@@ -403,7 +406,7 @@ def build_plan(
     endpoint = hub.target.cache_key
     kept: dict[str, str] | None = None
     pulls_early = [start.pulls] if start.pulls is not None else []
-    early_verdicts: Aside[dict[str, list[Refusal]]] | None = None
+    early_verdicts: Aside[dict[str, list[Refusal]]] | _Settled | None = None
     listed_now: tuple[dict[str, str], dict[str, frozenset[str]]] | None = None
     settled: dict[str, Settled] = {}
     faces = index.faces if index is not None else None
@@ -439,12 +442,14 @@ def build_plan(
             noted = {r: head.sha for r, head in record.items()} if settle else None
             # Silent while the cards render: a template's error must be the run's first words.
             early = EarlyReads(hub, wanted, confirm, noted, listing)
-        rendered, keys, made_faces = _render(files, manifest, selection, cache, known)
+        asking = _VerdictsAsked(hub, record) if prevalidate else None
+        rendered, keys, made_faces = _render(
+            files, manifest, selection, cache, known, asking.card if asking else None
+        )
         cards = rendered
         faces = tuple(made_faces) if made_faces is not None else None
         pulls_early += _pulls_early(hub, faces, record, pulls_early)
-        if prevalidate:
-            early_verdicts = _verdicts_early(hub, rendered, faces, record)
+        early_verdicts = asking.asked() if asking is not None else None
         if settle and faces is not None and early is not None:
             listed_now = early.result()[:2]
             kept = _kept_edits(files)
@@ -683,6 +688,39 @@ def _verdicts_early(
     likely = set(likely_to_differ(faces, record, hub.concurrency))
     contents = {card.repo_id: card.content for card in cards if card.repo_id in likely}
     return Aside(lambda: hub.validate_cards(contents)) if contents else None
+
+
+class _VerdictsAsked:
+    """The Hub's validate-yaml on each card rendered now whose repo's noted head holds another
+    card (listing.likely_to_differ), asked the moment the card is rendered, while the others
+    are: a few at the most (a family rendered afresh is asked where the plan needs it)."""
+
+    def __init__(self, hub: Hub, record: Mapping[str, SameHead]) -> None:
+        self._hub, self._record = hub, record
+        self._asked: list[Aside[dict[str, list[Refusal]]]] = []
+
+    def card(self, card: RenderedCard) -> None:
+        head = self._record.get(card.repo_id)
+        if head is None or len(self._asked) >= self._hub.concurrency:
+            return
+        if head.digest == card_digest(card):
+            return
+        contents = {card.repo_id: card.content}
+        self._asked.append(Aside(lambda: self._hub.validate_cards(contents)))
+
+    def asked(self) -> _Settled | None:
+        return _Settled(self._asked) if self._asked else None
+
+
+class _Settled:
+    """Several reads on threads of their own, settled together."""
+
+    def __init__(self, reads: Sequence[Aside[dict[str, list[Refusal]]]]) -> None:
+        self._reads = reads
+
+    def settle(self) -> None:
+        for read in self._reads:
+            read.settle()
 
 
 def _taken(
