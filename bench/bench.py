@@ -202,37 +202,55 @@ def incremental_rows(
     env: dict[str, str],
     hub_args: list[str],
     hub: HubProcess,
-    best: Callable[[str, list[str], dict[str, str], HubProcess | None], Measure],
+    once: Callable[[str, list[str], dict[str, str], HubProcess | None], Measure],
+    repeats: int,
     add: Callable[..., None],
 ) -> None:
-    """A warm plan after a one-variant edit (one card re-rendered) and after a one-template
-    edit (the cards that load it), with the cache's growth; the files are put back after."""
+    """The first plan after a one-variant edit (one card re-rendered) and the first after a
+    one-template edit (the cards that load it), with the cache's growth. Each of the `repeats`
+    runs is a first plan after its own edit (run k edits variant k; a template edit adds a
+    comment of its own), the files put back and a plan made, unmeasured, before the next: the
+    median is of first plans, never of a plan that repeats one. The files are put back after."""
     manifest = project / "models.toml"
     template = project / "cards/base.md.j2"
     before, before_template = manifest.read_text(encoding="utf-8"), template.read_bytes()
     cache = Path(env["XDG_CACHE_HOME"]) / "nb-release"
+    plan = [*CLI, "plan", *hub_args]
+
+    def median(runs: list[tuple[Measure, dict[str, int]]]) -> tuple[Measure, dict[str, int]]:
+        return sorted(runs, key=lambda run: run[0].wall_s)[len(runs) // 2]
+
     try:
-        one = clone_manifest(n).replace(
-            'name = "nb-llama-3.1-8B-c00000"\n',
-            'name = "nb-llama-3.1-8B-c00000"\nknowledge_cutoff = "June 2024"\n',
-        )
-        manifest.write_text(one, encoding="utf-8")
-        size = _folder_bytes(cache)
-        cards_before = _card_entries(cache)
-        measured = best("plan after a one-variant edit", [*CLI, "plan", *hub_args], env, hub)
-        new_cards = _card_entries(cache) - cards_before
-        add(
-            "nb-release",
-            measured,
-            cache_growth_bytes=_folder_bytes(cache) - size,
-            rerendered_cards=len(new_cards),
-            rerendered_bytes=sum(p.stat().st_size for p in new_cards),
-        )
-        # Bytes that change what every clone loads (each is a base card), not what it shows.
-        template.write_bytes(before_template + b"{# an edited template #}\n")
-        size = _folder_bytes(cache)
-        measured = best("plan after a one-template edit", [*CLI, "plan", *hub_args], env, hub)
-        add("nb-release", measured, cache_growth_bytes=_folder_bytes(cache) - size)
+        variants: list[tuple[Measure, dict[str, int]]] = []
+        for k in range(repeats):
+            name = f'name = "nb-llama-3.1-8B-c{k:05d}"\n'
+            edited = clone_manifest(n).replace(name, name + 'knowledge_cutoff = "June 2024"\n')
+            manifest.write_text(edited, encoding="utf-8")
+            size = _folder_bytes(cache)
+            cards_before = _card_entries(cache)
+            measured = once("plan after a one-variant edit", plan, env, hub)
+            new_cards = _card_entries(cache) - cards_before
+            grown = {
+                "cache_growth_bytes": _folder_bytes(cache) - size,
+                "rerendered_cards": len(new_cards),
+                "rerendered_bytes": sum(p.stat().st_size for p in new_cards),
+            }
+            variants.append((measured, grown))
+            manifest.write_text(before, encoding="utf-8")
+            once("prime", plan, env, hub)
+        measured, grown = median(variants)
+        add("nb-release", measured, **grown)
+        templates: list[tuple[Measure, dict[str, int]]] = []
+        for k in range(repeats):
+            # Bytes that change what every clone loads (each is a base card), not what it shows.
+            template.write_bytes(before_template + f"{{# an edited template, {k} #}}\n".encode())
+            size = _folder_bytes(cache)
+            measured = once("plan after a one-template edit", plan, env, hub)
+            templates.append((measured, {"cache_growth_bytes": _folder_bytes(cache) - size}))
+            template.write_bytes(before_template)
+            once("prime", plan, env, hub)
+        measured, grown = median(templates)
+        add("nb-release", measured, **grown)
     finally:
         manifest.write_text(before, encoding="utf-8")
         template.write_bytes(before_template)
@@ -314,8 +332,11 @@ def bench_size(
             flush=True,
         )
 
+    def once(label: str, argv: list[str], env_: dict[str, str], hub_: HubProcess | None) -> Measure:
+        return measure(label, argv, project, env_, hub_)
+
     def best(label: str, argv: list[str], env_: dict[str, str], hub_: HubProcess | None) -> Measure:
-        runs = [measure(label, argv, project, env_, hub_) for _ in range(repeats)]
+        runs = [once(label, argv, env_, hub_) for _ in range(repeats)]
         return sorted(runs, key=lambda m: m.wall_s)[len(runs) // 2]
 
     if verify_only:
@@ -368,8 +389,12 @@ def bench_size(
 
             # nb-release plans: cold (fresh caches), warm, warm after a manifest edit (no card
             # changes)
-            cold_env = clean_env(folder / "cold")
-            cold = best("cold plan", [*CLI, "plan", *hub_args], cold_env, hub)
+            # Each run with caches of its own: a cold plan every time.
+            colds = [
+                once("cold plan", [*CLI, "plan", *hub_args], clean_env(folder / f"cold-{k}"), hub)
+                for k in range(repeats)
+            ]
+            cold = sorted(colds, key=lambda m: m.wall_s)[len(colds) // 2]
             add("nb-release", cold)
             warm_env = clean_env(folder / "warm")
             measure("prime", [*CLI, "plan", *hub_args], project, warm_env, hub)
@@ -382,7 +407,7 @@ def bench_size(
                 "warm plan after a manifest edit", [*CLI, "plan", *hub_args], warm_env, hub
             )
             add("nb-release", edited)
-            incremental_rows(n, project, warm_env, hub_args, hub, best, add)
+            incremental_rows(n, project, warm_env, hub_args, hub, once, repeats, add)
             verify_rows(n, folder, project, hub, warm_env, best, add)
             results["cache"] = cache_growth(n, folder, project, hub_args, warm_env, hub)
 
