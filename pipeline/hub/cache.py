@@ -304,6 +304,11 @@ class Cache:
     def _readme_key(endpoint: str, repo_id: str, sha: str) -> str:
         return json.dumps(["readme", endpoint, repo_id, sha])
 
+    def holds_any(self, kind: str) -> bool:
+        """Whether the cache may hold an entry of `kind` (its folder exists): a cache that holds
+        none is not asked for each of thousands (a cold plan's 5,000 lookups cost 0.2 s)."""
+        return (self.root / _LAYOUT / kind).is_dir()
+
     def readme(self, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
         """(found, content): content None means the commit has no README.md."""
         return _content(self.get("readme", self._readme_key(endpoint, repo_id, sha)))

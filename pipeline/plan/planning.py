@@ -299,10 +299,11 @@ class EarlyReads:
             # A README the cache lacks at the listed head is known by its blob id, asked
             # with the companions' (one request a repo): read only if it differs from the
             # render (deferred_states, once the cards are rendered).
+            cached = cache if cache is not None and cache.holds_any("readme") else None
             self.deferred = {
                 r: heads[r]
                 for r in repo_ids
-                if r in heads and not (cache is not None and cache.readme(key, r, heads[r])[0])
+                if r in heads and not (cached is not None and cached.readme(key, r, heads[r])[0])
             }
         rest = [r for r in repo_ids if r not in self.deferred]
         states = _read_states(hub, rest, {}, None, self._started, confirm, heads)

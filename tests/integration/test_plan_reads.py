@@ -101,3 +101,22 @@ def test_a_cold_plan_lists_the_family_while_it_validates_the_manifest(
     assert project.run("plan").status == 2  # every card to create
     assert listed_before and listed_before[0] == 1
     assert project.hub.counters.get("list_models") == 1  # that one listing, taken
+
+
+def test_a_cold_plan_looks_up_no_card_in_a_cache_that_holds_none(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.hub.cache import Cache
+
+    assert project.run("release", "--yes").status == 0
+    assert project.run("cache", "clear", hub=False).status == 0
+    looked_up: list[str] = []
+    readme = Cache.readme
+
+    def counting(self: Cache, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
+        looked_up.append(repo_id)
+        return readme(self, endpoint, repo_id, sha)
+
+    monkeypatch.setattr(Cache, "readme", counting)
+    assert project.run("plan").status == 0
+    assert looked_up == []  # every card known by its blob id, none looked for in vain
