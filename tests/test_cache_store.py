@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -239,3 +240,13 @@ def test_a_commits_file_names_round_trip(tmp_path: Path) -> None:
     assert cache.tree("http://h", "a/b", "1" * 40) == frozenset({"README.md", "NOTICE", "å.gguf"})
     assert cache.tree("http://h", "a/b", "2" * 40) is None
     assert cache.tree("http://other", "a/b", "1" * 40) is None
+
+
+def test_a_folder_removed_beside_a_run_is_made_again_at_the_next_put(tmp_path: Path) -> None:
+    # Folders are made once a run; one removed since (`cache clear` in another terminal, an
+    # eviction) is made again, and the entry is kept.
+    cache = Cache(tmp_path / "cache")
+    cache.put("readme", "first", b"one")
+    shutil.rmtree(tmp_path / "cache" / "v1")
+    cache.put("readme", "first", b"again")
+    assert cache.get("readme", "first") == b"again"

@@ -122,6 +122,7 @@ class Cache:
         self.root = root if root is not None else default_root()
         self.max_bytes = max_bytes if max_bytes is not None else default_max_bytes()
         self._used: int | None = None  # this run's count of the cache's bytes (None: not yet)
+        self._folders: set[Path] = set()  # the entry folders this run has seen exist
         self._lock = threading.Lock()
 
     def _path(self, kind: str, key: str) -> Path:
@@ -169,15 +170,26 @@ class Cache:
             return  # it would push out everything else and still not fit
         temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temp, "wb") as handle:
-                handle.write(data)
+            self._write(temp, data)
             os.replace(temp, path)
         except OSError:
             with contextlib.suppress(OSError):
                 temp.unlink()
             return
         self._count(path, len(data))
+
+    def _write(self, temp: Path, data: bytes) -> None:
+        """Write `temp`, its folder made once a run (not stat-ed at every put) and again if it
+        was removed since (an eviction, `cache clear` beside this run)."""
+        folder = temp.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        try:
+            temp.write_bytes(data)
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(data)
 
     def _count(self, written: Path, size: int) -> None:
         """Add a put to the run's count; over the limit, remove the least recently used files."""
