@@ -536,6 +536,15 @@ class Cache:
         }
         self.put("rendered", self._rendered_key(selection), json.dumps(value).encode("utf-8"))
 
+    def _object(self, kind: str, key: str) -> dict[str, Any]:
+        """An entry that holds one JSON object; {} when it is missing or is something else."""
+        payload = self.get(kind, key)
+        try:
+            value = json.loads(payload) if payload is not None else None
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
     # --- the cards `verify` found read as meant ------------------------------------------------
 
     @staticmethod
@@ -545,14 +554,8 @@ class Cache:
     def verified(self, endpoint: str) -> dict[str, str]:
         """{repo_id: the digest of what verify compared} of every card it found read as meant
         (plan/verify.py): the same card, the same answer of the Hub, the same verdict."""
-        payload = self.get("verified", self._verified_key(endpoint))
-        try:
-            value = json.loads(payload) if payload is not None else None
-        except ValueError:
-            return {}
-        if not isinstance(value, dict):
-            return {}
-        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+        value = self._object("verified", self._verified_key(endpoint))
+        return {k: v for k, v in value.items() if isinstance(v, str)}
 
     def put_verified(self, endpoint: str, verified: dict[str, str]) -> None:
         """Note `verified` (see verified), replacing the last."""
@@ -567,15 +570,8 @@ class Cache:
 
     def same_record(self, endpoint: str, selection: Any) -> dict[str, SameHead]:
         """Every repo's SameHead noted for this endpoint and selection."""
-        payload = self.get("same", self._same_key(endpoint, selection))
-        try:
-            value = json.loads(payload) if payload is not None else None
-        except ValueError:
-            return {}
-        if not isinstance(value, dict):
-            return {}
         out: dict[str, SameHead] = {}
-        for repo_id, item in value.items():
+        for repo_id, item in self._object("same", self._same_key(endpoint, selection)).items():
             head = _same_head(item)
             if head is not None:
                 out[repo_id] = head
