@@ -29,7 +29,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 import jinja2.bccache
@@ -37,7 +37,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
 from pipeline.localfiles import NotText, decode_text
-from pipeline.manifest.sources import read_templates
+from pipeline.manifest.sources import Store, read_templates
 
 # The Hub refuses a file of 10 MiB or more outside Git LFS, and huggingface_hub sends a README
 # base64-encoded inside the commit request (4/3 of its size), so a card of about 7.5 MiB already
@@ -228,14 +228,6 @@ def _check_power(base: Any, exponent: Any) -> None:
     # The result has about exponent * log10(|base|) decimal digits.
     if ints and exponent * math.log10(abs(base)) > MAX_OUTPUT_CHARS:
         raise OutputTooLarge(f"{base} ** {exponent} has more digits than a card may hold")
-
-
-class Store(Protocol):
-    """Where compiled templates are kept between runs (hub/cache.py's Cache is one)."""
-
-    def get(self, kind: str, key: str) -> bytes | None: ...
-
-    def put(self, kind: str, key: str, payload: bytes) -> None: ...
 
 
 class CompiledTemplates(jinja2.BytecodeCache):

@@ -26,6 +26,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from pipeline.manifest.sources import Store
 from pipeline.records import RenderedCard
 
 if TYPE_CHECKING:
@@ -36,17 +37,13 @@ if TYPE_CHECKING:
 Reads = Mapping[str, str | None]  # a file under cards/ -> sha256 of its bytes (None: absent)
 
 
-class CardStore(Protocol):
-    """Where rendered cards are kept by key (hub/cache.py's Cache is one)."""
+class CardStore(Store, Protocol):
+    """Where rendered cards are kept by key, and any other entry by kind and key (the compiled
+    templates: _templating.CompiledTemplates); hub/cache.py's Cache is one."""
 
     def card(self, key: str) -> tuple[RenderedCard, dict[str, str | None]] | None: ...
 
     def put_card(self, key: str, card: RenderedCard, reads: dict[str, str | None]) -> None: ...
-
-    # Any other entry by kind and key: the compiled templates (_templating.CompiledTemplates).
-    def get(self, kind: str, key: str) -> bytes | None: ...
-
-    def put(self, kind: str, key: str, payload: bytes) -> None: ...
 
 
 def digest(data: bytes) -> str:

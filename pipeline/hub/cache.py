@@ -475,12 +475,8 @@ class Cache:
 
     def last_render(self, selection: Any) -> RenderIndex | None:
         """The index of the selection's last render, whatever bytes it was made from."""
-        payload = self.get("rendered", self._rendered_key(selection))
-        try:
-            value = json.loads(payload) if payload is not None else None
-        except ValueError:
-            return None
-        if not isinstance(value, dict) or not isinstance(value.get("fingerprint"), str):
+        value = self._object("rendered", self._rendered_key(selection))
+        if not isinstance(value.get("fingerprint"), str):
             return None
         keys, namespaces = value.get("cards"), value.get("namespaces", [])
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):

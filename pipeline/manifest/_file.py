@@ -85,14 +85,19 @@ def _loads(text: str, shared: bool = False) -> dict[str, Any]:
         found = _PARSED.get(key)
     if found is None:
         found = tomllib.loads(text)
-        with _PARSED_LOCK:
-            while len(_PARSED) >= _PARSED_MAX:
-                del _PARSED[next(iter(_PARSED))]
-            _PARSED[key] = found
+        _remember(key, found)
     if shared:
         return found
     copy: dict[str, Any] = _copied(found)
     return copy
+
+
+def _remember(key: str, data: dict[str, Any]) -> None:
+    """Keep `data` as this run's parse of the text `key` names (the oldest out past a few)."""
+    with _PARSED_LOCK:
+        while len(_PARSED) >= _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[key] = data
 
 
 def _copied(value: Any) -> Any:
@@ -155,20 +160,13 @@ def recall_document(source: bytes, store: Store, path: Path | None = None) -> di
     if not isinstance(kept, dict) or not isinstance(kept.get("data"), dict):
         kept = None
     elif kept.get("text") == key:
-        with _PARSED_LOCK:
-            if key not in _PARSED:
-                while len(_PARSED) >= _PARSED_MAX:
-                    del _PARSED[next(iter(_PARSED))]
-                _PARSED[key] = kept["data"]
+        _remember(key, kept["data"])
         return None
     before = kept.get("source") if kept is not None else None
     if kept is not None and isinstance(before, str):
         spliced = _spliced(before, kept["data"], text)
         if spliced is not None:
-            with _PARSED_LOCK:
-                while len(_PARSED) >= _PARSED_MAX:
-                    del _PARSED[next(iter(_PARSED))]
-                _PARSED[key] = spliced
+            _remember(key, spliced)
     try:
         data = _loads(text, shared=True)
         value = json.dumps(

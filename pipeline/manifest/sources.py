@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, cast
 from pipeline.compliance import LEVELS, RULE_NAMES, Level
 from pipeline.errors import PipelineError, Problem, TemplateError
 from pipeline.localfiles import UnreadableFile, read_regular_file
-from pipeline.manifest._file import Store, parse_manifest, read_manifest_bytes, recall_document
+from pipeline.manifest._file import Store as Store  # the cache as the readers see it
+from pipeline.manifest._file import parse_manifest, read_manifest_bytes, recall_document
 from pipeline.manifest._file import toml_document as toml_document
 
 if TYPE_CHECKING:  # a warm plan from cached renders never loads the manifest's models

@@ -65,7 +65,7 @@ class EarlyPulls:
         self.asked = frozenset(repo_ids)
         wanted = list(repo_ids)
         self._read = Aside(lambda: find_open_pulls(hub, wanted, PR_TITLE), "nb-release-pulls")
-        self._heads = (
+        self._histories = (
             Aside(lambda: _read_histories(hub, wanted, listing), "nb-release-histories")
             if listing is not None
             else None
@@ -75,8 +75,8 @@ class EarlyPulls:
         """The open pull requests found (repo id: its pull request), or None when the read
         failed: the plan reads again what it needs, and meets the failure there. Returns
         once the histories are read too (none is then asked twice)."""
-        if self._heads is not None:
-            self._heads.settle()
+        if self._histories is not None:
+            self._histories.settle()
         try:
             return self._read.result()
         except Exception:

@@ -72,22 +72,30 @@ def _render(
     selection: Selection,
     cache: Cache | None,
     known: Mapping[str, CardFace] | None = None,
-    on_rendered: Callable[[RenderedCard], None] | None = None,
+    on_card: Callable[[RenderedCard, CardFace], None] | None = None,
 ) -> tuple[list[RenderedCard], list[str], list[CardFace] | None]:
     """Render every selected card whose inputs changed, taking the others from the cache
     (card/incremental.py), and note the whole render's cards in the cache: the cards, every
     key, and every face (None without a cache). A card whose key is in `known` is neither read
-    nor rendered (it is not in the cards; its face is known's)."""
+    nor rendered (it is not in the cards; its face is known's). `on_card` hears each card of
+    the cards, with its face, as soon as the render has it."""
     from pipeline.card.render import render_incremental  # only on a miss: jinja2, YAML
 
     known = known or {}
+    had: list[CardFace] = []  # the face of each card of the cards, in order
+
+    def heard(card: RenderedCard) -> None:
+        had.append(face_of(card))
+        if on_card is not None:
+            on_card(card, had[-1])
+
     cards, keys = render_incremental(
-        manifest, files, selection, cache, skip=known, on_rendered=on_rendered
+        manifest, files, selection, cache, skip=known, on_rendered=heard
     )
     if cache is None:
         return cards, keys, None
-    made = iter(cards)
-    faces = [known[key] if key in known else face_of(next(made)) for key in keys]
+    made = iter(had)
+    faces = [known[key] if key in known else next(made) for key in keys]
     cache.put_rendered(files.fingerprint, selection, keys, faces, files.templates_fingerprint)
     return cards, keys, faces
 
@@ -407,7 +415,7 @@ def build_plan(
     endpoint = hub.target.cache_key
     kept: dict[str, str] | None = None
     pulls_early = [start.pulls] if start.pulls is not None else []
-    early_verdicts: Aside[dict[str, list[Refusal]]] | _Settled | None = None
+    early_verdicts: _VerdictsAsked | None = None
     listed_now: tuple[dict[str, str], dict[str, frozenset[str]]] | None = None
     settled: dict[str, Settled] = {}
     faces = index.faces if index is not None else None
@@ -425,7 +433,11 @@ def build_plan(
     early: EarlyReads | None = None
     if cached is not None:
         cards = cached
-        early_verdicts = _verdicts_early(hub, cards, faces, record) if prevalidate else None
+        if prevalidate and faces is not None:
+            early_verdicts = _VerdictsAsked(hub, record)
+            by_repo = {face.repo_id: face for face in faces}
+            for card in cards:
+                early_verdicts.card(card, by_repo[card.repo_id])
     else:
         settled = {}
         from pipeline.manifest.model import load_manifest_bytes  # pydantic: only when not cached
@@ -443,14 +455,12 @@ def build_plan(
             noted = {r: head.sha for r, head in record.items()} if settle else None
             # Silent while the cards render: a template's error must be the run's first words.
             early = EarlyReads(hub, wanted, confirm, noted, listing)
-        asking = _VerdictsAsked(hub, record) if prevalidate else None
-        rendered, keys, made_faces = _render(
-            files, manifest, selection, cache, known, asking.card if asking else None
-        )
+        early_verdicts = _VerdictsAsked(hub, record) if prevalidate else None
+        ask = early_verdicts.card if early_verdicts is not None else None
+        rendered, keys, made_faces = _render(files, manifest, selection, cache, known, ask)
         cards = rendered
         faces = tuple(made_faces) if made_faces is not None else None
         pulls_early += _pulls_early(hub, faces, record, pulls_early)
-        early_verdicts = asking.asked() if asking is not None else None
         if settle and faces is not None and early is not None:
             listed_now = early.result()[:2]
             kept = _kept_edits(files)
@@ -675,52 +685,27 @@ def _pulls_early(
     return [EarlyPulls(hub, likely)] if likely else []
 
 
-def _verdicts_early(
-    hub: Hub,
-    cards: Sequence[RenderedCard],
-    faces: Sequence[CardFace] | None,
-    record: Mapping[str, SameHead],
-) -> Aside[dict[str, list[Refusal]]] | None:
-    """The Hub's validate-yaml on the cards likely to differ (listing.likely_to_differ), asked
-    as soon as they are known: the check before any write takes the answers (the Hub keeps
-    them), and the plan does not wait for them after its other reads."""
-    if faces is None:
-        return None
-    likely = set(likely_to_differ(faces, record, hub.concurrency))
-    contents = {card.repo_id: card.content for card in cards if card.repo_id in likely}
-    return Aside(lambda: hub.validate_cards(contents)) if contents else None
-
-
 class _VerdictsAsked:
-    """The Hub's validate-yaml on each card rendered now whose repo's noted head holds another
-    card (listing.likely_to_differ), asked the moment the card is rendered, while the others
-    are: a few at the most (a family rendered afresh is asked where the plan needs it)."""
+    """The Hub's validate-yaml on each card whose repo's noted head holds another card (a pending
+    change: listing.likely_to_differ), asked the moment the plan has the card: while the others
+    are rendered, and before the reads that tell what the plan writes (the check before any
+    write takes the answers, which the Hub object keeps). A few at the most: a family seen
+    afresh is asked where the plan needs it."""
 
     def __init__(self, hub: Hub, record: Mapping[str, SameHead]) -> None:
         self._hub, self._record = hub, record
         self._asked: list[Aside[dict[str, list[Refusal]]]] = []
 
-    def card(self, card: RenderedCard) -> None:
+    def card(self, card: RenderedCard, face: CardFace) -> None:
         head = self._record.get(card.repo_id)
-        if head is None or len(self._asked) >= self._hub.concurrency:
-            return
-        if head.digest == card_digest(card):
+        if head is None or head.digest == face.digest or len(self._asked) >= self._hub.concurrency:
             return
         contents = {card.repo_id: card.content}
         self._asked.append(Aside(lambda: self._hub.validate_cards(contents)))
 
-    def asked(self) -> _Settled | None:
-        return _Settled(self._asked) if self._asked else None
-
-
-class _Settled:
-    """Several reads on threads of their own, settled together."""
-
-    def __init__(self, reads: Sequence[Aside[dict[str, list[Refusal]]]]) -> None:
-        self._reads = reads
-
     def settle(self) -> None:
-        for read in self._reads:
+        """Wait until every answer is in (raising nothing: see Aside.settle)."""
+        for read in self._asked:
             read.settle()
 
 

@@ -112,3 +112,18 @@ class Project:
     def writes(self) -> int:
         """Write requests the Hub received (repo creations, commits, pull requests)."""
         return self.hub.counters.writes()
+
+
+def readme_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The repo of each README.md the cache is asked for from now on (the test's own list)."""
+    from pipeline.hub.cache import Cache
+
+    looked_up: list[str] = []
+    readme = Cache.readme
+
+    def counting(self: Cache, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
+        looked_up.append(repo_id)
+        return readme(self, endpoint, repo_id, sha)
+
+    monkeypatch.setattr(Cache, "readme", counting)
+    return looked_up

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-from pipeline.hub.cache import Cache
 from pipeline.localhub import LocalHub
-from tests.integration.support import REPOS, Project
+from tests.integration.support import REPOS, Project, readme_lookups
 
 HAND_EDIT = "---\nlicense: mit\n---\nEdited by hand.\n"
 
@@ -170,14 +169,7 @@ def test_a_warm_plan_takes_unmoved_heads_from_one_entry(
     lists their heads. A repo whose head moved is looked up (and read) on its own."""
     assert project.run("release", "--yes").status == 0
     assert project.run("plan").status == 0
-    looked_up: list[str] = []
-    real = Cache.readme
-
-    def counting(self: Cache, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
-        looked_up.append(repo_id)
-        return real(self, endpoint, repo_id, sha)
-
-    monkeypatch.setattr(Cache, "readme", counting)
+    looked_up = readme_lookups(monkeypatch)
     warm = project.run("plan")
     assert warm.status == 0 and looked_up == []
     assert f"0 to read from the Hub, {len(REPOS)} from the cache" in warm.err

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from pipeline.localhub import FaultConfig
-from tests.integration.support import Project
+from tests.integration.support import Project, readme_lookups
 
 EDITED = 'name = "nb-llama-3.2-1B-Q4_K_M-GGUF"\n'
 
@@ -106,17 +106,8 @@ def test_a_cold_plan_lists_the_family_while_it_validates_the_manifest(
 def test_a_cold_plan_looks_up_no_card_in_a_cache_that_holds_none(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline.hub.cache import Cache
-
     assert project.run("release", "--yes").status == 0
     assert project.run("cache", "clear", hub=False).status == 0
-    looked_up: list[str] = []
-    readme = Cache.readme
-
-    def counting(self: Cache, endpoint: str, repo_id: str, sha: str) -> tuple[bool, str | None]:
-        looked_up.append(repo_id)
-        return readme(self, endpoint, repo_id, sha)
-
-    monkeypatch.setattr(Cache, "readme", counting)
+    looked_up = readme_lookups(monkeypatch)
     assert project.run("plan").status == 0
     assert looked_up == []  # every card known by its blob id, none looked for in vain
